@@ -1,0 +1,26 @@
+/* functions.c — the table of DESIGN §7. */
+#include "functions.h"
+
+#include <string.h>
+
+const cb_function cb_functions[] = {
+    {"add", 2, CB_ARGS_PAIRS},
+    {"sub", 2, CB_ARGS_PAIRS},
+    {"mult", 2, CB_ARGS_PAIRS},
+    {"divmod", 2, CB_ARGS_PAIRS},
+    {"resultant", 2, CB_ARGS_PAIRS},
+    {"gcd", 2, CB_ARGS_PAIRS},
+    {"lcm", 2, CB_ARGS_PAIRS},
+    {"factor", 1, CB_ARGS_EACH},
+    {"leading_coefficient", 1, CB_ARGS_EACH},
+    {"groebner", 1, CB_ARGS_SYSTEM},
+};
+const int cb_n_functions = sizeof cb_functions / sizeof *cb_functions;
+
+const cb_function *cb_function_find(const char *name)
+{
+    for (int i = 0; i < cb_n_functions; i++)
+        if (!strcmp(cb_functions[i].name, name))
+            return &cb_functions[i];
+    return NULL;
+}

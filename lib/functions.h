@@ -1,0 +1,23 @@
+/* functions.h — the functions casbench benchmarks (DESIGN §7): their names,
+ * arities and how they read their arguments.  One table, used by run-list
+ * validation, every C harness and the reports. */
+#ifndef CB_FUNCTIONS_H
+#define CB_FUNCTIONS_H
+
+typedef enum {
+    CB_ARGS_PAIRS,    /* binary: zip the polynomials of two systems */
+    CB_ARGS_EACH,     /* unary: each polynomial of one system */
+    CB_ARGS_SYSTEM,   /* one system read as an ideal */
+} cb_arg_kind;
+
+typedef struct {
+    const char *name;
+    int arity;             /* number of systems in a run-list entry */
+    cb_arg_kind kind;
+} cb_function;
+
+extern const cb_function cb_functions[];
+extern const int cb_n_functions;
+const cb_function *cb_function_find(const char *name);   /* NULL when unknown */
+
+#endif

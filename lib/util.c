@@ -1,0 +1,237 @@
+/* util.c — allocation, buffers, atomic file writes, clocks (see util.h). */
+#include "util.h"
+#include "error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static void oom(size_t n)
+{
+    fprintf(stderr, "casbench: out of memory allocating %zu bytes\n", n);
+    abort();
+}
+
+void *cb_xmalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    if (!p)
+        oom(n);
+    return p;
+}
+
+void *cb_xcalloc(size_t n, size_t size)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        oom(n * size);
+    return p;
+}
+
+void *cb_xrealloc(void *p, size_t n)
+{
+    p = realloc(p, n ? n : 1);
+    if (!p)
+        oom(n);
+    return p;
+}
+
+char *cb_xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(cb_xmalloc(n), s, n);
+}
+
+char *cb_xasprintf(const char *fmt, ...)
+{
+    cb_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    cb_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    return cb_buf_take(&b);
+}
+
+size_t cb_next_pow2(size_t n)
+{
+    size_t p = 8;
+    while (p < n)
+        p <<= 1;
+    return p;
+}
+
+void cb_buf_reserve(cb_buf *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap)
+        return;
+    size_t cap = b->cap ? b->cap : 64;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    b->data = cb_xrealloc(b->data, cap);
+    b->cap = cap;
+}
+
+void cb_buf_put(cb_buf *b, const void *p, size_t n)
+{
+    cb_buf_reserve(b, n);
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+    b->data[b->len] = 0;
+}
+
+void cb_buf_putc(cb_buf *b, char c)
+{
+    cb_buf_reserve(b, 1);
+    b->data[b->len++] = c;
+    b->data[b->len] = 0;
+}
+
+void cb_buf_puts(cb_buf *b, const char *s) { cb_buf_put(b, s, strlen(s)); }
+
+void cb_buf_vprintf(cb_buf *b, const char *fmt, va_list ap)
+{
+    va_list ap2;
+    va_copy(ap2, ap);
+    int n = vsnprintf(NULL, 0, fmt, ap2);
+    va_end(ap2);
+    if (n < 0)
+        return;
+    cb_buf_reserve(b, (size_t)n);
+    vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+    b->len += (size_t)n;
+}
+
+void cb_buf_printf(cb_buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    cb_buf_vprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+char *cb_buf_take(cb_buf *b)
+{
+    if (!b->data)
+        return cb_xstrdup("");
+    char *s = b->data;
+    b->data = NULL;
+    b->len = b->cap = 0;
+    return s;
+}
+
+void cb_buf_free(cb_buf *b)
+{
+    free(b->data);
+    b->data = NULL;
+    b->len = b->cap = 0;
+}
+
+int cb_read_file(const char *path, char **data, size_t *len, cb_err *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return cb_fail(err, "%s: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return cb_fail(err, "%s: not a regular file", path);
+    }
+    size_t cap = (size_t)st.st_size + 1, n = 0;
+    char *buf = cb_xmalloc(cap);
+    for (;;) {
+        if (n + 1 >= cap)
+            buf = cb_xrealloc(buf, cap *= 2);
+        ssize_t r = read(fd, buf + n, cap - n - 1);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = errno;
+            close(fd);
+            free(buf);
+            return cb_fail(err, "%s: %s", path, strerror(e));
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = 0;
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+int cb_write_file_atomic(const char *path, const void *data, size_t len, cb_err *err)
+{
+    char *tmp = cb_xasprintf("%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        cb_fail(err, "%s: %s", path, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    const char *p = data;
+    size_t left = len;
+    while (left) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            cb_fail(err, "%s: %s", path, strerror(errno));
+            close(fd);
+            unlink(tmp);
+            free(tmp);
+            return -1;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+        cb_fail(err, "%s: %s", path, strerror(errno));
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    free(tmp);
+    return 0;
+}
+
+int cb_mkdir_p(const char *path, cb_err *err)
+{
+    char *p = cb_xstrdup(path);
+    for (char *s = p + 1;; s++) {
+        if (*s == '/' || *s == 0) {
+            char c = *s;
+            *s = 0;
+            if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+                cb_fail(err, "cannot create directory %s: %s", p, strerror(errno));
+                free(p);
+                return -1;
+            }
+            *s = c;
+            if (!c)
+                break;
+        }
+    }
+    free(p);
+    return 0;
+}
+
+int64_t cb_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+int64_t cb_cpu_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}

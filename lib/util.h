@@ -1,0 +1,43 @@
+/* util.h — the few helpers every part of casbench uses: allocation that
+ * never returns NULL, a growable byte buffer, atomic file writes, monotonic
+ * clocks.  Kept small on purpose: anything domain-specific lives elsewhere. */
+#ifndef CB_UTIL_H
+#define CB_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+void *cb_xmalloc(size_t n);
+void *cb_xcalloc(size_t n, size_t size);
+void *cb_xrealloc(void *p, size_t n);
+char *cb_xstrdup(const char *s);
+char *cb_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+size_t cb_next_pow2(size_t n);
+
+/* A growable byte buffer; zero-initialise ({0}) to start. */
+typedef struct cb_buf {
+    char *data;
+    size_t len, cap;
+} cb_buf;
+void cb_buf_reserve(cb_buf *b, size_t extra);
+void cb_buf_put(cb_buf *b, const void *p, size_t n);
+void cb_buf_putc(cb_buf *b, char c);
+void cb_buf_puts(cb_buf *b, const char *s);
+void cb_buf_printf(cb_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cb_buf_vprintf(cb_buf *b, const char *fmt, va_list ap);
+char *cb_buf_take(cb_buf *b);   /* NUL-terminated, caller frees; b is reset */
+void cb_buf_free(cb_buf *b);
+
+/* Whole-file I/O.  cb_write_file_atomic writes to PATH.tmp.PID then renames,
+ * so a reader never sees a half-written file (DESIGN §10). */
+struct cb_err;
+int cb_read_file(const char *path, char **data, size_t *len, struct cb_err *err);
+int cb_write_file_atomic(const char *path, const void *data, size_t len, struct cb_err *err);
+int cb_mkdir_p(const char *path, struct cb_err *err);
+
+/* Clocks, in nanoseconds. */
+int64_t cb_now_ns(void);        /* CLOCK_MONOTONIC */
+int64_t cb_cpu_now_ns(void);    /* CLOCK_PROCESS_CPUTIME_ID */
+
+#endif

@@ -1,0 +1,34 @@
+/* cli.h — what every command file shares: the command signature, the table
+ * entry, and the one way a command reports bad input (cb_die: one line on
+ * stderr, exit 2).  Commands are thin: parse options, call library code,
+ * print. */
+#ifndef CB_CLI_H
+#define CB_CLI_H
+
+#include "error.h"
+
+typedef int (*cb_cmd_fn)(int argc, char **argv);
+
+typedef struct {
+    const char *name;
+    cb_cmd_fn fn;
+    const char *summary;
+} cb_command;
+
+/* Print "casbench: MSG" and exit 2. */
+_Noreturn void cb_die(const cb_err *err);
+_Noreturn void cb_die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* True when argv has -h or --help (before "--"). */
+int cb_wants_help(int argc, char **argv);
+
+/* One declaration per file in programs/ (cmd_<name>.c). */
+int cmd_gen(int argc, char **argv);
+int cmd_describe(int argc, char **argv);
+int cmd_systems(int argc, char **argv);
+int cmd_import_phc(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_libraries(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+
+#endif
