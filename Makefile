@@ -23,7 +23,7 @@ CFLAGS  += $(WARN) -std=gnu11 -fno-omit-frame-pointer -Ilib -Iharness/common $(S
 LDFLAGS += $(SAN)
 
 FLINT_CFLAGS := -I/usr/include/flint
-LIBS      := -lgmp -ljson-c -lm
+LIBS      := -lflint -lmpfr -lgmp -ljson-c -lm
 FLINT_LIBS := -lflint -lmpfr -lgmp
 CALCIUM_LIBS := -lcalcium -lflint -lmpfr -lgmp
 
