@@ -72,7 +72,7 @@ $(CLI): $(PROG_OBJ) $(BUILD)/libcasbench.a
 $(BUILD)/harness/casbench-harness-%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard harness/%/*.c)) $(BUILD)/libharness.a $(BUILD)/libcasbench.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libharness.a $(BUILD)/libcasbench.a \
-	  $(shell cat harness/$*/LIBS 2>/dev/null) $(LIBS) -ldl
+	  $(shell cat harness/$*/LIBS 2>/dev/null) $(LIBS) -lcrypto -ldl
 
 $(BUILD)/harness/%: harness/%
 	@mkdir -p $(dir $@)
@@ -87,7 +87,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libharness.a $(BUILD)/libcasbench.a
 	$(CC) $(CFLAGS) $(FLINT_CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $< $(BUILD)/libharness.a $(BUILD)/libcasbench.a $(LIBS) -ldl
 
 # libFuzzer targets: clang only, with ASan + UBSan.
-FUZZ_CFLAGS := -g -O1 -std=gnu11 -Ilib -fsanitize=fuzzer,address,undefined
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -Ilib $(FLINT_CFLAGS) -fsanitize=fuzzer,address,undefined
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
