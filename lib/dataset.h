@@ -1,0 +1,45 @@
+/* dataset.h — polynomial datasets and run lists (DESIGN §3.1, §3.2).
+ *
+ * A dataset (polys.pickle) is a dict: system key (a str, or for generated
+ * systems the tuple (generators, terms, exp_range, coeff_range)) -> (gens,
+ * polys), gens a list of str, polys a list of dicts exponent-tuple ->
+ * coefficient (an int, or its decimal string).  A run list (run_list.pickle)
+ * is a dict: function name -> list of tuples of system keys.
+ *
+ * Everything that reads these files goes through here, so that nothing ever
+ * runs on invalid input: the loaders validate, and their errors name the
+ * system key (as Python's repr) and the polynomial index, or the function and
+ * the run-list entry. */
+#ifndef CB_DATASET_H
+#define CB_DATASET_H
+
+#include <gmp.h>
+
+#include "error.h"
+#include "value.h"
+
+/* Checks the shape of a dataset (§3.1): 0 when valid, else -1 and err. */
+int cb_dataset_validate(cb_value polys, cb_err *err);
+/* Loads (safe pickle reader) and validates; *polys is a new reference. */
+int cb_dataset_load(const char *path, cb_value *polys, cb_err *err);
+
+/* Checks a run list against the function table (lib/functions.h) and the
+ * dataset: unknown function, wrong arity, key not in the dataset. */
+int cb_runlist_validate(cb_value run_list, cb_value polys, cb_err *err);
+int cb_runlist_load(const char *path, cb_value polys, cb_value *run_list, cb_err *err);
+
+/* Accessors for a validated system value (gens, polys); both borrowed. */
+cb_value cb_system_gens(cb_value system);    /* list of str */
+cb_value cb_system_polys(cb_value system);   /* list of dict */
+
+/* A coefficient is an int or its decimal string ("-12"); out must be
+ * initialised.  0 on success, -1 (and err) for anything else. */
+int cb_coeff_get_mpz(cb_value coeff, mpz_t out, cb_err *err);
+
+/* Writes polys.pickle and run_list.pickle (and dataset.json when
+ * dataset_json is not NULL) into dir, creating dir; each file is written
+ * atomically.  run_list may be a None value to skip it. */
+int cb_dataset_write(const char *dir, cb_value polys, cb_value run_list,
+                     const char *dataset_json, cb_err *err);
+
+#endif
