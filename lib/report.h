@@ -1,0 +1,85 @@
+/* report.h — reading a results directory and turning it into reports.
+ *
+ * A results directory (DESIGN §3.5) is read into a cb_results: one
+ * cb_record per call, from calls.jsonl (casbench's own runs, the source of
+ * truth) or, for runs of the original tool, rebuilt from results.pickle; plus
+ * run.json when there is one.  `run` prints cb_report_summary() at its end;
+ * `report` renders cb_report_write() in one of five formats; `compare`
+ * (compare.h) pairs the records of two cb_results. */
+#ifndef CB_REPORT_H
+#define CB_REPORT_H
+
+#include <stdio.h>
+#include <json-c/json.h>
+
+#include "error.h"
+#include "util.h"
+
+/* One call, as recorded (docs/protocol.md "The call record"). */
+typedef struct cb_record {
+    json_object *obj;        /* the whole record (owned); every field for CSV/JSON */
+    const char *runner, *library, *mode, *function, *status, *error, *digest;
+    char *env;               /* display text of `env`, NULL when null */
+    int gc;                  /* 1 on, 0 off, -1 not recorded */
+    char *args;              /* the argument reprs joined by ", " */
+    double *times;           /* per execution, seconds */
+    size_t ntimes;
+    double timeout;          /* the limit that applied; 0 when unknown */
+    char *label;             /* library, plus env / gc when a library ran in several */
+    size_t seq;              /* position in the file: orders calls as they ran */
+} cb_record;
+
+typedef struct cb_results {
+    char *dir;
+    const char *source;      /* "calls.jsonl" or "results.pickle" */
+    cb_record *recs;
+    size_t n;
+    json_object *run;        /* run.json, or NULL */
+    char **warnings;         /* things the reader skipped, one line each */
+    size_t nwarnings;
+} cb_results;
+
+int cb_results_load(const char *dir, cb_results *out, cb_err *err);
+void cb_results_free(cb_results *r);
+
+/* What one call took: its minimum, median and spread, or why it has none.
+ * A timed-out call is censored: `median` is the limit (a lower bound). */
+typedef struct cb_call_stats {
+    int ok;                  /* status ok with at least one time */
+    int censored;            /* timed out: the time is at least `median` */
+    double min, median, stdev;
+    size_t n;
+} cb_call_stats;
+void cb_record_stats(const cb_record *r, cb_call_stats *s);
+
+/* "12.3 µs", "4.56 ms", "1.23 s", "2 min 3 s"; writes into buf. */
+const char *cb_format_seconds(double s, char *buf, size_t n);
+/* The mark a call that did not finish gets: ">30 s" for a timeout, "DNF
+ * (SIGSEGV)", "error", "unsupported", ...  into buf. */
+const char *cb_record_mark(const cb_record *r, char *buf, size_t n);
+
+typedef enum { CB_REPORT_TEXT, CB_REPORT_MARKDOWN, CB_REPORT_CSV, CB_REPORT_JSON, CB_REPORT_HTML } cb_report_format;
+
+typedef struct cb_report_opts {
+    cb_report_format format;
+    const char *baseline;    /* a label or library id, or NULL */
+} cb_report_opts;
+
+/* Parse "text", "markdown"/"md", "csv", "json", "html". */
+int cb_report_parse_format(const char *s, cb_report_format *out, cb_err *err);
+
+/* The whole report of r, appended to out. */
+int cb_report_write(const cb_results *r, const cb_report_opts *o, cb_buf *out, cb_err *err);
+
+/* The summary table `run` prints at its end: function × library, each call's
+ * median time summarised by the median over the function's calls, and how
+ * many calls did not finish. */
+int cb_report_summary(const char *results_dir, FILE *out, cb_err *err);
+
+/* Warnings about how trustworthy the numbers are, as pyperf's `check`: from
+ * run.json's noise info (governor, turbo, load, pinning) and from the records
+ * (spread over 10 % of the median, repeats under 1 ms).  One line each,
+ * appended to *lines (caller frees each and the array). */
+void cb_report_noise_warnings(const cb_results *r, char ***lines, size_t *n);
+
+#endif

@@ -1,0 +1,479 @@
+/* table.c — the table model and its text / markdown / CSV / JSON / HTML
+ * renderers (see table.h). */
+#include "table.h"
+
+#include <json-c/json.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    char *text;
+    char *cls;
+    double num;
+    int has_num;
+} cell;
+
+typedef struct {
+    char *group, *name;
+    cb_align align;
+} column;
+
+struct cb_table {
+    char *title;
+    column *cols;
+    size_t ncols, capcols;
+    cell **rows;          /* each row has ncols cells (grown on demand) */
+    size_t *rowlen;
+    size_t nrows, caprows;
+    char **notes;
+    size_t nnotes;
+};
+
+cb_table *cb_table_new(const char *title)
+{
+    cb_table *t = cb_xcalloc(1, sizeof *t);
+    t->title = title ? cb_xstrdup(title) : NULL;
+    return t;
+}
+
+void cb_table_free(cb_table *t)
+{
+    if (!t)
+        return;
+    for (size_t i = 0; i < t->ncols; i++) {
+        free(t->cols[i].group);
+        free(t->cols[i].name);
+    }
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t c = 0; c < t->rowlen[r]; c++) {
+            free(t->rows[r][c].text);
+            free(t->rows[r][c].cls);
+        }
+        free(t->rows[r]);
+    }
+    for (size_t i = 0; i < t->nnotes; i++)
+        free(t->notes[i]);
+    free(t->notes);
+    free(t->rows);
+    free(t->rowlen);
+    free(t->cols);
+    free(t->title);
+    free(t);
+}
+
+size_t cb_table_add_column(cb_table *t, const char *group, const char *name, cb_align align)
+{
+    if (t->ncols == t->capcols) {
+        t->capcols = t->capcols ? 2 * t->capcols : 8;
+        t->cols = cb_xrealloc(t->cols, t->capcols * sizeof *t->cols);
+    }
+    column *c = &t->cols[t->ncols];
+    c->group = group ? cb_xstrdup(group) : NULL;
+    c->name = cb_xstrdup(name ? name : "");
+    c->align = align;
+    return t->ncols++;
+}
+
+size_t cb_table_ncolumns(const cb_table *t) { return t->ncols; }
+size_t cb_table_nrows(const cb_table *t) { return t->nrows; }
+
+void cb_table_add_row(cb_table *t)
+{
+    if (t->nrows == t->caprows) {
+        t->caprows = t->caprows ? 2 * t->caprows : 16;
+        t->rows = cb_xrealloc(t->rows, t->caprows * sizeof *t->rows);
+        t->rowlen = cb_xrealloc(t->rowlen, t->caprows * sizeof *t->rowlen);
+    }
+    t->rows[t->nrows] = NULL;
+    t->rowlen[t->nrows] = 0;
+    t->nrows++;
+}
+
+/* The cell (col) of the current row, created empty when needed. */
+static cell *cur_cell(cb_table *t, size_t col)
+{
+    if (!t->nrows)
+        cb_table_add_row(t);
+    size_t r = t->nrows - 1;
+    if (col >= t->rowlen[r]) {
+        t->rows[r] = cb_xrealloc(t->rows[r], (col + 1) * sizeof **t->rows);
+        memset(t->rows[r] + t->rowlen[r], 0, (col + 1 - t->rowlen[r]) * sizeof **t->rows);
+        t->rowlen[r] = col + 1;
+    }
+    return &t->rows[r][col];
+}
+
+void cb_table_set(cb_table *t, size_t col, const char *text)
+{
+    cell *c = cur_cell(t, col);
+    free(c->text);
+    c->text = cb_xstrdup(text ? text : "");
+    c->has_num = 0;
+}
+
+void cb_table_setf(cb_table *t, size_t col, const char *fmt, ...)
+{
+    cb_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    cb_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    char *s = cb_buf_take(&b);
+    cb_table_set(t, col, s);
+    free(s);
+}
+
+void cb_table_set_num(cb_table *t, size_t col, const char *text, double value)
+{
+    cb_table_set(t, col, text);
+    cell *c = cur_cell(t, col);
+    c->num = value;
+    c->has_num = 1;
+}
+
+void cb_table_set_class(cb_table *t, size_t col, const char *cls)
+{
+    cell *c = cur_cell(t, col);
+    free(c->cls);
+    c->cls = cls ? cb_xstrdup(cls) : NULL;
+}
+
+void cb_table_add_note(cb_table *t, const char *fmt, ...)
+{
+    cb_buf b = {0};
+    va_list ap;
+    va_start(ap, fmt);
+    cb_buf_vprintf(&b, fmt, ap);
+    va_end(ap);
+    t->notes = cb_xrealloc(t->notes, (t->nnotes + 1) * sizeof *t->notes);
+    t->notes[t->nnotes++] = cb_buf_take(&b);
+}
+
+static const cell *get(const cb_table *t, size_t r, size_t c)
+{
+    static const cell empty = {0};
+    return c < t->rowlen[r] ? &t->rows[r][c] : &empty;
+}
+
+static const char *text_of(const cb_table *t, size_t r, size_t c)
+{
+    const char *s = get(t, r, c)->text;
+    return s ? s : "";
+}
+
+/* Display width of UTF-8 text: one column per code point (what we print —
+ * µ, ×, ± — is all single-width). */
+static size_t width(const char *s)
+{
+    size_t w = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            w++;
+    return w;
+}
+
+static void pad(cb_buf *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        cb_buf_putc(out, ' ');
+}
+
+static void put_aligned(cb_buf *out, const char *s, size_t w, cb_align a)
+{
+    size_t sw = width(s);
+    if (a == CB_ALIGN_RIGHT)
+        pad(out, w - sw);
+    cb_buf_puts(out, s);
+    if (a == CB_ALIGN_LEFT)
+        pad(out, w - sw);
+}
+
+static int same_group(const column *a, const column *b)
+{
+    if (!a->group || !b->group)
+        return 0;
+    return !strcmp(a->group, b->group);
+}
+
+static int has_groups(const cb_table *t)
+{
+    for (size_t c = 0; c < t->ncols; c++)
+        if (t->cols[c].group)
+            return 1;
+    return 0;
+}
+
+static void render_text(const cb_table *t, cb_buf *out)
+{
+    size_t *w = cb_xcalloc(t->ncols + 1, sizeof *w);
+    for (size_t c = 0; c < t->ncols; c++) {
+        w[c] = width(t->cols[c].name);
+        for (size_t r = 0; r < t->nrows; r++)
+            if (width(text_of(t, r, c)) > w[c])
+                w[c] = width(text_of(t, r, c));
+    }
+    /* A group header wider than its columns widens the last of them. */
+    for (size_t c = 0; c < t->ncols;) {
+        size_t e = c + 1;
+        while (e < t->ncols && same_group(&t->cols[c], &t->cols[e]))
+            e++;
+        if (t->cols[c].group) {
+            size_t span = 0;
+            for (size_t k = c; k < e; k++)
+                span += w[k] + (k > c ? 2 : 0);
+            if (width(t->cols[c].group) > span)
+                w[e - 1] += width(t->cols[c].group) - span;
+        }
+        c = e;
+    }
+    if (t->title)
+        cb_buf_printf(out, "%s\n", t->title);
+    if (has_groups(t)) {
+        for (size_t c = 0; c < t->ncols;) {
+            size_t e = c + 1;
+            while (e < t->ncols && same_group(&t->cols[c], &t->cols[e]))
+                e++;
+            size_t span = 0;
+            for (size_t k = c; k < e; k++)
+                span += w[k] + (k > c ? 2 : 0);
+            if (c)
+                cb_buf_puts(out, "  ");
+            put_aligned(out, t->cols[c].group ? t->cols[c].group : "", span, CB_ALIGN_LEFT);
+            c = e;
+        }
+        cb_buf_putc(out, '\n');
+    }
+    size_t total = 0;
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (c)
+            cb_buf_puts(out, "  ");
+        put_aligned(out, t->cols[c].name, w[c], t->cols[c].align);
+        total += w[c] + (c ? 2 : 0);
+    }
+    cb_buf_putc(out, '\n');
+    for (size_t i = 0; i < total; i++)
+        cb_buf_putc(out, '-');
+    cb_buf_putc(out, '\n');
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t c = 0; c < t->ncols; c++) {
+            if (c)
+                cb_buf_puts(out, "  ");
+            put_aligned(out, text_of(t, r, c), w[c], t->cols[c].align);
+        }
+        /* no trailing blanks */
+        while (out->len && out->data[out->len - 1] == ' ')
+            out->len--;
+        cb_buf_putc(out, '\n');
+    }
+    for (size_t i = 0; i < t->nnotes; i++)
+        cb_buf_printf(out, "%s\n", t->notes[i]);
+    free(w);
+}
+
+static void md_cell(cb_buf *out, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '|')
+            cb_buf_puts(out, "\\|");
+        else if (*s == '\n')
+            cb_buf_putc(out, ' ');
+        else
+            cb_buf_putc(out, *s);
+    }
+}
+
+static void render_markdown(const cb_table *t, cb_buf *out)
+{
+    if (t->title)
+        cb_buf_printf(out, "### %s\n\n", t->title);
+    cb_buf_puts(out, "|");
+    for (size_t c = 0; c < t->ncols; c++) {
+        cb_buf_putc(out, ' ');
+        if (t->cols[c].group) {
+            md_cell(out, t->cols[c].group);
+            if (*t->cols[c].name)
+                cb_buf_putc(out, ' ');
+        }
+        md_cell(out, t->cols[c].name);
+        cb_buf_puts(out, " |");
+    }
+    cb_buf_puts(out, "\n|");
+    for (size_t c = 0; c < t->ncols; c++)
+        cb_buf_puts(out, t->cols[c].align == CB_ALIGN_RIGHT ? "---:|" : ":---|");
+    cb_buf_putc(out, '\n');
+    for (size_t r = 0; r < t->nrows; r++) {
+        cb_buf_puts(out, "|");
+        for (size_t c = 0; c < t->ncols; c++) {
+            cb_buf_putc(out, ' ');
+            md_cell(out, text_of(t, r, c));
+            cb_buf_puts(out, " |");
+        }
+        cb_buf_putc(out, '\n');
+    }
+    if (t->nnotes)
+        cb_buf_putc(out, '\n');
+    for (size_t i = 0; i < t->nnotes; i++)
+        cb_buf_printf(out, "%s  \n", t->notes[i]);
+    cb_buf_putc(out, '\n');
+}
+
+void cb_csv_field(cb_buf *out, const char *s)
+{
+    if (!s)
+        return;
+    if (!strpbrk(s, ",\"\n\r")) {
+        cb_buf_puts(out, s);
+        return;
+    }
+    cb_buf_putc(out, '"');
+    for (; *s; s++) {
+        if (*s == '"')
+            cb_buf_putc(out, '"');
+        cb_buf_putc(out, *s);
+    }
+    cb_buf_putc(out, '"');
+}
+
+static void put_number(cb_buf *out, double v)
+{
+    if (isfinite(v))
+        cb_buf_printf(out, "%.17g", v);
+    else if (isnan(v))
+        cb_buf_puts(out, "nan");
+    else
+        cb_buf_puts(out, v > 0 ? "inf" : "-inf");
+}
+
+static void render_csv(const cb_table *t, cb_buf *out)
+{
+    for (size_t c = 0; c < t->ncols; c++) {
+        if (c)
+            cb_buf_putc(out, ',');
+        char *name = t->cols[c].group && *t->cols[c].name
+                         ? cb_xasprintf("%s %s", t->cols[c].group, t->cols[c].name)
+                         : cb_xstrdup(t->cols[c].group ? t->cols[c].group : t->cols[c].name);
+        cb_csv_field(out, name);
+        free(name);
+    }
+    cb_buf_puts(out, "\r\n");
+    for (size_t r = 0; r < t->nrows; r++) {
+        for (size_t c = 0; c < t->ncols; c++) {
+            if (c)
+                cb_buf_putc(out, ',');
+            const cell *x = get(t, r, c);
+            if (x->has_num)
+                put_number(out, x->num);
+            else
+                cb_csv_field(out, text_of(t, r, c));
+        }
+        cb_buf_puts(out, "\r\n");
+    }
+}
+
+static void render_json(const cb_table *t, cb_buf *out)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "title", t->title ? json_object_new_string(t->title) : NULL);
+    json_object *cols = json_object_new_array();
+    for (size_t c = 0; c < t->ncols; c++) {
+        json_object *col = json_object_new_object();
+        json_object_object_add(col, "group", t->cols[c].group ? json_object_new_string(t->cols[c].group) : NULL);
+        json_object_object_add(col, "name", json_object_new_string(t->cols[c].name));
+        json_object_array_add(cols, col);
+    }
+    json_object_object_add(o, "columns", cols);
+    json_object *rows = json_object_new_array();
+    for (size_t r = 0; r < t->nrows; r++) {
+        json_object *row = json_object_new_array();
+        for (size_t c = 0; c < t->ncols; c++) {
+            const cell *x = get(t, r, c);
+            if (x->has_num && isfinite(x->num))
+                json_object_array_add(row, json_object_new_double(x->num));
+            else
+                json_object_array_add(row, json_object_new_string(text_of(t, r, c)));
+        }
+        json_object_array_add(rows, row);
+    }
+    json_object_object_add(o, "rows", rows);
+    json_object *notes = json_object_new_array();
+    for (size_t i = 0; i < t->nnotes; i++)
+        json_object_array_add(notes, json_object_new_string(t->notes[i]));
+    json_object_object_add(o, "notes", notes);
+    cb_buf_puts(out, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+    cb_buf_putc(out, '\n');
+    json_object_put(o);
+}
+
+void cb_html_escape(cb_buf *out, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': cb_buf_puts(out, "&lt;"); break;
+        case '>': cb_buf_puts(out, "&gt;"); break;
+        case '&': cb_buf_puts(out, "&amp;"); break;
+        case '"': cb_buf_puts(out, "&quot;"); break;
+        default: cb_buf_putc(out, *s);
+        }
+    }
+}
+
+static void render_html(const cb_table *t, cb_buf *out)
+{
+    cb_buf_puts(out, "<table>\n");
+    if (t->title) {
+        cb_buf_puts(out, "<caption>");
+        cb_html_escape(out, t->title);
+        cb_buf_puts(out, "</caption>\n");
+    }
+    cb_buf_puts(out, "<thead>\n");
+    if (has_groups(t)) {
+        cb_buf_puts(out, "<tr>");
+        for (size_t c = 0; c < t->ncols;) {
+            size_t e = c + 1;
+            while (e < t->ncols && same_group(&t->cols[c], &t->cols[e]))
+                e++;
+            cb_buf_printf(out, "<th colspan=\"%zu\" class=\"group\">", e - c);
+            cb_html_escape(out, t->cols[c].group ? t->cols[c].group : "");
+            cb_buf_puts(out, "</th>");
+            c = e;
+        }
+        cb_buf_puts(out, "</tr>\n");
+    }
+    cb_buf_puts(out, "<tr>");
+    for (size_t c = 0; c < t->ncols; c++) {
+        cb_buf_puts(out, "<th>");
+        cb_html_escape(out, t->cols[c].name);
+        cb_buf_puts(out, "</th>");
+    }
+    cb_buf_puts(out, "</tr>\n</thead>\n<tbody>\n");
+    for (size_t r = 0; r < t->nrows; r++) {
+        cb_buf_puts(out, "<tr>");
+        for (size_t c = 0; c < t->ncols; c++) {
+            const cell *x = get(t, r, c);
+            cb_buf_printf(out, "<td class=\"%s%s%s\">", t->cols[c].align == CB_ALIGN_RIGHT ? "num" : "txt",
+                          x->cls ? " " : "", x->cls ? x->cls : "");
+            cb_html_escape(out, text_of(t, r, c));
+            cb_buf_puts(out, "</td>");
+        }
+        cb_buf_puts(out, "</tr>\n");
+    }
+    cb_buf_puts(out, "</tbody>\n</table>\n");
+    for (size_t i = 0; i < t->nnotes; i++) {
+        cb_buf_puts(out, "<p class=\"note\">");
+        cb_html_escape(out, t->notes[i]);
+        cb_buf_puts(out, "</p>\n");
+    }
+}
+
+void cb_table_render(const cb_table *t, cb_table_format f, cb_buf *out)
+{
+    switch (f) {
+    case CB_TABLE_TEXT: render_text(t, out); break;
+    case CB_TABLE_MARKDOWN: render_markdown(t, out); break;
+    case CB_TABLE_CSV: render_csv(t, out); break;
+    case CB_TABLE_JSON: render_json(t, out); break;
+    case CB_TABLE_HTML: render_html(t, out); break;
+    }
+}
