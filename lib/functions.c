@@ -17,10 +17,28 @@ const cb_function cb_functions[] = {
 };
 const int cb_n_functions = sizeof cb_functions / sizeof *cb_functions;
 
+/* harness/selftest/selftest.c documents what each one does */
+const cb_function cb_selftest_functions[] = {
+    {"selftest_noop", 1, CB_ARGS_SYSTEM},
+    {"selftest_sleep", 1, CB_ARGS_SYSTEM},
+    {"selftest_busy", 1, CB_ARGS_SYSTEM},
+    {"selftest_hang", 1, CB_ARGS_SYSTEM},
+    {"selftest_segv", 1, CB_ARGS_SYSTEM},
+    {"selftest_abort", 1, CB_ARGS_SYSTEM},
+    {"selftest_alloc", 1, CB_ARGS_SYSTEM},
+    {"selftest_exit", 1, CB_ARGS_SYSTEM},
+    {"selftest_error", 1, CB_ARGS_SYSTEM},
+};
+const int cb_n_selftest_functions = sizeof cb_selftest_functions / sizeof *cb_selftest_functions;
+
 const cb_function *cb_function_find(const char *name)
 {
     for (int i = 0; i < cb_n_functions; i++)
         if (!strcmp(cb_functions[i].name, name))
             return &cb_functions[i];
+    if (!strncmp(name, "selftest_", 9))
+        for (int i = 0; i < cb_n_selftest_functions; i++)
+            if (!strcmp(cb_selftest_functions[i].name, name))
+                return &cb_selftest_functions[i];
     return NULL;
 }

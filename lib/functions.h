@@ -18,6 +18,12 @@ typedef struct {
 
 extern const cb_function cb_functions[];
 extern const int cb_n_functions;
-const cb_function *cb_function_find(const char *name);   /* NULL when unknown */
+/* The selftest library's functions (DESIGN §6), for casbench's own tests:
+ * names start with "selftest_", one argument; kept out of cb_functions so
+ * that reports and the default suite never see them. */
+extern const cb_function cb_selftest_functions[];
+extern const int cb_n_selftest_functions;
+/* Looks in both tables; NULL when unknown. */
+const cb_function *cb_function_find(const char *name);
 
 #endif

@@ -1,0 +1,653 @@
+/* harness.c — the protocol side of every C harness (see harness.h and
+ * docs/protocol.md): config in, one forked call per run-list entry through
+ * the executor, call records and the results pickle out, --probe.
+ *
+ * Split of work per call, chosen to keep the supervision overhead near the
+ * fork floor (bench/overhead_c.sh): everything that can be decided once —
+ * argument lookups, key reprs, the record's fixed fields, the memory-tracker
+ * and profiler hooks — is prepared before the first fork; the child does no
+ * JSON work (it sends raw times over the pipe); the parent builds one JSON
+ * line per call and writes it with a single write() to calls.jsonl (O_APPEND,
+ * so concurrent runners never interleave). */
+#define _GNU_SOURCE
+#include "harness.h"
+#include "canon.h"
+#include "executor.h"
+#include "pickle.h"
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <malloc.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+/* ------------------------------------------------------------ config */
+
+static double num_or(cb_value v, double def)
+{
+    if (cb_is(v, CB_FLOAT))
+        return v.u.f;
+    if (cb_is(v, CB_BOOL))
+        return v.u.b;
+    if (cb_is(v, CB_INT))
+        return cb_int_fits_i64(v) ? (double)cb_int_get_i64(v) : def;
+    return def;
+}
+
+static cb_value get(cb_value d, const char *key)
+{
+    cb_value v = cb_none();
+    cb_dict_get_str(d, key, &v);
+    return v;
+}
+
+static const char *str_or(cb_value v, const char *def)
+{
+    return cb_is(v, CB_STR) ? cb_str_data(v) : def;
+}
+
+static int decode_config(cb_value raw, const cb_harness_ops *ops, cb_config *cfg, cb_err *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    if (!cb_is(raw, CB_DICT))
+        return cb_fail(err, "config: expected a dict, got %s", cb_type_name(raw.type));
+    cfg->raw = raw;
+    cfg->type = str_or(get(raw, "type"), "benchmark");
+    static const char *modes[] = {"benchmark", "cpu", "mem", "verify"};
+    int m = -1;
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(cfg->type, modes[i]))
+            m = i;
+    if (m < 0)
+        return cb_fail(err, "config: unknown type '%s'", cfg->type);
+    cfg->mode = (cb_mode)m;
+    cfg->run_list = get(raw, "run_list");
+    cfg->polys = get(raw, "polys");
+    if (!cb_is(cfg->run_list, CB_DICT))
+        return cb_fail(err, "config: run_list must be a dict");
+    if (!cb_is(cfg->polys, CB_DICT))
+        return cb_fail(err, "config: polys must be a dict");
+    cfg->gc = num_or(get(raw, "gc"), 0) != 0;
+    double repeats = num_or(get(raw, "repeats"), 3);
+    cfg->repeats = repeats < 1 ? 1 : repeats > 1e6 ? 1000000 : (int)repeats;
+    cfg->timeout = num_or(get(raw, "timeout"), 0);
+    cfg->grace = num_or(get(raw, "grace"), 1.0);
+    cfg->min_time = num_or(get(raw, "min_time"), 0);
+    cfg->grevlex = !strcmp(str_or(get(raw, "order"), "lex"), "grevlex");
+    cfg->library = str_or(get(raw, "library"), ops->library);
+    cfg->calls_jsonl = str_or(get(raw, "calls_jsonl"), NULL);
+    cfg->log_file = str_or(get(raw, "log_file"), NULL);
+    cfg->record = get(raw, "record");
+    cfg->profile = get(raw, "profile");
+    cfg->perturb = get(raw, "perturb");
+    cfg->result_text = num_or(get(raw, "result_text"), 0) != 0;
+    return 0;
+}
+
+/* ------------------------------------------------------ values -> JSON */
+
+static json_object *value_to_json(cb_value v)
+{
+    switch ((cb_type)v.type) {
+    case CB_NONE:
+        return NULL;
+    case CB_BOOL:
+        return json_object_new_boolean(v.u.b);
+    case CB_INT:
+        if (cb_int_fits_i64(v))
+            return json_object_new_int64(cb_int_get_i64(v));
+        break;
+    case CB_FLOAT:
+        return json_object_new_double(v.u.f);
+    case CB_STR:
+        return json_object_new_string_len(cb_str_data(v), (int)cb_str_len(v));
+    case CB_TUPLE:
+    case CB_LIST: {
+        json_object *a = json_object_new_array_ext((int)cb_len(v));
+        for (size_t i = 0; i < cb_len(v); i++)
+            json_object_array_add(a, value_to_json(cb_item(v, i)));
+        return a;
+    }
+    case CB_DICT: {
+        json_object *o = json_object_new_object();
+        for (size_t i = 0; i < cb_len(v); i++) {
+            cb_value k = cb_dict_key(v, i);
+            char *ks = cb_is(k, CB_STR) ? cb_xstrdup(cb_str_data(k)) : cb_repr(k);
+            json_object_object_add(o, ks, value_to_json(cb_dict_val(v, i)));
+            free(ks);
+        }
+        return o;
+    }
+    default:
+        break;
+    }
+    char *r = cb_repr(v);
+    json_object *s = json_object_new_string(r);
+    free(r);
+    return s;
+}
+
+/* A JSON text from the child (memory report, profile): parsed, or kept as a
+ * string when it is not JSON. */
+static json_object *json_or_string(const cb_buf *b)
+{
+    char *s = cb_xmalloc(b->len + 1);
+    memcpy(s, b->data, b->len);
+    s[b->len] = 0;
+    json_object *o = json_tokener_parse(s);
+    if (!o)
+        o = json_object_new_string(s);
+    free(s);
+    return o;
+}
+
+/* --------------------------------------------------------------- plan */
+
+typedef struct {
+    const char *function;
+    const cb_function *fn;
+    cb_value args;          /* borrowed from run_list */
+    int sys[8];
+    int nargs;
+    json_object *args_json; /* reprs, built once */
+    cb_call_status pre;     /* decided without forking (unsupported, error), or OK */
+    char *pre_error;
+} plan_call;
+
+static int plan_calls(const cb_config *cfg, const cb_harness_ops *ops, plan_call **out, size_t *n)
+{
+    size_t cap = 16, len = 0;
+    plan_call *calls = cb_xmalloc(cap * sizeof *calls);
+    cb_value rl = cfg->run_list;
+    for (size_t f = 0; f < cb_len(rl); f++) {
+        cb_value name = cb_dict_key(rl, f), entries = cb_dict_val(rl, f);
+        if (!cb_is(name, CB_STR) || !cb_is_seq(entries))
+            continue;   /* the engine validated the run list; skip junk */
+        for (size_t e = 0; e < cb_len(entries); e++) {
+            if (len == cap)
+                calls = cb_xrealloc(calls, (cap *= 2) * sizeof *calls);
+            plan_call *c = &calls[len++];
+            memset(c, 0, sizeof *c);
+            c->function = cb_str_data(name);
+            c->fn = cb_function_find(c->function);
+            c->args = cb_item(entries, e);
+            c->args_json = json_object_new_array();
+            bool is_seq = cb_is_seq(c->args);
+            size_t na = is_seq ? cb_len(c->args) : 0;
+            for (size_t a = 0; a < na; a++) {
+                cb_value key = cb_item(c->args, a);
+                char *r = cb_repr(key);
+                json_object_array_add(c->args_json, json_object_new_string(r));
+                long idx = cb_dict_find(cfg->polys, key);
+                if (idx < 0 && !c->pre_error) {
+                    c->pre = CB_CALL_ERROR;
+                    c->pre_error = cb_xasprintf("system %s is not in the dataset", r);
+                }
+                if (a < sizeof c->sys / sizeof *c->sys)
+                    c->sys[a] = (int)idx;
+                free(r);
+            }
+            c->nargs = (int)na;
+            if (!c->fn || !ops->supports(c->function)) {
+                c->pre = CB_CALL_UNSUPPORTED;
+                free(c->pre_error);
+                c->pre_error = cb_xasprintf("%s does not offer %s", cfg->library, c->function);
+            } else if (!c->pre_error && (!is_seq || (int)na != c->fn->arity)) {
+                c->pre = CB_CALL_ERROR;
+                c->pre_error = cb_xasprintf("%s takes %d argument(s)", c->function, c->fn->arity);
+            }
+        }
+    }
+    *out = calls;
+    *n = len;
+    return 0;
+}
+
+/* ----------------------------------------------------- the child's side */
+
+typedef void (*hook_fn)(void);
+typedef char *(*report_fn)(void);
+
+typedef struct {
+    const cb_harness_ops *ops;
+    const cb_config *cfg;
+    cb_call call;
+    hook_fn mem_begin, mem_end;
+    report_fn mem_report;
+    int ctl_fd, ack_fd;     /* perf --control fifos, or -1 */
+    bool perturb;           /* corrupt this call's digest (tests) */
+} child_ctx;
+
+static void perf_control(const child_ctx *cx, const char *cmd)
+{
+    if (cx->ctl_fd < 0)
+        return;
+    if (write(cx->ctl_fd, cmd, strlen(cmd)) < 0)
+        return;
+    if (cx->ack_fd >= 0) {
+        char ack[16];
+        if (read(cx->ack_fd, ack, sizeof ack) < 0)
+            return;
+    }
+}
+
+static void child_verify(cb_exec_child *ch, child_ctx *cx)
+{
+    cb_err err = {{0}};
+    cb_buf text = {0};
+    if (cx->ops->verify(&cx->call, &text, &err) < 0) {
+        cb_exec_send_error(ch, err.msg);
+        return;
+    }
+    if (cx->perturb)
+        cb_buf_puts(&text, "\nperturbed");
+    char hex[65];
+    cb_sha256_hex(text.data ? text.data : "", text.len, hex);
+    cb_exec_send_text(ch, CB_TEXT_DIGEST, hex, 64);
+    cb_exec_send_text(ch, CB_TEXT_HEAD, text.data ? text.data : "", text.len < 200 ? text.len : 200);
+    if (cx->cfg->result_text)
+        cb_exec_send_text(ch, CB_TEXT_RESULT, text.data ? text.data : "", text.len);
+    cb_exec_send_done(ch);
+}
+
+static inline int64_t ts_ns(clockid_t id)
+{
+    struct timespec ts;
+    clock_gettime(id, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void child_body(cb_exec_child *ch, void *arg)
+{
+    child_ctx *cx = arg;
+    cb_call *call = &cx->call;
+    cb_err err = {{0}};
+    if (cx->ops->prepare && cx->ops->prepare(call, &err) < 0) {
+        cb_exec_send_error(ch, err.msg);
+        return;
+    }
+    if (cx->cfg->mode == CB_MODE_VERIFY) {
+        child_verify(ch, cx);
+        return;
+    }
+    int64_t min_ns = (int64_t)(cx->cfg->min_time * 1e9);
+    for (int r = 0; r < cx->cfg->repeats; r++) {
+        call->repeat = r;
+        perf_control(cx, "enable\n");
+        if (cx->mem_begin)
+            cx->mem_begin();
+        /* CPU clock outside the wall interval: it is a system call */
+        int64_t c0 = ts_ns(CLOCK_PROCESS_CPUTIME_ID);
+        int64_t t0 = ts_ns(CLOCK_MONOTONIC), t1;
+        int64_t loops = 0;
+        int rc;
+        for (;;) {
+            rc = cx->ops->call(call, &err);
+            loops++;
+            call->execution++;
+            t1 = ts_ns(CLOCK_MONOTONIC);
+            if (rc < 0 || min_ns <= 0 || t1 - t0 >= min_ns)
+                break;
+        }
+        int64_t c1 = ts_ns(CLOCK_PROCESS_CPUTIME_ID);
+        if (cx->mem_end)
+            cx->mem_end();
+        perf_control(cx, "disable\n");
+        if (rc < 0) {
+            cb_exec_send_error(ch, err.msg[0] ? err.msg : "failed");
+            return;
+        }
+        cb_exec_send_time(ch, t1 - t0, c1 - c0, loops);
+    }
+    if (cx->mem_report) {
+        char *json = cx->mem_report();
+        if (json)
+            cb_exec_send_text(ch, CB_TEXT_MEM, json, strlen(json));
+    }
+    cb_exec_send_done(ch);
+}
+
+/* ------------------------------------------------------------ records */
+
+typedef struct {
+    const cb_config *cfg;
+    int fd;                 /* calls.jsonl, or -1 */
+    json_object *fixed[5];  /* runner, library, env, gc, mode */
+    char host[256];
+    cb_value results;       /* the results pickle's dict */
+} recorder;
+
+static const char *fixed_names[5] = {"runner", "library", "env", "gc", "mode"};
+
+static void recorder_init(recorder *rec, const cb_config *cfg, cb_err *err, int *rc)
+{
+    memset(rec, 0, sizeof *rec);
+    rec->cfg = cfg;
+    rec->fd = -1;
+    rec->results = cb_dict_new(16);
+    gethostname(rec->host, sizeof rec->host - 1);
+    cb_value r = cfg->record;
+    cb_value defaults[5] = {cb_none(), cb_str_c(cfg->library), cb_none(), cb_bool(cfg->gc),
+                            cb_str_c(cfg->type)};
+    for (int i = 0; i < 5; i++) {
+        cb_value v;
+        if (cb_is(r, CB_DICT) && cb_dict_get_str(r, fixed_names[i], &v))
+            rec->fixed[i] = value_to_json(v);
+        else
+            rec->fixed[i] = value_to_json(defaults[i]);
+        cb_release(defaults[i]);
+    }
+    *rc = 0;
+    if (cfg->calls_jsonl) {
+        rec->fd = open(cfg->calls_jsonl, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (rec->fd < 0)
+            *rc = cb_fail(err, "%s: %s", cfg->calls_jsonl, strerror(errno));
+    }
+}
+
+static void recorder_free(recorder *rec)
+{
+    for (int i = 0; i < 5; i++)
+        json_object_put(rec->fixed[i]);
+    if (rec->fd >= 0)
+        close(rec->fd);
+    cb_release(rec->results);
+}
+
+static json_object *doubles(const double *v, size_t n)
+{
+    json_object *a = json_object_new_array_ext((int)n);
+    for (size_t i = 0; i < n; i++)
+        json_object_array_add(a, json_object_new_double(v[i]));
+    return a;
+}
+
+static json_object *text_json(const cb_exec_result *res, cb_text_kind k)
+{
+    if (!res->has_text[k])
+        return NULL;
+    return json_object_new_string_len(res->text[k].data ? res->text[k].data : "", (int)res->text[k].len);
+}
+
+static void write_record(recorder *rec, const plan_call *c, int index, const cb_exec_result *res)
+{
+    if (rec->fd < 0)
+        return;
+    const cb_config *cfg = rec->cfg;
+    json_object *o = json_object_new_object();
+    for (int i = 0; i < 5; i++)
+        json_object_object_add(o, fixed_names[i], json_object_get(rec->fixed[i]));
+    json_object_object_add(o, "function", json_object_new_string(c->function));
+    json_object_object_add(o, "args", json_object_get(c->args_json));
+    json_object_object_add(o, "call", json_object_new_int(index));
+    json_object_object_add(o, "status", json_object_new_string(cb_call_status_name(res->status)));
+    json_object_object_add(o, "times", doubles(res->times, res->ntimes));
+    json_object_object_add(o, "cpu_times", doubles(res->cpu_times, res->ntimes));
+    json_object_object_add(o, "loops", json_object_new_int64(res->ntimes ? res->loops : 0));
+    json_object_object_add(o, "max_rss_kib", json_object_new_int64(res->max_rss_kib));
+    json_object_object_add(o, "pid", res->pid ? json_object_new_int(res->pid) : NULL);
+    json_object_object_add(o, "error", res->status == CB_CALL_OK ? NULL
+                           : json_object_new_string_len(res->error.data ? res->error.data : "",
+                                                        (int)res->error.len));
+    json_object_object_add(o, "timeout", cfg->timeout > 0 ? json_object_new_double(cfg->timeout) : NULL);
+    json_object_object_add(o, "host", json_object_new_string(rec->host));
+    json_object_object_add(o, "started", json_object_new_double(res->started));
+    if (cfg->mode == CB_MODE_VERIFY) {
+        json_object_object_add(o, "digest", text_json(res, CB_TEXT_DIGEST));
+        json_object_object_add(o, "result_head", text_json(res, CB_TEXT_HEAD));
+        if (cfg->result_text)
+            json_object_object_add(o, "result", text_json(res, CB_TEXT_RESULT));
+    }
+    if (cfg->mode == CB_MODE_MEM)
+        json_object_object_add(o, "mem", res->has_text[CB_TEXT_MEM] ? json_or_string(&res->text[CB_TEXT_MEM]) : NULL);
+    if (res->has_text[CB_TEXT_PROFILE])
+        json_object_object_add(o, "profile", json_or_string(&res->text[CB_TEXT_PROFILE]));
+    size_t len;
+    const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+    /* one write() per line: the line and its newline together */
+    char *line = cb_xmalloc(len + 1);
+    memcpy(line, s, len);
+    line[len] = '\n';
+    ssize_t w = write(rec->fd, line, len + 1);
+    if (w != (ssize_t)(len + 1))
+        fprintf(stderr, "harness: writing %s: %s\n", cfg->calls_jsonl, w < 0 ? strerror(errno) : "short write");
+    free(line);
+    json_object_put(o);
+}
+
+/* mem mode: the tracker's rows of DESIGN §8.3 when its report has them */
+static cb_value mem_rows(const cb_exec_result *res)
+{
+    cb_value rows = cb_list_new(0);
+    if (!res->has_text[CB_TEXT_MEM])
+        return rows;
+    json_object *o = json_or_string(&res->text[CB_TEXT_MEM]);
+    json_object *a;
+    if (json_object_object_get_ex(o, "rows", &a) && json_object_is_type(a, json_type_array)) {
+        for (size_t i = 0; i < json_object_array_length(a); i++) {
+            json_object *row = json_object_array_get_idx(a, i);
+            cb_value t = cb_tuple_new(8);
+            for (size_t j = 0; j < json_object_array_length(row); j++) {
+                json_object *x = json_object_array_get_idx(row, j);
+                if (json_object_is_type(x, json_type_int))
+                    cb_seq_push(t, cb_int(json_object_get_int64(x)));
+                else if (json_object_is_type(x, json_type_double))
+                    cb_seq_push(t, cb_float(json_object_get_double(x)));
+                else if (json_object_is_type(x, json_type_string))
+                    cb_seq_push(t, cb_str_c(json_object_get_string(x)));
+                else
+                    cb_seq_push(t, cb_none());
+            }
+            cb_seq_push(rows, t);
+        }
+    }
+    json_object_put(o);
+    return rows;
+}
+
+static void add_result(recorder *rec, const plan_call *c, const cb_exec_result *res)
+{
+    cb_value key = cb_tuple_of(2, cb_str_c(c->function), cb_retain(c->args));
+    cb_value val;
+    if (rec->cfg->mode == CB_MODE_VERIFY) {
+        val = res->status == CB_CALL_OK && res->has_text[CB_TEXT_DIGEST]
+                  ? cb_str_new(res->text[CB_TEXT_DIGEST].data, res->text[CB_TEXT_DIGEST].len)
+                  : cb_none();
+    } else if (rec->cfg->mode == CB_MODE_MEM && res->status == CB_CALL_OK) {
+        val = mem_rows(res);
+    } else {
+        val = cb_list_new(res->ntimes);
+        if (res->status == CB_CALL_TIMEOUT)
+            cb_seq_push(val, cb_float(INFINITY));
+        else if (res->status == CB_CALL_OK)
+            for (size_t i = 0; i < res->ntimes; i++)
+                cb_seq_push(val, cb_float(res->times[i]));
+    }
+    cb_dict_set(rec->results, key, val);
+}
+
+/* ------------------------------------------------------------- probing */
+
+static int probe(const cb_harness_ops *ops, const char *library)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "library", json_object_new_string(library));
+    json_object_object_add(o, "available", json_object_new_boolean(1));
+    if (ops->probe)
+        ops->probe(o);
+    if (strcmp(library, ops->library)) {
+        json_object_object_add(o, "available", json_object_new_boolean(0));
+        char *why = cb_xasprintf("this harness runs '%s', not '%s'", ops->library, library);
+        json_object_object_add(o, "reason", json_object_new_string(why));
+        free(why);
+    }
+    json_object *fns = json_object_new_array();
+    for (int i = 0; i < cb_n_functions; i++)
+        if (ops->supports(cb_functions[i].name))
+            json_object_array_add(fns, json_object_new_string(cb_functions[i].name));
+    for (int i = 0; i < cb_n_selftest_functions; i++)
+        if (ops->supports(cb_selftest_functions[i].name))
+            json_object_array_add(fns, json_object_new_string(cb_selftest_functions[i].name));
+    json_object_object_add(o, "functions", fns);
+    printf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+    json_object_put(o);
+    return 0;
+}
+
+/* --------------------------------------------------------------- main */
+
+static char *read_line(FILE *f)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n = getline(&line, &cap, f);
+    if (n <= 0) {
+        free(line);
+        return NULL;
+    }
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = 0;
+    return line;
+}
+
+static void open_profile_fifos(const cb_config *cfg, child_ctx *cx)
+{
+    cx->ctl_fd = cx->ack_fd = -1;
+    if (cfg->mode != CB_MODE_CPU || !cb_is(cfg->profile, CB_DICT))
+        return;
+    const char *ctl = str_or(get(cfg->profile, "control_fifo"), NULL);
+    const char *ack = str_or(get(cfg->profile, "ack_fifo"), NULL);
+    if (ctl)
+        cx->ctl_fd = open(ctl, O_WRONLY | O_CLOEXEC);
+    if (ack && cx->ctl_fd >= 0)
+        cx->ack_fd = open(ack, O_RDONLY | O_CLOEXEC);
+}
+
+/* After setup the harness holds its own copy of the polynomials: drop the
+ * dataset's values so that the process forked per call is small. */
+static void drop_dataset_values(cb_value polys)
+{
+    for (size_t i = 0; i < cb_len(polys); i++)
+        cb_dict_set(polys, cb_retain(cb_dict_key(polys, i)), cb_none());
+    malloc_trim(0);
+}
+
+static int run(const cb_harness_ops *ops, const char *prog, const char *config_path,
+               const char *results_path)
+{
+    cb_err err = {{0}};
+    cb_value raw;
+    if (cb_pickle_load_file(config_path, &raw, &err) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, err.msg);
+        return 2;
+    }
+    cb_config cfg;
+    int status = 0;
+    plan_call *calls = NULL;
+    size_t ncalls = 0;
+    recorder rec;
+    int rc;
+    if (decode_config(raw, ops, &cfg, &err) < 0) {
+        fprintf(stderr, "%s: %s: %s\n", prog, config_path, err.msg);
+        cb_release(raw);
+        return 2;
+    }
+    recorder_init(&rec, &cfg, &err, &rc);
+    if (rc < 0 || (ops->setup && ops->setup(&cfg, &err) < 0)) {
+        fprintf(stderr, "%s: %s\n", prog, err.msg);
+        status = 2;
+        goto out;
+    }
+    plan_calls(&cfg, ops, &calls, &ncalls);
+    drop_dataset_values(cfg.polys);
+
+    child_ctx cx = {.ops = ops, .cfg = &cfg};
+    cx.mem_begin = (hook_fn)dlsym(RTLD_DEFAULT, "casbench_mem_begin");
+    cx.mem_end = (hook_fn)dlsym(RTLD_DEFAULT, "casbench_mem_end");
+    cx.mem_report = (report_fn)dlsym(RTLD_DEFAULT, "casbench_mem_report_json");
+    open_profile_fifos(&cfg, &cx);
+    cb_exec_limits lim = {cfg.timeout, cfg.grace};
+    cb_exec_result res = {0};
+    for (size_t i = 0; i < ncalls; i++) {
+        plan_call *c = &calls[i];
+        if (c->pre != CB_CALL_OK) {
+            cb_exec_result_reset(&res);
+            res.status = c->pre;
+            cb_buf_puts(&res.error, c->pre_error);
+            struct timespec now;
+            clock_gettime(CLOCK_REALTIME, &now);
+            res.started = (double)now.tv_sec + now.tv_nsec / 1e9;
+        } else {
+            cx.call = (cb_call){.function = c->function, .fn = c->fn, .nargs = c->nargs,
+                                .sys = c->sys, .args = c->args, .index = (int)i, .cfg = &cfg};
+            cx.perturb = cb_is(cfg.perturb, CB_TUPLE) && cb_len(cfg.perturb) == 2 &&
+                         cb_is(cb_item(cfg.perturb, 0), CB_STR) &&
+                         !strcmp(cb_str_data(cb_item(cfg.perturb, 0)), c->function) &&
+                         cb_equal(cb_item(cfg.perturb, 1), c->args);
+            cb_exec_run(&lim, child_body, &cx, &res);
+        }
+        write_record(&rec, c, (int)i, &res);
+        add_result(&rec, c, &res);
+    }
+    cb_exec_result_free(&res);
+    if (cx.ctl_fd >= 0)
+        close(cx.ctl_fd);
+    if (cx.ack_fd >= 0)
+        close(cx.ack_fd);
+    if (cb_pickle_dump_file(results_path, rec.results, &err) < 0) {
+        fprintf(stderr, "%s: %s\n", prog, err.msg);
+        status = 2;
+    }
+out:
+    for (size_t i = 0; i < ncalls; i++) {
+        json_object_put(calls[i].args_json);
+        free(calls[i].pre_error);
+    }
+    free(calls);
+    recorder_free(&rec);
+    cb_release(raw);
+    return status;
+}
+
+static void usage(const char *prog, const cb_harness_ops *ops, FILE *f)
+{
+    fprintf(f,
+            "usage: %s [--probe LIBRARY]\n"
+            "The casbench harness for '%s' (docs/protocol.md).  Reads two lines on stdin:\n"
+            "the run-config pickle's path and the results pickle's path; runs every call of\n"
+            "the run list in a forked child; appends one JSON record per call to the config's\n"
+            "calls_jsonl; writes the results pickle; exits 0.\n"
+            "--probe LIBRARY prints the library's availability, versions and functions as JSON.\n",
+            prog, ops->library);
+}
+
+int cb_harness_main(int argc, char **argv, const cb_harness_ops *ops)
+{
+    const char *prog = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+    if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
+        usage(prog, ops, stdout);
+        return 0;
+    }
+    if (argc == 3 && !strcmp(argv[1], "--probe"))
+        return probe(ops, argv[2]);
+    if (argc != 1) {
+        usage(prog, ops, stderr);
+        return 2;
+    }
+    char *config_path = read_line(stdin), *results_path = read_line(stdin);
+    int status;
+    if (!config_path || !results_path || !*config_path || !*results_path) {
+        fprintf(stderr, "%s: expected two lines on stdin: the config pickle's path and the results pickle's path\n", prog);
+        status = 2;
+    } else {
+        status = run(ops, prog, config_path, results_path);
+    }
+    free(config_path);
+    free(results_path);
+    return status;
+}
