@@ -1,0 +1,218 @@
+/* pool.c — the event-driven process pool (see pool.h). */
+#define _GNU_SOURCE
+#include "pool.h"
+#include "util.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct {
+    size_t job;
+    pid_t pid;
+    int pidfd;
+    int cpu;
+} slot;
+
+static int pidfd_open_(pid_t pid)
+{
+    return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static sigset_t pool_signals(void)
+{
+    sigset_t s;
+    sigemptyset(&s);
+    sigaddset(&s, SIGINT);
+    sigaddset(&s, SIGTERM);
+    sigaddset(&s, SIGHUP);
+    return s;
+}
+
+void cb_pool_block_signals(void)
+{
+    sigset_t s = pool_signals();
+    sigprocmask(SIG_BLOCK, &s, NULL);
+}
+
+/* The CPUs this process may use, in order. */
+static int allowed_cpus(int *cpus, int max)
+{
+    cpu_set_t set;
+    int n = 0;
+    if (sched_getaffinity(0, sizeof set, &set) < 0)
+        return 0;
+    for (int c = 0; c < CPU_SETSIZE && n < max; c++)
+        if (CPU_ISSET(c, &set))
+            cpus[n++] = c;
+    return n;
+}
+
+static int free_cpu(const slot *slots, int nslots, const int *cpus, int ncpus)
+{
+    for (int k = 0; k < ncpus; k++) {
+        int used = 0;
+        for (int s = 0; s < nslots && !used; s++)
+            used = slots[s].pid > 0 && slots[s].cpu == cpus[k];
+        if (!used)
+            return cpus[k];
+    }
+    return -1;
+}
+
+/* The process has exited (its pidfd is readable): kill what is left of its
+ * group while the zombie still holds the group id, then reap it. */
+static void reap(slot *sl, const cb_pool_ops *ops)
+{
+    int st = 0;
+    kill(-sl->pid, SIGKILL);
+    while (waitpid(sl->pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    close(sl->pidfd);
+    pid_t pid = sl->pid;
+    sl->pid = 0;
+    sl->pidfd = -1;
+    (void)pid;
+    ops->exited(ops->ctx, sl->job, st);
+}
+
+static void stop_all(slot *slots, int nslots, int grace_ms, const cb_pool_ops *ops)
+{
+    for (int s = 0; s < nslots; s++)
+        if (slots[s].pid > 0)
+            kill(-slots[s].pid, SIGTERM);
+    int64_t deadline = cb_now_ns() + (int64_t)grace_ms * 1000000;
+    for (;;) {
+        struct pollfd pfd[64];
+        int idx[64], np = 0;
+        for (int s = 0; s < nslots && np < 64; s++)
+            if (slots[s].pid > 0) {
+                pfd[np] = (struct pollfd){.fd = slots[s].pidfd, .events = POLLIN};
+                idx[np++] = s;
+            }
+        int64_t left = deadline - cb_now_ns();
+        if (!np || left <= 0)
+            break;
+        int r = poll(pfd, (nfds_t)np, (int)(left / 1000000) + 1);
+        if (r < 0 && errno != EINTR)
+            break;
+        for (int k = 0; k < np; k++)
+            if (pfd[k].revents)
+                reap(&slots[idx[k]], ops);
+    }
+    for (int s = 0; s < nslots; s++)
+        if (slots[s].pid > 0)
+            reap(&slots[s], ops);   /* SIGKILLs the group first */
+}
+
+int cb_pool_run(size_t n, const cb_pool_opts *o, const cb_pool_ops *ops, cb_err *err)
+{
+    int cores = o->cores > 0 ? o->cores : 1;
+    int cpus[CPU_SETSIZE], ncpus = 0;
+    if (o->pin) {
+        ncpus = allowed_cpus(cpus, CPU_SETSIZE);
+        if (cores > ncpus)
+            return cb_fail(err, "--pin: %d runners at once need %d CPUs, but only %d are usable", cores, cores, ncpus);
+    }
+    cb_pool_block_signals();
+    sigset_t sigs = pool_signals();
+    int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
+    if (sfd < 0)
+        return cb_fail(err, "signalfd: %s", strerror(errno));
+    slot *slots = cb_xcalloc((size_t)cores, sizeof *slots);
+    for (int s = 0; s < cores; s++)
+        slots[s].pidfd = -1;
+    struct pollfd *pfd = cb_xcalloc((size_t)cores + 2, sizeof *pfd);
+    int *idx = cb_xcalloc((size_t)cores + 2, sizeof *idx);
+    size_t next = 0;
+    int running = 0, result = 0;
+
+    for (;;) {
+        /* fill free slots */
+        for (int s = 0; s < cores && next < n; s++) {
+            if (slots[s].pid > 0)
+                continue;
+            size_t job = next++;
+            int cpu = o->pin ? free_cpu(slots, cores, cpus, ncpus) : -1;
+            cb_err e = {{0}};
+            pid_t pid = ops->start(ops->ctx, job, cpu, &e);
+            if (pid <= 0) {
+                ops->failed(ops->ctx, job, &e);
+                s--;   /* try the next job in this slot */
+                continue;
+            }
+            int pfd_ = pidfd_open_(pid);
+            if (pfd_ < 0) {
+                /* cannot watch it: stop it and report (should not happen on Linux >= 5.3) */
+                cb_fail(&e, "pidfd_open: %s", strerror(errno));
+                kill(-pid, SIGKILL);
+                waitpid(pid, NULL, 0);
+                ops->failed(ops->ctx, job, &e);
+                s--;
+                continue;
+            }
+            slots[s] = (slot){.job = job, .pid = pid, .pidfd = pfd_, .cpu = cpu};
+            running++;
+        }
+        if (!running)
+            break;
+        int np = 0;
+        pfd[np] = (struct pollfd){.fd = sfd, .events = POLLIN};
+        idx[np++] = -1;
+        if (ops->watch_fd >= 0) {
+            pfd[np] = (struct pollfd){.fd = ops->watch_fd, .events = POLLIN};
+            idx[np++] = -2;
+        }
+        for (int s = 0; s < cores; s++)
+            if (slots[s].pid > 0) {
+                pfd[np] = (struct pollfd){.fd = slots[s].pidfd, .events = POLLIN};
+                idx[np++] = s;
+            }
+        int r = poll(pfd, (nfds_t)np, ops->tick_ms > 0 ? ops->tick_ms : -1);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            stop_all(slots, cores, o->grace_ms, ops);
+            result = cb_fail(err, "poll: %s", strerror(errno));
+            break;
+        }
+        if (r == 0) {
+            if (ops->on_tick)
+                ops->on_tick(ops->ctx);
+            continue;
+        }
+        int signo = 0;
+        for (int k = 0; k < np; k++) {
+            if (!pfd[k].revents)
+                continue;
+            if (idx[k] == -1) {
+                struct signalfd_siginfo si;
+                if (read(sfd, &si, sizeof si) == sizeof si)
+                    signo = (int)si.ssi_signo;
+            } else if (idx[k] == -2) {
+                if (ops->on_watch)
+                    ops->on_watch(ops->ctx);
+            } else {
+                reap(&slots[idx[k]], ops);
+                running--;
+            }
+        }
+        if (signo) {
+            stop_all(slots, cores, o->grace_ms, ops);
+            result = signo;
+            break;
+        }
+    }
+    free(pfd);
+    free(idx);
+    free(slots);
+    close(sfd);
+    return result;
+}

@@ -1,0 +1,106 @@
+/* results.h — the results directory (DESIGN §3.5).
+ *
+ *   OUTPUT/results_YYYY-MM-DD_HH-MM-SS/
+ *     calls.jsonl      one record per finished call, appended by the
+ *                      harnesses (docs/protocol.md); the source of truth
+ *     results.pickle   rebuilt from calls.jsonl, in the original tool's layout
+ *     run.json         command line, host, versions, times (lib/run.c)
+ *     logs/RUNNER.log  one per runner
+ *     runners/         each runner's config and results pickles
+ *     profiles/        cpu and mem artefacts
+ *
+ * Reading calls.jsonl tolerates a torn last line (a writer killed in the
+ * middle of it): the reader stops at the last complete, valid line and says
+ * where, so --resume can cut the torn tail off before appending. */
+#ifndef CB_RESULTS_H
+#define CB_RESULTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <json-c/json.h>
+
+#include "error.h"
+#include "value.h"
+
+/* Create OUTPUT/results_<local time>/ (and logs/, runners/, profiles/);
+ * *dir is malloc'd.  A second run in the same second gets a "-2" suffix. */
+int cb_results_dir_create(const char *output, char **dir, cb_err *err);
+
+/* One record of calls.jsonl. */
+typedef struct {
+    json_object *obj;           /* the whole record (owned) */
+    const char *runner, *function, *status;   /* borrowed from obj */
+    char *key;                  /* the call's identity: runner, function, args */
+} cb_call_rec;
+
+typedef struct {
+    cb_call_rec *recs;
+    size_t n;
+    off_t valid_len;            /* bytes up to the end of the last good line */
+    size_t bad_lines;           /* lines that are not records (skipped) */
+    bool torn_tail;             /* the file ends in an unfinished line */
+} cb_calls;
+
+/* Read PATH (a missing file is empty).  Complete lines that are not JSON
+ * records are counted in bad_lines and skipped; an unfinished last line is
+ * reported as torn_tail and left out of valid_len. */
+int cb_calls_read(const char *path, cb_calls *out, cb_err *err);
+void cb_calls_free(cb_calls *c);
+/* Cut PATH back to LEN bytes (drops a torn tail before appending). */
+int cb_calls_truncate(const char *path, off_t len, cb_err *err);
+
+/* A call's identity, "(runner, function, args)" of docs/protocol.md, as one
+ * string: ARGS are the system keys' Python reprs. */
+char *cb_call_key(const char *runner, const char *function, const char *const *args, size_t nargs);
+/* The same from a record's fields; NULL when the record lacks them. */
+char *cb_call_key_of(json_object *rec);
+/* The same for a run-list entry (a tuple of keys). */
+char *cb_call_key_entry(const char *runner, const char *function, cb_value args);
+
+/* A set of strings (call keys). */
+typedef struct {
+    char **slots;
+    size_t cap, n;
+} cb_strset;
+bool cb_strset_add(cb_strset *s, const char *key);      /* false when present */
+bool cb_strset_has(const cb_strset *s, const char *key);
+void cb_strset_free(cb_strset *s);
+
+/* Following calls.jsonl as it grows (progress): call cb_calls_tail_read
+ * when the file changed; ON_RECORD gets each new complete record. */
+typedef struct {
+    char *path;
+    off_t offset;
+    char *partial;
+    size_t partial_len;
+} cb_calls_tail;
+void cb_calls_tail_init(cb_calls_tail *t, const char *path, off_t start);
+void cb_calls_tail_read(cb_calls_tail *t, void (*on_record)(void *ctx, json_object *rec), void *ctx);
+void cb_calls_tail_free(cb_calls_tail *t);
+
+/* What results.pickle says about a runner besides its results. */
+typedef struct {
+    const char *id;
+    const char *library;
+    const char *group;          /* "python" or "external" */
+    const char *flags;          /* Python interpreter flags, or NULL */
+    int gc;                     /* 1, 0, or -1 (None) */
+    const char *type;           /* "benchmark", "cpu", "mem", "verify" */
+    const char *venv;           /* the environment as given, or NULL */
+} cb_runner_info;
+
+/* Build results.pickle's value from the records: {"python": [runner, ...],
+ * "external": [runner, ...]}, each runner {"library", "flags", "gc", "type",
+ * "venv", "results"}, results mapping (function, args) -> list of times
+ * ([inf] for a timeout, [] for other failures), mem rows (mem mode) or the
+ * digest (verify).  Args are turned back into the dataset's keys through
+ * POLYS (keys whose repr matches); without POLYS, or for a key not found,
+ * the repr string stands in.  Runners of INFOS come first, in order (also
+ * those without records); runners only seen in records follow. */
+cb_value cb_results_value(const cb_calls *calls, const cb_runner_info *infos, size_t n_infos,
+                          cb_value polys);
+int cb_results_write_pickle(const char *path, const cb_calls *calls, const cb_runner_info *infos,
+                            size_t n_infos, cb_value polys, cb_err *err);
+
+#endif

@@ -1,0 +1,252 @@
+/* runner.c — config pickle, harness start, unavailable records (see
+ * runner.h). */
+#define _GNU_SOURCE
+#include "runner.h"
+#include "pickle.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+size_t cb_runlist_count(cb_value run_list)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cb_len(run_list); i++)
+        n += cb_len(cb_dict_val(run_list, i));
+    return n;
+}
+
+cb_value cb_polys_subset(cb_value polys, cb_value run_list)
+{
+    cb_value sub = cb_dict_new(8);
+    for (size_t f = 0; f < cb_len(run_list); f++) {
+        cb_value entries = cb_dict_val(run_list, f);
+        for (size_t e = 0; e < cb_len(entries); e++) {
+            cb_value args = cb_item(entries, e);
+            for (size_t a = 0; a < cb_len(args); a++) {
+                cb_value key = cb_item(args, a), sys;
+                if (cb_dict_find(sub, key) >= 0 || !cb_dict_get(polys, key, &sys))
+                    continue;
+                cb_dict_set(sub, cb_retain(key), cb_retain(sys));
+            }
+        }
+    }
+    return sub;
+}
+
+static cb_value str_or_none(const char *s)
+{
+    return s ? cb_str_c(s) : cb_none();
+}
+
+int cb_cpu_profile_wrap(cb_runner *r, const cb_run_settings *s, char ***argv, cb_value *profile_cfg,
+                        cb_err *err)
+{
+    /* SEAM (DESIGN §8.2): perf recording is not implemented yet; a cpu-mode
+     * runner runs its harness unprofiled and its records carry no `profile`. */
+    (void)r;
+    (void)s;
+    (void)argv;
+    (void)err;
+    *profile_cfg = cb_none();
+    return 0;
+}
+
+static cb_value record_fields(const cb_runner *r)
+{
+    cb_value rec = cb_dict_new(5);
+    cb_dict_set_str(rec, "runner", cb_str_c(r->spec->id));
+    cb_dict_set_str(rec, "library", cb_str_c(r->spec->lib->id));
+    cb_dict_set_str(rec, "env", str_or_none(r->env_label));
+    cb_dict_set_str(rec, "gc", r->spec->gc < 0 ? cb_none() : cb_bool(r->spec->gc));
+    cb_dict_set_str(rec, "mode", cb_str_c(cb_mode_name(r->spec->mode)));
+    return rec;
+}
+
+int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value polys, cb_err *err)
+{
+    cb_value profile = cb_none();
+    if (r->spec->mode == CB_MODE_CPU && cb_cpu_profile_wrap(r, s, &r->argv, &profile, err) < 0)
+        return -1;
+    cb_value cfg = cb_dict_new(16);
+    cb_dict_set_str(cfg, "type", cb_str_c(cb_mode_name(r->spec->mode)));
+    cb_dict_set_str(cfg, "run_list", cb_retain(r->run_list));
+    cb_dict_set_str(cfg, "polys", cb_polys_subset(polys, r->run_list));
+    cb_dict_set_str(cfg, "gc", cb_bool(r->spec->gc != 0));
+    cb_dict_set_str(cfg, "repeats", cb_int(s->repeats));
+    cb_dict_set_str(cfg, "log_file", cb_str_c(r->log_path));
+    cb_dict_set_str(cfg, "timeout", cb_float(s->timeout));
+    cb_dict_set_str(cfg, "library", cb_str_c(r->spec->lib->id));
+    cb_dict_set_str(cfg, "calls_jsonl", cb_str_c(s->calls_jsonl));
+    cb_dict_set_str(cfg, "record", record_fields(r));
+    cb_dict_set_str(cfg, "min_time", cb_float(s->min_time));
+    cb_dict_set_str(cfg, "order", cb_str_c(s->order));
+    cb_dict_set_str(cfg, "grace", cb_float(s->grace));
+    cb_dict_set_str(cfg, "profile", profile);
+    cb_dict_set_str(cfg, "perturb", cb_none());
+    int rc = cb_pickle_dump_file(r->config_path, cfg, err);
+    cb_release(cfg);
+    return rc;
+}
+
+/* In the child, between fork and exec: only async-signal-safe work plus
+ * putenv (casbench is single-threaded). */
+static _Noreturn void exec_harness(cb_runner *r, const cb_run_settings *s, int cpu, int stdin_fd,
+                                   int log_fd, pid_t parent)
+{
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)   /* casbench died before prctl took effect */
+        _exit(1);
+    if (cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        if (sched_setaffinity(0, sizeof set, &set) < 0)
+            dprintf(log_fd, "casbench: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+    }
+    dup2(stdin_fd, 0);
+    dup2(log_fd, 1);
+    dup2(log_fd, 2);
+    for (const char *const *v = r->spec->lib->env; *v; v++)
+        putenv((char *)*v);
+    if (r->spec->mode == CB_MODE_MEM && s->tracker) {
+        setenv("LD_PRELOAD", s->tracker, 1);
+        setenv("PYTHONMALLOC", "malloc", 1);
+    }
+    execvp(r->argv[0], r->argv);
+    dprintf(2, "casbench: cannot start %s: %s\n", r->argv[0], strerror(errno));
+    _exit(127);
+}
+
+pid_t cb_runner_start(cb_runner *r, const cb_run_settings *s, int cpu, cb_err *err)
+{
+    int log_fd = open(r->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd < 0)
+        return cb_fail(err, "cannot open %s: %s", r->log_path, strerror(errno));
+    {
+        cb_buf head = {0};
+        cb_buf_printf(&head, "casbench: runner %s, %zu calls:", r->spec->id, r->n_calls);
+        for (const char *const *v = r->spec->lib->env; *v; v++)
+            cb_buf_printf(&head, " %s", *v);
+        for (char **a = r->argv; *a; a++)
+            cb_buf_printf(&head, " %s", *a);
+        cb_buf_putc(&head, '\n');
+        if (write(log_fd, head.data, head.len) < 0) {
+            /* the log is best effort; the harness writes to it too */
+        }
+        cb_buf_free(&head);
+    }
+    int in[2];
+    if (pipe2(in, O_CLOEXEC) < 0) {
+        close(log_fd);
+        return cb_fail(err, "pipe: %s", strerror(errno));
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0)
+        exec_harness(r, s, cpu, in[0], log_fd, parent);
+    close(in[0]);
+    close(log_fd);
+    if (pid < 0) {
+        close(in[1]);
+        return cb_fail(err, "fork: %s", strerror(errno));
+    }
+    setpgid(pid, pid);   /* also in the child: whichever runs first */
+    /* Two short lines: far below the pipe's capacity, so this never blocks
+     * even if the harness has not started reading. */
+    char *lines = cb_xasprintf("%s\n%s\n", r->config_path, r->results_path);
+    ssize_t w = write(in[1], lines, strlen(lines));
+    free(lines);
+    close(in[1]);
+    if (w < 0 && errno != EPIPE)
+        cb_fail(err, "writing to the harness of %s: %s", r->spec->id, strerror(errno));
+    r->pid = pid;
+    r->cpu = cpu;
+    r->state = CB_RUNNER_RUNNING;
+    r->started_ns = cb_now_ns();
+    return pid;
+}
+
+int cb_runner_write_unavailable(const cb_runner *r, const cb_run_settings *s, cb_value full_run_list,
+                                cb_err *err)
+{
+    int fd = open(s->calls_jsonl, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return cb_fail(err, "cannot open %s: %s", s->calls_jsonl, strerror(errno));
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    double now = (double)tv.tv_sec + tv.tv_usec / 1e6;
+    int rc = 0;
+    long call = 0;
+    for (size_t f = 0; f < cb_len(full_run_list) && rc == 0; f++) {
+        const char *fname = cb_str_data(cb_dict_key(full_run_list, f));
+        cb_value entries = cb_dict_val(full_run_list, f), mine;
+        bool have = cb_dict_get(r->run_list, cb_dict_key(full_run_list, f), &mine);
+        for (size_t e = 0; e < cb_len(entries); e++, call++) {
+            cb_value args = cb_item(entries, e);
+            bool todo = false;
+            for (size_t k = 0; have && k < cb_len(mine) && !todo; k++)
+                todo = cb_equal(cb_item(mine, k), args);
+            if (!todo)
+                continue;
+            json_object *o = json_object_new_object();
+            json_object_object_add(o, "runner", json_object_new_string(r->spec->id));
+            json_object_object_add(o, "library", json_object_new_string(r->spec->lib->id));
+            json_object_object_add(o, "env", r->env_label ? json_object_new_string(r->env_label) : NULL);
+            json_object_object_add(o, "gc", r->spec->gc < 0 ? NULL : json_object_new_boolean(r->spec->gc));
+            json_object_object_add(o, "mode", json_object_new_string(cb_mode_name(r->spec->mode)));
+            json_object_object_add(o, "function", json_object_new_string(fname));
+            json_object *ja = json_object_new_array();
+            for (size_t a = 0; a < cb_len(args); a++) {
+                char *repr = cb_repr(cb_item(args, a));
+                json_object_array_add(ja, json_object_new_string(repr));
+                free(repr);
+            }
+            json_object_object_add(o, "args", ja);
+            json_object_object_add(o, "call", json_object_new_int64(call));
+            json_object_object_add(o, "status", json_object_new_string("unavailable"));
+            json_object_object_add(o, "times", json_object_new_array());
+            json_object_object_add(o, "cpu_times", json_object_new_array());
+            json_object_object_add(o, "loops", json_object_new_int(0));
+            json_object_object_add(o, "max_rss_kib", NULL);
+            json_object_object_add(o, "pid", NULL);
+            json_object_object_add(o, "error", json_object_new_string(r->reason ? r->reason : "unavailable"));
+            json_object_object_add(o, "timeout", json_object_new_double(s->timeout));
+            json_object_object_add(o, "host", s->hostname ? json_object_new_string(s->hostname) : NULL);
+            json_object_object_add(o, "started", json_object_new_double(now));
+            char *line = cb_xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+            json_object_put(o);
+            size_t len = strlen(line);
+            if (write(fd, line, len) != (ssize_t)len)
+                rc = cb_fail(err, "writing %s: %s", s->calls_jsonl, strerror(errno));
+            free(line);
+        }
+    }
+    close(fd);
+    return rc;
+}
+
+void cb_runner_free(cb_runner *r)
+{
+    cb_argv_free(r->argv);
+    cb_release(r->run_list);
+    free(r->config_path);
+    free(r->results_path);
+    free(r->log_path);
+    memset(r, 0, sizeof *r);
+}

@@ -1,0 +1,86 @@
+/* runner.h — one runner: a harness process that runs one library variant
+ * (library × environment × gc × mode) over its run list (DESIGN §2, §4).
+ *
+ * The engine writes the runner's config pickle (docs/protocol.md, "The run
+ * config"), starts the harness in its own process group with
+ * PR_SET_PDEATHSIG = SIGKILL (it dies with casbench, even on kill -9), the
+ * variant's environment variables set, its stdout/stderr appended to
+ * logs/RUNNER.log, and writes two lines to its stdin: the config path and the
+ * results path.  The harness streams one record per call into calls.jsonl.
+ * A runner whose library is unavailable never starts: the engine writes an
+ * `unavailable` record for each of its calls instead. */
+#ifndef CB_RUNNER_H
+#define CB_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "error.h"
+#include "libraries.h"
+#include "plan.h"
+#include "value.h"
+
+/* What every runner of one run shares. */
+typedef struct {
+    const char *results_dir;
+    const char *calls_jsonl;
+    const char *harness_dir;
+    const char *tracker;          /* mem mode: the allocation tracker .so, or NULL */
+    const char *python_flags;     /* may be NULL */
+    const cb_pyenv *envs;
+    size_t n_envs;
+    int repeats;
+    double timeout, min_time, grace;
+    const char *order;            /* "lex" or "grevlex" */
+    const char *hostname;
+} cb_run_settings;
+
+typedef enum { CB_RUNNER_PENDING, CB_RUNNER_RUNNING, CB_RUNNER_DONE, CB_RUNNER_SKIPPED } cb_runner_state;
+
+typedef struct {
+    const cb_runner_spec *spec;
+    char **argv;                  /* the harness command (cb_library_argv) */
+    const char *env_label;        /* the record's `env`, or NULL */
+    bool available;
+    const char *reason;           /* when not available (borrowed from the probe) */
+    cb_value run_list;            /* the calls this runner still has to run */
+    size_t n_calls;
+    char *config_path, *results_path, *log_path;
+    /* live state */
+    cb_runner_state state;
+    pid_t pid;
+    int cpu;                      /* pinned CPU, or -1 */
+    int64_t started_ns, ended_ns;
+    int wstatus;
+    size_t done, timeouts, failures;   /* from its records as they arrive */
+} cb_runner;
+
+/* The sub-dict of POLYS holding only the systems RUN_LIST uses (new ref). */
+cb_value cb_polys_subset(cb_value polys, cb_value run_list);
+/* The number of calls (entries) in a run list. */
+size_t cb_runlist_count(cb_value run_list);
+
+/* Write the config pickle of R into the results directory. */
+int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value polys, cb_err *err);
+/* Fork and exec the harness (pinned to CPU unless it is -1).  Returns the
+ * pid (also the process group id), or -1 with err. */
+pid_t cb_runner_start(cb_runner *r, const cb_run_settings *s, int cpu, cb_err *err);
+/* Append an `unavailable` record for each call of R's run list, numbering
+ * calls by their position in FULL_RUN_LIST (the run list before --resume
+ * removed the calls that already have a record). */
+int cb_runner_write_unavailable(const cb_runner *r, const cb_run_settings *s, cb_value full_run_list,
+                                cb_err *err);
+
+/* cpu mode seam (DESIGN §8.2): wraps the harness argv of a cpu-mode runner
+ * in the profiler command and returns the config's `profile` value (None
+ * when the profiler needs no control channel).  Until perf recording is
+ * implemented it leaves ARGV alone and returns None; the profiling engineer
+ * replaces this function (it may move to its own file). */
+int cb_cpu_profile_wrap(cb_runner *r, const cb_run_settings *s, char ***argv, cb_value *profile_cfg,
+                        cb_err *err);
+
+void cb_runner_free(cb_runner *r);
+
+#endif
