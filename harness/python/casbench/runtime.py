@@ -1,0 +1,543 @@
+"""The Python harness executor: fork per call, timed, supervised, recorded.
+
+This is the Python twin of the C executor in harness/common/ and follows the
+same contract (DESIGN §5, docs/protocol.md): every adapter (SymPy, python-flint,
+SageMath) parses its polynomials once, then for each run-list entry, in
+order, the parent forks a child that applies the gc setting, runs the
+function `repeats` times (each timed with perf_counter_ns and process CPU
+time) and streams every time to the parent through a pipe as soon as it has
+it.  The parent waits on the pipe and on a pidfd with one deadline for the
+whole call (poll, no sleeping), sends SIGTERM at the limit and SIGKILL after
+`grace`, reaps the child with wait4 (peak RSS) and appends one JSON record to
+`calls_jsonl` with a single write() on an O_APPEND descriptor.  Nothing a
+child does -- hang, crash, raise -- stops the loop.
+
+Standard library only; multiprocessing is deliberately avoided (it costs a
+pickling round trip and a helper thread per call; see bench/overhead_python.sh).
+"""
+
+import gc
+import json
+import os
+import pickle
+import select
+import signal
+import struct
+import sys
+import time
+
+from . import canonical
+
+MODES = ("benchmark", "cpu", "mem", "verify")
+FUNCTIONS = ("add", "sub", "mult", "divmod", "resultant", "gcd", "lcm",
+             "factor", "leading_coefficient", "groebner")
+
+# Child -> parent frames: a 1-byte kind and a 4-byte length, then the payload.
+_FRAME = struct.Struct("<cI")
+_TIME = struct.Struct("<qqq")      # wall ns, cpu ns, loops of one repeat
+K_TIME, K_ERROR, K_UNSUPPORTED, K_DIGEST, K_MEM, K_DONE = (
+    b"T", b"E", b"U", b"D", b"M", b"F")
+
+
+class ConfigError(Exception):
+    """The config pickle is not what docs/protocol.md describes."""
+
+
+class Unsupported(Exception):
+    """Raised by an adapter for a function its library does not offer."""
+
+
+class Adapter:
+    """What the runtime needs from a library adapter (see adapters/).
+
+    `functions`   names of the functions this installation offers.
+    parse(key, gens, polys, uses) -> the system in the library's objects
+                  (`uses`: names of the functions that read this system).
+    bind(function, systems) -> a zero-argument callable doing the call's
+                  work (run in the child, before timing).
+    plain(function, systems, result) -> the result as plain Python values for
+                  canonical.text (verify mode only).
+    """
+    functions = frozenset()
+
+    def parse(self, key, gens, polys, uses):
+        raise NotImplementedError
+
+    def bind(self, function, systems):
+        raise NotImplementedError
+
+    def plain(self, function, systems, result):
+        raise NotImplementedError
+
+
+def error_text(exc):
+    """`TypeError: message`, as records show exceptions."""
+    msg = str(exc)
+    return "%s: %s" % (type(exc).__name__, msg) if msg else type(exc).__name__
+
+
+def signal_name(num):
+    try:
+        return signal.Signals(num).name
+    except ValueError:
+        return "signal %d" % num
+
+
+# ---------------------------------------------------------------- config --
+
+def load_config(path):
+    """The run config (a pickled dict) with its keys checked."""
+    try:
+        with open(path, "rb") as f:
+            config = pickle.load(f)
+    except (OSError, pickle.UnpicklingError, EOFError) as e:
+        raise ConfigError("cannot read config %s: %s" % (path, e))
+    if not isinstance(config, dict):
+        raise ConfigError("config %s is not a dict" % path)
+    for key, kind in (("type", str), ("run_list", dict), ("polys", dict),
+                      ("repeats", int)):
+        if not isinstance(config.get(key), kind):
+            raise ConfigError("config key %r is missing or not a %s" % (key, kind.__name__))
+    if config["type"] not in MODES:
+        raise ConfigError("config type %r is not one of %s" % (config["type"], ", ".join(MODES)))
+    return config
+
+
+def run_list_calls(run_list):
+    """[(function, args tuple)] in the run list's order."""
+    calls = []
+    for function, entries in run_list.items():
+        for args in entries:
+            calls.append((function, tuple(args)))
+    return calls
+
+
+# ------------------------------------------------------------ mode seams --
+
+class MemTracker:
+    """The mem-mode seam: casbench's LD_PRELOADed allocation tracker, when it
+    exports casbench_mem_begin/end/report_json; None-safe elsewhere."""
+
+    def __init__(self, begin, end, report):
+        self.begin, self.end, self.report = begin, end, report
+
+    @classmethod
+    def find(cls):
+        import ctypes          # only in mem mode: ctypes costs an import
+        try:
+            lib = ctypes.CDLL(None)
+            begin, end = lib.casbench_mem_begin, lib.casbench_mem_end
+            report = lib.casbench_mem_report_json
+        except (OSError, AttributeError):
+            return None
+        report.restype = ctypes.c_char_p
+        return cls(begin, end, report)
+
+    def report_bytes(self):
+        return self.report() or b"null"
+
+
+class PerfControl:
+    """The cpu-mode seam: `perf record --control fifo:CTL,ACK`; sampling is
+    enabled only around the timed repeats of each call."""
+
+    def __init__(self, profile):
+        # perf holds both fifos open already, so these opens do not block.
+        self.ctl = os.open(profile["control_fifo"], os.O_WRONLY)
+        self.ack = os.open(profile["ack_fifo"], os.O_RDONLY)
+
+    def _command(self, word):
+        os.write(self.ctl, word + b"\n")
+        os.read(self.ack, 16)          # perf answers "ack\n"
+
+    def enable(self):
+        self._command(b"enable")
+
+    def disable(self):
+        self._command(b"disable")
+
+
+# -------------------------------------------------------------- executor --
+
+class Outcome:
+    """What the parent learned about one call."""
+    __slots__ = ("status", "error", "times", "cpu_times", "loops", "pid",
+                 "max_rss_kib", "digest", "head", "mem")
+
+    def __init__(self):
+        self.status, self.error = None, None
+        self.times, self.cpu_times, self.loops = [], [], 1
+        self.pid, self.max_rss_kib = 0, 0
+        self.digest = self.head = self.mem = None
+
+
+class Executor:
+    def __init__(self, config, adapter):
+        self.config = config
+        self.adapter = adapter
+        self.mode = config["type"]
+        self.gc_enabled = bool(config.get("gc", True))
+        self.repeats = max(1, int(config["repeats"]))
+        timeout = config.get("timeout")
+        self.timeout = float(timeout) if timeout else 0.0     # 0: no limit
+        self.grace = float(config.get("grace") or 1.0)
+        self.min_time_ns = int(float(config.get("min_time") or 0) * 1e9)
+        perturb = config.get("perturb")
+        self.perturb = (perturb[0], tuple(perturb[1])) if perturb else None
+        self.mem = MemTracker.find() if self.mode == "mem" else None
+        profile = config.get("profile") if self.mode == "cpu" else None
+        self.perf = PerfControl(profile) if profile else None
+        self.systems = {}           # key -> parsed system, or the exception
+        self.has_pidfd = hasattr(os, "pidfd_open")
+
+    # -- set-up ---------------------------------------------------------
+    def parse_systems(self, calls):
+        uses = {}
+        for function, args in calls:
+            for key in args:
+                uses.setdefault(key, set()).add(function)
+        polys = self.config["polys"]
+        for key, functions in uses.items():
+            try:
+                gens, plist = polys[key]
+                self.systems[key] = self.adapter.parse(key, list(gens), list(plist), functions)
+            except Exception as e:       # recorded as each call's error
+                self.systems[key] = ParseFailure("cannot parse system %r: %s"
+                                                 % (key, error_text(e)))
+
+    # -- the child ------------------------------------------------------
+    def _child(self, function, args, w):
+        """Runs in the forked child; never returns."""
+        code = 0
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            systems = [self.systems[k] for k in args]
+            thunk = self.adapter.bind(function, systems)
+            if self.mode == "verify":
+                self._child_verify(function, args, systems, thunk, w)
+            else:
+                self._child_timed(thunk, w)
+            _send(w, K_DONE, b"")
+        except Unsupported as e:
+            _send_safely(w, K_UNSUPPORTED, str(e))
+        except BaseException as e:       # SystemExit, MemoryError... all alike
+            _send_safely(w, K_ERROR, error_text(e))
+        finally:
+            try:
+                sys.stdout.flush()
+                sys.stderr.flush()
+            except BaseException:
+                code = 1
+            os._exit(code)
+
+    def _child_timed(self, thunk, w):
+        wall, cpu = time.perf_counter_ns, time.process_time_ns
+        loops = 1
+        if self.gc_enabled:
+            gc.enable()
+        else:
+            gc.disable()
+        if self.perf:
+            self.perf.enable()
+        if self.mem:
+            self.mem.begin()
+        for i in range(self.repeats):
+            if i == 0 and self.min_time_ns > 0:
+                # Calibrate: the first repeat runs until it lasts min_time;
+                # the later repeats run that many executions.
+                t0, c0, n = wall(), cpu(), 0
+                while True:
+                    thunk()
+                    n += 1
+                    if wall() - t0 >= self.min_time_ns:
+                        break
+                t1, c1, loops = wall(), cpu(), n
+            elif loops == 1:
+                t0, c0 = wall(), cpu()
+                thunk()
+                t1, c1 = wall(), cpu()
+            else:
+                t0, c0 = wall(), cpu()
+                for _ in range(loops):
+                    thunk()
+                t1, c1 = wall(), cpu()
+            _send(w, K_TIME, _TIME.pack(t1 - t0, c1 - c0, loops))
+        if self.mem:
+            self.mem.end()
+            _send(w, K_MEM, self.mem.report_bytes())
+        if self.perf:
+            self.perf.disable()
+
+    def _child_verify(self, function, args, systems, thunk, w):
+        result = thunk()
+        text = canonical.text(function, self.adapter.plain(function, systems, result))
+        digest, head = canonical.digest(text, (function, args) == self.perturb)
+        _send(w, K_DIGEST, json.dumps({"digest": digest, "result_head": head}).encode())
+
+    # -- the parent -----------------------------------------------------
+    def run_call(self, function, args):
+        out = Outcome()
+        failed = [self.systems[k] for k in args if isinstance(self.systems[k], ParseFailure)]
+        if function not in self.adapter.functions:
+            out.status, out.error = "unsupported", "%s is not offered by this library" % function
+            return out
+        if failed:
+            out.status, out.error = "error", failed[0].message
+            return out
+        sys.stdout.flush()
+        sys.stderr.flush()
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            self._child(function, args, w)
+        os.close(w)
+        out.pid = pid
+        try:
+            self._supervise(pid, r, out)
+        finally:
+            os.close(r)
+        return out
+
+    def _supervise(self, pid, r, out):
+        """Reads the child's frames until it exits or the deadline passes."""
+        start = time.monotonic()
+        pidfd = os.pidfd_open(pid) if self.has_pidfd else -1
+        poller = select.poll()
+        poller.register(r, select.POLLIN)
+        if pidfd >= 0:
+            poller.register(pidfd, select.POLLIN)
+        buf = bytearray()
+        finished = False
+        timed_out = False
+        pipe_open, exited = True, False
+        try:
+            # With a pidfd the call ends when the child exits (the pipe may
+            # close earlier); without one, at the pipe's end of file.
+            while not exited and (pipe_open or pidfd >= 0):
+                if self.timeout > 0:
+                    left = start + self.timeout - time.monotonic()
+                    if left <= 0:
+                        timed_out = True
+                        break
+                    events = poller.poll(max(1, int(left * 1000 + 0.999)))
+                else:
+                    events = poller.poll()
+                for fd, _ in events:
+                    if fd == r:
+                        data = os.read(r, 65536)
+                        if data:
+                            buf += data
+                            finished |= _frames(buf, out)
+                        else:
+                            pipe_open = False
+                            poller.unregister(r)
+                    else:
+                        exited = True
+            if exited and pipe_open:
+                # The child is gone; read what it left (a grandchild may
+                # still hold the pipe, so without blocking).
+                os.set_blocking(r, False)
+                try:
+                    while True:
+                        data = os.read(r, 65536)
+                        if not data:
+                            break
+                        buf += data
+                except BlockingIOError:
+                    pass
+                finished |= _frames(buf, out)
+            if timed_out:
+                self._terminate(pid, pidfd, r if pipe_open else -1)
+            _, status, usage = os.wait4(pid, 0)
+        finally:
+            if pidfd >= 0:
+                os.close(pidfd)
+        out.max_rss_kib = usage.ru_maxrss
+        if timed_out:
+            out.status = "timeout"
+            out.error = "timed out after %g s" % self.timeout
+        elif os.WIFSIGNALED(status):
+            out.status, out.error = "crashed", signal_name(os.WTERMSIG(status))
+        elif out.status in ("error", "unsupported"):
+            pass
+        elif os.WEXITSTATUS(status) != 0:
+            out.status = "crashed"
+            out.error = "exited with status %d" % os.WEXITSTATUS(status)
+        elif not finished:
+            out.status, out.error = "crashed", "exited before finishing the call"
+        else:
+            out.status = "ok"
+
+    def _terminate(self, pid, pidfd, r):
+        """SIGTERM, then SIGKILL if the child is still there after grace."""
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        fd = pidfd if pidfd >= 0 else r      # r: end of file when it dies
+        if fd >= 0:
+            poller = select.poll()
+            poller.register(fd, select.POLLIN)
+            deadline = time.monotonic() + self.grace
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                if not poller.poll(max(1, int(left * 1000 + 0.999))):
+                    continue
+                if fd == pidfd:
+                    return
+                try:
+                    if not os.read(r, 65536):
+                        return
+                except OSError:
+                    return
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+class ParseFailure:
+    """A system the adapter could not build; its calls become errors."""
+
+    def __init__(self, message):
+        self.message = message
+
+
+def _send(w, kind, payload):
+    if isinstance(payload, str):
+        payload = payload.encode("utf-8", "replace")
+    data = _FRAME.pack(kind, len(payload)) + payload
+    while data:
+        n = os.write(w, data)
+        data = data[n:]
+
+
+def _send_safely(w, kind, text):
+    try:
+        _send(w, kind, text)
+    except OSError:
+        pass
+
+
+def _frames(buf, out):
+    """Consumes the complete frames at the start of buf into out; returns
+    True when the child's final frame was among them."""
+    done = False
+    pos = 0
+    while len(buf) - pos >= _FRAME.size:
+        kind, n = _FRAME.unpack_from(buf, pos)
+        if len(buf) - pos - _FRAME.size < n:
+            break
+        payload = bytes(buf[pos + _FRAME.size:pos + _FRAME.size + n])
+        pos += _FRAME.size + n
+        if kind == K_TIME:
+            wall_ns, cpu_ns, loops = _TIME.unpack(payload)
+            out.times.append(wall_ns / loops / 1e9)
+            out.cpu_times.append(cpu_ns / loops / 1e9)
+            out.loops = loops
+        elif kind == K_ERROR:
+            out.status, out.error = "error", payload.decode("utf-8", "replace")
+        elif kind == K_UNSUPPORTED:
+            out.status, out.error = "unsupported", payload.decode("utf-8", "replace") or None
+        elif kind == K_DIGEST:
+            d = json.loads(payload)
+            out.digest, out.head = d["digest"], d["result_head"]
+        elif kind == K_MEM:
+            out.mem = json.loads(payload)
+        elif kind == K_DONE:
+            done = True
+    del buf[:pos]
+    return done
+
+
+# ------------------------------------------------------------- the run --
+
+class RecordWriter:
+    """Appends one JSON line per call to calls_jsonl: O_APPEND and a single
+    write() per record, so concurrent runners never interleave."""
+
+    def __init__(self, path, fields):
+        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644) \
+            if path else -1
+        self.fields = dict(fields or {})
+        self.host = os.uname().nodename
+
+    def write(self, index, function, args, out, timeout, started, mode):
+        if self.fd < 0:
+            return
+        rec = dict(self.fields)
+        rec.update(function=function, args=[repr(a) for a in args], call=index,
+                   status=out.status, times=out.times, cpu_times=out.cpu_times,
+                   loops=out.loops, max_rss_kib=out.max_rss_kib, pid=out.pid,
+                   error=out.error, timeout=timeout, host=self.host, started=started)
+        if mode == "verify" and out.digest is not None:
+            rec["digest"], rec["result_head"] = out.digest, out.head
+        if mode == "mem" and out.mem is not None:
+            rec["mem"] = out.mem
+        data = (json.dumps(rec, separators=(",", ":")) + "\n").encode("utf-8")
+        while data:                      # one write() for any sane record
+            n = os.write(self.fd, data)
+            data = data[n:]
+
+    def close(self):
+        if self.fd >= 0:
+            os.close(self.fd)
+
+
+def result_value(mode, out):
+    """The results-pickle value of one call (docs/protocol.md)."""
+    if mode == "verify":
+        return out.digest
+    if mode == "mem":
+        rows = out.mem.get("rows") if isinstance(out.mem, dict) else None
+        return [tuple(row) for row in rows] if rows else []
+    if out.status == "ok":
+        return list(out.times)
+    if out.status == "timeout":
+        return [float("inf")]
+    return []
+
+
+def write_pickle_atomic(path, value):
+    tmp = "%s.tmp.%d" % (path, os.getpid())
+    try:
+        with open(tmp, "wb") as f:
+            pickle.dump(value, f, protocol=4)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def run(config, results_path, adapter, log=None):
+    """Runs every call of the config's run list; writes the results pickle."""
+    calls = run_list_calls(config["run_list"])
+    executor = Executor(config, adapter)
+    executor.parse_systems(calls)
+    # Everything parsed so far lives as long as the harness: freezing it keeps
+    # the children's collections (gc on) from walking it and from touching
+    # its pages, which would copy them.
+    gc.collect()
+    gc.freeze()
+    writer = RecordWriter(config.get("calls_jsonl"), config.get("record"))
+    mode = config["type"]
+    results = {}
+    try:
+        for index, (function, args) in enumerate(calls):
+            started = time.time()
+            out = executor.run_call(function, args)
+            writer.write(index, function, args, out, executor.timeout, started, mode)
+            results[(function, args)] = result_value(mode, out)
+            if log and out.status != "ok":
+                log("%s%r: %s%s" % (function, args, out.status,
+                                    ": " + out.error if out.error else ""))
+    finally:
+        writer.close()
+    write_pickle_atomic(results_path, results)
+    return results
