@@ -1,0 +1,404 @@
+/* mt_report.c — the tracker's JSON report: counters, top call sites, rows.
+ *
+ * Everything is read from the shared page, so the report works in the
+ * process that counted and in its parent after that child died.  Native
+ * frames are symbolised here, never while counting: dladdr gives
+ * "symbol+0xoff (library)" for exported symbols and "library+0xoff" for the
+ * rest (one dladdr per distinct address, cached: dladdr scans a library's
+ * symbol table).  Python frames print as "file:line function".
+ *
+ * Rows (DESIGN §8.3, as memray's summary reporter defines them): taken at
+ * the region's peak, over the blocks allocated in the region and live then.
+ * A site's "functions" are its Python frames when it has any (the Python
+ * line that caused the allocation is what a Python user acts on), else its
+ * native frames.  own_memory of a function: bytes live at the peak whose
+ * innermost function it is; total_memory: bytes live at the peak with the
+ * function anywhere in the stack (each site counted once per function, so
+ * recursion does not double count); n_allocations: the number of those
+ * blocks (memray's "allocation count": not yet freed, function and callees).
+ * Percentages are of all bytes live at the peak.  At most MT_ROWS rows,
+ * largest total first.
+ *
+ * The JSON is written by hand: the preload keeps no dependency besides libc
+ * (json-c would load into every harness and allocate through the hooks). */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "memtrack.h"
+#include "mt_internal.h"
+
+#define MT_TOP 10
+#define MT_ROWS 100
+#define MT_SHOW_FRAMES 16
+
+/* ---- a growable string ---- */
+typedef struct sbuf {
+    char *p;
+    size_t n, cap;
+    int oom;
+} sbuf;
+
+static void sb_put(sbuf *b, const char *s, size_t len)
+{
+    if (b->oom)
+        return;
+    if (b->n + len + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + len + 1)
+            cap *= 2;
+        char *q = realloc(b->p, cap);
+        if (!q) {
+            b->oom = 1;
+            return;
+        }
+        b->p = q;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->n, s, len);
+    b->n += len;
+    b->p[b->n] = 0;
+}
+
+static void sb_printf(sbuf *b, const char *fmt, ...)
+{
+    char tmp[256];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        sb_put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
+}
+
+static void sb_json_str(sbuf *b, const char *s)
+{
+    sb_put(b, "\"", 1);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            char e[2] = { '\\', (char)c };
+            sb_put(b, e, 2);
+        } else if (c < 0x20) {
+            sb_printf(b, "\\u%04x", c);
+        } else {
+            sb_put(b, (const char *)&c, 1);
+        }
+    }
+    sb_put(b, "\"", 1);
+}
+
+/* ---- native symbols, cached by address ---- */
+typedef struct sym {
+    uintptr_t addr;
+    char *func;     /* "sym+0xoff" or "lib+0xoff" */
+    char *file;     /* the library's path */
+    char *frame;    /* "sym+0xoff (lib)" */
+    int in_python;  /* inside libpython (or the interpreter binary) */
+} sym;
+
+typedef struct symcache {
+    sym *tab;
+    size_t cap;
+    const char *python_file;
+} symcache;
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static const sym *symbolise(symcache *c, uintptr_t addr)
+{
+    size_t i = (size_t)((addr * 0x9E3779B97F4A7C15ull) >> 40) & (c->cap - 1);
+    while (c->tab[i].addr && c->tab[i].addr != addr)
+        i = (i + 1) & (c->cap - 1);
+    sym *s = &c->tab[i];
+    if (s->addr)
+        return s;
+    s->addr = addr;
+    Dl_info di;
+    char func[512], frame[1024];
+    const char *file = "?";
+    if (dladdr((void *)(addr - 1), &di) && di.dli_fname) {
+        file = di.dli_fname[0] ? di.dli_fname : "(main)";
+        if (di.dli_sname)
+            snprintf(func, sizeof func, "%s+0x%" PRIxPTR, di.dli_sname, addr - (uintptr_t)di.dli_saddr);
+        else
+            snprintf(func, sizeof func, "%s+0x%" PRIxPTR, base_name(file), addr - (uintptr_t)di.dli_fbase);
+        snprintf(frame, sizeof frame, "%s (%s)", func, base_name(file));
+        s->in_python = c->python_file && !strcmp(file, c->python_file);
+    } else {
+        snprintf(func, sizeof func, "0x%" PRIxPTR, addr);
+        snprintf(frame, sizeof frame, "0x%" PRIxPTR " (?)", addr);
+    }
+    s->func = strdup(func);
+    s->file = strdup(file);
+    s->frame = strdup(frame);
+    return s;
+}
+
+static void symcache_free(symcache *c)
+{
+    for (size_t i = 0; i < c->cap; i++)
+        if (c->tab[i].addr) {
+            free(c->tab[i].func);
+            free(c->tab[i].file);
+            free(c->tab[i].frame);
+        }
+    free(c->tab);
+}
+
+static const char *py_name(uint32_t f) { return mt_sh->pool + mt_sh->funcs[f].name_off; }
+static const char *py_file(uint32_t f) { return mt_sh->pool + mt_sh->funcs[f].file_off; }
+
+static int site_valid(const mt_site *s) { return s->gen == mt_sh->gen && (s->count || s->snap_count || s->live_count); }
+
+/* The site's numbers at the peak (see the lazy snapshot in mt_state.c). */
+static int64_t peak_bytes_of(const mt_site *s) { return s->snap_epoch == mt_sh->peak_epoch ? s->snap_bytes : s->live_bytes; }
+static int64_t peak_count_of(const mt_site *s) { return s->snap_epoch == mt_sh->peak_epoch ? s->snap_count : s->live_count; }
+
+static void write_frames(sbuf *b, symcache *c, const mt_site *s, uint32_t index)
+{
+    sb_put(b, "[", 1);
+    int shown = 0;
+    if (index == MT_SITE_OTHER) {
+        sb_json_str(b, "(other call sites: the site table was full)");
+        shown++;
+    }
+    for (unsigned i = 0; i < s->stack.n_native && shown < MT_SHOW_FRAMES; i++) {
+        const sym *y = symbolise(c, s->stack.native[i]);
+        if (s->stack.n_py && y->in_python)
+            break;   /* from here on, the interpreter: the Python frames say it better */
+        if (shown++)
+            sb_put(b, ",", 1);
+        sb_json_str(b, y->frame);
+    }
+    for (unsigned i = 0; i < s->stack.n_py && shown < MT_SHOW_FRAMES; i++) {
+        char line[1600];
+        uint32_t f = s->stack.py_func[i];
+        snprintf(line, sizeof line, "%s:%d %s", py_file(f), (int)s->stack.py_line[i], py_name(f));
+        if (shown++)
+            sb_put(b, ",", 1);
+        sb_json_str(b, line);
+    }
+    sb_put(b, "]", 1);
+}
+
+typedef struct top_ctx {
+    const mt_site *sites;
+    int by_bytes;
+} top_ctx;
+static top_ctx top_sort;
+
+static int cmp_site(const void *a, const void *b)
+{
+    const mt_site *x = &top_sort.sites[*(const uint32_t *)a], *y = &top_sort.sites[*(const uint32_t *)b];
+    uint64_t u = top_sort.by_bytes ? x->bytes : x->count, v = top_sort.by_bytes ? y->bytes : y->count;
+    return u < v ? 1 : u > v ? -1 : 0;
+}
+
+static void write_top(sbuf *b, symcache *c, uint32_t *idx, uint32_t n, int by_bytes)
+{
+    top_sort = (top_ctx){ mt_sh->sites, by_bytes };
+    qsort(idx, n, sizeof *idx, cmp_site);
+    sb_put(b, "[", 1);
+    for (uint32_t k = 0; k < n && k < MT_TOP; k++) {
+        const mt_site *s = &mt_sh->sites[idx[k]];
+        if (k)
+            sb_put(b, ",", 1);
+        sb_put(b, "{\"frames\":", 10);
+        write_frames(b, c, s, idx[k]);
+        sb_printf(b, ",\"count\":%" PRIu64 ",\"bytes\":%" PRIu64 "}", s->count, s->bytes);
+    }
+    sb_put(b, "]", 1);
+}
+
+/* ---- rows ---- */
+typedef struct row {
+    const char *func, *file;   /* borrowed from the symbol cache or the pool */
+    int64_t total, own, n;
+    uint32_t last_site;        /* the site that last added to total (dedup) */
+} row;
+
+typedef struct rowtab {
+    row *tab;
+    size_t cap, n;
+} rowtab;
+
+static uint64_t str_hash(const char *a, const char *b)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    for (; *a; a++)
+        h = (h ^ (unsigned char)*a) * 0x100000001b3ull;
+    h = (h ^ 0xff) * 0x100000001b3ull;
+    for (; *b; b++)
+        h = (h ^ (unsigned char)*b) * 0x100000001b3ull;
+    return h;
+}
+
+static row *row_get(rowtab *t, const char *func, const char *file)
+{
+    size_t i = (size_t)str_hash(func, file) & (t->cap - 1);
+    while (t->tab[i].func && (strcmp(t->tab[i].func, func) || strcmp(t->tab[i].file, file)))
+        i = (i + 1) & (t->cap - 1);
+    row *r = &t->tab[i];
+    if (!r->func) {
+        r->func = func;
+        r->file = file;
+        r->last_site = UINT32_MAX;
+        t->n++;
+    }
+    return r;
+}
+
+static void row_add(rowtab *t, const char *func, const char *file, uint32_t site, int own, int64_t bytes, int64_t count)
+{
+    row *r = row_get(t, func, file);
+    if (own)
+        r->own += bytes;
+    if (r->last_site != site) {
+        r->last_site = site;
+        r->total += bytes;
+        r->n += count;
+    }
+}
+
+static int cmp_row(const void *a, const void *b)
+{
+    const row *x = a, *y = b;
+    if (x->total != y->total)
+        return x->total < y->total ? 1 : -1;
+    if (x->own != y->own)
+        return x->own < y->own ? 1 : -1;
+    return strcmp(x->func, y->func);
+}
+
+static void write_rows(sbuf *b, symcache *c, const uint32_t *idx, uint32_t n)
+{
+    rowtab t = { calloc(MT_SITES * 4, sizeof(row)), MT_SITES * 4, 0 };
+    if (!t.tab) {
+        b->oom = 1;
+        return;
+    }
+    int64_t all = 0;
+    for (uint32_t k = 0; k < n && t.n * 2 < t.cap; k++) {
+        const mt_site *s = &mt_sh->sites[idx[k]];
+        int64_t bytes = peak_bytes_of(s), count = peak_count_of(s);
+        if (bytes <= 0 && count <= 0)
+            continue;
+        all += bytes;
+        if (idx[k] == MT_SITE_OTHER) {
+            row_add(&t, "(other call sites)", "?", idx[k], 1, bytes, count);
+        } else if (s->stack.n_py) {
+            for (unsigned i = 0; i < s->stack.n_py; i++)
+                row_add(&t, py_name(s->stack.py_func[i]), py_file(s->stack.py_func[i]), idx[k], i == 0, bytes, count);
+        } else {
+            for (unsigned i = 0; i < s->stack.n_native; i++) {
+                const sym *y = symbolise(c, s->stack.native[i]);
+                row_add(&t, y->func, y->file, idx[k], i == 0, bytes, count);
+            }
+        }
+    }
+    /* compact and sort */
+    size_t m = 0;
+    for (size_t i = 0; i < t.cap; i++)
+        if (t.tab[i].func)
+            t.tab[m++] = t.tab[i];
+    qsort(t.tab, m, sizeof *t.tab, cmp_row);
+    sb_put(b, "[", 1);
+    for (size_t i = 0; i < m && i < MT_ROWS; i++) {
+        const row *r = &t.tab[i];
+        if (i)
+            sb_put(b, ",", 1);
+        sb_put(b, "[", 1);
+        sb_json_str(b, r->func);
+        sb_put(b, ",", 1);
+        sb_json_str(b, r->file);
+        sb_printf(b, ",%" PRId64 ",%.4f,%" PRId64 ",%.4f,%" PRId64 "]", r->total,
+                  all > 0 ? 100.0 * (double)r->total / (double)all : 0.0, r->own,
+                  all > 0 ? 100.0 * (double)r->own / (double)all : 0.0, r->n);
+    }
+    sb_put(b, "]", 1);
+    free(t.tab);
+}
+
+static const char *python_dso(void)
+{
+    static char path[4096];
+    Dl_info di;
+    uintptr_t a = mt_python_eval_addr();
+    if (!a || !dladdr((void *)a, &di) || !di.dli_fname)
+        return NULL;
+    snprintf(path, sizeof path, "%s", di.dli_fname[0] ? di.dli_fname : "(main)");
+    return path;
+}
+
+char *mt_report(int rows_only)
+{
+    sbuf b = { 0 };
+    symcache c = { calloc(1u << 16, sizeof(sym)), 1u << 16, python_dso() };
+    uint32_t *idx = malloc(MT_SITES * sizeof *idx);
+    uint32_t n = 0;
+    if (!c.tab || !idx) {
+        free(c.tab);
+        free(idx);
+        return NULL;
+    }
+    if (mt_sh)
+        for (uint32_t i = 0; i < MT_SITES; i++)
+            if (site_valid(&mt_sh->sites[i]))
+                idx[n++] = i;
+    if (rows_only) {
+        if (mt_sh)
+            write_rows(&b, &c, idx, n);
+        else
+            sb_put(&b, "[]", 2);
+    } else if (!mt_sh) {
+        sb_printf(&b, "{\"tracker\":\"casbench-memtrack\",\"error\":\"no shared page\"}");
+    } else {
+        const mt_shared *h = mt_sh;
+        sb_printf(&b, "{\"tracker\":\"casbench-memtrack\",\"pid\":%d,\"complete\":%s,", (int)h->pid,
+                  h->complete ? "true" : "false");
+        sb_printf(&b, "\"allocations\":%" PRIu64 ",\"frees\":%" PRIu64 ",", h->allocations, h->frees);
+        sb_printf(&b, "\"bytes_allocated\":%" PRIu64 ",\"bytes_freed\":%" PRIu64 ",", h->bytes_allocated, h->bytes_freed);
+        sb_printf(&b, "\"peak_bytes\":%" PRId64 ",\"level_at_begin\":%" PRId64 ",", h->peak, h->level_at_begin);
+        sb_printf(&b, "\"temporary\":%" PRIu64 ",\"python_frames\":%s,", h->temporary, h->python ? "true" : "false");
+        sb_printf(&b, "\"sites\":%" PRIu32 ",\"sites_dropped\":%" PRIu64 ",", h->n_sites, h->sites_dropped);
+        sb_put(&b, "\"top_by_count\":", 15);
+        write_top(&b, &c, idx, n, 0);
+        sb_put(&b, ",\"top_by_bytes\":", 16);
+        write_top(&b, &c, idx, n, 1);
+        sb_put(&b, ",\"rows\":", 8);
+        write_rows(&b, &c, idx, n);
+        sb_put(&b, "}", 1);
+    }
+    free(idx);
+    symcache_free(&c);
+    if (b.oom) {
+        free(b.p);
+        return NULL;
+    }
+    return b.p;
+}
+
+MT_API char *casbench_mem_report_json(void)
+{
+    mt_guard += 2;
+    char *s = mt_report(0);
+    mt_guard -= 2;
+    return s;
+}
+
+MT_API char *casbench_mem_report_rows_json(void)
+{
+    mt_guard += 2;
+    char *s = mt_report(1);
+    mt_guard -= 2;
+    return s;
+}

@@ -1,0 +1,396 @@
+/* mt_state.c — the tracker's counting core.
+ *
+ * Two tables, both outside the malloc heap (mmap), so bookkeeping never
+ * allocates through the hooks:
+ *
+ * - the shared page (mt_shared, MAP_SHARED, made by the constructor): the
+ *   region's counters, the call-site table (one entry per distinct stack,
+ *   open addressing) and the Python function names.  A call child forked by
+ *   the harness writes here and its parent reads it after the child died,
+ *   which is how a call stopped at its limit keeps what it counted.  Entries
+ *   carry a generation number, so begin() resets the page in O(1) instead of
+ *   clearing megabytes.
+ * - the live-block table (private to the process, remade by each begin):
+ *   pointer -> (requested size, site) of every block allocated inside the
+ *   region and not yet freed; it gives frees their size, hence live bytes
+ *   and the peak.
+ *
+ * Peak snapshot per site (for the memray-style rows): memray's summary
+ * reports each function's share of the memory live *at the peak*.  Copying
+ * every site at every new peak would be O(sites) per allocation, so each
+ * site keeps a lazy snapshot: a new peak bumps peak_epoch; a site about to
+ * change whose snap_epoch is older first copies its live numbers into its
+ * snapshot.  A site untouched since the last peak still holds its peak value
+ * in live_*.  O(1) per allocation.
+ *
+ * Locking: one process-private mutex around table updates.  Stacks are
+ * captured before taking it (unwinding may take the loader's lock; holding
+ * ours meanwhile could deadlock with a thread in dlopen that mallocs).
+ * Across fork, the prepare/parent/child handlers keep the mutex consistent. */
+#define _GNU_SOURCE
+#include <malloc.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "mt_internal.h"
+
+mt_shared *mt_sh;
+atomic_int mt_counting;
+static pthread_mutex_t mt_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+/* ---- live-block table ---- */
+typedef struct mt_block {
+    uintptr_t ptr;      /* 0: empty slot */
+    uint64_t size;
+    uint32_t site;      /* MT_INTERNAL: the tracker's own (Python API) allocation */
+} mt_block;
+#define MT_INTERNAL UINT32_MAX
+
+static mt_block *live_tab;
+static size_t live_cap, live_n;    /* capacity is a power of two */
+
+static void *map_zeroed(size_t bytes, int shared)
+{
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE,
+                   (shared ? MAP_SHARED : MAP_PRIVATE) | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    return p == MAP_FAILED ? NULL : p;
+}
+
+static inline size_t ptr_slot(uintptr_t p, size_t cap)
+{
+    uint64_t h = (uint64_t)(p >> 4) * 0x9E3779B97F4A7C15ull;
+    return (size_t)(h >> 32) & (cap - 1);
+}
+
+static void live_reset(void)
+{
+    if (live_tab)
+        munmap(live_tab, live_cap * sizeof *live_tab);
+    live_cap = 1u << 16;
+    live_n = 0;
+    live_tab = map_zeroed(live_cap * sizeof *live_tab, 0);
+    if (!live_tab)
+        live_cap = 0;
+}
+
+static void live_put_raw(mt_block *tab, size_t cap, mt_block b)
+{
+    size_t i = ptr_slot(b.ptr, cap);
+    while (tab[i].ptr && tab[i].ptr != b.ptr)
+        i = (i + 1) & (cap - 1);
+    tab[i] = b;
+}
+
+static int live_grow(void)
+{
+    size_t ncap = live_cap * 2;
+    mt_block *ntab = map_zeroed(ncap * sizeof *ntab, 0);
+    if (!ntab)
+        return -1;
+    for (size_t i = 0; i < live_cap; i++)
+        if (live_tab[i].ptr)
+            live_put_raw(ntab, ncap, live_tab[i]);
+    munmap(live_tab, live_cap * sizeof *live_tab);
+    live_tab = ntab;
+    live_cap = ncap;
+    return 0;
+}
+
+/* Returns 0, or -1 when the table could not grow (the block goes untracked). */
+static int live_put(uintptr_t p, uint64_t size, uint32_t site)
+{
+    if (!live_tab || ((live_n + 1) * 2 > live_cap && live_grow() < 0))
+        return -1;
+    size_t i = ptr_slot(p, live_cap);
+    while (live_tab[i].ptr && live_tab[i].ptr != p)
+        i = (i + 1) & (live_cap - 1);
+    if (!live_tab[i].ptr)
+        live_n++;
+    live_tab[i] = (mt_block){ p, size, site };
+    return 0;
+}
+
+/* Remove p (backward-shift deletion keeps linear probing tombstone-free). */
+static int live_take(uintptr_t p, mt_block *out)
+{
+    if (!live_tab)
+        return 0;
+    size_t mask = live_cap - 1, i = ptr_slot(p, live_cap);
+    while (live_tab[i].ptr != p) {
+        if (!live_tab[i].ptr)
+            return 0;
+        i = (i + 1) & mask;
+    }
+    *out = live_tab[i];
+    size_t hole = i;
+    for (size_t j = (i + 1) & mask; live_tab[j].ptr; j = (j + 1) & mask) {
+        size_t home = ptr_slot(live_tab[j].ptr, live_cap);
+        /* move j into the hole unless its home lies cyclically in (hole, j] */
+        int stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
+        if (!stays) {
+            live_tab[hole] = live_tab[j];
+            hole = j;
+        }
+    }
+    live_tab[hole].ptr = 0;
+    live_n--;
+    return 1;
+}
+
+/* ---- sites ---- */
+static uint32_t stack_hash(const mt_stack *st)
+{
+    uint64_t h = 0xcbf29ce484222325ull ^ st->n_native ^ ((uint64_t)st->n_py << 16);
+    for (unsigned i = 0; i < st->n_native; i++)
+        h = (h ^ st->native[i]) * 0x100000001b3ull;
+    for (unsigned i = 0; i < st->n_py; i++)
+        h = (h ^ st->py_func[i] ^ ((uint64_t)(uint32_t)st->py_line[i] << 32)) * 0x100000001b3ull;
+    h ^= h >> 29;
+    return (uint32_t)h | 1;   /* never 0 */
+}
+
+static int stack_equal(const mt_stack *a, const mt_stack *b)
+{
+    return a->n_native == b->n_native && a->n_py == b->n_py
+        && !memcmp(a->native, b->native, a->n_native * sizeof a->native[0])
+        && !memcmp(a->py_func, b->py_func, a->n_py * sizeof a->py_func[0])
+        && !memcmp(a->py_line, b->py_line, a->n_py * sizeof a->py_line[0]);
+}
+
+static void site_touch(mt_site *s)   /* lazy peak snapshot, see top */
+{
+    if (s->snap_epoch != mt_sh->peak_epoch) {
+        s->snap_bytes = s->live_bytes;
+        s->snap_count = s->live_count;
+        s->snap_epoch = mt_sh->peak_epoch;
+    }
+}
+
+static uint32_t site_find(const mt_stack *st)
+{
+    uint32_t h = stack_hash(st), gen = mt_sh->gen;
+    uint32_t i = (h >> 3) & (MT_SITES - 1);
+    for (;;) {
+        if (i == MT_SITE_OTHER) {
+            i = 1;
+            continue;
+        }
+        mt_site *s = &mt_sh->sites[i];
+        if (s->gen != gen) {
+            if ((mt_sh->n_sites + 1) * 8 > MT_SITES * 7)
+                break;   /* table full: lump into "other" */
+            memset(s, 0, sizeof *s);
+            s->gen = gen;
+            s->hash32 = h;
+            s->stack = *st;
+            s->snap_epoch = mt_sh->peak_epoch;
+            mt_sh->n_sites++;
+            return i;
+        }
+        if (s->hash32 == h && stack_equal(&s->stack, st))
+            return i;
+        i = (i + 1) & (MT_SITES - 1);
+    }
+    mt_site *o = &mt_sh->sites[MT_SITE_OTHER];
+    if (o->gen != gen) {
+        memset(o, 0, sizeof *o);
+        o->gen = gen;
+        o->snap_epoch = mt_sh->peak_epoch;
+    }
+    return MT_SITE_OTHER;
+}
+
+/* ---- locking and fork ---- */
+void mt_lock(void) { pthread_mutex_lock(&mt_mutex); }
+void mt_unlock(void) { pthread_mutex_unlock(&mt_mutex); }
+
+void mt_state_init(void)
+{
+    mt_sh = map_zeroed(sizeof *mt_sh, 1);
+}
+
+void mt_state_fork_prepare(void) { mt_lock(); }
+void mt_state_fork_parent(void) { mt_unlock(); }
+
+/* The child of a counting process starts its own counts in a private page;
+ * the child of a process that was not counting (the harness forking a call
+ * child) keeps the shared page, so its parent can read what it counts. */
+void mt_state_fork_child(void)
+{
+    pthread_mutex_init(&mt_mutex, NULL);
+    if (!atomic_load(&mt_counting))
+        return;
+    mt_shared *own = map_zeroed(sizeof *own, 0);
+    if (!own) {
+        atomic_store(&mt_counting, 0);   /* never write into the parent's page */
+        return;
+    }
+    own->gen = mt_sh->gen + 1;
+    own->pid = getpid();
+    own->started = 1;
+    own->python = mt_sh->python;
+    own->peak_epoch = 1;
+    mt_sh = own;
+    live_reset();
+}
+
+/* ---- the region ---- */
+MT_API void casbench_mem_begin(void)
+{
+    mt_guard++;
+    atomic_store(&mt_counting, 0);
+    mt_stack_python_init();
+    struct mallinfo2 mi = mallinfo2();
+    mt_lock();
+    live_reset();
+    if (mt_sh) {
+        uint32_t gen = mt_sh->gen + 1;
+        /* counters only: sites and functions are reset by the generation */
+        memset(mt_sh, 0, offsetof(mt_shared, sites));
+        mt_sh->gen = gen;
+        mt_sh->pid = getpid();
+        mt_sh->started = 1;
+        mt_sh->python = mt_stack_python_enabled();
+        mt_sh->peak_epoch = 1;
+        mt_sh->level_at_begin = (int64_t)(mi.uordblks + mi.hblkhd);
+    }
+    mt_unlock();
+    atomic_store(&mt_counting, mt_sh != NULL);
+    mt_guard--;
+}
+
+MT_API void casbench_mem_end(void)
+{
+    atomic_store(&mt_counting, 0);
+    if (mt_sh && mt_sh->started)
+        mt_sh->complete = 1;
+}
+
+/* ---- events (guard held by the caller) ---- */
+static void note_peak(void)
+{
+    if (mt_sh->live > mt_sh->peak) {
+        mt_sh->peak = mt_sh->live;
+        mt_sh->peak_epoch++;
+    }
+}
+
+void mt_on_alloc(void *p, size_t n)
+{
+    mt_stack st;
+    mt_stack_capture(&st);   /* guard 1: Python API allocations are "internal" */
+    mt_guard = 2;
+    mt_lock();
+    if (atomic_load_explicit(&mt_counting, memory_order_relaxed)) {
+        uint32_t si = site_find(&st);
+        mt_site *s = &mt_sh->sites[si];
+        site_touch(s);
+        s->count++;
+        s->bytes += n;
+        s->live_bytes += (int64_t)n;
+        s->live_count++;
+        if (si == MT_SITE_OTHER)
+            mt_sh->sites_dropped++;
+        mt_sh->allocations++;
+        mt_sh->bytes_allocated += n;
+        if (live_put((uintptr_t)p, n, si) == 0)
+            mt_sh->live += (int64_t)n;
+        mt_sh->last_alloc = (uintptr_t)p;
+        note_peak();
+    }
+    mt_unlock();
+    mt_guard = 1;
+}
+
+void mt_on_internal_alloc(void *p)
+{
+    mt_lock();
+    live_put((uintptr_t)p, 0, MT_INTERNAL);
+    mt_unlock();
+}
+
+void mt_on_free(void *p)
+{
+    /* size of a block allocated before the region: what glibc says it holds */
+    mt_lock();
+    if (!atomic_load_explicit(&mt_counting, memory_order_relaxed)) {
+        mt_unlock();
+        return;
+    }
+    mt_block b;
+    if (live_take((uintptr_t)p, &b)) {
+        if (b.site == MT_INTERNAL) {
+            mt_unlock();
+            return;
+        }
+        mt_site *s = &mt_sh->sites[b.site];
+        site_touch(s);
+        s->live_bytes -= (int64_t)b.size;
+        s->live_count--;
+        mt_sh->live -= (int64_t)b.size;
+        mt_sh->bytes_freed += b.size;
+    } else {
+        size_t n = mt_libc.malloc_usable_size ? mt_libc.malloc_usable_size(p) : 0;
+        mt_sh->live -= (int64_t)n;
+        mt_sh->bytes_freed += n;
+    }
+    mt_sh->frees++;
+    if (mt_sh->last_alloc == (uintptr_t)p) {
+        mt_sh->temporary++;
+        mt_sh->last_alloc = 0;
+    }
+    mt_unlock();
+}
+
+/* ---- Python function names (called with the GIL held, which serialises them) ---- */
+int mt_func_lookup(uintptr_t code, uint32_t *idx)
+{
+    uint32_t i = (uint32_t)((code >> 4) * 0x9E3779B1u) >> (32 - MT_FUNC_BITS);
+    for (uint32_t k = 0; k < MT_FUNCS; k++, i = (i + 1) & (MT_FUNCS - 1)) {
+        mt_func *f = &mt_sh->funcs[i];
+        if (f->gen != mt_sh->gen) {
+            *idx = i;       /* where it would go */
+            return 0;
+        }
+        if (f->code == code) {
+            *idx = i;
+            return 1;
+        }
+    }
+    *idx = UINT32_MAX;
+    return 0;
+}
+
+static uint32_t pool_add(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    if (n > 4096)
+        n = 4096;
+    if (mt_sh->pool_used + n > MT_POOL_BYTES)
+        return UINT32_MAX;
+    uint32_t off = mt_sh->pool_used;
+    memcpy(mt_sh->pool + off, s, n - 1);
+    mt_sh->pool[off + n - 1] = 0;
+    mt_sh->pool_used += (uint32_t)n;
+    return off;
+}
+
+uint32_t mt_intern_func(uintptr_t code, const char *name, const char *file)
+{
+    uint32_t i;
+    if (mt_func_lookup(code, &i))
+        return i;
+    if (i == UINT32_MAX || (mt_sh->n_funcs + 1) * 4 > MT_FUNCS * 3)
+        return UINT32_MAX;
+    mt_func *f = &mt_sh->funcs[i];
+    f->name_off = pool_add(name);
+    f->file_off = pool_add(file);
+    if (f->name_off == UINT32_MAX || f->file_off == UINT32_MAX)
+        return UINT32_MAX;
+    f->code = code;
+    f->gen = mt_sh->gen;
+    mt_sh->n_funcs++;
+    return i;
+}
