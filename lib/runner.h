@@ -44,6 +44,7 @@ typedef struct {
     char **argv;                  /* the harness command (cb_library_argv) */
     const char *env_label;        /* the record's `env`, or NULL */
     bool available;
+    bool dropped;                 /* unavailable and not asked for: no records at all */
     const char *reason;           /* when not available (borrowed from the probe) */
     cb_value run_list;            /* the calls this runner still has to run */
     size_t n_calls;

@@ -1,9 +1,426 @@
-/* cmd_run.c — placeholder until the command is written. */
+/* cmd_run.c — `casbench run`: parse and validate every option, load and
+ * validate the dataset (or build the default suite), then hand over to the
+ * run engine (lib/run.h) and print the summary table.  Nothing runs until
+ * everything given is known to be good: a bad dataset, run list, library
+ * name, venv or number is one line and exit status 2. */
 #include "cli.h"
+#include "dataset.h"
+#include "functions.h"
+#include "hostinfo.h"
+#include "libraries.h"
+#include "plan.h"
+#include "report.h"
+#include "run.h"
+#include "runner.h"
+#include "suite.h"
+#include "util.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char usage[] =
+    "usage: casbench run [POLYS RUN_LIST OUTPUT] [options]\n"
+    "\n"
+    "Runs every library x environment x gc x mode over the run list, each as an\n"
+    "isolated harness process, several at once, and writes a results directory\n"
+    "OUTPUT/results_YYYY-MM-DD_HH-MM-SS/ (calls.jsonl, results.pickle, run.json,\n"
+    "logs/).  Without POLYS RUN_LIST OUTPUT it runs the built-in default suite\n"
+    "(random systems of a few sizes plus cyclic and katsura systems) on every\n"
+    "available library into ./" CB_SUITE_OUTPUT "/, with --timeout 10 and --repeats 3.\n"
+    "\n"
+    "options (several values follow one option, as with argparse nargs='+'):\n"
+    "  --run-list-filter F...   run only these functions of the run list\n"
+    "  --benchmark              time the calls (the default mode)\n"
+    "  --cpu-profiling          sample CPU profiles (perf)\n"
+    "  --memory-profiling       track allocations (LD_PRELOAD tracker)\n"
+    "  --verify                 compute every result's digest, no timing\n"
+    "  --libraries L...         library ids (default: every available library;\n"
+    "                           'casbench libraries' lists them)\n"
+    "  --venvs V...             Python environments: venv directories or Python\n"
+    "                           executables (default: python3 on PATH)\n"
+    "  --gc on off              gc settings for Python libraries (also True False;\n"
+    "                           default: on)\n"
+    "  --python-flags FLAGS     interpreter flags for Python harnesses, one word\n"
+    "                           (quote several: --python-flags '-X dev')\n"
+    "  --repeats N              timed repeats per call (default 3)\n"
+    "  --cores N                runners at once (default: the usable CPUs)\n"
+    "  --timeout S              limit per call, all repeats (default 60)\n"
+    "  --order lex|grevlex      monomial order for groebner (default lex)\n"
+    "  --min-time S             loop a repeat until it lasts S seconds (default 0)\n"
+    "  --pin                    give each runner a CPU of its own\n"
+    "  --resume DIR             run only the calls of DIR without a record, appending\n"
+    "                           to DIR; 'run --resume DIR' alone repeats DIR's command\n"
+    "  -v                       more output (-v -v: a line per call)\n"
+    "\n"
+    "Exit status: 0 when the run completed, 1 when a harness failed (its finished\n"
+    "calls are kept), 2 on bad input, 130 when interrupted (finished calls kept,\n"
+    "results.pickle written).\n";
+
+typedef struct {
+    const char *pos[3];
+    int npos;
+    const char **filter;
+    int nfilter;
+    const cb_library *libs[64];
+    int nlibs;
+    bool libs_given;
+    const char **venvs;
+    int nvenvs;
+    bool gcs[2];
+    int ngcs;
+    cb_mode modes[4];
+    int nmodes;
+    const char *python_flags;
+    long repeats, cores;
+    double timeout, min_time;
+    const char *order;
+    bool pin;
+    const char *resume;
+    int verbose;
+} run_args;
+
+static bool is_option(const char *w)
+{
+    return w[0] == '-' && w[1] && !(w[1] >= '0' && w[1] <= '9') && w[1] != '.';
+}
+
+/* The words after option I up to the next option; at least one. */
+static int values(int argc, char **argv, int *i, const char ***out)
+{
+    const char *opt = argv[*i];
+    int start = *i + 1, n = 0;
+    while (start + n < argc && !is_option(argv[start + n]))
+        n++;
+    if (!n)
+        cb_die_msg("%s needs at least one value", opt);
+    *out = (const char **)&argv[start];
+    *i += n;
+    return n;
+}
+
+static const char *one_value(int argc, char **argv, int *i)
+{
+    if (*i + 1 >= argc)
+        cb_die_msg("%s needs a value", argv[*i]);
+    return argv[++*i];
+}
+
+static long parse_long(const char *opt, const char *s, long min, long max)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        cb_die_msg("%s: '%s' is not an integer from %ld to %ld", opt, s, min, max);
+    return v;
+}
+
+static double parse_seconds(const char *opt, const char *s, double min)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < min)
+        cb_die_msg("%s: '%s' is not a number of seconds >= %g", opt, s, min);
+    return v;
+}
+
+static bool parse_gc(const char *s)
+{
+    if (!strcasecmp(s, "on") || !strcasecmp(s, "true") || !strcmp(s, "1"))
+        return true;
+    if (!strcasecmp(s, "off") || !strcasecmp(s, "false") || !strcmp(s, "0"))
+        return false;
+    cb_die_msg("--gc: '%s' is not on, off, True or False", s);
+}
+
+static void add_mode(run_args *a, cb_mode m)
+{
+    for (int i = 0; i < a->nmodes; i++)
+        if (a->modes[i] == m)
+            return;
+    a->modes[a->nmodes++] = m;
+}
+
+static void parse_args(int argc, char **argv, run_args *a)
+{
+    memset(a, 0, sizeof *a);
+    a->repeats = -1;
+    a->timeout = -1;
+    a->cores = 0;
+    a->order = "lex";
+    for (int i = 1; i < argc; i++) {
+        const char *w = argv[i], **vals;
+        int n;
+        if (!strcmp(w, "--run-list-filter")) {
+            a->nfilter = values(argc, argv, &i, &a->filter);
+        } else if (!strcmp(w, "--benchmark")) {
+            add_mode(a, CB_MODE_BENCHMARK);
+        } else if (!strcmp(w, "--cpu-profiling")) {
+            add_mode(a, CB_MODE_CPU);
+        } else if (!strcmp(w, "--memory-profiling")) {
+            add_mode(a, CB_MODE_MEM);
+        } else if (!strcmp(w, "--verify")) {
+            add_mode(a, CB_MODE_VERIFY);
+        } else if (!strcmp(w, "--libraries")) {
+            n = values(argc, argv, &i, &vals);
+            a->libs_given = true;
+            for (int k = 0; k < n; k++) {
+                const cb_library *lib = cb_library_find(vals[k]);
+                if (!lib)
+                    cb_die_msg("--libraries: unknown library '%s' (see 'casbench libraries')", vals[k]);
+                for (int j = 0; j < a->nlibs; j++)
+                    if (a->libs[j] == lib)
+                        cb_die_msg("--libraries: '%s' is given twice", vals[k]);
+                if (a->nlibs == 64)
+                    cb_die_msg("--libraries: too many libraries");
+                a->libs[a->nlibs++] = lib;
+            }
+        } else if (!strcmp(w, "--venvs")) {
+            a->nvenvs = values(argc, argv, &i, &a->venvs);
+        } else if (!strcmp(w, "--gc")) {
+            n = values(argc, argv, &i, &vals);
+            if (n > 2)
+                cb_die_msg("--gc takes at most two settings (on off)");
+            for (int k = 0; k < n; k++)
+                a->gcs[k] = parse_gc(vals[k]);
+            if (n == 2 && a->gcs[0] == a->gcs[1])
+                cb_die_msg("--gc: '%s' is given twice", vals[1]);
+            a->ngcs = n;
+        } else if (!strcmp(w, "--python-flags")) {
+            a->python_flags = one_value(argc, argv, &i);
+        } else if (!strncmp(w, "--python-flags=", 15)) {
+            a->python_flags = w + 15;
+        } else if (!strcmp(w, "--repeats")) {
+            a->repeats = parse_long(w, one_value(argc, argv, &i), 1, 1000000);
+        } else if (!strcmp(w, "--cores")) {
+            a->cores = parse_long(w, one_value(argc, argv, &i), 1, 4096);
+        } else if (!strcmp(w, "--timeout")) {
+            a->timeout = parse_seconds(w, one_value(argc, argv, &i), 0);
+            if (a->timeout <= 0)
+                cb_die_msg("--timeout: must be more than 0 seconds");
+        } else if (!strcmp(w, "--min-time")) {
+            a->min_time = parse_seconds(w, one_value(argc, argv, &i), 0);
+        } else if (!strcmp(w, "--order")) {
+            a->order = one_value(argc, argv, &i);
+            if (strcmp(a->order, "lex") && strcmp(a->order, "grevlex"))
+                cb_die_msg("--order: '%s' is not lex or grevlex", a->order);
+        } else if (!strcmp(w, "--pin")) {
+            a->pin = true;
+        } else if (!strcmp(w, "--resume")) {
+            a->resume = one_value(argc, argv, &i);
+        } else if (!strcmp(w, "-v") || !strcmp(w, "--verbose")) {
+            a->verbose++;
+        } else if (!strcmp(w, "-vv")) {
+            a->verbose += 2;
+        } else if (is_option(w)) {
+            cb_die_msg("run: unknown option '%s' (see 'casbench run --help')", w);
+        } else {
+            if (a->npos == 3)
+                cb_die_msg("run: unexpected argument '%s' (POLYS RUN_LIST OUTPUT are already given)", w);
+            a->pos[a->npos++] = w;
+        }
+    }
+    if (a->npos != 0 && a->npos != 3)
+        cb_die_msg("run needs POLYS RUN_LIST OUTPUT, or none of them for the default suite");
+    if (!a->nmodes)
+        add_mode(a, CB_MODE_BENCHMARK);
+    if (!a->ngcs) {
+        a->gcs[0] = true;
+        a->ngcs = 1;
+    }
+}
+
+/* Keep only the functions of --run-list-filter (in the run list's order). */
+static cb_value filter_run_list(cb_value run_list, const char **filter, int n)
+{
+    if (!n)
+        return cb_retain(run_list);
+    for (int k = 0; k < n; k++) {
+        if (!cb_function_find(filter[k]))
+            cb_die_msg("--run-list-filter: unknown function '%s'", filter[k]);
+        cb_value key = cb_str_c(filter[k]);
+        bool present = cb_dict_find(run_list, key) >= 0;
+        cb_release(key);
+        if (!present)
+            cb_die_msg("--run-list-filter: the run list has no '%s' entries", filter[k]);
+    }
+    cb_value out = cb_dict_new((size_t)n);
+    for (size_t i = 0; i < cb_len(run_list); i++) {
+        const char *name = cb_str_data(cb_dict_key(run_list, i));
+        for (int k = 0; k < n; k++)
+            if (!strcmp(name, filter[k]))
+                cb_dict_set(out, cb_retain(cb_dict_key(run_list, i)), cb_retain(cb_dict_val(run_list, i)));
+    }
+    return out;
+}
+
+static char *absolute(const char *path)
+{
+    char buf[PATH_MAX];
+    return realpath(path, buf) ? cb_xstrdup(buf) : cb_xstrdup(path);
+}
+
+/* `run --resume DIR` alone: the command line DIR was run with, from its
+ * run.json, in its working directory. */
+static char **resume_argv(const char *dir, int *argc_out)
+{
+    char *path = cb_xasprintf("%s/run.json", dir);
+    json_object *j = json_object_from_file(path), *cmd, *cwd;
+    if (!j || !json_object_object_get_ex(j, "command_line", &cmd) || !json_object_is_type(cmd, json_type_array))
+        cb_die_msg("--resume: %s has no command line to repeat; give the run's options again", path);
+    free(path);
+    char *absdir = absolute(dir);
+    if (json_object_object_get_ex(j, "cwd", &cwd) && json_object_is_type(cwd, json_type_string) &&
+        chdir(json_object_get_string(cwd)) < 0)
+        cb_die_msg("--resume: cannot go to the run's directory %s: %s", json_object_get_string(cwd), strerror(errno));
+    size_t n = json_object_array_length(cmd);
+    char **argv = cb_xcalloc(n + 3, sizeof *argv);
+    int argc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *w = json_object_get_string(json_object_array_get_idx(cmd, i));
+        if (!strcmp(w, "--resume")) {
+            i++;
+            continue;
+        }
+        argv[argc++] = cb_xstrdup(w);
+    }
+    argv[argc++] = cb_xstrdup("--resume");
+    argv[argc++] = absdir;
+    json_object_put(j);
+    *argc_out = argc;
+    return argv;
+}
+
+/* The minimal summary, for when lib/report.h cannot give one. */
+static void print_summary(const cb_run_result *res)
+{
+    cb_err err;
+    if (cb_report_summary(res->dir, stdout, &err) < 0)
+        fprintf(stderr, "casbench: no summary: %s\n", err.msg);
+}
 
 int cmd_run(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cb_die_msg("'run' is not implemented yet");
+    if (cb_wants_help(argc, argv)) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    char **owned_argv = NULL;
+    if (argc == 3 && !strcmp(argv[1], "--resume")) {
+        owned_argv = resume_argv(argv[2], &argc);
+        argv = owned_argv;
+    }
+    run_args a;
+    parse_args(argc, argv, &a);
+    cb_err err;
+
+    int usable = cb_host_usable_cpus();
+    if (!a.cores)
+        a.cores = usable;
+    if (a.pin && a.cores > usable)
+        cb_die_msg("--pin: --cores %ld needs %ld CPUs of its own, but only %d are usable", a.cores, a.cores, usable);
+
+    /* Python environments: every one must be a working interpreter. */
+    const char *default_venv = "python3";
+    const char **venvs = a.nvenvs ? a.venvs : &default_venv;
+    int nvenvs = a.nvenvs ? a.nvenvs : 1;
+    bool need_python = !a.libs_given;
+    for (int i = 0; i < a.nlibs; i++)
+        need_python |= cb_library_is_python(a.libs[i]) && !a.libs[i]->interpreter;
+    cb_pyenv *envs = cb_xcalloc((size_t)nvenvs, sizeof *envs);
+    for (int i = 0; i < nvenvs; i++) {
+        if (cb_pyenv_resolve(venvs[i], &envs[i], &err) < 0) {
+            if (a.nvenvs || need_python)
+                cb_die(&err);
+            /* no python3 on PATH and no Python library asked for: a placeholder */
+            envs[i] = (cb_pyenv){cb_xstrdup(venvs[i]), cb_xstrdup(venvs[i]), cb_xstrdup("?"),
+                                 cb_xasprintf("%s ?", venvs[i])};
+        }
+    }
+
+    /* The dataset, or the default suite. */
+    cb_value polys, run_list;
+    json_object *dataset = json_object_new_object(), *seeds = NULL;
+    const char *output;
+    bool suite = a.npos == 0;
+    if (!suite) {
+        if (cb_dataset_load(a.pos[0], &polys, &err) < 0 || cb_runlist_load(a.pos[1], polys, &run_list, &err) < 0)
+            cb_die(&err);
+        for (int k = 0; k < 2; k++) {
+            char *abs = absolute(a.pos[k]);
+            json_object_object_add(dataset, k ? "run_list" : "polys", json_object_new_string(abs));
+            free(abs);
+        }
+        output = a.pos[2];
+    } else {
+        json_object_put(dataset);
+        if (cb_suite_build(&polys, &run_list, &dataset, &seeds, &err) < 0)
+            cb_die(&err);
+        output = CB_SUITE_OUTPUT;
+        if (a.repeats < 0)
+            a.repeats = CB_SUITE_REPEATS;
+        if (a.timeout < 0)
+            a.timeout = CB_SUITE_TIMEOUT;
+    }
+    cb_value filtered = filter_run_list(run_list, a.filter, a.nfilter);
+    if (!cb_runlist_count(filtered))
+        cb_die_msg("the run list has no calls%s", a.nfilter ? " after --run-list-filter" : "");
+
+    /* Every library, or the ones asked for. */
+    const cb_library *all[64];
+    const cb_library *const *libs = a.libs;
+    size_t nlibs = (size_t)a.nlibs;
+    if (!a.libs_given) {
+        nlibs = 0;
+        for (int i = 0; i < cb_n_libraries; i++)
+            if (!cb_libraries[i].hidden)
+                all[nlibs++] = &cb_libraries[i];
+        libs = all;
+    }
+
+    cb_run_opts o = {
+        .polys = polys, .run_list = filtered, .libs = libs, .n_libs = nlibs,
+        .envs = envs, .n_envs = (size_t)nvenvs, .gcs = a.gcs, .n_gcs = (size_t)a.ngcs,
+        .modes = a.modes, .n_modes = (size_t)a.nmodes, .python_flags = a.python_flags,
+        .repeats = a.repeats > 0 ? (int)a.repeats : 3, .cores = (int)a.cores,
+        .timeout = a.timeout > 0 ? a.timeout : 60, .min_time = a.min_time, .grace = 1.0,
+        .order = a.order, .pin = a.pin, .verbose = a.verbose,
+        .output = output, .resume_dir = a.resume, .argc = argc, .argv = argv,
+        .only_available = !a.libs_given, .dataset = dataset, .seeds = seeds, .log = stderr,
+    };
+    cb_run_result res;
+    if (cb_run(&o, &res, &err) < 0)
+        cb_die(&err);
+    if (res.signo)
+        fprintf(stderr, "casbench: interrupted; the finished calls are in %s (resume with --resume)\n", res.dir);
+    else
+        print_summary(&res);
+    fprintf(stderr, "casbench: results in %s\n", res.dir);
+    if (res.runners_failed)
+        fprintf(stderr, "casbench: %zu runner%s failed; see %s/logs/\n", res.runners_failed,
+                res.runners_failed == 1 ? "" : "s", res.dir);
+
+    int status = res.signo ? 130 : res.runners_failed ? 1 : 0;
+    free(res.dir);
+    cb_release(filtered);
+    cb_release(run_list);
+    cb_release(polys);
+    json_object_put(dataset);
+    json_object_put(seeds);
+    for (int i = 0; i < nvenvs; i++)
+        cb_pyenv_free(&envs[i]);
+    free(envs);
+    if (owned_argv) {
+        for (int i = 0; i < argc; i++)
+            free(owned_argv[i]);
+        free(owned_argv);
+    }
+    return status;
 }

@@ -1,0 +1,128 @@
+/* progress.c — the live progress line and per-runner lines (see
+ * progress.h). */
+#include "progress.h"
+#include "util.h"
+
+#include <stdarg.h>
+#include <string.h>
+
+void cb_progress_init(cb_progress *p, FILE *out, bool tty, int verbose, size_t total_calls,
+                      size_t n_runners)
+{
+    memset(p, 0, sizeof *p);
+    p->out = out;
+    p->tty = tty;
+    p->verbose = verbose;
+    p->total_calls = total_calls;
+    p->n_runners = n_runners;
+    p->start_ns = cb_now_ns();
+}
+
+static void clear_line(cb_progress *p)
+{
+    if (p->tty && p->line_shown) {
+        fputs("\r\033[K", p->out);
+        p->line_shown = false;
+    }
+}
+
+static void fmt_duration(char *buf, size_t n, double s)
+{
+    if (s < 60)
+        snprintf(buf, n, "%.0f s", s);
+    else if (s < 3600)
+        snprintf(buf, n, "%d min %02d s", (int)s / 60, (int)s % 60);
+    else
+        snprintf(buf, n, "%d h %02d min", (int)s / 3600, (int)s % 3600 / 60);
+}
+
+void cb_progress_draw(cb_progress *p)
+{
+    if (!p->tty)
+        return;
+    double elapsed = (double)(cb_now_ns() - p->start_ns) / 1e9;
+    char el[32], eta[48] = "ETA --";
+    fmt_duration(el, sizeof el, elapsed);
+    if (p->done_calls && p->done_calls < p->total_calls) {
+        char d[32];
+        fmt_duration(d, sizeof d, elapsed / (double)p->done_calls * (double)(p->total_calls - p->done_calls));
+        snprintf(eta, sizeof eta, "ETA %s", d);
+    }
+    fprintf(p->out, "\r\033[K%zu/%zu calls, %zu running, %zu/%zu runners done, %zu timeouts, %zu failed, %s, %s",
+            p->done_calls, p->total_calls, p->running, p->runners_done, p->n_runners, p->timeouts, p->failures,
+            el, eta);
+    fflush(p->out);
+    p->line_shown = true;
+}
+
+void cb_progress_record(cb_progress *p, json_object *rec)
+{
+    json_object *v;
+    const char *status = json_object_object_get_ex(rec, "status", &v) ? json_object_get_string(v) : "?";
+    p->done_calls++;
+    if (!strcmp(status, "timeout"))
+        p->timeouts++;
+    else if (strcmp(status, "ok") && strcmp(status, "unsupported"))
+        p->failures++;
+    if (p->verbose >= 2) {
+        clear_line(p);
+        json_object *r, *f, *a;
+        json_object_object_get_ex(rec, "runner", &r);
+        json_object_object_get_ex(rec, "function", &f);
+        json_object_object_get_ex(rec, "args", &a);
+        fprintf(p->out, "casbench: %s %s%s: %s\n", json_object_get_string(r), json_object_get_string(f),
+                a ? json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN) : "", status);
+    }
+    cb_progress_draw(p);
+}
+
+void cb_progress_runner_started(cb_progress *p, const char *id, size_t n_calls, char *const *argv)
+{
+    p->running++;
+    if (p->verbose >= 1) {
+        clear_line(p);
+        fprintf(p->out, "casbench: start %s (%zu calls):", id, n_calls);
+        for (char *const *a = argv; a && *a; a++)
+            fprintf(p->out, " %s", *a);
+        fputc('\n', p->out);
+    }
+    cb_progress_draw(p);
+}
+
+void cb_progress_runner_finished(cb_progress *p, const char *id, size_t calls_done, size_t n_calls,
+                                 size_t timeouts, size_t failures, double seconds, const char *how,
+                                 const char *log_path)
+{
+    if (p->running)
+        p->running--;
+    p->runners_done++;
+    if (!p->tty || how || p->verbose) {
+        clear_line(p);
+        char d[32];
+        fmt_duration(d, sizeof d, seconds);
+        fprintf(p->out, "casbench: [%zu/%zu] %s: %zu/%zu calls, %zu timeouts, %zu failed, %s%s%s%s%s\n",
+                p->runners_done, p->n_runners, id, calls_done, n_calls, timeouts, failures, d,
+                how ? "; " : "", how ? how : "", how && log_path ? ", see " : "", how && log_path ? log_path : "");
+    }
+    fflush(p->out);
+    cb_progress_draw(p);
+}
+
+void cb_progress_note(cb_progress *p, const char *fmt, ...)
+{
+    clear_line(p);
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("casbench: ", p->out);
+    vfprintf(p->out, fmt, ap);
+    fputc('\n', p->out);
+    va_end(ap);
+    fflush(p->out);
+    cb_progress_draw(p);
+}
+
+void cb_progress_end(cb_progress *p)
+{
+    clear_line(p);
+    fflush(p->out);
+}

@@ -1,0 +1,616 @@
+/* run.c — one `casbench run` from plan to results directory (see run.h). */
+#define _GNU_SOURCE
+#include "run.h"
+#include "hostinfo.h"
+#include "paths.h"
+#include "pool.h"
+#include "progress.h"
+#include "results.h"
+#include "runner.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#ifndef CASBENCH_VERSION
+#define CASBENCH_VERSION "0.1.0"
+#endif
+
+typedef struct {
+    const cb_run_opts *o;
+    cb_plan plan;
+    cb_probe_job *probes;
+    char **probe_argv_owned;   /* argv per probe (owned here; runners copy) */
+    cb_runner *runners;
+    size_t *jobs;              /* runner index per pool job */
+    size_t n_jobs;
+    cb_run_settings settings;
+    char *dir, *calls_path, *tracker, *harness_dir, hostname[256];
+    cb_progress progress;
+    cb_calls_tail tail;
+    int inotify_fd;
+    bool stopping;
+    json_object *run_json;
+} run_state;
+
+static double unix_now(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static json_object *iso_now(void)
+{
+    char buf[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S%z", &tm);
+    return json_object_new_string(buf);
+}
+
+static char **argv_copy(char **argv)
+{
+    size_t n = 0;
+    while (argv[n])
+        n++;
+    char **c = cb_xcalloc(n + 1, sizeof *c);
+    for (size_t i = 0; i < n; i++)
+        c[i] = cb_xstrdup(argv[i]);
+    return c;
+}
+
+/* ---------- probes ---------- */
+
+static void probe_libraries(run_state *s)
+{
+    const cb_run_opts *o = s->o;
+    s->probes = cb_xcalloc(s->plan.n_probes ? s->plan.n_probes : 1, sizeof *s->probes);
+    for (size_t i = 0; i < s->plan.n_probes; i++) {
+        const cb_probe_key *k = &s->plan.probes[i];
+        s->probes[i].lib = k->lib;
+        s->probes[i].argv = cb_library_argv(k->lib, k->env >= 0 ? &o->envs[k->env] : NULL, o->python_flags,
+                                            s->harness_dir);
+    }
+    cb_probe_all(s->probes, s->plan.n_probes, 60);
+}
+
+/* ---------- runners ---------- */
+
+/* The entries of RUN_LIST that RUNNER has no record for (new ref). */
+static cb_value remaining_calls(cb_value run_list, const char *runner, const cb_strset *done, size_t *n)
+{
+    cb_value out = cb_dict_new(cb_len(run_list));
+    *n = 0;
+    for (size_t f = 0; f < cb_len(run_list); f++) {
+        cb_value name = cb_dict_key(run_list, f), entries = cb_dict_val(run_list, f);
+        cb_value keep = cb_list_new(cb_len(entries));
+        for (size_t e = 0; e < cb_len(entries); e++) {
+            cb_value args = cb_item(entries, e);
+            char *key = cb_call_key_entry(runner, cb_str_data(name), args);
+            if (!cb_strset_has(done, key)) {
+                cb_seq_push(keep, cb_retain(args));
+                (*n)++;
+            }
+            free(key);
+        }
+        if (cb_len(keep))
+            cb_dict_set(out, cb_retain(name), keep);
+        else
+            cb_release(keep);
+    }
+    return out;
+}
+
+static void make_runners(run_state *s, const cb_strset *done)
+{
+    const cb_run_opts *o = s->o;
+    s->runners = cb_xcalloc(s->plan.n_runners ? s->plan.n_runners : 1, sizeof *s->runners);
+    for (size_t i = 0; i < s->plan.n_runners; i++) {
+        const cb_runner_spec *sp = &s->plan.runners[i];
+        cb_runner *r = &s->runners[i];
+        const cb_probe *pr = &s->probes[sp->probe].result;
+        r->spec = sp;
+        r->argv = argv_copy(s->probes[sp->probe].argv);
+        if (sp->env >= 0)
+            r->env_label = o->envs[sp->env].label;
+        else if (sp->lib->interpreter)
+            r->env_label = sp->lib->interpreter;   /* "sage" */
+        r->available = pr->available;
+        r->reason = pr->reason;
+        if (r->available && sp->mode == CB_MODE_MEM && !s->tracker) {
+            r->available = false;
+            r->reason = "memory profiling needs the allocation tracker (libcasbench-memtrack.so), which is not built";
+        }
+        r->dropped = !r->available && o->only_available;
+        r->run_list = remaining_calls(o->run_list, sp->id, done, &r->n_calls);
+        r->config_path = cb_xasprintf("%s/runners/%s.config.pickle", s->dir, sp->id);
+        r->results_path = cb_xasprintf("%s/runners/%s.results.pickle", s->dir, sp->id);
+        r->log_path = cb_xasprintf("%s/logs/%s.log", s->dir, sp->id);
+        r->cpu = -1;
+        r->state = CB_RUNNER_PENDING;
+    }
+}
+
+/* ---------- run.json ---------- */
+
+static json_object *jstr(const char *s)
+{
+    return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *runners_json(run_state *s)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < s->plan.n_runners; i++) {
+        const cb_runner *r = &s->runners[i];
+        const cb_runner_spec *sp = r->spec;
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "id", json_object_new_string(sp->id));
+        json_object_object_add(j, "library", json_object_new_string(sp->lib->id));
+        json_object_object_add(j, "group", json_object_new_string(cb_library_group(sp->lib)));
+        json_object_object_add(j, "env", jstr(r->env_label));
+        json_object_object_add(j, "venv", sp->env >= 0 ? jstr(s->o->envs[sp->env].given) : NULL);
+        json_object_object_add(j, "flags", cb_library_is_python(sp->lib) ? jstr(s->o->python_flags ? s->o->python_flags : "") : NULL);
+        json_object_object_add(j, "gc", sp->gc < 0 ? NULL : json_object_new_boolean(sp->gc));
+        json_object_object_add(j, "mode", json_object_new_string(cb_mode_name(sp->mode)));
+        json_object_object_add(j, "available", json_object_new_boolean(r->available));
+        json_object_object_add(j, "dropped", json_object_new_boolean(r->dropped));
+        json_object_object_add(j, "reason", r->available ? NULL : jstr(r->reason));
+        json_object_object_add(j, "calls", json_object_new_int64((int64_t)r->n_calls));
+        json_object *cmd = json_object_new_array();
+        for (char **x = r->argv; *x; x++)
+            json_object_array_add(cmd, json_object_new_string(*x));
+        json_object_object_add(j, "command", cmd);
+        static const char *const states[] = {"pending", "running", "done", "skipped"};
+        json_object_object_add(j, "state", json_object_new_string(states[r->state]));
+        if (r->state == CB_RUNNER_DONE && r->pid > 0) {
+            if (WIFEXITED(r->wstatus))
+                json_object_object_add(j, "exit_status", json_object_new_int(WEXITSTATUS(r->wstatus)));
+            else if (WIFSIGNALED(r->wstatus))
+                json_object_object_add(j, "signal", json_object_new_string(strsignal(WTERMSIG(r->wstatus))));
+            json_object_object_add(j, "seconds", json_object_new_double((double)(r->ended_ns - r->started_ns) / 1e9));
+        }
+        json_object_object_add(j, "cpu", r->cpu >= 0 ? json_object_new_int(r->cpu) : NULL);
+        json_object_object_add(j, "log", json_object_new_string(r->log_path + strlen(s->dir) + 1));
+        json_object_array_add(a, j);
+    }
+    return a;
+}
+
+static json_object *libraries_json(run_state *s)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < s->plan.n_probes; i++) {
+        const cb_probe_key *k = &s->plan.probes[i];
+        const cb_probe *p = &s->probes[i].result;
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "library", json_object_new_string(k->lib->id));
+        json_object_object_add(j, "env", k->env >= 0 ? json_object_new_string(s->o->envs[k->env].label)
+                                                     : jstr(k->lib->interpreter));
+        json_object_object_add(j, "available", json_object_new_boolean(p->available));
+        json_object_object_add(j, "reason", jstr(p->reason));
+        json_object_object_add(j, "version", jstr(p->version));
+        json_object *v;
+        if (p->json && json_object_object_get_ex(p->json, "versions", &v))
+            json_object_object_add(j, "versions", json_object_get(v));
+        if (p->json && json_object_object_get_ex(p->json, "functions", &v))
+            json_object_object_add(j, "functions", json_object_get(v));
+        json_object_array_add(a, j);
+    }
+    return a;
+}
+
+static json_object *options_json(const cb_run_opts *o)
+{
+    json_object *j = json_object_new_object();
+    json_object *libs = json_object_new_array(), *gcs = json_object_new_array(), *modes = json_object_new_array();
+    for (size_t i = 0; i < o->n_libs; i++)
+        json_object_array_add(libs, json_object_new_string(o->libs[i]->id));
+    for (size_t i = 0; i < o->n_gcs; i++)
+        json_object_array_add(gcs, json_object_new_boolean(o->gcs[i]));
+    for (size_t i = 0; i < o->n_modes; i++)
+        json_object_array_add(modes, json_object_new_string(cb_mode_name(o->modes[i])));
+    json_object_object_add(j, "libraries", libs);
+    json_object_object_add(j, "gc", gcs);
+    json_object_object_add(j, "modes", modes);
+    json_object_object_add(j, "repeats", json_object_new_int(o->repeats));
+    json_object_object_add(j, "cores", json_object_new_int(o->cores));
+    json_object_object_add(j, "timeout", json_object_new_double(o->timeout));
+    json_object_object_add(j, "min_time", json_object_new_double(o->min_time));
+    json_object_object_add(j, "grace", json_object_new_double(o->grace));
+    json_object_object_add(j, "order", json_object_new_string(o->order));
+    json_object_object_add(j, "pin", json_object_new_boolean(o->pin));
+    json_object_object_add(j, "python_flags", jstr(o->python_flags));
+    return j;
+}
+
+static json_object *environments_json(const cb_run_opts *o)
+{
+    json_object *a = json_object_new_array();
+    for (size_t i = 0; i < o->n_envs; i++) {
+        json_object *j = json_object_new_object();
+        json_object_object_add(j, "given", json_object_new_string(o->envs[i].given));
+        json_object_object_add(j, "python", json_object_new_string(o->envs[i].python));
+        json_object_object_add(j, "version", json_object_new_string(o->envs[i].version));
+        json_object_object_add(j, "label", json_object_new_string(o->envs[i].label));
+        json_object_array_add(a, j);
+    }
+    return a;
+}
+
+static json_object *command_json(const cb_run_opts *o)
+{
+    json_object *a = json_object_new_array();
+    for (int i = 0; i < o->argc; i++)
+        json_object_array_add(a, json_object_new_string(o->argv[i]));
+    return a;
+}
+
+/* The run.json of a new run, or the old one updated for --resume (its
+ * first start is kept; each resume is listed). */
+static void run_json_begin(run_state *s, json_object *old)
+{
+    const cb_run_opts *o = s->o;
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "casbench_version", json_object_new_string(CASBENCH_VERSION));
+    json_object_object_add(j, "command_line", command_json(o));
+    char cwd[4096];
+    json_object_object_add(j, "cwd", getcwd(cwd, sizeof cwd) ? json_object_new_string(cwd) : NULL);
+    json_object *host = cb_hostinfo(), *noise;
+    if (json_object_object_get_ex(host, "noise", &noise)) {
+        json_object_object_add(noise, "pinned", json_object_new_boolean(o->pin));
+        json_object_object_add(noise, "cores_used", json_object_new_int(o->cores));
+    }
+    json_object *v;
+    if (old && json_object_object_get_ex(old, "started", &v)) {
+        json_object_object_add(j, "started", json_object_get(v));
+        json_object_object_add(j, "started_unix", json_object_object_get_ex(old, "started_unix", &v) ? json_object_get(v) : NULL);
+        json_object *resumes = json_object_object_get_ex(old, "resumed", &v) ? json_object_get(v) : json_object_new_array();
+        json_object *r = json_object_new_object();
+        json_object_object_add(r, "started", iso_now());
+        json_object_object_add(r, "started_unix", json_object_new_double(unix_now()));
+        json_object_object_add(r, "command_line", command_json(o));
+        json_object_array_add(resumes, r);
+        json_object_object_add(j, "resumed", resumes);
+        if (json_object_object_get_ex(old, "host", &v))
+            json_object_object_add(j, "first_host", json_object_get(v));
+    } else {
+        json_object_object_add(j, "started", iso_now());
+        json_object_object_add(j, "started_unix", json_object_new_double(unix_now()));
+    }
+    json_object_object_add(j, "ended", NULL);
+    json_object_object_add(j, "status", json_object_new_string("running"));
+    json_object_object_add(j, "host", host);
+    json_object_object_add(j, "noise", json_object_get(noise));
+    json_object_object_add(j, "options", options_json(o));
+    json_object_object_add(j, "dataset", o->dataset ? json_object_get(o->dataset) : NULL);
+    json_object_object_add(j, "seeds", o->seeds ? json_object_get(o->seeds) : NULL);
+    json_object_object_add(j, "environments", environments_json(o));
+    json_object_object_add(j, "libraries", libraries_json(s));
+    s->run_json = j;
+}
+
+static int run_json_write(run_state *s, const char *status, cb_err *err)
+{
+    json_object_object_add(s->run_json, "status", json_object_new_string(status));
+    if (strcmp(status, "running")) {
+        json_object_object_add(s->run_json, "ended", iso_now());
+        json_object_object_add(s->run_json, "ended_unix", json_object_new_double(unix_now()));
+    }
+    json_object_object_add(s->run_json, "runners", runners_json(s));
+    const char *text = json_object_to_json_string_ext(s->run_json, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+    char *path = cb_xasprintf("%s/run.json", s->dir);
+    char *body = cb_xasprintf("%s\n", text);
+    int rc = cb_write_file_atomic(path, body, strlen(body), err);
+    free(body);
+    free(path);
+    return rc;
+}
+
+/* ---------- the pool's callbacks ---------- */
+
+static cb_runner *runner_by_id(run_state *s, const char *id)
+{
+    for (size_t i = 0; i < s->plan.n_runners; i++)
+        if (!strcmp(s->runners[i].spec->id, id))
+            return &s->runners[i];
+    return NULL;
+}
+
+static void on_record(void *ctx, json_object *rec)
+{
+    run_state *s = ctx;
+    json_object *v;
+    if (!json_object_object_get_ex(rec, "runner", &v))
+        return;
+    cb_runner *r = runner_by_id(s, json_object_get_string(v));
+    if (!r || r->state == CB_RUNNER_SKIPPED)
+        return;
+    const char *status = json_object_object_get_ex(rec, "status", &v) ? json_object_get_string(v) : "";
+    r->done++;
+    if (!strcmp(status, "timeout"))
+        r->timeouts++;
+    else if (strcmp(status, "ok") && strcmp(status, "unsupported"))
+        r->failures++;
+    cb_progress_record(&s->progress, rec);
+}
+
+static void on_watch(void *ctx)
+{
+    run_state *s = ctx;
+    char buf[4096];
+    while (read(s->inotify_fd, buf, sizeof buf) > 0)
+        ;
+    cb_calls_tail_read(&s->tail, on_record, s);
+}
+
+static void on_tick(void *ctx)
+{
+    cb_progress_draw(&((run_state *)ctx)->progress);
+}
+
+static pid_t job_start(void *ctx, size_t i, int cpu, cb_err *err)
+{
+    run_state *s = ctx;
+    cb_runner *r = &s->runners[s->jobs[i]];
+    if (cb_runner_write_config(r, &s->settings, s->o->polys, err) < 0)
+        return -1;
+    pid_t pid = cb_runner_start(r, &s->settings, cpu, err);
+    if (pid > 0)
+        cb_progress_runner_started(&s->progress, r->spec->id, r->n_calls, r->argv);
+    return pid;
+}
+
+static void job_failed(void *ctx, size_t i, const cb_err *err)
+{
+    run_state *s = ctx;
+    cb_runner *r = &s->runners[s->jobs[i]];
+    r->state = CB_RUNNER_DONE;
+    r->wstatus = -1;
+    s->progress.running++;   /* finished() counts it down */
+    cb_progress_runner_finished(&s->progress, r->spec->id, r->done, r->n_calls, r->timeouts, r->failures, 0,
+                                err->msg, NULL);
+}
+
+static void job_exited(void *ctx, size_t i, int wstatus)
+{
+    run_state *s = ctx;
+    cb_runner *r = &s->runners[s->jobs[i]];
+    cb_calls_tail_read(&s->tail, on_record, s);   /* records written just before the exit */
+    r->state = CB_RUNNER_DONE;
+    r->wstatus = wstatus;
+    r->ended_ns = cb_now_ns();
+    char how[128];
+    const char *h = NULL;
+    if (WIFSIGNALED(wstatus)) {
+        snprintf(how, sizeof how, "%s by %s", s->stopping ? "stopped" : "killed", strsignal(WTERMSIG(wstatus)));
+        h = how;
+    } else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus)) {
+        snprintf(how, sizeof how, "the harness exited with status %d", WEXITSTATUS(wstatus));
+        h = how;
+    } else if (r->done < r->n_calls) {
+        snprintf(how, sizeof how, "the harness exited after %zu of %zu calls", r->done, r->n_calls);
+        h = how;
+    }
+    cb_progress_runner_finished(&s->progress, r->spec->id, r->done, r->n_calls, r->timeouts, r->failures,
+                                (double)(r->ended_ns - r->started_ns) / 1e9, h,
+                                h ? r->log_path : NULL);
+}
+
+/* ---------- the run ---------- */
+
+static int open_results_dir(run_state *s, cb_strset *done, json_object **old_run_json, cb_err *err)
+{
+    const cb_run_opts *o = s->o;
+    *old_run_json = NULL;
+    if (!o->resume_dir)
+        return cb_results_dir_create(o->output, &s->dir, err);
+    struct stat st;
+    char *rj = cb_xasprintf("%s/run.json", o->resume_dir);
+    char *cj = cb_xasprintf("%s/calls.jsonl", o->resume_dir);
+    int is_results = stat(o->resume_dir, &st) == 0 && S_ISDIR(st.st_mode) &&
+                     (access(rj, F_OK) == 0 || access(cj, F_OK) == 0);
+    if (!is_results) {
+        free(rj);
+        free(cj);
+        return cb_fail(err, "--resume: %s is not a results directory (no run.json or calls.jsonl)", o->resume_dir);
+    }
+    *old_run_json = json_object_from_file(rj);
+    cb_calls calls;
+    int rc = cb_calls_read(cj, &calls, err);
+    if (rc == 0 && calls.torn_tail)
+        rc = cb_calls_truncate(cj, calls.valid_len, err);   /* a killed writer's half line */
+    for (size_t i = 0; rc == 0 && i < calls.n; i++)
+        cb_strset_add(done, calls.recs[i].key);
+    cb_calls_free(&calls);
+    free(rj);
+    free(cj);
+    if (rc < 0)
+        return -1;
+    s->dir = cb_xstrdup(o->resume_dir);
+    static const char *const subs[] = {"logs", "runners", "profiles"};
+    for (size_t i = 0; i < 3; i++) {
+        char *d = cb_xasprintf("%s/%s", s->dir, subs[i]);
+        mkdir(d, 0755);
+        free(d);
+    }
+    return 0;
+}
+
+static int write_results_pickle(run_state *s, cb_run_result *res, cb_err *err)
+{
+    cb_calls calls;
+    if (cb_calls_read(s->calls_path, &calls, err) < 0)
+        return -1;
+    res->calls_recorded = calls.n;
+    cb_runner_info *infos = cb_xcalloc(s->plan.n_runners ? s->plan.n_runners : 1, sizeof *infos);
+    size_t n_infos = 0;
+    for (size_t i = 0; i < s->plan.n_runners; i++) {
+        const cb_runner_spec *sp = s->runners[i].spec;
+        if (s->runners[i].dropped)
+            continue;
+        infos[n_infos++] = (cb_runner_info){
+            .id = sp->id, .library = sp->lib->id, .group = cb_library_group(sp->lib),
+            .flags = cb_library_is_python(sp->lib) ? (s->o->python_flags ? s->o->python_flags : "") : NULL,
+            .gc = sp->gc, .type = cb_mode_name(sp->mode),
+            .venv = sp->env >= 0 ? s->o->envs[sp->env].given : NULL,
+        };
+    }
+    char *path = cb_xasprintf("%s/results.pickle", s->dir);
+    int rc = cb_results_write_pickle(path, &calls, infos, n_infos, s->o->polys, err);
+    free(path);
+    free(infos);
+    cb_calls_free(&calls);
+    return rc;
+}
+
+static void state_free(run_state *s)
+{
+    for (size_t i = 0; i < s->plan.n_runners && s->runners; i++)
+        cb_runner_free(&s->runners[i]);
+    free(s->runners);
+    for (size_t i = 0; i < s->plan.n_probes && s->probes; i++) {
+        cb_argv_free(s->probes[i].argv);
+        cb_probe_free(&s->probes[i].result);
+    }
+    free(s->probes);
+    free(s->jobs);
+    cb_plan_free(&s->plan);
+    free(s->calls_path);
+    free(s->tracker);
+    free(s->harness_dir);
+    cb_calls_tail_free(&s->tail);
+    if (s->inotify_fd >= 0)
+        close(s->inotify_fd);
+    json_object_put(s->run_json);
+}
+
+static int run_pool(run_state *s, cb_err *err)
+{
+    const cb_run_opts *o = s->o;
+    size_t total = 0;
+    s->jobs = cb_xcalloc(s->plan.n_runners ? s->plan.n_runners : 1, sizeof *s->jobs);
+    for (size_t i = 0; i < s->plan.n_runners; i++) {
+        cb_runner *r = &s->runners[i];
+        if (r->available && r->n_calls) {
+            s->jobs[s->n_jobs++] = i;
+            total += r->n_calls;
+        } else {
+            r->state = CB_RUNNER_SKIPPED;
+        }
+    }
+    struct stat st;
+    off_t start = stat(s->calls_path, &st) == 0 ? st.st_size : 0;
+    cb_calls_tail_init(&s->tail, s->calls_path, start);
+    s->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    if (s->inotify_fd >= 0 && inotify_add_watch(s->inotify_fd, s->calls_path, IN_MODIFY) < 0) {
+        close(s->inotify_fd);
+        s->inotify_fd = -1;
+    }
+    bool tty = isatty(fileno(o->log));
+    cb_progress_init(&s->progress, o->log, tty, o->verbose, total, s->n_jobs);
+    cb_progress_draw(&s->progress);
+    cb_pool_opts po = {.cores = o->cores, .pin = o->pin, .grace_ms = 1000};
+    cb_pool_ops ops = {
+        .ctx = s, .start = job_start, .failed = job_failed, .exited = job_exited,
+        .watch_fd = s->inotify_fd, .on_watch = on_watch,
+        .tick_ms = tty ? 1000 : 0, .on_tick = on_tick,
+    };
+    int rc = cb_pool_run(s->n_jobs, &po, &ops, err);
+    cb_progress_end(&s->progress);
+    return rc;
+}
+
+int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
+{
+    memset(res, 0, sizeof *res);
+    cb_pool_block_signals();   /* a Ctrl-C from here on stops the run cleanly */
+    run_state s = {.o = o, .inotify_fd = -1};
+    cb_strset done = {0};
+    json_object *old = NULL;
+    int rc = -1;
+    if (!(s.harness_dir = cb_harness_dir(err)))
+        goto out;
+    cb_plan_opts po = {
+        .libs = o->libs, .n_libs = o->n_libs, .n_envs = o->n_envs, .gcs = o->gcs, .n_gcs = o->n_gcs,
+        .modes = o->modes, .n_modes = o->n_modes,
+    };
+    if (cb_plan_build(&po, &s.plan, err) < 0)
+        goto out;
+    for (size_t m = 0; m < o->n_modes; m++)
+        if (o->modes[m] == CB_MODE_MEM && !s.tracker)
+            s.tracker = cb_tracker_path(NULL);
+    probe_libraries(&s);
+    if (open_results_dir(&s, &done, &old, err) < 0)
+        goto out;
+    s.calls_path = cb_xasprintf("%s/calls.jsonl", s.dir);
+    int fd = open(s.calls_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        cb_fail(err, "cannot create %s: %s", s.calls_path, strerror(errno));
+        goto out;
+    }
+    close(fd);
+    if (gethostname(s.hostname, sizeof s.hostname) < 0)
+        strcpy(s.hostname, "?");
+    s.hostname[sizeof s.hostname - 1] = 0;
+    s.settings = (cb_run_settings){
+        .results_dir = s.dir, .calls_jsonl = s.calls_path, .harness_dir = s.harness_dir,
+        .tracker = s.tracker, .python_flags = o->python_flags, .envs = o->envs, .n_envs = o->n_envs,
+        .repeats = o->repeats, .timeout = o->timeout, .min_time = o->min_time, .grace = o->grace,
+        .order = o->order, .hostname = s.hostname,
+    };
+    make_runners(&s, &done);
+    run_json_begin(&s, old);
+    if (run_json_write(&s, "running", err) < 0)
+        goto out;
+    for (size_t i = 0; i < s.plan.n_runners; i++) {
+        cb_runner *r = &s.runners[i];
+        if (r->dropped)
+            continue;
+        res->runners++;
+        res->calls_planned += cb_runlist_count(o->run_list);
+        if (r->available)
+            continue;
+        res->runners_unavailable++;
+        if (r->n_calls && cb_runner_write_unavailable(r, &s.settings, o->run_list, err) < 0)
+            goto out;
+    }
+    int prc = run_pool(&s, err);
+    if (prc < 0)
+        goto out;
+    res->signo = prc;
+    for (size_t i = 0; i < s.n_jobs; i++) {
+        cb_runner *r = &s.runners[s.jobs[i]];
+        if (r->state == CB_RUNNER_DONE && (r->wstatus == -1 || !WIFEXITED(r->wstatus) || WEXITSTATUS(r->wstatus)))
+            res->runners_failed++;
+    }
+    if (write_results_pickle(&s, res, err) < 0)
+        goto out;
+    const char *status = "complete";
+    char sigbuf[64];
+    if (prc) {
+        snprintf(sigbuf, sizeof sigbuf, "interrupted (%s)", sigabbrev_np(prc) ? sigabbrev_np(prc) : "signal");
+        status = sigbuf;
+    }
+    if (run_json_write(&s, status, err) < 0)
+        goto out;
+    res->dir = cb_xstrdup(s.dir);
+    rc = 0;
+out:
+    free(s.dir);
+    json_object_put(old);
+    cb_strset_free(&done);
+    state_free(&s);
+    return rc;
+}

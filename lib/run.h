@@ -1,0 +1,64 @@
+/* run.h — one `casbench run`, from a validated dataset and options to a
+ * complete results directory (DESIGN §2, §3.5, §5.4).
+ *
+ *   plan (plan.h) -> probe every (library, environment) (libraries.h)
+ *   -> results directory (new, or --resume: calls that have a record are
+ *      not run again; a torn last line is cut off first)
+ *   -> run.json (status "running") -> `unavailable` records for runners
+ *      whose library is missing -> the pool runs the others (pool.h,
+ *      runner.h), progress follows calls.jsonl (progress.h)
+ *   -> results.pickle rebuilt from calls.jsonl, run.json completed.
+ *
+ * SIGINT/SIGTERM/SIGHUP stop every runner (pool.h) and still write
+ * results.pickle and run.json for what finished.  Library code: nothing is
+ * printed except the progress lines on o->log. */
+#ifndef CB_RUN_H
+#define CB_RUN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <json-c/json.h>
+
+#include "error.h"
+#include "libraries.h"
+#include "plan.h"
+#include "value.h"
+
+typedef struct {
+    cb_value polys, run_list;             /* validated; run_list already filtered */
+    const cb_library *const *libs;
+    size_t n_libs;
+    const cb_pyenv *envs;                 /* resolved --venvs (at least one) */
+    size_t n_envs;
+    const bool *gcs;
+    size_t n_gcs;
+    const cb_mode *modes;
+    size_t n_modes;
+    const char *python_flags;             /* may be NULL */
+    int repeats, cores;
+    double timeout, min_time, grace;
+    const char *order;
+    bool pin;
+    int verbose;
+    const char *output;                   /* new run: where results_<time>/ goes */
+    const char *resume_dir;               /* or the results directory to resume */
+    int argc;
+    char **argv;                          /* the command line, for run.json */
+    bool only_available;                  /* drop runners whose library is unavailable
+                                           * (the default library set) instead of
+                                           * recording their calls as `unavailable` */
+    json_object *dataset;                 /* run.json "dataset" (paths or the suite); borrowed */
+    json_object *seeds;                   /* run.json "seeds", or NULL; borrowed */
+    FILE *log;                            /* progress output (stderr) */
+} cb_run_opts;
+
+typedef struct {
+    char *dir;                            /* the results directory (malloc'd) */
+    int signo;                            /* the signal that interrupted the run, or 0 */
+    size_t runners, runners_failed, runners_unavailable;
+    size_t calls_planned, calls_recorded; /* in calls.jsonl at the end */
+} cb_run_result;
+
+int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err);
+
+#endif

@@ -1,0 +1,26 @@
+/* suite.h — the built-in default suite that `casbench run` runs when it is
+ * given no dataset (DESIGN §9): random systems of a few sizes (generated
+ * with a fixed seed, so every machine times the same polynomials) with the
+ * run list `gen` makes for them, plus the standard cyclic and katsura
+ * systems for groebner.  Sized so that `make run` finishes in under two
+ * minutes on a 2-core machine with FLINT and the SymPy variants. */
+#ifndef CB_SUITE_H
+#define CB_SUITE_H
+
+#include <json-c/json.h>
+
+#include "error.h"
+#include "value.h"
+
+/* The suite's time limit per call (seconds) and repeats: short, so that a
+ * slow library is cut off instead of holding the whole run up. */
+#define CB_SUITE_TIMEOUT 10.0
+#define CB_SUITE_REPEATS 3
+#define CB_SUITE_OUTPUT "casbench-results"
+
+/* New references in *polys and *run_list; *desc (run.json's "dataset") says
+ * what the suite is; *seeds lists the seeds used. */
+int cb_suite_build(cb_value *polys, cb_value *run_list, json_object **desc, json_object **seeds,
+                   cb_err *err);
+
+#endif
