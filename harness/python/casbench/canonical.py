@@ -67,6 +67,8 @@ def factor_text(coeff, factors):
         if c == 0 or all(not any(e) for e in prim):
             continue        # a constant factor: folded into CONTENT above
         items.append((poly_text(prim), int(mult)))
+    if total == 0:
+        return "0"              # a zero content swallows every factor
     items.sort()
     return str(total) + "".join(" * (%s)^%d" % (t, m) for t, m in items)
 

@@ -162,13 +162,13 @@ class PerfControl:
 class Outcome:
     """What the parent learned about one call."""
     __slots__ = ("status", "error", "times", "cpu_times", "loops", "pid",
-                 "max_rss_kib", "digest", "head", "mem")
+                 "max_rss_kib", "digest", "head", "result", "mem")
 
     def __init__(self):
         self.status, self.error = None, None
         self.times, self.cpu_times, self.loops = [], [], 1
-        self.pid, self.max_rss_kib = 0, 0
-        self.digest = self.head = self.mem = None
+        self.pid, self.max_rss_kib = None, 0      # pid None: no child ran
+        self.digest = self.head = self.result = self.mem = None
 
 
 class Executor:
@@ -184,7 +184,10 @@ class Executor:
         self.min_time_ns = int(float(config.get("min_time") or 0) * 1e9)
         perturb = config.get("perturb")
         self.perturb = (perturb[0], tuple(perturb[1])) if perturb else None
+        self.result_text = bool(self.config.get("result_text"))   # tests: whole text
         self.mem = MemTracker.find() if self.mode == "mem" else None
+        self.pdeathsig = _pdeathsig_setter()
+        self.harness_pid = os.getpid()
         profile = config.get("profile") if self.mode == "cpu" else None
         self.perf = PerfControl(profile) if profile else None
         self.systems = {}           # key -> parsed system, or the exception
@@ -210,6 +213,10 @@ class Executor:
         """Runs in the forked child; never returns."""
         code = 0
         try:
+            if self.pdeathsig:
+                self.pdeathsig()          # die with the harness, as C children do
+                if os.getppid() != self.harness_pid:
+                    os._exit(125)         # it died before that took effect
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             systems = [self.systems[k] for k in args]
             thunk = self.adapter.bind(function, systems)
@@ -231,48 +238,47 @@ class Executor:
             os._exit(code)
 
     def _child_timed(self, thunk, w):
+        """The repeats, as the C executor runs them: each repeat executes the
+        function until it lasts min_time (once when min_time is 0); the CPU
+        clock is read outside the wall interval; the mem tracker and perf
+        sampling are on only around the repeats."""
         wall, cpu = time.perf_counter_ns, time.process_time_ns
-        loops = 1
+        min_ns, perf, mem = self.min_time_ns, self.perf, self.mem
         if self.gc_enabled:
             gc.enable()
         else:
             gc.disable()
-        if self.perf:
-            self.perf.enable()
-        if self.mem:
-            self.mem.begin()
-        for i in range(self.repeats):
-            if i == 0 and self.min_time_ns > 0:
-                # Calibrate: the first repeat runs until it lasts min_time;
-                # the later repeats run that many executions.
-                t0, c0, n = wall(), cpu(), 0
-                while True:
-                    thunk()
-                    n += 1
-                    if wall() - t0 >= self.min_time_ns:
-                        break
-                t1, c1, loops = wall(), cpu(), n
-            elif loops == 1:
-                t0, c0 = wall(), cpu()
+        for _ in range(self.repeats):
+            if perf:
+                perf.enable()
+            if mem:
+                mem.begin()
+            c0 = cpu()
+            t0 = wall()
+            thunk()
+            t1 = wall()
+            loops = 1
+            while t1 - t0 < min_ns:
                 thunk()
-                t1, c1 = wall(), cpu()
-            else:
-                t0, c0 = wall(), cpu()
-                for _ in range(loops):
-                    thunk()
-                t1, c1 = wall(), cpu()
+                loops += 1
+                t1 = wall()
+            c1 = cpu()
+            if mem:
+                mem.end()
+            if perf:
+                perf.disable()
             _send(w, K_TIME, _TIME.pack(t1 - t0, c1 - c0, loops))
-        if self.mem:
-            self.mem.end()
-            _send(w, K_MEM, self.mem.report_bytes())
-        if self.perf:
-            self.perf.disable()
+        if mem:
+            _send(w, K_MEM, mem.report_bytes())
 
     def _child_verify(self, function, args, systems, thunk, w):
         result = thunk()
         text = canonical.text(function, self.adapter.plain(function, systems, result))
         digest, head = canonical.digest(text, (function, args) == self.perturb)
-        _send(w, K_DIGEST, json.dumps({"digest": digest, "result_head": head}).encode())
+        sent = {"digest": digest, "result_head": head}
+        if self.result_text:
+            sent["result"] = text
+        _send(w, K_DIGEST, json.dumps(sent).encode())
 
     # -- the parent -----------------------------------------------------
     def run_call(self, function, args):
@@ -300,103 +306,105 @@ class Executor:
         return out
 
     def _supervise(self, pid, r, out):
-        """Reads the child's frames until it exits or the deadline passes."""
+        """Reads the child's frames until it exits, stopping it at the
+        deadline (SIGTERM, then SIGKILL after grace), then reaps it.  One
+        poll on the pipe and a pidfd per wake-up; no sleeping."""
         start = time.monotonic()
         pidfd = os.pidfd_open(pid) if self.has_pidfd else -1
+        os.set_blocking(r, False)
+        buf = bytearray()
+        done = False
+        stage = 0                 # 0 running, 1 SIGTERM sent, 2 SIGKILL sent
+        deadline = start + self.timeout if self.timeout > 0 else None
+        pipe_open = True
         poller = select.poll()
         poller.register(r, select.POLLIN)
         if pidfd >= 0:
             poller.register(pidfd, select.POLLIN)
-        buf = bytearray()
-        finished = False
-        timed_out = False
-        pipe_open, exited = True, False
         try:
-            # With a pidfd the call ends when the child exits (the pipe may
-            # close earlier); without one, at the pipe's end of file.
-            while not exited and (pipe_open or pidfd >= 0):
-                if self.timeout > 0:
-                    left = start + self.timeout - time.monotonic()
-                    if left <= 0:
-                        timed_out = True
-                        break
-                    events = poller.poll(max(1, int(left * 1000 + 0.999)))
-                else:
-                    events = poller.poll()
+            while pipe_open or pidfd >= 0:
+                if deadline is not None:
+                    now = time.monotonic()
+                    if now >= deadline:
+                        if stage == 0 and done:
+                            deadline = None       # all reported: let it exit
+                        elif stage == 0:
+                            _kill(pid, signal.SIGTERM)
+                            stage, deadline = 1, now + max(self.grace, 0.0)
+                            continue
+                        else:
+                            _kill(pid, signal.SIGKILL)
+                            stage, deadline = 2, None
+                events = poller.poll(None if deadline is None else
+                                     max(0, int((deadline - time.monotonic()) * 1000 + 0.999)))
+                exited = False
                 for fd, _ in events:
                     if fd == r:
-                        data = os.read(r, 65536)
-                        if data:
-                            buf += data
-                            finished |= _frames(buf, out)
-                        else:
+                        if not _read_available(r, buf):
                             pipe_open = False
                             poller.unregister(r)
                     else:
                         exited = True
-            if exited and pipe_open:
-                # The child is gone; read what it left (a grandchild may
-                # still hold the pipe, so without blocking).
-                os.set_blocking(r, False)
-                try:
-                    while True:
-                        data = os.read(r, 65536)
-                        if not data:
-                            break
-                        buf += data
-                except BlockingIOError:
-                    pass
-                finished |= _frames(buf, out)
-            if timed_out:
-                self._terminate(pid, pidfd, r if pipe_open else -1)
+                done |= _frames(buf, out)
+                if exited:
+                    # Gone: take what is left in the pipe without blocking (a
+                    # grandchild may still hold its write end).
+                    if pipe_open:
+                        _read_available(r, buf)
+                        done |= _frames(buf, out)
+                    break
             _, status, usage = os.wait4(pid, 0)
         finally:
             if pidfd >= 0:
                 os.close(pidfd)
         out.max_rss_kib = usage.ru_maxrss
-        if timed_out:
+        if stage and not done:
             out.status = "timeout"
             out.error = "timed out after %g s" % self.timeout
-        elif os.WIFSIGNALED(status):
+        elif os.WIFSIGNALED(status) and not done:
             out.status, out.error = "crashed", signal_name(os.WTERMSIG(status))
         elif out.status in ("error", "unsupported"):
-            pass
-        elif os.WEXITSTATUS(status) != 0:
-            out.status = "crashed"
+            pass                  # the child's own message
+        elif os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0:
+            out.status = "error"
             out.error = "exited with status %d" % os.WEXITSTATUS(status)
-        elif not finished:
-            out.status, out.error = "crashed", "exited before finishing the call"
+        elif not done:
+            out.status, out.error = "error", "exited before finishing the call"
         else:
             out.status = "ok"
 
-    def _terminate(self, pid, pidfd, r):
-        """SIGTERM, then SIGKILL if the child is still there after grace."""
+
+def _kill(pid, sig):
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _read_available(r, buf):
+    """Appends what the pipe holds now to buf; False at end of file."""
+    while True:
         try:
-            os.kill(pid, signal.SIGTERM)
-        except ProcessLookupError:
-            return
-        fd = pidfd if pidfd >= 0 else r      # r: end of file when it dies
-        if fd >= 0:
-            poller = select.poll()
-            poller.register(fd, select.POLLIN)
-            deadline = time.monotonic() + self.grace
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                if not poller.poll(max(1, int(left * 1000 + 0.999))):
-                    continue
-                if fd == pidfd:
-                    return
-                try:
-                    if not os.read(r, 65536):
-                        return
-                except OSError:
-                    return
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+            data = os.read(r, 65536)
+        except BlockingIOError:
+            return True
+        except InterruptedError:
+            continue
+        if not data:
+            return False
+        buf += data
+
+
+def _pdeathsig_setter():
+    """A function that makes the calling process receive SIGKILL when its
+    parent (the harness) dies -- prctl(PR_SET_PDEATHSIG) through ctypes, or
+    None where that is unavailable."""
+    try:
+        import ctypes
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (ImportError, OSError, AttributeError):
+        return None
+    return lambda: prctl(1, int(signal.SIGKILL), 0, 0, 0)     # 1: PR_SET_PDEATHSIG
 
 
 class ParseFailure:
@@ -444,7 +452,7 @@ def _frames(buf, out):
             out.status, out.error = "unsupported", payload.decode("utf-8", "replace") or None
         elif kind == K_DIGEST:
             d = json.loads(payload)
-            out.digest, out.head = d["digest"], d["result_head"]
+            out.digest, out.head, out.result = d["digest"], d["result_head"], d.get("result")
         elif kind == K_MEM:
             out.mem = json.loads(payload)
         elif kind == K_DONE:
@@ -471,11 +479,15 @@ class RecordWriter:
         rec = dict(self.fields)
         rec.update(function=function, args=[repr(a) for a in args], call=index,
                    status=out.status, times=out.times, cpu_times=out.cpu_times,
-                   loops=out.loops, max_rss_kib=out.max_rss_kib, pid=out.pid,
-                   error=out.error, timeout=timeout, host=self.host, started=started)
-        if mode == "verify" and out.digest is not None:
+                   loops=out.loops if out.times else 0, max_rss_kib=out.max_rss_kib,
+                   pid=out.pid, error=None if out.status == "ok" else (out.error or ""),
+                   timeout=timeout if timeout > 0 else None, host=self.host,
+                   started=started)
+        if mode == "verify":
             rec["digest"], rec["result_head"] = out.digest, out.head
-        if mode == "mem" and out.mem is not None:
+            if out.result is not None:
+                rec["result"] = out.result
+        if mode == "mem":
             rec["mem"] = out.mem
         data = (json.dumps(rec, separators=(",", ":")) + "\n").encode("utf-8")
         while data:                      # one write() for any sane record
@@ -490,10 +502,10 @@ class RecordWriter:
 def result_value(mode, out):
     """The results-pickle value of one call (docs/protocol.md)."""
     if mode == "verify":
-        return out.digest
-    if mode == "mem":
+        return out.digest if out.status == "ok" else None
+    if mode == "mem" and out.status == "ok":
         rows = out.mem.get("rows") if isinstance(out.mem, dict) else None
-        return [tuple(row) for row in rows] if rows else []
+        return [tuple(row) for row in rows] if isinstance(rows, list) else []
     if out.status == "ok":
         return list(out.times)
     if out.status == "timeout":

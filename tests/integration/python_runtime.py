@@ -1,0 +1,277 @@
+#!/usr/bin/env python3
+"""python_runtime.py -- the Python harness's executor, path by path.
+
+Drives the real runtime (build/harness/python/casbench/runtime.py: real
+fork, pipes, pidfd, signals, wait4) with a small adapter of functions whose
+behaviour is known -- the Python counterpart of the C `selftest` harness --
+and checks the records and the results pickle: gc on/off inside the timed
+region, a crash is `crashed` with the signal's name, an exception is `error`
+with its message, a hang ignoring SIGTERM is killed and `timeout`, times
+stream before a timeout, min_time loops, unsupported, parse failures, peak
+RSS, the verify digest and its perturbation.  Nothing here imports SymPy
+(tests/integration/python_harness.py covers the SymPy adapters).
+"""
+
+import gc
+import hashlib
+import json
+import math
+import os
+import pickle
+import signal
+import sys
+import tempfile
+import time
+
+ROOT = os.environ.get("CASBENCH_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(ROOT, "build")
+HARNESS_DIR = os.path.join(BUILD, "harness", "python")
+NAME = "python_runtime.py"
+failed = False
+
+
+def check(name, ok, detail=""):
+    global failed
+    if ok:
+        print("PASS: %s: %s" % (NAME, name))
+    else:
+        failed = True
+        print("FAIL: %s: %s%s" % (NAME, name, (" -- " + str(detail)) if detail else ""))
+
+
+if not os.path.exists(os.path.join(HARNESS_DIR, "casbench", "runtime.py")):
+    print("FAIL: %s: %s/casbench/runtime.py is not built (make all)" % (NAME, HARNESS_DIR))
+    sys.exit(1)
+sys.path.insert(0, HARNESS_DIR)
+from casbench import runtime  # noqa: E402
+
+executions = 0      # per child: how many times `third_hangs` ran
+
+
+def busy(seconds):
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        pass
+
+
+def third_hangs():
+    global executions
+    executions += 1
+    if executions == 3:
+        time.sleep(60)
+    time.sleep(0.02)
+
+
+def ignore_term_and_hang():
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(60)
+
+
+def raise_type_error():
+    raise TypeError("unsupported operand type(s) for +: 'Poly' and 'str'")
+
+
+def gc_must_be(on):
+    def f():
+        if gc.isenabled() != on:
+            raise RuntimeError("gc is %s" % ("on" if gc.isenabled() else "off"))
+    return f
+
+
+def allocate():
+    block = bytearray(64 << 20)
+    block[::4096] = b"x" * len(block[::4096])      # touch every page
+    return len(block)
+
+
+class SelfTest(runtime.Adapter):
+    BEHAVIOUR = {
+        "gc_on": lambda: gc_must_be(True),
+        "gc_off": lambda: gc_must_be(False),
+        "segfault": lambda: lambda: os.kill(os.getpid(), signal.SIGSEGV),
+        "abort": lambda: os.abort,
+        "exit3": lambda: lambda: os._exit(3),
+        "raise": lambda: raise_type_error,
+        "hang_ignoring_term": lambda: ignore_term_and_hang,
+        "third_hangs": lambda: third_hangs,
+        "busy_2ms": lambda: lambda: busy(0.002),
+        "sleep_20ms": lambda: lambda: time.sleep(0.02),
+        "allocate": lambda: allocate,
+        "leading_coefficient": lambda: lambda: [5, -7],
+        "refused_in_child": None,
+    }
+    functions = frozenset(BEHAVIOUR)
+
+    def parse(self, key, gens, polys, uses):
+        if key == "bad":
+            raise ValueError("unparseable")
+        return (gens, polys)
+
+    def bind(self, function, systems):
+        make = self.BEHAVIOUR[function]
+        if make is None:
+            raise runtime.Unsupported("not in this build")
+        return make()
+
+    def plain(self, function, systems, result):
+        return result
+
+
+POLYS = {"a": (["x"], [{(1,): 1}]),
+         (1, 2, range(0, 5), range(1, 9)): (["x"], [{(0,): 3}]),
+         "bad": (["x"], [{(1,): 1}])}
+KEY = (1, 2, range(0, 5), range(1, 9))
+
+
+def run(tmp, name, run_list, **options):
+    calls = os.path.join(tmp, name + ".jsonl")
+    results = os.path.join(tmp, name + ".pickle")
+    config = dict(type="benchmark", run_list=run_list, polys=POLYS, gc=True, repeats=2,
+                  log_file=None, timeout=5.0, library="selftest-py", calls_jsonl=calls,
+                  record={"runner": "rt-" + name, "library": "selftest-py",
+                          "env": "python3", "gc": True, "mode": "benchmark"},
+                  min_time=0.0, order="lex", grace=0.3, profile=None, perturb=None)
+    config.update(options)
+    # The runtime must read what Python's pickle writes, as the engine's codec
+    # does (protocol 4, range keys): round-trip the config through a file.
+    with open(os.path.join(tmp, name + ".config"), "wb") as f:
+        pickle.dump(config, f, protocol=4)
+    config = runtime.load_config(os.path.join(tmp, name + ".config"))
+    start = time.monotonic()
+    runtime.run(config, results, SelfTest())
+    elapsed = time.monotonic() - start
+    with open(calls) as f:
+        records = [json.loads(line) for line in f]
+    with open(results, "rb") as f:
+        values = pickle.load(f)
+    return records, values, elapsed
+
+
+def by_function(records):
+    return {r["function"]: r for r in records}
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="cbpyrt.")
+
+    # -- statuses, each call isolated from the next -------------------------
+    rl = {"segfault": [("a",)], "abort": [("a",)], "exit3": [("a",)], "raise": [("a",)],
+          "hang_ignoring_term": [("a",)], "busy_2ms": [(KEY,)], "refused_in_child": [("a",)],
+          "not_a_function": [("a",)], "sleep_20ms": [("bad",)]}
+    records, values, elapsed = run(tmp, "statuses", rl, timeout=0.5)
+    r = by_function(records)
+    check("one record per call, in run-list order",
+          [x["function"] for x in records] == list(rl) and
+          [x["call"] for x in records] == list(range(len(rl))), [x["function"] for x in records])
+    check("segfault is crashed SIGSEGV",
+          (r["segfault"]["status"], r["segfault"]["error"]) == ("crashed", "SIGSEGV"), r["segfault"])
+    check("abort is crashed SIGABRT", (r["abort"]["status"], r["abort"]["error"]) == ("crashed", "SIGABRT"))
+    check("exit 3 is an error naming the status",
+          (r["exit3"]["status"], r["exit3"]["error"]) == ("error", "exited with status 3"), r["exit3"])
+    check("exception is error with its message",
+          r["raise"]["status"] == "error" and
+          r["raise"]["error"] == "TypeError: unsupported operand type(s) for +: 'Poly' and 'str'",
+          r["raise"])
+    h = r["hang_ignoring_term"]
+    check("hang ignoring SIGTERM is killed and recorded as timeout",
+          (h["status"], h["error"], h["times"]) == ("timeout", "timed out after 0.5 s", []), h)
+    check("the run went on after the hang, within timeout + grace",
+          r["busy_2ms"]["status"] == "ok" and elapsed < 0.5 + 0.3 + 3.0, elapsed)
+    check("unsupported from the child", r["refused_in_child"]["status"] == "unsupported"
+          and r["refused_in_child"]["error"] == "not in this build", r["refused_in_child"])
+    nf = r["not_a_function"]
+    check("unknown function is unsupported without a child",
+          nf["status"] == "unsupported" and nf["pid"] is None and nf["times"] == [], nf)
+    bad = r["sleep_20ms"]
+    check("a system that does not parse makes its calls errors",
+          bad["status"] == "error" and "cannot parse system 'bad'" in bad["error"]
+          and "ValueError: unparseable" in bad["error"], bad)
+    b = r["busy_2ms"]
+    check("range keys are written as Python reprs", b["args"] == [repr(KEY)], b["args"])
+    check("fields copied from `record`",
+          all(x["runner"] == "rt-statuses" and x["env"] == "python3" and x["mode"] == "benchmark"
+              for x in records))
+    check("ok record: repeats times, cpu_times, loops 1, pid, rss, no error",
+          len(b["times"]) == 2 and len(b["cpu_times"]) == 2 and b["loops"] == 1
+          and b["pid"] not in (None, os.getpid()) and b["max_rss_kib"] > 1000
+          and b["error"] is None and b["timeout"] == 0.5, b)
+    check("busy loop of 2 ms is timed as about 2 ms (wall and CPU)",
+          all(0.0019 <= t < 0.02 for t in b["times"]) and
+          all(0.0015 <= t < 0.03 for t in b["cpu_times"]), b)
+    check("results pickle: times for ok, [inf] for timeout, [] for failures",
+          values[("busy_2ms", (KEY,))] == b["times"] and
+          values[("hang_ignoring_term", ("a",))] == [math.inf] and
+          values[("segfault", ("a",))] == [] and values[("raise", ("a",))] == [], values)
+    check("distinct children", len({x["pid"] for x in records if x["pid"]}) ==
+          len([x for x in records if x["pid"]]))
+
+    # -- gc inside the timed region ------------------------------------------
+    rl = {"gc_on": [("a",)], "gc_off": [("a",)]}
+    on, _, _ = run(tmp, "gc-on", rl, gc=True)
+    off, _, _ = run(tmp, "gc-off", rl, gc=False)
+    check("gc on: enabled while timed", [x["status"] for x in on] == ["ok", "error"], on)
+    check("gc off: disabled while timed", [x["status"] for x in off] == ["error", "ok"], off)
+
+    # -- streaming: repeats that finished before a timeout are kept ----------
+    recs, values, _ = run(tmp, "stream", {"third_hangs": [("a",)]}, repeats=5, timeout=1.0)
+    s = recs[0]
+    check("times of the repeats before the timeout are recorded",
+          s["status"] == "timeout" and len(s["times"]) == 2
+          and all(0.019 <= t < 0.5 for t in s["times"]), s)
+
+    # -- min_time: a repeat loops until it lasts min_time --------------------
+    recs, _, _ = run(tmp, "mintime", {"busy_2ms": [("a",)], "sleep_20ms": [("a",)]},
+                     repeats=2, min_time=0.03)
+    m = by_function(recs)
+    mb = m["busy_2ms"]
+    check("min_time loops the 2 ms call and reports time per execution",
+          mb["loops"] > 1 and all(t >= 0.0019 for t in mb["times"])
+          and mb["times"][-1] * mb["loops"] >= 0.03, mb)
+    check("sleep: CPU time far below wall time",
+          all(c < t / 4 for c, t in zip(m["sleep_20ms"]["cpu_times"], m["sleep_20ms"]["times"])),
+          m["sleep_20ms"])
+
+    # -- peak RSS from wait4 --------------------------------------------------
+    recs, _, _ = run(tmp, "rss", {"busy_2ms": [("a",)], "allocate": [("a",)]}, repeats=1)
+    m = by_function(recs)
+    check("peak RSS sees a 64 MiB allocation",
+          m["allocate"]["max_rss_kib"] - m["busy_2ms"]["max_rss_kib"] > 50000,
+          (m["allocate"]["max_rss_kib"], m["busy_2ms"]["max_rss_kib"]))
+
+    # -- verify digest, and the perturbation tests use -----------------------
+    rl = {"leading_coefficient": [("a",), (KEY,)]}
+    recs, values, _ = run(tmp, "verify", rl, type="verify", perturb=("leading_coefficient", (KEY,)),
+                          result_text=True)
+    want = hashlib.sha256(b"5\n-7").hexdigest()
+    check("verify: digest of the canonical text",
+          recs[0]["digest"] == want and recs[0]["result_head"] == "5\n-7"
+          and recs[0]["result"] == "5\n-7" and recs[0]["times"] == [], recs[0])
+    check("verify: perturbed call's digest differs",
+          recs[1]["digest"] == hashlib.sha256(b"5\n-7\nperturbed").hexdigest(), recs[1])
+    check("verify: results pickle holds digests",
+          values[("leading_coefficient", ("a",))] == want, values)
+
+    # -- mem mode without the tracker preloaded: runs, mem is null -----------
+    recs, _, _ = run(tmp, "mem", {"busy_2ms": [("a",)]}, type="mem", repeats=1)
+    check("mem mode without the tracker still runs the call",
+          recs[0]["status"] == "ok" and "mem" in recs[0] and recs[0]["mem"] is None, recs[0])
+
+    # -- a config that is not a dict ------------------------------------------
+    path = os.path.join(tmp, "bad.config")
+    with open(path, "wb") as f:
+        pickle.dump([1, 2], f)
+    try:
+        runtime.load_config(path)
+        check("config that is not a dict is refused", False)
+    except runtime.ConfigError as e:
+        check("config that is not a dict is refused", "not a dict" in str(e), e)
+
+    for name in os.listdir(tmp):
+        os.unlink(os.path.join(tmp, name))
+    os.rmdir(tmp)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
