@@ -196,9 +196,11 @@ def main():
           len(b["times"]) == 2 and len(b["cpu_times"]) == 2 and b["loops"] == 1
           and b["pid"] not in (None, os.getpid()) and b["max_rss_kib"] > 1000
           and b["error"] is None and b["timeout"] == 0.5, b)
-    check("busy loop of 2 ms is timed as about 2 ms (wall and CPU)",
-          all(0.0019 <= t < 0.02 for t in b["times"]) and
-          all(0.0015 <= t < 0.03 for t in b["cpu_times"]), b)
+    # (a busy loop runs until 2 ms of wall time pass: on a loaded machine it
+    # gets less CPU time than that, never more)
+    check("busy loop of 2 ms is timed as about 2 ms, CPU time at most that",
+          all(0.0019 <= t < 0.05 for t in b["times"]) and
+          all(0 < c <= t * 1.05 + 0.0002 for c, t in zip(b["cpu_times"], b["times"])), b)
     check("results pickle: times for ok, [inf] for timeout, [] for failures",
           values[("busy_2ms", (KEY,))] == b["times"] and
           values[("hang_ignoring_term", ("a",))] == [math.inf] and
