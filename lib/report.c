@@ -2,8 +2,11 @@
  * original tool's results.pickle) and renders the summary `run` prints and
  * the reports of `casbench report` (see report.h, docs/report.md). */
 #include "report.h"
+#include "pickle.h"
+#include "plot.h"
 #include "stats.h"
 #include "table.h"
+#include "value.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -12,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+/* Weak until lib/pickle.c lands in the tree, so this file links on its own. */
+#pragma weak cb_pickle_load_file
 
 /* ---------------------------------------------------------------- reading */
 
@@ -452,11 +458,6 @@ int cb_report_summary(const char *results_dir, FILE *out, cb_err *err)
 
 /* ------------------------------------------ the original tool's results */
 
-#include "pickle.h"
-#include "value.h"
-
-/* Weak until lib/pickle.c lands in the tree, so this file links on its own. */
-#pragma weak cb_pickle_load_file
 
 /* A pickled value as JSON (rows of memory data, flags). */
 static json_object *value_json(cb_value v)
@@ -585,5 +586,1137 @@ int cb_results_pickle_records(cb_results *res, const char *path, cb_err *err)
             runner_records(res, cb_item(list, i), kinds[k], i, &cap);
     }
     cb_release(top);
+    return 0;
+}
+
+/* ------------------------------------------------ grids: args × labels */
+
+/* One function's calls: a row per argument tuple, a column per label; a
+ * cell is the call's last record (a resumed call keeps its newest). */
+typedef struct {
+    const char *function;
+    strset args, labels;
+    const cb_record **cell;   /* args.n × labels.n */
+} grid;
+
+static void grids_free(grid *g, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(g[i].args.v);
+        free(g[i].labels.v);
+        free(g[i].cell);
+    }
+    free(g);
+}
+
+typedef int (*record_filter)(const cb_results *r, const cb_record *rec);
+
+static int is_verify(const cb_results *r, const cb_record *rec)
+{
+    (void)r;
+    return !strcmp(rec->mode, "verify") || rec->digest;
+}
+
+static int is_mem(const cb_results *r, const cb_record *rec)
+{
+    (void)r;
+    json_object *m;
+    return json_object_object_get_ex(rec->obj, "mem", &m) && m;
+}
+
+static grid *grids_build(const cb_results *r, record_filter want, size_t *ngrids)
+{
+    strset funcs = {0};
+    for (size_t i = 0; i < r->n; i++)
+        if (want(r, &r->recs[i]))
+            strset_add(&funcs, r->recs[i].function);
+    grid *g = cb_xcalloc(funcs.n ? funcs.n : 1, sizeof *g);
+    for (size_t f = 0; f < funcs.n; f++) {
+        g[f].function = funcs.v[f];
+        for (size_t i = 0; i < r->n; i++)
+            if (want(r, &r->recs[i]) && !strcmp(r->recs[i].function, funcs.v[f])) {
+                strset_add(&g[f].args, r->recs[i].args);
+                strset_add(&g[f].labels, r->recs[i].label);
+            }
+        g[f].cell = cb_xcalloc(g[f].args.n * g[f].labels.n + 1, sizeof *g[f].cell);
+        for (size_t i = 0; i < r->n; i++)
+            if (want(r, &r->recs[i]) && !strcmp(r->recs[i].function, funcs.v[f])) {
+                size_t a = strset_add(&g[f].args, r->recs[i].args);
+                size_t l = strset_add(&g[f].labels, r->recs[i].label);
+                g[f].cell[a * g[f].labels.n + l] = &r->recs[i];
+            }
+    }
+    *ngrids = funcs.n;
+    free(funcs.v);
+    return g;
+}
+
+static const cb_record *grid_at(const grid *g, size_t a, size_t l)
+{
+    return g->cell[a * g->labels.n + l];
+}
+
+/* ---------------------------------------------------------- the baseline */
+
+static int resolve_baseline(const cb_results *r, const char *want, const char **label, cb_err *err)
+{
+    *label = NULL;
+    if (!want)
+        return 0;
+    strset labels = {0}, matches = {0};
+    for (size_t i = 0; i < r->n; i++)
+        if (is_timing(r, &r->recs[i])) {
+            strset_add(&labels, r->recs[i].label);
+            if (!strcmp(r->recs[i].label, want))
+                *label = r->recs[i].label;
+            if (!strcmp(r->recs[i].library, want))
+                strset_add(&matches, r->recs[i].label);
+        }
+    int rc = 0;
+    if (!*label && matches.n == 1) {
+        *label = matches.v[0];
+    } else if (!*label) {
+        cb_buf b = {0};
+        const strset *list = matches.n ? &matches : &labels;
+        for (size_t i = 0; i < list->n; i++)
+            cb_buf_printf(&b, "%s'%s'", i ? ", " : "", list->v[i]);
+        rc = cb_fail(err, "--baseline %s: %s (%s)", want,
+                     matches.n ? "ran in several environments; name one" : "no such library in the results",
+                     b.data ? b.data : "no timed calls");
+        cb_buf_free(&b);
+    }
+    free(labels.v);
+    free(matches.v);
+    return rc;
+}
+
+/* The speed-up of LIB over BASE on one call (BASE time / LIB time) as text;
+ * *value gets the number when both finished (NAN otherwise). */
+static void speedup_text(const cb_record *base, const cb_record *lib, char *buf, size_t n, double *value)
+{
+    cb_call_stats b, l;
+    *value = NAN;
+    buf[0] = 0;
+    if (!base || !lib)
+        return;
+    cb_record_stats(base, &b);
+    cb_record_stats(lib, &l);
+    if (b.ok && l.ok) {
+        *value = b.median / l.median;
+        snprintf(buf, n, "%.3g×", *value);
+    } else if (b.ok && l.censored && isfinite(l.median)) {
+        snprintf(buf, n, "<%.3g×", b.median / l.median);
+    } else if (b.censored && l.ok && isfinite(b.median)) {
+        snprintf(buf, n, ">%.3g×", b.median / l.median);
+    }
+}
+
+/* ------------------------------------------------------- timing tables */
+
+static const char *pct(double num, double den, char *buf, size_t n)
+{
+    if (!isfinite(num) || !isfinite(den) || den <= 0)
+        buf[0] = 0;
+    else
+        snprintf(buf, n, "%.1f%%", 100 * num / den);
+    return buf;
+}
+
+static cb_table *function_table(const grid *g, const char *baseline)
+{
+    char title[256];
+    snprintf(title, sizeof title, "%s", g->function);
+    cb_table *t = cb_table_new(title);
+    cb_table_add_column(t, NULL, "args", CB_ALIGN_LEFT);
+    long bl = -1;
+    for (size_t l = 0; baseline && l < g->labels.n; l++)
+        if (!strcmp(g->labels.v[l], baseline))
+            bl = (long)l;
+    size_t *col = cb_xmalloc((g->labels.n + 1) * sizeof *col);   /* first column of each label */
+    for (size_t l = 0; l < g->labels.n; l++) {
+        col[l] = cb_table_add_column(t, g->labels.v[l], "min", CB_ALIGN_RIGHT);
+        cb_table_add_column(t, g->labels.v[l], "median", CB_ALIGN_RIGHT);
+        cb_table_add_column(t, g->labels.v[l], "±", CB_ALIGN_RIGHT);
+        if (bl >= 0 && (long)l != bl)
+            cb_table_add_column(t, g->labels.v[l], "speed-up", CB_ALIGN_RIGHT);
+    }
+    double *ups = cb_xmalloc((g->args.n + 1) * g->labels.n * sizeof *ups);
+    size_t *nups = cb_xcalloc(g->labels.n, sizeof *nups);
+    for (size_t a = 0; a < g->args.n; a++) {
+        cb_table_add_row(t);
+        cb_table_set(t, 0, g->args.v[a]);
+        for (size_t l = 0; l < g->labels.n; l++) {
+            const cb_record *r = grid_at(g, a, l);
+            size_t c = col[l];
+            char b1[48], b2[48];
+            if (!r)
+                continue;
+            cb_call_stats s;
+            cb_record_stats(r, &s);
+            if (s.ok) {
+                cb_table_set_num(t, c, cb_format_seconds(s.min, b1, sizeof b1), s.min);
+                cb_table_set_num(t, c + 1, cb_format_seconds(s.median, b1, sizeof b1), s.median);
+                cb_table_set_num(t, c + 2, pct(s.stdev, s.median, b2, sizeof b2), s.stdev / s.median);
+                if (s.n > 1 && s.stdev > 0.1 * s.median)
+                    cb_table_set_class(t, c + 2, "noisy");
+            } else {
+                cb_table_set(t, c + 1, cb_record_mark(r, b1, sizeof b1));
+                cb_table_set_class(t, c + 1, "dnf");
+            }
+            if (baseline && bl >= 0 && (long)l != bl) {
+                double v;
+                speedup_text(grid_at(g, a, (size_t)bl), r, b1, sizeof b1, &v);
+                if (isfinite(v)) {
+                    cb_table_set_num(t, c + 3, b1, v);
+                    ups[l * (g->args.n + 1) + nups[l]++] = v;
+                } else {
+                    cb_table_set(t, c + 3, b1);
+                }
+            }
+        }
+    }
+    if (baseline && bl >= 0) {
+        cb_buf b = {0};
+        for (size_t l = 0; l < g->labels.n; l++) {
+            if ((long)l == bl)
+                continue;
+            if (nups[l])
+                cb_buf_printf(&b, "%s%s %.3g× (%zu call%s)", b.len ? "; " : "", g->labels.v[l],
+                              cb_stats_geomean(ups + l * (g->args.n + 1), nups[l]), nups[l],
+                              nups[l] == 1 ? "" : "s");
+            else
+                cb_buf_printf(&b, "%s%s: no call both finished", b.len ? "; " : "", g->labels.v[l]);
+        }
+        if (b.len)
+            cb_table_add_note(t, "geometric mean speed-up over %s on the calls both finished: %s", baseline,
+                              b.data);
+        cb_buf_free(&b);
+    } else if (baseline) {
+        cb_table_add_note(t, "%s did not run %s: no speed-ups", baseline, g->function);
+    }
+    free(ups);
+    free(nups);
+    free(col);
+    return t;
+}
+
+/* ------------------------------------------------------ noise warnings */
+
+static json_object *jget(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    if (o && json_object_is_type(o, json_type_object))
+        json_object_object_get_ex(o, key, &v);
+    return v;
+}
+
+/* run.json["host"]["noise"], or run.json["noise"]. */
+static json_object *run_noise(json_object *run)
+{
+    json_object *n = jget(jget(run, "host"), "noise");
+    return n ? n : jget(run, "noise");
+}
+
+static void push_line(char ***lines, size_t *n, char *s)
+{
+    *lines = cb_xrealloc(*lines, (*n + 1) * sizeof **lines);
+    (*lines)[(*n)++] = s;
+}
+
+/* Was the run pinned?  1, 0, or -1 when run.json does not say. */
+static int run_pinned(json_object *run)
+{
+    const char *paths[][2] = {{"pin", NULL}, {"pinned", NULL}, {"options", "pin"}, {"noise", "pinned"}};
+    for (size_t i = 0; i < sizeof paths / sizeof *paths; i++) {
+        json_object *v = jget(run, paths[i][0]);
+        if (paths[i][1])
+            v = jget(v, paths[i][1]);
+        if (v && json_object_is_type(v, json_type_boolean))
+            return json_object_get_boolean(v);
+    }
+    json_object *v = jget(jget(jget(run, "host"), "noise"), "pinned");
+    if (v && json_object_is_type(v, json_type_boolean))
+        return json_object_get_boolean(v);
+    return -1;
+}
+
+void cb_report_noise_warnings(const cb_results *r, char ***lines, size_t *n)
+{
+    json_object *noise = run_noise(r->run);
+    json_object *gov = jget(noise, "governor");
+    if (gov && json_object_is_type(gov, json_type_string) && strcmp(json_object_get_string(gov), "performance"))
+        push_line(lines, n, cb_xasprintf("the CPU frequency governor was '%s', not 'performance': times vary "
+                                         "with the clock speed",
+                                         json_object_get_string(gov)));
+    else if (gov && json_object_is_type(gov, json_type_array))
+        push_line(lines, n, cb_xstrdup("the CPUs had different frequency governors"));
+    json_object *turbo = jget(noise, "turbo");
+    if (turbo && json_object_is_type(turbo, json_type_boolean) && json_object_get_boolean(turbo))
+        push_line(lines, n, cb_xstrdup("turbo boost was on: the clock speed depends on temperature and load"));
+    json_object *load = jget(noise, "loadavg");
+    json_object *host = jget(r->run, "host");
+    double cpus = jnum(host, "usable_cpus", jnum(host, "cores", 1));
+    if (load && json_object_is_type(load, json_type_array) && json_object_array_length(load) > 0) {
+        double l1 = json_object_get_double(json_object_array_get_idx(load, 0));
+        if (l1 >= 0.5 * (cpus > 0 ? cpus : 1))
+            push_line(lines, n, cb_xasprintf("the load average was %.2f at the start (%g CPUs): other "
+                                             "processes competed for the CPUs",
+                                             l1, cpus));
+    }
+    if (r->run && run_pinned(r->run) == 0)
+        push_line(lines, n, cb_xstrdup("runners were not pinned to CPUs (--pin): the scheduler may move them"));
+
+    size_t noisy = 0, fast = 0, timed = 0;
+    const cb_record *worst = NULL;
+    double worst_rel = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const cb_record *rec = &r->recs[i];
+        if (!is_timing(r, rec))
+            continue;
+        cb_call_stats s;
+        cb_record_stats(rec, &s);
+        if (!s.ok)
+            continue;
+        timed++;
+        double rel = s.median > 0 ? s.stdev / s.median : 0;
+        if (s.n > 1 && rel > 0.10) {
+            noisy++;
+            if (rel > worst_rel)
+                worst_rel = rel, worst = rec;
+        }
+        json_object *loops = jget(rec->obj, "loops");
+        if (s.median < 1e-3 && (!loops || json_object_get_int64(loops) <= 1))
+            fast++;
+    }
+    if (noisy)
+        push_line(lines, n, cb_xasprintf("%zu of %zu calls are noisy (standard deviation over 10 %% of the "
+                                         "median), worst %s %s(%s) at %.0f %%",
+                                         noisy, timed, worst->label, worst->function, worst->args,
+                                         100 * worst_rel));
+    if (fast)
+        push_line(lines, n, cb_xasprintf("%zu of %zu calls have repeats under 1 ms, too short to time "
+                                         "reliably: use --min-time 0.01 to loop them",
+                                         fast, timed));
+}
+
+/* ------------------------------------------------------------ verify */
+
+static int label_is_sympy(const char *label) { return !strncmp(label, "sympy", 5); }
+
+/* Why a disagreement is expected (docs/protocol.md), or NULL. */
+static const char *expected_disagreement(const char *function, const cb_record **recs, size_t n)
+{
+    int sympy = 0, other = 0, singular = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (label_is_sympy(recs[i]->library))
+            sympy = 1;
+        else
+            other = 1;
+        if (!strcmp(recs[i]->library, "singular"))
+            singular = 1;
+    }
+    if (!strcmp(function, "divmod") && sympy && other)
+        return "expected: SymPy's divmod is pseudo-division";
+    if (!strcmp(function, "groebner") && singular)
+        return "expected: Singular computes a strong basis over ZZ";
+    return NULL;
+}
+
+typedef struct {
+    size_t checked, agree, disagree, unverified;
+} verify_counts;
+
+static cb_table *verify_table(const grid *g, verify_counts *vc)
+{
+    cb_table *t = cb_table_new(g->function);
+    cb_table_add_column(t, NULL, "args", CB_ALIGN_LEFT);
+    cb_table_add_column(t, NULL, "results (digest: libraries)", CB_ALIGN_LEFT);
+    cb_table_add_column(t, NULL, "note", CB_ALIGN_LEFT);
+    const cb_record **ok = cb_xmalloc((g->labels.n + 1) * sizeof *ok);
+    for (size_t a = 0; a < g->args.n; a++) {
+        size_t nok = 0;
+        cb_buf failed = {0};
+        for (size_t l = 0; l < g->labels.n; l++) {
+            const cb_record *r = grid_at(g, a, l);
+            if (!r)
+                continue;
+            if (!strcmp(r->status, "ok") && r->digest)
+                ok[nok++] = r;
+            else if (strcmp(r->status, "unsupported"))
+                cb_buf_printf(&failed, "%s%s (%s)", failed.len ? ", " : "", r->label,
+                              r->error ? r->error : r->status);
+        }
+        if (failed.len)
+            vc->unverified++;
+        int differ = 0;
+        for (size_t i = 1; i < nok; i++)
+            if (strcmp(ok[i]->digest, ok[0]->digest))
+                differ = 1;
+        if (nok >= 2)
+            vc->checked++;
+        if (nok >= 2 && !differ)
+            vc->agree++;
+        if (differ)
+            vc->disagree++;
+        if (!differ && !failed.len) {
+            cb_buf_free(&failed);
+            continue;
+        }
+        cb_table_add_row(t);
+        cb_table_set(t, 0, g->args.v[a]);
+        cb_buf groups = {0};
+        if (differ) {
+            char *done = cb_xcalloc(nok + 1, 1);
+            for (size_t i = 0; i < nok; i++) {
+                if (done[i])
+                    continue;
+                cb_buf_printf(&groups, "%s%.12s: ", groups.len ? " | " : "", ok[i]->digest);
+                for (size_t j = i, first = 1; j < nok; j++)
+                    if (!done[j] && !strcmp(ok[j]->digest, ok[i]->digest)) {
+                        cb_buf_printf(&groups, "%s%s", first ? "" : ", ", ok[j]->label);
+                        done[j] = 1, first = 0;
+                    }
+            }
+            free(done);
+        }
+        cb_table_set(t, 1, groups.len ? groups.data : "");
+        if (differ)
+            cb_table_set_class(t, 1, "dnf");
+        cb_buf note = {0};
+        const char *why = differ ? expected_disagreement(g->function, ok, nok) : NULL;
+        if (why)
+            cb_buf_puts(&note, why);
+        if (failed.len)
+            cb_buf_printf(&note, "%snot verified: %s", note.len ? "; " : "", failed.data);
+        cb_table_set(t, 2, note.len ? note.data : "");
+        cb_buf_free(&note);
+        cb_buf_free(&groups);
+        cb_buf_free(&failed);
+    }
+    free(ok);
+    return t;
+}
+
+/* ------------------------------------------------------------ memory */
+
+static double mem_number(const cb_record *r, const char *key)
+{
+    json_object *m = jget(r->obj, "mem"), *v = jget(m, key);
+    if (v && (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
+        return json_object_get_double(v);
+    if (strcmp(key, "peak_bytes"))
+        return NAN;
+    /* The original tool's rows carry no peak: the largest total stands in. */
+    json_object *rows = jget(m, "rows");
+    double best = NAN;
+    for (size_t i = 0; rows && json_object_is_type(rows, json_type_array) && i < json_object_array_length(rows); i++) {
+        json_object *row = json_object_array_get_idx(rows, i);
+        if (json_object_is_type(row, json_type_array) && json_object_array_length(row) >= 3) {
+            double tot = json_object_get_double(json_object_array_get_idx(row, 2));
+            if (isnan(best) || tot > best)
+                best = tot;
+        }
+    }
+    return best;
+}
+
+static const char *format_bytes(double b, char *buf, size_t n)
+{
+    const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    size_t u = 0;
+    if (isnan(b)) {
+        buf[0] = 0;
+        return buf;
+    }
+    while (fabs(b) >= 1024 && u < 4)
+        b /= 1024, u++;
+    snprintf(buf, n, u ? "%.3g %s" : "%.0f %s", b, units[u]);
+    return buf;
+}
+
+static cb_table *memory_table(const grid *g)
+{
+    cb_table *t = cb_table_new(g->function);
+    cb_table_add_column(t, NULL, "args", CB_ALIGN_LEFT);
+    for (size_t l = 0; l < g->labels.n; l++) {
+        cb_table_add_column(t, g->labels.v[l], "peak", CB_ALIGN_RIGHT);
+        cb_table_add_column(t, g->labels.v[l], "allocated", CB_ALIGN_RIGHT);
+        cb_table_add_column(t, g->labels.v[l], "allocations", CB_ALIGN_RIGHT);
+    }
+    for (size_t a = 0; a < g->args.n; a++) {
+        cb_table_add_row(t);
+        cb_table_set(t, 0, g->args.v[a]);
+        for (size_t l = 0; l < g->labels.n; l++) {
+            const cb_record *r = grid_at(g, a, l);
+            if (!r)
+                continue;
+            char b[48];
+            size_t c = 1 + 3 * l;
+            double peak = mem_number(r, "peak_bytes"), tot = mem_number(r, "bytes_allocated"),
+                   cnt = mem_number(r, "allocations");
+            cb_table_set_num(t, c, format_bytes(peak, b, sizeof b), peak);
+            cb_table_set_num(t, c + 1, format_bytes(tot, b, sizeof b), tot);
+            if (!isnan(cnt)) {
+                snprintf(b, sizeof b, "%.0f", cnt);
+                cb_table_set_num(t, c + 2, b, cnt);
+            }
+            if (strcmp(r->status, "ok")) {
+                cb_table_set(t, c + 2, cb_record_mark(r, b, sizeof b));
+                cb_table_set_class(t, c + 2, "dnf");
+            }
+        }
+    }
+    cb_table_add_note(t, "peak: live heap bytes above the call's start; allocated: bytes allocated in all; "
+                         "counted inside the call only");
+    return t;
+}
+
+/* --------------------------------------------------------------- plots */
+
+
+/* Generators and terms of a generated system's key, the repr of
+ * (generators, terms, exp_range, coeff_range). */
+static int generated_key(const char *repr, long *gens, long *terms)
+{
+    int used = 0;
+    return repr && sscanf(repr, "(%ld, %ld, range(%n", gens, terms, &used) == 2 && used > 0;
+}
+
+static const char *first_arg(const cb_record *r)
+{
+    json_object *a = jget(r->obj, "args");
+    if (!a || !json_object_is_type(a, json_type_array) || !json_object_array_length(a))
+        return NULL;
+    return json_object_get_string(json_object_array_get_idx(a, 0));
+}
+
+typedef double (*cell_value)(const cb_record *r);
+
+static double timing_value(const cb_record *r)
+{
+    cb_call_stats s;
+    cb_record_stats(r, &s);
+    return s.ok ? s.median : NAN;
+}
+
+static double memory_value(const cb_record *r) { return mem_number(r, "peak_bytes"); }
+
+static int cmp_dbl(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* A line chart of VALUE against the generated keys' generators (which = 0)
+ * or terms (which = 1), one line per label, the geometric mean of the calls
+ * sharing an x.  Returns 0 when it drew nothing (fewer than 2 x values). */
+static int plot_generated(const grid *g, cell_value value, int which, const char *what, cb_buf *html,
+                          cb_err *err)
+{
+    size_t nrows = g->args.n, nx = 0;
+    double *xs = cb_xmalloc((nrows + 1) * sizeof *xs), *rowx = cb_xmalloc((nrows + 1) * sizeof *rowx);
+    for (size_t a = 0; a < nrows; a++) {
+        rowx[a] = NAN;
+        for (size_t l = 0; l < g->labels.n && isnan(rowx[a]); l++) {
+            long gens, terms;
+            const cb_record *r = grid_at(g, a, l);
+            if (r && generated_key(first_arg(r), &gens, &terms))
+                rowx[a] = (double)(which ? terms : gens);
+        }
+        int seen = isnan(rowx[a]);
+        for (size_t k = 0; k < nx && !seen; k++)
+            seen = xs[k] == rowx[a];
+        if (!seen)
+            xs[nx++] = rowx[a];
+    }
+    int drawn = 0, rc = 0;
+    if (nx >= 2) {
+        qsort(xs, nx, sizeof *xs, cmp_dbl);
+        double *y = cb_xmalloc(g->labels.n * nx * sizeof *y), *vals = cb_xmalloc((nrows + 1) * sizeof *vals);
+        for (size_t l = 0; l < g->labels.n; l++)
+            for (size_t k = 0; k < nx; k++) {
+                size_t nv = 0;
+                for (size_t a = 0; a < nrows; a++)
+                    if (rowx[a] == xs[k] && grid_at(g, a, l)) {
+                        double v = value(grid_at(g, a, l));
+                        if (isfinite(v) && v > 0)
+                            vals[nv++] = v;
+                    }
+                y[l * nx + k] = nv ? cb_stats_geomean(vals, nv) : NAN;
+            }
+        char title[300];
+        snprintf(title, sizeof title, "%s: %s against %s", g->function, what, which ? "terms" : "generators");
+        cb_plot p = {.kind = CB_PLOT_LINES, .title = title, .xlabel = which ? "terms" : "generators",
+                     .ylabel = value == timing_value ? "seconds (log scale)" : "bytes (log scale)",
+                     .logy = 1, .nseries = g->labels.n, .series = g->labels.v, .npoints = nx, .x = xs, .y = y};
+        cb_buf_puts(html, "<figure class=\"plot\">");
+        rc = cb_plot_svg(&p, html, err);
+        cb_buf_printf(html, "<figcaption>geometric mean over the calls with the same number of %s</figcaption>"
+                            "</figure>\n",
+                      which ? "terms" : "generators");
+        drawn = rc == 0;
+        free(y);
+        free(vals);
+    }
+    free(xs);
+    free(rowx);
+    return rc < 0 ? -1 : drawn;
+}
+
+/* A clustered bar chart: a group per argument tuple, a bar per label. */
+static int plot_bars(const grid *g, cell_value value, const char *what, cb_buf *html, cb_err *err)
+{
+    size_t n = g->args.n;
+    double *y = cb_xmalloc((g->labels.n * n + 1) * sizeof *y);
+    int any = 0;
+    for (size_t l = 0; l < g->labels.n; l++)
+        for (size_t a = 0; a < n; a++) {
+            const cb_record *r = grid_at(g, a, l);
+            y[l * n + a] = r ? value(r) : NAN;
+            any |= isfinite(y[l * n + a]) && y[l * n + a] > 0;
+        }
+    int rc = 0;
+    if (any) {
+        char title[300];
+        snprintf(title, sizeof title, "%s: %s per system", g->function, what);
+        cb_plot p = {.kind = CB_PLOT_BARS, .title = title, .xlabel = "system",
+                     .ylabel = value == timing_value ? "seconds (log scale)" : "bytes (log scale)",
+                     .logy = 1, .nseries = g->labels.n, .series = g->labels.v, .npoints = n,
+                     .categories = g->args.v, .y = y, .height = n > 12 ? 560 : 420};
+        cb_buf_puts(html, "<figure class=\"plot\">");
+        rc = cb_plot_svg(&p, html, err);
+        cb_buf_puts(html, "</figure>\n");
+    }
+    free(y);
+    return rc < 0 ? -1 : any;
+}
+
+/* The charts of one function; a failure to plot becomes a note in the page. */
+static void function_plots(const grid *g, cell_value value, const char *what, cb_buf *html, size_t *nplots,
+                           char **plot_error)
+{
+    if (!cb_plot_available()) {
+        if (!*plot_error)
+            *plot_error = cb_xstrdup("gnuplot with the svg terminal is not installed: no charts");
+        return;
+    }
+    cb_err err;
+    int generated = 0;
+    for (size_t a = 0; a < g->args.n && !generated; a++)
+        for (size_t l = 0; l < g->labels.n && !generated; l++) {
+            long x, y;
+            generated = grid_at(g, a, l) && generated_key(first_arg(grid_at(g, a, l)), &x, &y);
+        }
+    cb_buf_puts(html, "<div class=\"plots\">\n");
+    int rc = 0;
+    if (generated) {
+        for (int which = 1; which >= 0 && rc >= 0; which--) {
+            rc = plot_generated(g, value, which, what, html, &err);
+            if (rc > 0)
+                (*nplots)++;
+        }
+    } else if (g->args.n <= 60) {
+        rc = plot_bars(g, value, what, html, &err);
+        if (rc > 0)
+            (*nplots)++;
+    }
+    cb_buf_puts(html, "</div>\n");
+    if (rc < 0 && !*plot_error)
+        *plot_error = cb_xstrdup(err.msg);
+}
+
+/* ------------------------------------------------ header and warnings */
+
+static const char *jpath_str(json_object *o, const char *a, const char *b)
+{
+    json_object *v = jget(o, a);
+    if (b)
+        v = jget(v, b);
+    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+/* One line about where the numbers come from. */
+static char *run_line(const cb_results *r)
+{
+    cb_buf b = {0};
+    cb_buf_printf(&b, "%zu call records from %s/%s", r->n, r->dir, r->source);
+    const char *v = jpath_str(r->run, "casbench_version", NULL);
+    if (!v)
+        v = jpath_str(r->run, "version", NULL);
+    if (v)
+        cb_buf_printf(&b, "; casbench %s", v);
+    const char *cpu = jpath_str(r->run, "host", "cpu_model");
+    if (cpu)
+        cb_buf_printf(&b, "; %s", cpu);
+    json_object *cores = jget(jget(r->run, "host"), "cores");
+    if (cores)
+        cb_buf_printf(&b, " (%d cores)", json_object_get_int(cores));
+    const char *started = jpath_str(r->run, "started", NULL);
+    if (!started)
+        started = jpath_str(r->run, "start", NULL);
+    if (started)
+        cb_buf_printf(&b, "; started %s", started);
+    return cb_buf_take(&b);
+}
+
+static void all_warnings(const cb_results *r, char ***lines, size_t *n)
+{
+    for (size_t i = 0; i < r->nwarnings; i++)
+        push_line(lines, n, cb_xstrdup(r->warnings[i]));
+    cb_report_noise_warnings(r, lines, n);
+}
+
+static void free_lines(char **lines, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(lines[i]);
+    free(lines);
+}
+
+/* ------------------------------------------------- text and markdown */
+
+static void write_text(const cb_results *r, const char *baseline, int md, cb_buf *out)
+{
+    cb_table_format tf = md ? CB_TABLE_MARKDOWN : CB_TABLE_TEXT;
+    char *line = run_line(r);
+    cb_buf_printf(out, md ? "# casbench report\n\n%s\n\n" : "casbench report: %s\n\n", line);
+    free(line);
+    char **warn = NULL;
+    size_t nwarn = 0;
+    all_warnings(r, &warn, &nwarn);
+    if (nwarn) {
+        cb_buf_puts(out, md ? "## Warnings\n\n" : "");
+        for (size_t i = 0; i < nwarn; i++)
+            cb_buf_printf(out, md ? "- %s\n" : "warning: %s\n", warn[i]);
+        cb_buf_putc(out, '\n');
+    }
+    free_lines(warn, nwarn);
+
+    size_t ng;
+    grid *g = grids_build(r, is_timing, &ng);
+    if (ng) {
+        cb_table *s = summary_table(r);
+        if (md)
+            cb_buf_puts(out, "## Summary\n\n");
+        cb_table_render(s, tf, out);
+        cb_table_free(s);
+        cb_buf_puts(out, md ? "## Timings\n\n" : "\n");
+        cb_buf_puts(out, "Per call: minimum and median of the repeats, ± the standard deviation as % of the median.\n\n");
+    }
+    for (size_t f = 0; f < ng; f++) {
+        cb_table *t = function_table(&g[f], baseline);
+        cb_table_render(t, tf, out);
+        if (!md)
+            cb_buf_putc(out, '\n');
+        cb_table_free(t);
+    }
+    grids_free(g, ng);
+
+    g = grids_build(r, is_mem, &ng);
+    if (ng)
+        cb_buf_puts(out, md ? "## Memory\n\n" : "Memory (--memory-profiling)\n\n");
+    for (size_t f = 0; f < ng; f++) {
+        cb_table *t = memory_table(&g[f]);
+        cb_table_render(t, tf, out);
+        if (!md)
+            cb_buf_putc(out, '\n');
+        cb_table_free(t);
+    }
+    grids_free(g, ng);
+
+    g = grids_build(r, is_verify, &ng);
+    verify_counts vc = {0};
+    cb_buf body = {0};
+    for (size_t f = 0; f < ng; f++) {
+        cb_table *t = verify_table(&g[f], &vc);
+        if (cb_table_nrows(t)) {
+            cb_table_render(t, tf, &body);
+            if (!md)
+                cb_buf_putc(&body, '\n');
+        }
+        cb_table_free(t);
+    }
+    if (ng) {
+        cb_buf_printf(out, md ? "## Verification\n\n" : "Verification (--verify)\n\n");
+        cb_buf_printf(out, "%zu calls compared across libraries: %zu agree, %zu disagree", vc.checked, vc.agree,
+                      vc.disagree);
+        if (vc.unverified)
+            cb_buf_printf(out, "; %zu calls not computed by every library", vc.unverified);
+        cb_buf_puts(out, body.len ? " (listed below)\n\n" : "\n\n");
+        if (body.len)
+            cb_buf_put(out, body.data, body.len);
+    }
+    cb_buf_free(&body);
+    grids_free(g, ng);
+}
+
+/* ----------------------------------------------------------------- CSV */
+
+static void csv_value(cb_buf *out, json_object *v)
+{
+    if (!v)
+        return;
+    switch (json_object_get_type(v)) {
+    case json_type_string: cb_csv_field(out, json_object_get_string(v)); break;
+    case json_type_boolean: cb_buf_puts(out, json_object_get_boolean(v) ? "True" : "False"); break;
+    case json_type_int: cb_buf_printf(out, "%lld", (long long)json_object_get_int64(v)); break;
+    case json_type_double: {
+        cb_repr_float(out, json_object_get_double(v));   /* shortest text that reads back */
+        break;
+    }
+    default: cb_csv_field(out, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    }
+}
+
+/* Tidy CSV: one row per call and repeat, every field of the record, with
+ * times/cpu_times spread over the rows as repeat, time, cpu_time. */
+static void write_csv(const cb_results *r, cb_buf *out)
+{
+    strset keys = {0};
+    strset_add(&keys, "label");
+    for (size_t i = 0; i < r->n; i++) {
+        json_object_object_foreach(r->recs[i].obj, k, v) {
+            (void)v;
+            if (strcmp(k, "times") && strcmp(k, "cpu_times"))
+                strset_add(&keys, k);
+        }
+    }
+    for (size_t k = 0; k < keys.n; k++) {
+        cb_csv_field(out, keys.v[k]);
+        cb_buf_putc(out, ',');
+    }
+    cb_buf_puts(out, "repeat,time,cpu_time\r\n");
+    for (size_t i = 0; i < r->n; i++) {
+        const cb_record *rec = &r->recs[i];
+        json_object *times = jget(rec->obj, "times"), *cpu = jget(rec->obj, "cpu_times");
+        size_t nt = times && json_object_is_type(times, json_type_array) ? json_object_array_length(times) : 0;
+        size_t nc = cpu && json_object_is_type(cpu, json_type_array) ? json_object_array_length(cpu) : 0;
+        size_t rows = nt > nc ? nt : nc;
+        for (size_t rep = 0; rep < (rows ? rows : 1); rep++) {
+            cb_csv_field(out, rec->label);
+            for (size_t k = 1; k < keys.n; k++) {
+                cb_buf_putc(out, ',');
+                csv_value(out, jget(rec->obj, keys.v[k]));
+            }
+            cb_buf_putc(out, ',');
+            if (rows)
+                cb_buf_printf(out, "%zu", rep);
+            cb_buf_putc(out, ',');
+            if (rep < nt)
+                csv_value(out, json_object_array_get_idx(times, rep));
+            cb_buf_putc(out, ',');
+            if (rep < nc)
+                csv_value(out, json_object_array_get_idx(cpu, rep));
+            cb_buf_puts(out, "\r\n");
+        }
+    }
+    free(keys.v);
+}
+
+/* ---------------------------------------------------------------- JSON */
+
+/* A JSON number written as Python's repr writes it (shortest round trip). */
+static json_object *jdouble(double v)
+{
+    if (!isfinite(v))
+        return NULL;
+    cb_buf b = {0};
+    cb_repr_float(&b, v);
+    json_object *o = json_object_new_double_s(v, b.data);
+    cb_buf_free(&b);
+    return o;
+}
+
+static json_object *json_report(const cb_results *r, const char *baseline)
+{
+    json_object *o = json_object_new_object();
+    json_object_object_add(o, "results_dir", json_object_new_string(r->dir));
+    json_object_object_add(o, "source", json_object_new_string(r->source));
+    json_object_object_add(o, "run", r->run ? json_object_get(r->run) : NULL);
+    char **warn = NULL;
+    size_t nwarn = 0;
+    all_warnings(r, &warn, &nwarn);
+    json_object *w = json_object_new_array();
+    for (size_t i = 0; i < nwarn; i++)
+        json_object_array_add(w, json_object_new_string(warn[i]));
+    free_lines(warn, nwarn);
+    json_object_object_add(o, "warnings", w);
+    json_object_object_add(o, "baseline", baseline ? json_object_new_string(baseline) : NULL);
+
+    size_t ng;
+    grid *g = grids_build(r, is_timing, &ng);
+    json_object *funcs = json_object_new_array();
+    for (size_t f = 0; f < ng; f++) {
+        json_object *fo = json_object_new_object(), *calls = json_object_new_array();
+        json_object_object_add(fo, "function", json_object_new_string(g[f].function));
+        long bl = -1;
+        json_object *labels = json_object_new_array();
+        for (size_t l = 0; l < g[f].labels.n; l++) {
+            json_object_array_add(labels, json_object_new_string(g[f].labels.v[l]));
+            if (baseline && !strcmp(baseline, g[f].labels.v[l]))
+                bl = (long)l;
+        }
+        json_object_object_add(fo, "libraries", labels);
+        double *ups = cb_xmalloc((g[f].args.n + 1) * g[f].labels.n * sizeof *ups);
+        size_t *nups = cb_xcalloc(g[f].labels.n, sizeof *nups);
+        for (size_t a = 0; a < g[f].args.n; a++) {
+            json_object *co = json_object_new_object(), *res = json_object_new_object();
+            const cb_record *any = NULL;
+            for (size_t l = 0; l < g[f].labels.n; l++) {
+                const cb_record *rec = grid_at(&g[f], a, l);
+                if (!rec)
+                    continue;
+                any = rec;
+                cb_call_stats s;
+                cb_record_stats(rec, &s);
+                json_object *x = json_object_new_object();
+                json_object_object_add(x, "status", json_object_new_string(rec->status));
+                json_object_object_add(x, "repeats", json_object_new_int64((int64_t)s.n));
+                json_object_object_add(x, "min", s.ok ? jdouble(s.min) : NULL);
+                json_object_object_add(x, "median", s.ok ? jdouble(s.median) : NULL);
+                json_object_object_add(x, "stdev", s.ok ? jdouble(s.stdev) : NULL);
+                json_object_object_add(x, "at_least", s.censored ? jdouble(s.median) : NULL);
+                json_object_object_add(x, "error", rec->error ? json_object_new_string(rec->error) : NULL);
+                if (bl >= 0 && (long)l != bl) {
+                    char b[48];
+                    double v;
+                    speedup_text(grid_at(&g[f], a, (size_t)bl), rec, b, sizeof b, &v);
+                    json_object_object_add(x, "speedup", jdouble(v));
+                    if (isfinite(v))
+                        ups[l * (g[f].args.n + 1) + nups[l]++] = v;
+                }
+                json_object_object_add(res, g[f].labels.v[l], x);
+            }
+            json_object_object_add(co, "args", json_object_get(jget(any->obj, "args")));
+            json_object_object_add(co, "results", res);
+            json_object_array_add(calls, co);
+        }
+        json_object_object_add(fo, "calls", calls);
+        if (bl >= 0) {
+            json_object *gm = json_object_new_object();
+            for (size_t l = 0; l < g[f].labels.n; l++)
+                if ((long)l != bl) {
+                    json_object *x = json_object_new_object();
+                    json_object_object_add(x, "speedup", jdouble(cb_stats_geomean(ups + l * (g[f].args.n + 1), nups[l])));
+                    json_object_object_add(x, "calls", json_object_new_int64((int64_t)nups[l]));
+                    json_object_object_add(gm, g[f].labels.v[l], x);
+                }
+            json_object_object_add(fo, "geomean_speedup", gm);
+        }
+        free(ups);
+        free(nups);
+        json_object_array_add(funcs, fo);
+    }
+    grids_free(g, ng);
+    json_object_object_add(o, "functions", funcs);
+
+    g = grids_build(r, is_verify, &ng);
+    json_object *dis = json_object_new_array();
+    verify_counts vc = {0};
+    for (size_t f = 0; f < ng; f++) {
+        for (size_t a = 0; a < g[f].args.n; a++) {
+            json_object *groups = json_object_new_object();
+            const cb_record *any = NULL;
+            size_t ndig = 0, nok = 0;
+            for (size_t l = 0; l < g[f].labels.n; l++) {
+                const cb_record *rec = grid_at(&g[f], a, l);
+                if (!rec || strcmp(rec->status, "ok") || !rec->digest)
+                    continue;
+                any = rec;
+                nok++;
+                json_object *list = jget(groups, rec->digest);
+                if (!list) {
+                    list = json_object_new_array();
+                    json_object_object_add(groups, rec->digest, list);
+                    ndig++;
+                }
+                json_object_array_add(list, json_object_new_string(rec->label));
+            }
+            vc.checked += nok >= 2;
+            if (ndig > 1) {
+                json_object *d = json_object_new_object();
+                json_object_object_add(d, "function", json_object_new_string(g[f].function));
+                json_object_object_add(d, "args", json_object_get(jget(any->obj, "args")));
+                json_object_object_add(d, "digests", groups);
+                json_object_array_add(dis, d);
+                vc.disagree++;
+            } else {
+                json_object_put(groups);
+            }
+        }
+    }
+    if (ng) {
+        json_object *v = json_object_new_object();
+        json_object_object_add(v, "compared", json_object_new_int64((int64_t)vc.checked));
+        json_object_object_add(v, "disagree", json_object_new_int64((int64_t)vc.disagree));
+        json_object_object_add(v, "disagreements", dis);
+        json_object_object_add(o, "verify", v);
+    } else {
+        json_object_put(dis);
+    }
+    grids_free(g, ng);
+    return o;
+}
+
+/* ---------------------------------------------------------------- HTML */
+
+static const char html_style[] =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1400px;"
+    "padding:0 1em;color:#222}\n"
+    "h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}\n"
+    "table{border-collapse:collapse;margin:1em 0;font-size:.9em}\n"
+    "caption{text-align:left;font-weight:bold;font-size:1.1em;padding:.3em 0}\n"
+    "th,td{border:1px solid #ddd;padding:.25em .6em}th{background:#f3f3f3}th.group{background:#e8eef7}\n"
+    "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
+    "td.dnf{color:#a00;background:#fff3f3}td.noisy{color:#a60}\n"
+    ".warnings{background:#fff8e1;border:1px solid #f0d070;padding:.5em 1em}\n"
+    ".note{color:#555;font-size:.9em}.meta{color:#555}\n"
+    ".plots{display:flex;flex-wrap:wrap;gap:1em}figure.plot{margin:0;max-width:100%}\n"
+    "figure.plot svg{max-width:100%;height:auto}figcaption{color:#555;font-size:.85em}\n";
+
+/* Counts the charts the browser really laid out, for tests and for readers
+ * whose browser could not draw them (data-plots-drawn on <body>). */
+static const char html_script[] =
+    "window.addEventListener('load',function(){var n=0;"
+    "document.querySelectorAll('figure.plot svg').forEach(function(s){var b=s.getBoundingClientRect();"
+    "if(b.width>0&&b.height>0&&s.querySelectorAll('path,rect,polyline').length>0)n++;});"
+    "document.body.setAttribute('data-plots-drawn',String(n));"
+    "document.body.setAttribute('data-tables',String(document.querySelectorAll('table').length));});\n";
+
+static void html_section(cb_buf *out, const char *tag, const char *text)
+{
+    cb_buf_printf(out, "<%s>", tag);
+    cb_html_escape(out, text);
+    cb_buf_printf(out, "</%s>\n", tag);
+}
+
+static void write_html(const cb_results *r, const char *baseline, cb_buf *out)
+{
+    cb_buf body = {0};
+    size_t nplots = 0;
+    char *plot_error = NULL;
+    char *line = run_line(r);
+    html_section(&body, "h1", "casbench report");
+    cb_buf_puts(&body, "<p class=\"meta\">");
+    cb_html_escape(&body, line);
+    cb_buf_puts(&body, "</p>\n");
+
+    size_t ng;
+    grid *g = grids_build(r, is_timing, &ng);
+    if (ng) {
+        html_section(&body, "h2", "Summary");
+        cb_table *s = summary_table(r);
+        cb_table_render(s, CB_TABLE_HTML, &body);
+        cb_table_free(s);
+        html_section(&body, "h2", "Timings");
+        html_section(&body, "p", "Per call: minimum and median of the repeats, ± the standard deviation as % of "
+                                 "the median. Charts use the median time of the calls that finished; log scale.");
+    }
+    for (size_t f = 0; f < ng; f++) {
+        cb_buf_printf(&body, "<section class=\"function\" id=\"time-%zu\">\n", f);
+        cb_table *t = function_table(&g[f], baseline);
+        cb_table_render(t, CB_TABLE_HTML, &body);
+        cb_table_free(t);
+        function_plots(&g[f], timing_value, "median time", &body, &nplots, &plot_error);
+        cb_buf_puts(&body, "</section>\n");
+    }
+    grids_free(g, ng);
+
+    g = grids_build(r, is_mem, &ng);
+    if (ng)
+        html_section(&body, "h2", "Memory");
+    for (size_t f = 0; f < ng; f++) {
+        cb_buf_printf(&body, "<section class=\"memory\" id=\"mem-%zu\">\n", f);
+        cb_table *t = memory_table(&g[f]);
+        cb_table_render(t, CB_TABLE_HTML, &body);
+        cb_table_free(t);
+        function_plots(&g[f], memory_value, "peak memory", &body, &nplots, &plot_error);
+        cb_buf_puts(&body, "</section>\n");
+    }
+    grids_free(g, ng);
+
+    g = grids_build(r, is_verify, &ng);
+    if (ng) {
+        html_section(&body, "h2", "Verification");
+        verify_counts vc = {0};
+        cb_buf vb = {0};
+        for (size_t f = 0; f < ng; f++) {
+            cb_table *t = verify_table(&g[f], &vc);
+            if (cb_table_nrows(t))
+                cb_table_render(t, CB_TABLE_HTML, &vb);
+            cb_table_free(t);
+        }
+        char *s = cb_xasprintf("%zu calls compared across libraries: %zu agree, %zu disagree.", vc.checked,
+                               vc.agree, vc.disagree);
+        html_section(&body, "p", s);
+        free(s);
+        if (vb.len)
+            cb_buf_put(&body, vb.data, vb.len);
+        cb_buf_free(&vb);
+    }
+    grids_free(g, ng);
+
+    cb_buf_puts(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                     "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>casbench report: ");
+    cb_html_escape(out, r->dir);
+    cb_buf_printf(out, "</title>\n<style>\n%s</style>\n<script>\n%s</script>\n</head>\n", html_style, html_script);
+    cb_buf_printf(out, "<body data-plots=\"%zu\">\n", nplots);
+    char **warn = NULL;
+    size_t nwarn = 0;
+    all_warnings(r, &warn, &nwarn);
+    if (plot_error)
+        push_line(&warn, &nwarn, plot_error);
+    /* the title first, then warnings, then the rest */
+    char *h1end = strstr(body.data ? body.data : "", "</p>\n");
+    size_t head_len = h1end ? (size_t)(h1end + 5 - body.data) : 0;
+    cb_buf_put(out, body.data, head_len);
+    if (nwarn) {
+        cb_buf_puts(out, "<div class=\"warnings\"><strong>Warnings</strong>\n<ul>\n");
+        for (size_t i = 0; i < nwarn; i++)
+            html_section(out, "li", warn[i]);
+        cb_buf_puts(out, "</ul></div>\n");
+    }
+    free_lines(warn, nwarn);
+    cb_buf_put(out, body.data + head_len, body.len - head_len);
+    cb_buf_puts(out, "</body>\n</html>\n");
+    cb_buf_free(&body);
+    free(line);
+}
+
+/* --------------------------------------------------------------- entry */
+
+int cb_report_parse_format(const char *s, cb_report_format *out, cb_err *err)
+{
+    static const struct {
+        const char *name;
+        cb_report_format f;
+    } names[] = {{"text", CB_REPORT_TEXT}, {"markdown", CB_REPORT_MARKDOWN}, {"md", CB_REPORT_MARKDOWN},
+                 {"csv", CB_REPORT_CSV}, {"json", CB_REPORT_JSON}, {"html", CB_REPORT_HTML}};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++)
+        if (!strcmp(s, names[i].name)) {
+            *out = names[i].f;
+            return 0;
+        }
+    return cb_fail(err, "--format %s: unknown format (text, markdown, csv, json or html)", s);
+}
+
+int cb_report_write(const cb_results *r, const cb_report_opts *o, cb_buf *out, cb_err *err)
+{
+    const char *baseline;
+    if (resolve_baseline(r, o->baseline, &baseline, err) < 0)
+        return -1;
+    switch (o->format) {
+    case CB_REPORT_TEXT: write_text(r, baseline, 0, out); break;
+    case CB_REPORT_MARKDOWN: write_text(r, baseline, 1, out); break;
+    case CB_REPORT_CSV: write_csv(r, out); break;
+    case CB_REPORT_HTML: write_html(r, baseline, out); break;
+    case CB_REPORT_JSON: {
+        json_object *j = json_report(r, baseline);
+        cb_buf_puts(out, json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+        cb_buf_putc(out, '\n');
+        json_object_put(j);
+        break;
+    }
+    }
     return 0;
 }

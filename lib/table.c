@@ -243,6 +243,8 @@ static void render_text(const cb_table *t, cb_buf *out)
             put_aligned(out, t->cols[c].group ? t->cols[c].group : "", span, CB_ALIGN_LEFT);
             c = e;
         }
+        while (out->len && out->data[out->len - 1] == ' ')
+            out->len--;
         cb_buf_putc(out, '\n');
     }
     size_t total = 0;
