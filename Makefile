@@ -69,7 +69,7 @@ $(CLI): $(PROG_OBJ) $(BUILD)/libcasbench.a
 # Each C harness: every .c in harness/<name>/, linked with the executor and the
 # library it puppeteers (harness/<name>/LIBS may name extra link flags).
 .SECONDEXPANSION:
-$(BUILD)/harness/casbench-harness-%: $$(patsubst %.c,$(BUILD)/obj/%.o,$$(wildcard harness/%/*.c)) $(BUILD)/libharness.a $(BUILD)/libcasbench.a
+$(BUILD)/harness/casbench-harness-%: $$(addprefix $(BUILD)/obj/,$$(addsuffix .o,$$(basename $$(wildcard harness/$$*/*.c)))) $(BUILD)/libharness.a $(BUILD)/libcasbench.a
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) $(BUILD)/libharness.a $(BUILD)/libcasbench.a \
 	  $(shell cat harness/$*/LIBS 2>/dev/null) $(LIBS) -lcrypto -ldl

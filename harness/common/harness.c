@@ -528,6 +528,25 @@ static void open_profile_fifos(const cb_config *cfg, child_ctx *cx)
         cx->ack_fd = open(ack, O_RDONLY | O_CLOEXEC);
 }
 
+/* A child that died inside the call (timeout, crash) could not send its
+ * memory report; the tracker keeps its counts in a page shared with the
+ * parent (tracker/memtrack.h), so read them here — if they are this child's. */
+static void fetch_mem_report(const child_ctx *cx, cb_exec_result *res)
+{
+    if (!cx->mem_report || res->pid <= 0)
+        return;
+    char *s = cx->mem_report();
+    if (!s)
+        return;
+    json_object *o = json_tokener_parse(s), *pid;
+    if (o && json_object_object_get_ex(o, "pid", &pid) && json_object_get_int(pid) == res->pid) {
+        cb_buf_puts(&res->text[CB_TEXT_MEM], s);
+        res->has_text[CB_TEXT_MEM] = 1;
+    }
+    json_object_put(o);
+    free(s);
+}
+
 /* After setup the harness holds its own copy of the polynomials: drop the
  * dataset's values so that the process forked per call is small. */
 static void drop_dataset_values(cb_value polys)
@@ -590,6 +609,8 @@ static int run(const cb_harness_ops *ops, const char *prog, const char *config_p
                          !strcmp(cb_str_data(cb_item(cfg.perturb, 0)), c->function) &&
                          cb_equal(cb_item(cfg.perturb, 1), c->args);
             cb_exec_run(&lim, child_body, &cx, &res);
+            if (cfg.mode == CB_MODE_MEM && !res.has_text[CB_TEXT_MEM])
+                fetch_mem_report(&cx, &res);
         }
         write_record(&rec, c, (int)i, &res);
         add_result(&rec, c, &res);

@@ -1,0 +1,217 @@
+/* selftest.c — the `selftest` harness (DESIGN §6): functions whose behaviour
+ * is known, so that casbench's own tests and benches can exercise every path
+ * of the executor (ok, timeout, crashed, error) and check its timing.
+ *
+ * Every function takes one argument, a system of the dataset (any valid
+ * system: its polynomials are ignored).  The function's parameters are read
+ * from that system's KEY, so that they show in the call record's `args`:
+ *   - a str key: the integers after its last ':' (or the whole string),
+ *     separated by commas: "us:1000" -> 1000, "alloc:1048576,8" -> 1048576, 8;
+ *   - an int key: that integer; a tuple key: its int items.
+ * Missing parameters are 0 unless said otherwise.
+ *
+ *   selftest_noop          returns at once (per-call overhead measurements)
+ *   selftest_sleep  US     sleeps US microseconds (nanosleep)
+ *   selftest_busy   US     spins until the thread has used US microseconds of
+ *                          CPU (CLOCK_THREAD_CPUTIME_ID): wall == CPU on an
+ *                          idle core, the reference of bench/timing_accuracy.sh
+ *   selftest_hang   N      the first N executions in the call's child return at
+ *                          once, then it ignores SIGTERM and never returns
+ *                          (needs SIGKILL: the executor's grace path)
+ *   selftest_segv   N      like hang, but then dies of a real SIGSEGV
+ *   selftest_abort  N      like hang, but then abort()s (SIGABRT)
+ *   selftest_alloc  N,K    allocates N bytes K times (touching every page),
+ *                          then frees them all (peak RSS ~ N*K)
+ *   selftest_exit   CODE   _exit(CODE) (CODE 0 included: a child that exits
+ *                          before finishing the call)
+ *   selftest_error         fails with the message "selftest_error: raised on
+ *                          purpose" (the `error` status)
+ *
+ * verify mode runs the function once and gives the text "FUNCTION P1,P2". */
+#define _GNU_SOURCE
+#include "harness.h"
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_PARAMS 4
+static long long params[MAX_PARAMS];
+static int nparams;
+
+static int parse_params(cb_value key, cb_err *err)
+{
+    memset(params, 0, sizeof params);
+    nparams = 0;
+    if (cb_is(key, CB_INT)) {
+        params[nparams++] = cb_int_fits_i64(key) ? cb_int_get_i64(key) : 0;
+        return 0;
+    }
+    if (cb_is(key, CB_TUPLE)) {
+        for (size_t i = 0; i < cb_len(key) && nparams < MAX_PARAMS; i++) {
+            cb_value v = cb_item(key, i);
+            if (cb_is(v, CB_INT) && cb_int_fits_i64(v))
+                params[nparams++] = cb_int_get_i64(v);
+        }
+        return 0;
+    }
+    if (!cb_is(key, CB_STR))
+        return cb_fail(err, "selftest: system keys carry the parameters (str, int or tuple)");
+    const char *s = cb_str_data(key), *colon = strrchr(s, ':');
+    if (colon)
+        s = colon + 1;
+    while (*s && nparams < MAX_PARAMS) {
+        char *end;
+        long long v = strtoll(s, &end, 10);
+        if (end == s)
+            return cb_fail(err, "selftest: cannot read parameters from key '%s'", cb_str_data(key));
+        params[nparams++] = v;
+        s = *end == ',' ? end + 1 : end;
+        if (*end && *end != ',')
+            return cb_fail(err, "selftest: cannot read parameters from key '%s'", cb_str_data(key));
+    }
+    return 0;
+}
+
+static int64_t thread_cpu_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void busy(long long us)
+{
+    int64_t end = thread_cpu_ns() + us * 1000;
+    volatile unsigned sink = 0;
+    while (thread_cpu_ns() < end)
+        for (unsigned i = 0; i < 64; i++)
+            sink += i;
+}
+
+static void sleep_us(long long us)
+{
+    struct timespec ts = {(time_t)(us / 1000000), (long)(us % 1000000) * 1000};
+    while (nanosleep(&ts, &ts) < 0)
+        ;
+}
+
+/* A real invalid access, not raise(): what a buggy library does.  Sanitizers
+ * stay out of it (they would turn it into an exit status), and the handler
+ * they install is reset first. */
+__attribute__((no_sanitize("address", "undefined"), noinline)) static void segfault(void)
+{
+    signal(SIGSEGV, SIG_DFL);
+    volatile uintptr_t addr = 16;   /* opaque to the compiler */
+    *(volatile int *)addr = 1;
+}
+
+static void hang(void)
+{
+    signal(SIGTERM, SIG_IGN);
+    for (;;)
+        pause();
+}
+
+static int alloc(long long n, long long k, cb_err *err)
+{
+    if (n < 0 || k < 0 || k > 1000000)
+        return cb_fail(err, "selftest_alloc: bad parameters %lld,%lld", n, k);
+    char **blocks = calloc((size_t)k + 1, sizeof *blocks);
+    if (!blocks)
+        return cb_fail(err, "selftest_alloc: out of memory");
+    for (long long i = 0; i < k; i++) {
+        blocks[i] = malloc((size_t)n ? (size_t)n : 1);
+        if (!blocks[i])
+            return cb_fail(err, "selftest_alloc: out of memory after %lld blocks", i);
+        memset(blocks[i], (int)i, (size_t)n);
+    }
+    for (long long i = 0; i < k; i++)
+        free(blocks[i]);
+    free(blocks);
+    return 0;
+}
+
+static int run_function(const cb_call *c, cb_err *err)
+{
+    const char *f = c->function + strlen("selftest_");
+    long long p0 = params[0];
+    /* hang, segv, abort: the first p0 executions succeed */
+    bool misbehave_now = c->execution >= p0;
+    if (!strcmp(f, "noop"))
+        return 0;
+    if (!strcmp(f, "sleep"))
+        sleep_us(p0);
+    else if (!strcmp(f, "busy"))
+        busy(p0);
+    else if (!strcmp(f, "hang")) {
+        if (misbehave_now)
+            hang();
+    } else if (!strcmp(f, "segv")) {
+        if (misbehave_now)
+            segfault();
+    } else if (!strcmp(f, "abort")) {
+        if (misbehave_now)
+            abort();
+    } else if (!strcmp(f, "alloc"))
+        return alloc(p0, params[1], err);
+    else if (!strcmp(f, "exit"))
+        _exit((int)p0);
+    else if (!strcmp(f, "error"))
+        return cb_fail(err, "selftest_error: raised on purpose");
+    else
+        return cb_fail(err, "selftest: no function %s", c->function);
+    return 0;
+}
+
+static bool supports(const char *function)
+{
+    for (int i = 0; i < cb_n_selftest_functions; i++)
+        if (!strcmp(cb_selftest_functions[i].name, function))
+            return true;
+    return false;
+}
+
+static int prepare(const cb_call *c, cb_err *err)
+{
+    return parse_params(cb_item(c->args, 0), err);
+}
+
+static int verify(const cb_call *c, cb_buf *out, cb_err *err)
+{
+    cb_call once = *c;
+    once.execution = 0;
+    if (run_function(&once, err) < 0)
+        return -1;
+    cb_buf_puts(out, c->function);
+    for (int i = 0; i < nparams; i++)
+        cb_buf_printf(out, "%c%lld", i ? ',' : ' ', params[i]);
+    return 0;
+}
+
+static void probe(json_object *out)
+{
+    json_object_object_add(out, "version", json_object_new_string("1"));
+    json_object *v = json_object_new_object();
+    json_object_object_add(v, "selftest", json_object_new_string("1"));
+    json_object_object_add(out, "versions", v);
+}
+
+static const cb_harness_ops ops = {
+    .library = "selftest",
+    .probe = probe,
+    .setup = NULL,
+    .supports = supports,
+    .prepare = prepare,
+    .call = run_function,
+    .verify = verify,
+};
+
+int main(int argc, char **argv)
+{
+    return cb_harness_main(argc, argv, &ops);
+}

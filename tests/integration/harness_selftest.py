@@ -1,0 +1,266 @@
+"""harness_selftest.py — the C executor end to end, through the selftest
+harness and the harness protocol (docs/protocol.md), without the engine:
+the test writes a config pickle with Python's pickle, feeds the two paths on
+stdin, and reads calls.jsonl and the results pickle.
+
+Checks DESIGN §5: a call that hangs ignoring SIGTERM is gone within
+timeout + 2 s and recorded as timeout (its finished repeats kept, [inf] in the
+results pickle); a segfault is crashed SIGSEGV; the calls after them run
+normally; error / exit / unsupported statuses; --min-time loops; peak RSS;
+verify digests (and the perturb key); --probe; the memory-tracker seam
+(dlsym'd casbench_mem_* hooks, through an LD_PRELOADed stub built here)."""
+import hashlib
+import json
+import math
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
+HARNESS = os.path.join(BUILD, "harness", "casbench-harness-selftest")
+SANITIZED = os.environ.get("CASBENCH_SANITIZED") == "1"
+failed = False
+
+
+def check(name, ok, detail=""):
+    global failed
+    print(("PASS: " if ok else "FAIL: ") + "harness_selftest: " + name + ("" if ok else " -- " + str(detail)))
+    if not ok:
+        failed = True
+
+
+def run_harness(tmp, config, env=None, timeout=60):
+    """Run the harness through the protocol; returns (records, results, seconds, proc)."""
+    cfg_path = os.path.join(tmp, "config.pickle")
+    res_path = os.path.join(tmp, "results.pickle")
+    calls = os.path.join(tmp, "calls.jsonl")
+    for p in (res_path, calls):
+        if os.path.exists(p):
+            os.remove(p)
+    config = dict(config, calls_jsonl=calls)
+    with open(cfg_path, "wb") as f:
+        pickle.dump(config, f)
+    t0 = time.monotonic()
+    proc = subprocess.run([HARNESS], input=f"{cfg_path}\n{res_path}\n", capture_output=True,
+                          text=True, env=env, timeout=timeout)
+    took = time.monotonic() - t0
+    records = []
+    if os.path.exists(calls):
+        with open(calls) as f:
+            records = [json.loads(line) for line in f]
+    results = None
+    if os.path.exists(res_path):
+        with open(res_path, "rb") as f:
+            results = pickle.load(f)
+    return records, results, took, proc
+
+
+def system():
+    return (["x"], [{(1,): 1}])
+
+
+def base_config(run_list, keys, **kw):
+    cfg = {"type": "benchmark", "run_list": run_list, "polys": {k: system() for k in keys},
+           "gc": False, "repeats": 3, "log_file": None, "timeout": 10.0, "grace": 1.0,
+           "library": "selftest",
+           "record": {"runner": "selftest-test", "library": "selftest", "env": None, "gc": False,
+                      "mode": "benchmark"}}
+    cfg.update(kw)
+    return cfg
+
+
+def main():
+    if not os.access(HARNESS, os.X_OK):
+        check("harness is built", False, HARNESS)
+        return
+    tmp = tempfile.mkdtemp(prefix="cbselftest.")
+    try:
+        statuses(tmp)
+        min_time(tmp)
+        verify(tmp)
+        probe()
+        bad_input(tmp)
+        if SANITIZED:
+            print("SKIP: harness_selftest: memory hooks (an LD_PRELOAD stub cannot go before the ASan runtime)")
+        else:
+            mem_hooks(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def statuses(tmp):
+    timeout = 1.0
+    run_list = {
+        "selftest_hang": [("n:1",)],          # one repeat finishes, then hangs ignoring SIGTERM
+        "selftest_segv": [("n:0",)],
+        "selftest_abort": [("n:2",)],         # two repeats, then SIGABRT
+        "selftest_sleep": [("us:20000",)],
+        "selftest_busy": [("us:5000",)],
+        "selftest_alloc": [("alloc:1048576,64",)],
+        "selftest_exit": [("code:3",), ("code:0",)],
+        "selftest_error": [("n:0",)],
+        "add": [("n:0", "n:1")],
+        "selftest_noop": [("n:0",), ("missing",)],
+    }
+    keys = ["n:0", "n:1", "n:2", "us:20000", "us:5000", "alloc:1048576,64", "code:3", "code:0"]
+    cfg = base_config(run_list, keys, timeout=timeout, grace=1.0)
+    records, results, took, proc = run_harness(tmp, cfg)
+    check("harness exits 0", proc.returncode == 0, proc.stderr[-500:])
+    by = {(r["function"], tuple(r["args"])): r for r in records}
+    n_calls = sum(len(v) for v in run_list.values())
+    check("one record per call", len(records) == n_calls, len(records))
+    check("calls numbered in run-list order", [r["call"] for r in records] == list(range(n_calls)),
+          [r["call"] for r in records])
+    check("fixed fields copied from record", all(r["runner"] == "selftest-test" and r["mode"] == "benchmark"
+                                                 and r["env"] is None for r in records))
+
+    hang = by.get(("selftest_hang", ("'n:1'",)), {})
+    check("hang ignoring SIGTERM is timeout", hang.get("status") == "timeout", hang)
+    check("hang keeps its finished repeat", len(hang.get("times", [])) == 1, hang.get("times"))
+    check("hang error says timed out", "timed out after 1 s" in (hang.get("error") or ""), hang.get("error"))
+    nxt = records[1] if len(records) > 1 else {}
+    gone = nxt.get("started", 1e18) - hang.get("started", 0)
+    check("hang gone within timeout + 2 s", gone < timeout + 2.0, f"{gone:.2f} s")
+
+    segv = by.get(("selftest_segv", ("'n:0'",)), {})
+    check("segfault is crashed SIGSEGV", segv.get("status") == "crashed" and segv.get("error") == "SIGSEGV", segv)
+    ab = by.get(("selftest_abort", ("'n:2'",)), {})
+    check("abort is crashed SIGABRT with its 2 repeats", ab.get("status") == "crashed"
+          and ab.get("error") == "SIGABRT" and len(ab.get("times", [])) == 2, ab)
+
+    sl = by.get(("selftest_sleep", ("'us:20000'",)), {})
+    check("calls after them run normally", sl.get("status") == "ok" and len(sl.get("times", [])) == 3, sl)
+    check("sleep 20 ms measured >= 20 ms and < 200 ms",
+          all(0.02 <= t < 0.2 for t in sl.get("times", [0])), sl.get("times"))
+    check("sleep uses little CPU", all(c < 0.01 for c in sl.get("cpu_times", [1])), sl.get("cpu_times"))
+    bz = by.get(("selftest_busy", ("'us:5000'",)), {})
+    check("busy 5 ms uses >= 5 ms of CPU", bz.get("status") == "ok"
+          and all(0.005 <= c < 0.5 for c in bz.get("cpu_times", [0])), bz)
+    al = by.get(("selftest_alloc", ("'alloc:1048576,64'",)), {})
+    check("alloc 64 MiB shows in max_rss_kib", al.get("status") == "ok" and al.get("max_rss_kib", 0) >= 65536,
+          al.get("max_rss_kib"))
+    pids = [r["pid"] for r in records if r["status"] != "unsupported" and r["args"] != ["'missing'"]]
+    check("each forked call has its own child pid", None not in pids and len(set(pids)) == len(pids), pids)
+
+    e3 = by.get(("selftest_exit", ("'code:3'",)), {})
+    check("exit 3 is error", e3.get("status") == "error" and "status 3" in (e3.get("error") or ""), e3)
+    e0 = by.get(("selftest_exit", ("'code:0'",)), {})
+    check("exit 0 mid-call is error", e0.get("status") == "error" and "before finishing" in (e0.get("error") or ""), e0)
+    er = by.get(("selftest_error", ("'n:0'",)), {})
+    check("error carries its message", er.get("status") == "error" and er.get("error") == "selftest_error: raised on purpose", er)
+    un = by.get(("add", ("'n:0'", "'n:1'")), {})
+    check("a function the library lacks is unsupported", un.get("status") == "unsupported", un)
+    mi = by.get(("selftest_noop", ("'missing'",)), {})
+    check("a key not in the dataset is error", mi.get("status") == "error" and "missing" in (mi.get("error") or ""), mi)
+    no = by.get(("selftest_noop", ("'n:0'",)), {})
+    check("noop is ok with 3 repeats, loops 1", no.get("status") == "ok" and len(no.get("times", [])) == 3
+          and no.get("loops") == 1, no)
+    check("record fields", all(k in no for k in ("runner", "library", "env", "gc", "mode", "function", "args",
+                                                 "call", "status", "times", "cpu_times", "loops", "max_rss_kib",
+                                                 "pid", "error", "timeout", "host", "started")), sorted(no))
+
+    r = results or {}
+    check("results pickle: timeout is [inf]", r.get(("selftest_hang", ("n:1",))) == [math.inf], r.get(("selftest_hang", ("n:1",))))
+    check("results pickle: crash is []", r.get(("selftest_segv", ("n:0",))) == [], r.get(("selftest_segv", ("n:0",))))
+    sl_r = r.get(("selftest_sleep", ("us:20000",)), [])
+    check("results pickle: times of an ok call", len(sl_r) == 3 and sl_r == sl.get("times"), sl_r)
+    check("results pickle: a key per call", len(r) == n_calls, len(r))
+
+
+def min_time(tmp):
+    cfg = base_config({"selftest_noop": [("n:0",)], "selftest_sleep": [("us:1000",)]}, ["n:0", "us:1000"],
+                      min_time=0.02, repeats=2)
+    records, results, _, proc = run_harness(tmp, cfg)
+    check("min_time run exits 0", proc.returncode == 0, proc.stderr[-300:])
+    by = {r["function"]: r for r in records}
+    no = by.get("selftest_noop", {})
+    check("min_time loops a fast function", no.get("loops", 0) > 100, no.get("loops"))
+    check("min_time reports time per execution", all(t < 0.001 for t in no.get("times", [1])), no.get("times"))
+    sl = by.get("selftest_sleep", {})
+    check("min_time: 1 ms sleep loops >= 2 times at ~1 ms each", sl.get("loops", 0) >= 2
+          and all(0.001 <= t < 0.01 for t in sl.get("times", [0])), sl)
+
+
+def verify(tmp):
+    run_list = {"selftest_noop": [("n:0",), ("n:1",)], "selftest_segv": [("n:0",)]}
+    cfg = base_config(run_list, ["n:0", "n:1"], type="verify", repeats=1, result_text=True,
+                      perturb=("selftest_noop", ("n:1",)))
+    records, results, _, proc = run_harness(tmp, cfg)
+    check("verify run exits 0", proc.returncode == 0, proc.stderr[-300:])
+    by = {(r["function"], tuple(r["args"])): r for r in records}
+    a = by.get(("selftest_noop", ("'n:0'",)), {})
+    want = hashlib.sha256(b"selftest_noop 0").hexdigest()
+    check("verify digest is SHA-256 of the canonical text", a.get("digest") == want, a)
+    check("verify result_head and result", a.get("result_head") == "selftest_noop 0" and a.get("result") == "selftest_noop 0", a)
+    b = by.get(("selftest_noop", ("'n:1'",)), {})
+    check("perturb corrupts exactly that call's digest",
+          b.get("digest") not in (None, hashlib.sha256(b"selftest_noop 1").hexdigest()), b)
+    s = by.get(("selftest_segv", ("'n:0'",)), {})
+    check("verify: a crash is crashed, no digest", s.get("status") == "crashed" and s.get("digest") is None, s)
+    check("verify results pickle holds digests", (results or {}).get(("selftest_noop", ("n:0",))) == want, results)
+
+
+def probe():
+    p = subprocess.run([HARNESS, "--probe", "selftest"], capture_output=True, text=True)
+    try:
+        o = json.loads(p.stdout)
+    except ValueError:
+        o = {}
+    check("probe prints JSON and exits 0", p.returncode == 0 and o.get("library") == "selftest", p.stdout + p.stderr)
+    check("probe: available, with functions", o.get("available") is True
+          and "selftest_hang" in o.get("functions", []) and "add" not in o.get("functions", []), o)
+    p = subprocess.run([HARNESS, "--probe", "flint"], capture_output=True, text=True)
+    o = json.loads(p.stdout or "{}")
+    check("probe of another library: unavailable with a reason", o.get("available") is False and o.get("reason"), o)
+    p = subprocess.run([HARNESS, "--help"], capture_output=True, text=True)
+    check("--help", p.returncode == 0 and "usage" in p.stdout, p.stdout)
+
+
+def bad_input(tmp):
+    p = subprocess.run([HARNESS], input="/nonexistent/config.pickle\n" + tmp + "/r.pickle\n",
+                       capture_output=True, text=True)
+    check("a missing config is exit 2 with a one-line message", p.returncode == 2
+          and len(p.stderr.strip().splitlines()) == 1 and "nonexistent" in p.stderr, p.stderr)
+    check("no results pickle after bad input", not os.path.exists(tmp + "/r.pickle"))
+    p = subprocess.run([HARNESS], input="", capture_output=True, text=True)
+    check("empty stdin is exit 2", p.returncode == 2, p.stderr)
+
+
+STUB = r"""
+#include <stdio.h>
+#include <stdlib.h>
+static int begins, ends;
+void casbench_mem_begin(void) { begins++; }
+void casbench_mem_end(void) { ends++; }
+char *casbench_mem_report_json(void) {
+    char *s = malloc(200);
+    snprintf(s, 200, "{\"begins\": %d, \"ends\": %d, \"rows\": [[\"f\", \"file.c\", 10, 50.0, 5, 25.0, 2]]}", begins, ends);
+    return s;
+}
+"""
+
+
+def mem_hooks(tmp):
+    if not shutil.which("cc"):
+        print("SKIP: harness_selftest: memory hooks (no cc)")
+        return
+    src, so = os.path.join(tmp, "stub.c"), os.path.join(tmp, "stub.so")
+    with open(src, "w") as f:
+        f.write(STUB)
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", so, src], check=True)
+    cfg = base_config({"selftest_noop": [("n:0",)]}, ["n:0"], type="mem", repeats=2)
+    env = dict(os.environ, LD_PRELOAD=so)
+    records, results, _, proc = run_harness(tmp, cfg, env=env)
+    mem = records[0].get("mem") if records else None
+    check("mem hooks wrap each timed repeat and the report becomes `mem`",
+          isinstance(mem, dict) and mem.get("begins") == 2 and mem.get("ends") == 2, (mem, proc.stderr[-300:]))
+    check("mem rows go to the results pickle", (results or {}).get(("selftest_noop", ("n:0",)))
+          == [("f", "file.c", 10, 50.0, 5, 25.0, 2)], results)
+
+
+main()
+sys.exit(1 if failed else 0)
