@@ -1,0 +1,195 @@
+"""run_engine.py — `casbench run` end to end with real harnesses: the
+selftest harness (every status of DESIGN §5.2), flint, an unavailable
+library (sagemath: `sage` is not on a Debian 12 machine), and the results
+directory of DESIGN §3.5 read back by Python itself: calls.jsonl (one
+record per call, the fields of docs/protocol.md), results.pickle in the
+original layout ({"python": [...], "external": [...]}, a timeout is
+[inf]), run.json (command line, host, noise factors, versions, times) and a
+log per runner.  Also Python environments × gc settings: one runner per
+(library, environment, gc), each record naming its interpreter."""
+import json
+import math
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+
+BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
+CB = os.path.join(BUILD, "casbench")
+HAVE_FLINT = os.access(os.path.join(BUILD, "harness", "casbench-harness-flint"), os.X_OK)
+failed = False
+
+
+def check(name, ok, detail=""):
+    global failed
+    print(("PASS: " if ok else "FAIL: ") + "run_engine: " + name + ("" if ok else " -- " + str(detail)))
+    if not ok:
+        failed = True
+
+
+def system(n=1):
+    return (["x"], [{(1,): 1, (0,): n}])
+
+
+def write_dataset(d, polys, run_list):
+    with open(os.path.join(d, "polys.pickle"), "wb") as f:
+        pickle.dump(polys, f)
+    with open(os.path.join(d, "run_list.pickle"), "wb") as f:
+        pickle.dump(run_list, f)
+
+
+def results_dir(out):
+    subs = [x for x in os.listdir(out) if x.startswith("results_")]
+    return os.path.join(out, subs[0]) if len(subs) == 1 else None
+
+
+def read_calls(d):
+    with open(os.path.join(d, "calls.jsonl")) as f:
+        return [json.loads(line) for line in f]
+
+
+def selftest_run(tmp):
+    polys = {"us:20000": system(), "0": system(), "ms:5": system()}
+    run_list = {
+        "selftest_busy": [("us:20000",)],
+        "selftest_hang": [("0",)],
+        "selftest_segv": [("0",)],
+        "selftest_error": [("0",)],
+        "selftest_noop": [("ms:5",)],
+    }
+    write_dataset(tmp, polys, run_list)
+    out = os.path.join(tmp, "out")
+    p = subprocess.run([CB, "run", os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle"), out,
+                        "--libraries", "selftest", "flint", "sagemath", "--timeout", "1", "--repeats", "2",
+                        "--cores", "2"], capture_output=True, text=True, timeout=120)
+    check("run exits 0", p.returncode == 0, p.stderr[-800:])
+    d = results_dir(out)
+    check("one results directory OUTPUT/results_<time>", d is not None, os.listdir(out) if os.path.isdir(out) else "")
+    if not d:
+        return
+    recs = read_calls(d)
+    by = {(r["runner"], r["function"], tuple(r["args"])): r for r in recs}
+    check("exactly one record per call (3 runners x 5 calls)", len(recs) == 15 and len(by) == 15, len(recs))
+    st = {k[1]: r for k, r in by.items() if k[0] == "selftest.benchmark"}
+    check("ok with one time per repeat", st["selftest_busy"]["status"] == "ok" and len(st["selftest_busy"]["times"]) == 2,
+          st["selftest_busy"])
+    check("hang is a timeout", st["selftest_hang"]["status"] == "timeout", st["selftest_hang"])
+    check("segfault is crashed SIGSEGV",
+          st["selftest_segv"]["status"] == "crashed" and "SIGSEGV" in (st["selftest_segv"]["error"] or ""),
+          st["selftest_segv"])
+    check("error status with message", st["selftest_error"]["status"] == "error" and st["selftest_error"]["error"])
+    check("the call after them ran", st["selftest_noop"]["status"] == "ok")
+    fields = ["runner", "library", "env", "gc", "mode", "function", "args", "status", "times", "cpu_times",
+              "loops", "max_rss_kib", "pid", "error"]
+    missing = [f for f in fields if f not in st["selftest_noop"]]
+    check("records carry the protocol's fields", not missing, missing)
+    check("args are the keys' reprs", st["selftest_noop"]["args"] == ["'ms:5'"], st["selftest_noop"]["args"])
+    fl = [r for r in recs if r["runner"] == "flint.benchmark"]
+    if HAVE_FLINT:
+        check("flint: selftest functions are unsupported",
+              len(fl) == 5 and all(r["status"] == "unsupported" for r in fl), [r["status"] for r in fl])
+    sg = [r for r in recs if r["library"] == "sagemath"]
+    check("unavailable library: a record per call with the reason",
+          len(sg) == 5 and all(r["status"] == "unavailable" and r["error"] for r in sg),
+          [(r["status"], r["error"]) for r in sg])
+    check("sagemath runs per gc setting, env names its interpreter",
+          all(r["runner"] == "sagemath.gc-on.benchmark" and r["gc"] is True and r["env"] == "sage" for r in sg),
+          sg[:1])
+
+    with open(os.path.join(d, "results.pickle"), "rb") as f:
+        res = pickle.load(f)
+    check("results.pickle layout", isinstance(res, dict) and list(res) == ["python", "external"], list(res))
+    ext = {r["library"]: r for r in res["external"]}
+    check("C harnesses are external runners", set(ext) == {"selftest", "flint"}, list(ext))
+    check("python list holds sagemath", [r["library"] for r in res["python"]] == ["sagemath"],
+          [r["library"] for r in res["python"]])
+    sr = ext["selftest"]
+    check("runner keys", set(sr) == {"library", "flags", "gc", "type", "venv", "results"}, set(sr))
+    check("runner fields", sr["type"] == "benchmark" and sr["gc"] is None and sr["venv"] is None)
+    r = sr["results"]
+    check("timeout is [inf]", r[("selftest_hang", ("0",))] == [math.inf], r.get(("selftest_hang", ("0",))))
+    check("times in seconds", len(r[("selftest_busy", ("us:20000",))]) == 2 and
+          all(0.015 < t < 1 for t in r[("selftest_busy", ("us:20000",))]), r.get(("selftest_busy", ("us:20000",))))
+    check("failures are []", r[("selftest_segv", ("0",))] == [] and r[("selftest_error", ("0",))] == [])
+
+    with open(os.path.join(d, "run.json")) as f:
+        rj = json.load(f)
+    check("run.json: command line", rj["command_line"][:2] == ["run", os.path.join(tmp, "polys.pickle")],
+          rj.get("command_line"))
+    host = rj["host"]
+    check("run.json: host", all(host.get(k) for k in ("cpu_model", "cores", "kernel", "memory_kib")), host)
+    noise = rj["noise"]
+    check("run.json: noise factors", all(k in noise for k in ("governor", "turbo", "loadavg", "pinned")) and
+          len(noise["loadavg"]) == 3 and noise["pinned"] is False, noise)
+    libs = {x["library"]: x for x in rj["libraries"]}
+    check("run.json: library versions from probes", libs["selftest"]["available"] and libs["selftest"]["version"]
+          and (libs["flint"]["version"] or not HAVE_FLINT), libs)
+    check("run.json: unavailable library with reason", not libs["sagemath"]["available"] and libs["sagemath"]["reason"])
+    check("run.json: times and status", rj["started"] and rj["ended"] and rj["status"] == "complete"
+          and rj["casbench_version"], {k: rj.get(k) for k in ("started", "ended", "status")})
+    check("run.json: runners", sorted(x["id"] for x in rj["runners"]) ==
+          ["flint.benchmark", "sagemath.gc-on.benchmark", "selftest.benchmark"], [x["id"] for x in rj["runners"]])
+    log = os.path.join(d, "logs", "selftest.benchmark.log")
+    check("a log per runner", os.path.isfile(log) and os.path.getsize(log) > 0)
+    check("summary table printed", "selftest_busy" in p.stdout and "selftest" in p.stdout, p.stdout[-500:])
+    check("piped: one line per finished runner",
+          sum(1 for line in p.stderr.splitlines() if "selftest.benchmark:" in line) == 1, p.stderr[-500:])
+
+
+def python_envs_run(tmp):
+    """sympy-dmp in two environments x two gc settings: four runners."""
+    envs = ["python3", "/usr/bin/python3"]
+    probe = subprocess.run(["/usr/bin/python3", "-c", "import sympy"], capture_output=True)
+    if probe.returncode != 0:
+        print("SKIP: run_engine: /usr/bin/python3 has no sympy")
+        return
+    polys = {"a": (["x", "y"], [{(1, 0): 2, (0, 1): 3}]), "b": (["x", "y"], [{(2, 0): 1, (0, 0): -5}])}
+    write_dataset(tmp, polys, {"add": [("a", "b")], "mult": [("a", "b")]})
+    out = os.path.join(tmp, "out-py")
+    p = subprocess.run([CB, "run", os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle"), out,
+                        "--libraries", "sympy-dmp", "--venvs"] + envs + ["--gc", "on", "off", "--repeats", "1"],
+                       capture_output=True, text=True, timeout=180)
+    check("python envs: exit 0", p.returncode == 0, p.stderr[-800:])
+    d = results_dir(out)
+    if not d:
+        return
+    recs = read_calls(d)
+    runners = sorted({r["runner"] for r in recs})
+    check("python envs: one runner per environment x gc", runners == [
+        "sympy-dmp.env0.gc-off.benchmark", "sympy-dmp.env0.gc-on.benchmark",
+        "sympy-dmp.env1.gc-off.benchmark", "sympy-dmp.env1.gc-on.benchmark"], runners)
+    check("python envs: all ok", all(r["status"] == "ok" for r in recs) and len(recs) == 8,
+          [(r["runner"], r["status"], r.get("error")) for r in recs])
+    envs_seen = {r["runner"].split(".")[1]: r["env"] for r in recs}
+    check("python envs: env names interpreter and version",
+          envs_seen["env1"].startswith("/usr/bin/python3") and envs_seen["env1"] != envs_seen["env0"]
+          and all(len(e.split()) == 2 for e in envs_seen.values()), envs_seen)
+    check("python envs: gc recorded", {r["gc"] for r in recs} == {True, False})
+    with open(os.path.join(d, "results.pickle"), "rb") as f:
+        res = pickle.load(f)
+    py = res["python"]
+    check("python envs: results.pickle python runners with venv and gc",
+          len(py) == 4 and {r["venv"] for r in py} == set(envs) and {r["gc"] for r in py} == {True, False}
+          and all(r["flags"] == "" for r in py), [(r["venv"], r["gc"], r["flags"]) for r in py])
+    with open(os.path.join(d, "run.json")) as f:
+        rj = json.load(f)
+    check("python envs: run.json lists environments",
+          [e["given"] for e in rj["environments"]] == envs and all(e["version"] for e in rj["environments"]))
+    vers = [x for x in rj["libraries"] if x["library"] == "sympy-dmp"]
+    check("python envs: per-environment SymPy versions",
+          len(vers) == 2 and all(x["versions"].get("sympy") for x in vers), vers)
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="cbtest-run.")
+    try:
+        selftest_run(tmp)
+        python_envs_run(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(1 if failed else 0)
+
+
+main()
