@@ -16,8 +16,6 @@
 #include <string.h>
 #include <sys/stat.h>
 
-/* Weak until lib/pickle.c lands in the tree, so this file links on its own. */
-#pragma weak cb_pickle_load_file
 
 /* ---------------------------------------------------------------- reading */
 
@@ -170,7 +168,7 @@ static int load_jsonl(cb_results *res, const char *path, cb_err *err)
 int cb_results_pickle_records(cb_results *res, const char *path, cb_err *err);
 
 /* The short form of an env for labels: its version number when it has one. */
-static char *env_short(const char *env)
+char *cb_env_short(const char *env)
 {
     for (const char *p = env; *p; p++)
         if (isdigit((unsigned char)*p) && p[1] == '.' && isdigit((unsigned char)p[2])) {
@@ -196,14 +194,14 @@ static void make_labels(cb_results *res)
     for (size_t i = 0; i < res->n; i++) {
         cb_record *r = &res->recs[i];
         int envs = 0, gcs = 0, shorts_clash = 0;
-        char *mine = r->env ? env_short(r->env) : NULL;
+        char *mine = r->env ? cb_env_short(r->env) : NULL;
         for (size_t j = 0; j < res->n; j++) {
             cb_record *q = &res->recs[j];
             if (strcmp(q->library, r->library))
                 continue;
             if (!str_eq(q->env, r->env)) {
                 envs = 1;
-                char *other = q->env ? env_short(q->env) : NULL;
+                char *other = q->env ? cb_env_short(q->env) : NULL;
                 if (str_eq(other, mine))
                     shorts_clash = 1;
                 free(other);
@@ -255,6 +253,10 @@ int cb_results_load(const char *dir, cb_results *out, cb_err *err)
         return -1;
     }
     make_labels(out);
+    out->timing_mode = "cpu";
+    for (size_t i = 0; i < out->n; i++)
+        if (!strcmp(out->recs[i].mode, "benchmark"))
+            out->timing_mode = "benchmark";
     return 0;
 }
 
@@ -334,6 +336,8 @@ const char *cb_record_mark(const cb_record *r, char *buf, size_t n)
 
 /* ----------------------------------------------------------- the summary */
 
+static int is_timing(const cb_results *r, const cb_record *rec) { return cb_record_is_timing(r, rec); }
+
 /* Distinct strings in first-seen order. */
 typedef struct {
     const char **v;
@@ -350,13 +354,9 @@ static size_t strset_add(strset *s, const char *x)
     return s->n++;
 }
 
-/* The records of the timing mode a report shows: benchmark, else cpu. */
-static int is_timing(const cb_results *r, const cb_record *rec)
+int cb_record_is_timing(const cb_results *r, const cb_record *rec)
 {
-    int have_bench = 0;
-    for (size_t i = 0; i < r->n && !have_bench; i++)
-        have_bench = !strcmp(r->recs[i].mode, "benchmark");
-    return !strcmp(rec->mode, have_bench ? "benchmark" : "cpu");
+    return !strcmp(rec->mode, r->timing_mode ? r->timing_mode : "benchmark");
 }
 
 static cb_table *summary_table(const cb_results *res)
@@ -564,8 +564,6 @@ static void runner_records(cb_results *res, cb_value runner, const char *kind, s
 int cb_results_pickle_records(cb_results *res, const char *path, cb_err *err)
 {
     cb_value top;
-    if (!cb_pickle_load_file)
-        return cb_fail(err, "%s: this casbench was built without the pickle reader", path);
     if (cb_pickle_load_file(path, &top, err) < 0)
         return -1;
     if (!cb_is(top, CB_DICT)) {

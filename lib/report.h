@@ -35,6 +35,7 @@ typedef struct cb_results {
     cb_record *recs;
     size_t n;
     json_object *run;        /* run.json, or NULL */
+    const char *timing_mode; /* "benchmark", or "cpu" when no call was benchmarked */
     char **warnings;         /* things the reader skipped, one line each */
     size_t nwarnings;
 } cb_results;
@@ -51,6 +52,13 @@ typedef struct cb_call_stats {
     size_t n;
 } cb_call_stats;
 void cb_record_stats(const cb_record *r, cb_call_stats *s);
+
+/* Whether a record belongs to the timings a report shows: benchmark mode,
+ * or cpu mode when the run has no benchmark records. */
+int cb_record_is_timing(const cb_results *r, const cb_record *rec);
+
+/* The short form of an env for labels ("py3.11.7"); malloc'd. */
+char *cb_env_short(const char *env);
 
 /* "12.3 µs", "4.56 ms", "1.23 s", "2 min 3 s"; writes into buf. */
 const char *cb_format_seconds(double s, char *buf, size_t n);
