@@ -15,7 +15,7 @@
  * a counting process starts its own counts (mt_state_fork_child).
  *
  * realloc counts as a free of the old block and an allocation of the new
- * one (as heaptrack does); reallocarray goes through realloc; cfree (a
+ * one (as heaptrack does; see mt_realloc_counted for the order); reallocarray goes through realloc; cfree (a
  * compat symbol only very old binaries use) is free.  Requested sizes are
  * counted, not the allocator's rounded-up sizes. */
 #define _GNU_SOURCE
@@ -163,11 +163,12 @@ MT_API void *realloc(void *p, size_t n)
         return arena_alloc(n, 16);
     if (!COUNTING() || mt_guard >= 2)
         return mt_libc.realloc(p, n);
-    if (p)
+    if (mt_guard == 0)
+        return mt_realloc_counted(p, n);
+    if (p)                          /* guard 1: inside the tracker's Python calls */
         track_free(p);
     void *q = mt_libc.realloc(p, n);
-    if (q)
-        track_alloc(q, n);
+    track_alloc(q, n);
     return q;
 }
 

@@ -367,7 +367,11 @@ char *mt_report(int rows_only)
                   h->complete ? "true" : "false");
         sb_printf(&b, "\"allocations\":%" PRIu64 ",\"frees\":%" PRIu64 ",", h->allocations, h->frees);
         sb_printf(&b, "\"bytes_allocated\":%" PRIu64 ",\"bytes_freed\":%" PRIu64 ",", h->bytes_allocated, h->bytes_freed);
-        sb_printf(&b, "\"peak_bytes\":%" PRId64 ",\"level_at_begin\":%" PRId64 ",", h->peak, h->level_at_begin);
+        int64_t at_peak = 0;
+        for (uint32_t k = 0; k < n; k++)
+            at_peak += peak_bytes_of(&h->sites[idx[k]]);
+        sb_printf(&b, "\"peak_bytes\":%" PRId64 ",\"call_bytes_at_peak\":%" PRId64 ",", h->peak, at_peak);
+        sb_printf(&b, "\"level_at_begin\":%" PRId64 ",", h->level_at_begin);
         sb_printf(&b, "\"temporary\":%" PRIu64 ",\"python_frames\":%s,", h->temporary, h->python ? "true" : "false");
         sb_printf(&b, "\"sites\":%" PRIu32 ",\"sites_dropped\":%" PRIu64 ",", h->n_sites, h->sites_dropped);
         sb_put(&b, "\"top_by_count\":", 15);
