@@ -700,7 +700,7 @@ int cb_phc_parse(const char *text, size_t len, const char *name,
     } else if (rc == 0) {
         rc = lex(&P, body, len, line, count, &found);
         if (rc == 0 && found < count)
-            rc = perr(&P, P.toks[P.ntoks - 1].line,
+            rc = perr(&P, P.toks[P.ntoks > 1 ? P.ntoks - 2 : 0].line,
                       "expected %ld polynomials ended by ';', found %ld", count, found);
         if (rc == 0)
             rc = parse_system(&P, 0, system);

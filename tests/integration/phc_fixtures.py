@@ -67,7 +67,7 @@ def sympy_system_uncached(pieces):
     coefficient is not an integer or the imaginary unit appears."""
     idents = set()
     for p in pieces:
-        idents |= set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", p))
+        idents |= set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", p))
     if idents & {"i", "I"}:
         return None
     # Every name is a plain Symbol (so E, S, N, beta... are not SymPy's
