@@ -1,0 +1,188 @@
+"""run_resume.py — nothing is lost (DESIGN §3.5, §5.4):
+- `kill -9` of `casbench run` mid-run: its harnesses die with it
+  (PR_SET_PDEATHSIG), so nothing keeps appending; a torn last line (a writer
+  killed mid-record) is cut off; `casbench run --resume DIR` runs only the
+  calls without a record, and the final calls.jsonl has exactly one record
+  per call, the old records untouched.
+- a runner whose harness is killed mid-run loses nothing of the others and
+  keeps its own finished calls; casbench exits 1; --resume (with the
+  options given again) completes it."""
+import json
+import os
+import pickle
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
+CB = os.path.join(BUILD, "casbench")
+failed = False
+
+
+def check(name, ok, detail=""):
+    global failed
+    print(("PASS: " if ok else "FAIL: ") + "run_resume: " + name + ("" if ok else " -- " + str(detail)))
+    if not ok:
+        failed = True
+
+
+def descendants(pid):
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for task in os.listdir("/proc/%d/task" % p):
+                with open("/proc/%d/task/%s/children" % (p, task)) as f:
+                    kids = [int(x) for x in f.read().split()]
+                out += kids
+                todo += kids
+        except OSError:
+            pass
+    return out
+
+
+def alive(pids):
+    res = []
+    for p in pids:
+        try:
+            with open("/proc/%d/stat" % p) as f:
+                if f.read().rsplit(")", 1)[1].split()[0] != "Z":
+                    res.append(p)
+        except OSError:
+            pass
+    return res
+
+
+def records(d):
+    with open(os.path.join(d, "calls.jsonl")) as f:
+        return [json.loads(l) for l in f]
+
+
+def wait_records(out, n, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.isdir(out) and os.listdir(out):
+            d = os.path.join(out, os.listdir(out)[0])
+            try:
+                with open(os.path.join(d, "calls.jsonl")) as f:
+                    if sum(1 for _ in f) >= n:
+                        return d
+            except OSError:
+                pass
+        time.sleep(0.02)
+    return None
+
+
+def setup(tmp, ncalls):
+    # each call sleeps 150 ms (the parameter after ':' is in microseconds;
+    # the prefixes make the calls distinct)
+    polys = {"us%d:150000" % i: (["x"], [{(1,): 1}]) for i in range(ncalls)}
+    run_list = {"selftest_sleep": [(k,) for k in polys]}
+    with open(os.path.join(tmp, "polys.pickle"), "wb") as f:
+        pickle.dump(polys, f)
+    with open(os.path.join(tmp, "run_list.pickle"), "wb") as f:
+        pickle.dump(run_list, f)
+    return [os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle")]
+
+
+def one_per_call(recs, runners, ncalls):
+    keys = [(r["runner"], r["function"], tuple(r["args"])) for r in recs]
+    return len(keys) == len(set(keys)) == runners * ncalls
+
+
+def kill9_then_resume(tmp):
+    ncalls = 8
+    files = setup(tmp, ncalls)
+    out = os.path.join(tmp, "out-kill9")
+    opts = ["--libraries", "selftest", "--benchmark", "--verify", "--cores", "2", "--repeats", "1"]
+    proc = subprocess.Popen([CB, "run"] + files + [out] + opts, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    d = wait_records(out, 3)
+    check("kill -9: the run got going", d is not None)
+    if not d:
+        proc.kill()
+        return
+    kids = descendants(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 3
+    while alive(kids) and time.time() < deadline:
+        time.sleep(0.02)
+    check("kill -9: harnesses and their calls die with casbench (PDEATHSIG)", kids and not alive(kids),
+          (kids, alive(kids)))
+    before = records(d)
+    time.sleep(0.4)   # longer than a call: an orphan would have appended by now
+    check("kill -9: nothing appends after the kill", len(records(d)) == len(before))
+    check("kill -9: some calls were left to do", 0 < len(before) < 2 * ncalls, len(before))
+    with open(os.path.join(d, "calls.jsonl"), "rb") as f:
+        old_bytes = f.read()
+    with open(os.path.join(d, "calls.jsonl"), "a") as f:
+        f.write('{"runner": "selftest.benchmark", "function": "selftest_sle')   # a torn record
+    p = subprocess.run([CB, "run", "--resume", d], capture_output=True, text=True, timeout=120)
+    check("resume: exit 0", p.returncode == 0, p.stderr[-800:])
+    after = records(d)
+    check("resume: exactly one record per call", one_per_call(after, 2, ncalls), len(after))
+    with open(os.path.join(d, "calls.jsonl"), "rb") as f:
+        check("resume: the old records are untouched, the torn line is gone", f.read().startswith(old_bytes))
+    pids_before = {r["pid"] for r in before}
+    check("resume: finished calls were not run again",
+          sum(1 for r in after if r["pid"] in pids_before) == len(before))
+    with open(os.path.join(d, "results.pickle"), "rb") as f:
+        res = pickle.load(f)
+    check("resume: results.pickle complete",
+          sorted(len(r["results"]) for r in res["external"]) == [ncalls, ncalls], res["external"])
+    with open(os.path.join(d, "run.json")) as f:
+        rj = json.load(f)
+    check("resume: run.json keeps the first start and lists the resume",
+          rj["status"] == "complete" and len(rj.get("resumed", [])) == 1 and rj["started"])
+    p = subprocess.run([CB, "run"] + files + [out] + opts + ["--resume", d], capture_output=True, text=True,
+                       timeout=120)
+    check("resume of a complete run runs nothing", p.returncode == 0 and len(records(d)) == 2 * ncalls,
+          p.stderr[-300:])
+
+
+def crashed_runner(tmp):
+    ncalls = 6
+    files = setup(tmp, ncalls)
+    out = os.path.join(tmp, "out-crash")
+    opts = ["--libraries", "selftest", "--benchmark", "--verify", "--cores", "2", "--repeats", "1"]
+    proc = subprocess.Popen([CB, "run"] + files + [out] + opts, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)
+    d = wait_records(out, 2)
+    victim = None
+    for pid in descendants(proc.pid):
+        try:
+            if os.readlink("/proc/%d/fd/1" % pid).endswith("/logs/selftest.benchmark.log"):
+                if int(open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[1]) == proc.pid:
+                    victim = pid
+        except OSError:
+            pass
+    check("crash: found the benchmark runner's harness", victim is not None)
+    if victim:
+        os.kill(victim, signal.SIGKILL)
+    _, err = proc.communicate(timeout=120)
+    check("crash: exit status 1", proc.returncode == 1, (proc.returncode, err[-500:]))
+    check("crash: the failure is reported with its log", "selftest.benchmark" in err and "logs/" in err, err[-500:])
+    recs = records(d)
+    ver = [r for r in recs if r["runner"] == "selftest.verify"]
+    ben = [r for r in recs if r["runner"] == "selftest.benchmark"]
+    check("crash: the other runner finished everything", len(ver) == ncalls and all(r["status"] == "ok" for r in ver))
+    check("crash: its own finished calls are kept", 1 <= len(ben) < ncalls, len(ben))
+    p = subprocess.run([CB, "run"] + files + [out] + opts + ["--resume", d], capture_output=True, text=True,
+                       timeout=120)
+    check("crash: resume completes it", p.returncode == 0 and one_per_call(records(d), 2, ncalls), p.stderr[-500:])
+
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="cbtest-resume.")
+    try:
+        kill9_then_resume(tmp)
+        crashed_runner(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    sys.exit(1 if failed else 0)
+
+
+main()
