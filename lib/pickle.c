@@ -1217,7 +1217,8 @@ static int read_counted(reader *r, int nbytes, bool is_signed, const unsigned ch
         return rfail(r, "%s: negative length", cur_name(r));
     r->pos += (size_t)nbytes;
     if (len > r->len - r->pos)
-        return rfail(r, "%s: length %llu exceeds the %zu bytes left", cur_name(r), (unsigned long long)len,
+        return rfail(r, "%s: length %llu exceeds the %zu bytes left (truncated or corrupt)", cur_name(r),
+                     (unsigned long long)len,
                      r->len - r->pos);
     *p = r->data + r->pos;
     *n = (size_t)len;
@@ -1257,8 +1258,8 @@ static int step(reader *r, bool *done)
         uint64_t flen = le(r->data + r->pos, 8);
         r->pos += 8;
         if (flen > r->len - r->pos)
-            return rfail(r, "FRAME: frame length %llu exceeds the %zu bytes left", (unsigned long long)flen,
-                         r->len - r->pos);
+            return rfail(r, "FRAME: length %llu exceeds the %zu bytes left (truncated or corrupt)",
+                         (unsigned long long)flen, r->len - r->pos);
         return 0;
     }
     case OP_STOP:

@@ -1,0 +1,306 @@
+"""pickle_python.py — casbench's pickle codec against CPython's pickle, both ways.
+
+Drives `$CASBENCH_BUILD/tests/test_pickle` (tool modes of the C unit test):
+  roundtrip IN OUT  casbench loads IN (any protocol) and writes OUT (protocol 4)
+  check IN          casbench loads IN; exit 2 and one line on stderr when refused
+  repr IN           casbench prints the Python repr of what it loaded
+
+Python writes every value in protocols 0 to 5, casbench reads and rewrites
+it, and Python must read back the very same value: types, dict and list
+order, set contents, range bounds, shared references.  casbench's bytes must
+also equal pickle.dumps(value, 4).  Malicious and malformed pickles must be
+refused with one line naming the byte offset, exit status 2, and nothing run.
+Prints PASS/FAIL/SKIP lines (tests/run-tests.sh counts them).
+"""
+import math
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+
+BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
+ROOT = os.environ.get("CASBENCH_ROOT") or os.path.join(os.path.dirname(__file__), "..", "..")
+TOOL = os.path.join(BUILD, "tests", "test_pickle")
+SHARED = os.path.join(ROOT, "..", "shared", "fixtures")
+NAME = "pickle_python.py"
+failed = False
+
+
+def report(ok, name, detail=""):
+    global failed
+    if ok:
+        print(f"PASS: {NAME}: {name}")
+    else:
+        failed = True
+        print(f"FAIL: {NAME}: {name}" + (f": {detail}" if detail else ""))
+    sys.stdout.flush()
+
+
+def same(a, b, path="value"):
+    """None when a and b are the same value with the same types, else why not."""
+    if type(a) is not type(b):
+        return f"{path}: type {type(a).__name__} != {type(b).__name__}"
+    if isinstance(a, float):
+        if math.isnan(a) and math.isnan(b):
+            return None
+        if a != b or math.copysign(1, a) != math.copysign(1, b):
+            return f"{path}: {a!r} != {b!r}"
+        return None
+    if isinstance(a, (list, tuple)):
+        if len(a) != len(b):
+            return f"{path}: length {len(a)} != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            why = same(x, y, f"{path}[{i}]")
+            if why:
+                return why
+        return None
+    if isinstance(a, dict):
+        ka, kb = list(a), list(b)
+        if len(ka) != len(kb):
+            return f"{path}: {len(ka)} keys != {len(kb)}"
+        for i, (x, y) in enumerate(zip(ka, kb)):
+            why = same(x, y, f"{path}.keys()[{i}]") or same(a[x], b[y], f"{path}[{x!r}]")
+            if why:
+                return why
+        return None
+    if isinstance(a, (set, frozenset)):
+        if a != b or sorted(map(repr, a)) != sorted(map(repr, b)):
+            return f"{path}: {a!r} != {b!r}"
+        return None
+    if isinstance(a, range):
+        if (a.start, a.stop, a.step) != (b.start, b.stop, b.step):
+            return f"{path}: {a!r} != {b!r}"
+        return None
+    if a != b:
+        return f"{path}: {a!r:.80} != {b!r:.80}"
+    return None
+
+
+def tool(*args):
+    return subprocess.run([TOOL, *args], capture_output=True, timeout=120)
+
+
+def int_boundaries():
+    out = [0]
+    for e in (7, 8, 15, 16, 31, 32, 63, 64, 65, 127, 128, 1000, 2031, 2032, 2039, 2040, 2048, 4000):
+        for s in (1, -1):
+            for d in (-1, 0, 1):
+                out.append(s * 2**e + d)
+    return out
+
+
+def sample_values():
+    shared_list = [1, 2]
+    shared_str = "shared" * 10
+    shared_tuple = (1, 2)
+    return {
+        "none_bools": [None, True, False],
+        "ints": int_boundaries(),
+        "floats": [0.0, -0.0, 1.5, 1e300, -1e-300, float("inf"), float("-inf"), 5e-324, float("nan"), 0.1],
+        "strs": ["", "a", "h\u00e9llo", "\U0001F600", "a\x00b", "x" * 300, "y" * 70000, "\ud800",
+                 "back\\slash \\u1234", "line\nbreak\r", "quote'\"", "\x1a\x85\u2028"],
+        "bytes": [b"", b"\x00\xff", b"z" * 300, b"w" * 70000],
+        "tuples": [(), (1,), (1, 2), (1, 2, 3), (1, 2, 3, 4), ((1, (2, (3,))),)],
+        "lists": [[], [[]], list(range(1000)), list(range(1001)), [[[[[]]]]]],
+        "dicts": [{}, {"a": 1}, {i: -i for i in range(2000)}, {(1, 2): "x", (2, 1): "y"},
+                  {3: "c", 1: "a", 2: "b"}, {True: 1, None: 2, 1.5: 3, b"k": 4, (): 5}],
+        "sets": [set(), {1, 2, 3}, set(range(2500)), {(1, 2), "a", None, 1.5}, frozenset(),
+                 frozenset({1, frozenset({2})}), frozenset(range(1001))],
+        "ranges": [range(0), range(5), range(1, 10, 3), range(10, -10, -3), range(2**65, 2**66, 2**64),
+                   range(-2**100, 2**100, -7), range(-5, 5, 2**70)],
+        "shared": [({"a": shared_list, "b": shared_list}, shared_list), (shared_str, shared_str),
+                   [shared_tuple, shared_tuple, shared_tuple]],
+        "dataset": {(3, 5, range(0, 5), range(-10, 10)): (["x", "y", "z"],
+                                                          [{(1, 0, 2): 5, (0, 0, 0): -2**70, (2, 2, 2): "-7"}]),
+                    "cyclic3": (["a", "b", "c"], [{(1, 0, 0): 1, (0, 1, 0): 1}])},
+    }
+
+
+def check_sharing(v):
+    d, lst = v["shared"][0]
+    s1, s2 = v["shared"][1]
+    t = v["shared"][2]
+    return d["a"] is d["b"] is lst and s1 is s2 and t[0] is t[1] is t[2]
+
+
+def test_round_trips(tmp):
+    for proto in range(0, 6):
+        values = sample_values()
+        if proto < 3:
+            # Python writes b"" as builtins.bytes() below protocol 3: refused (see test_refusals)
+            values["bytes"].remove(b"")
+        want4 = pickle.dumps(values, 4)
+        src, out = os.path.join(tmp, f"in{proto}.pickle"), os.path.join(tmp, f"out{proto}.pickle")
+        with open(src, "wb") as f:
+            pickle.dump(values, f, protocol=proto)
+        r = tool("roundtrip", src, out)
+        if r.returncode != 0:
+            report(False, f"protocol {proto}: casbench reads it", r.stderr.decode(errors="replace").strip())
+            continue
+        with open(out, "rb") as f:
+            data = f.read()
+        back = pickle.loads(data)
+        for key in values:
+            why = same(values[key], back[key], key)
+            report(why is None, f"protocol {proto} -> casbench -> Python: {key}", why or "")
+        report(check_sharing(back), f"protocol {proto}: shared references stay shared")
+        report(data == want4, f"protocol {proto}: casbench writes the bytes of pickle.dumps(v, 4)",
+               f"{len(data)} vs {len(want4)} bytes" if data != want4 else "")
+
+
+def test_top_level_scalars(tmp):
+    """Top-level values of every kind (not only inside a container)."""
+    path, out = os.path.join(tmp, "scalar.pickle"), os.path.join(tmp, "scalar.out")
+    ok, why = True, ""
+    for v in [None, True, 7, -2**64, 2.5, "s", b"b", (), range(3), frozenset({1})]:
+        for proto in (0, 2, 4):
+            with open(path, "wb") as f:
+                pickle.dump(v, f, protocol=proto)
+            r = tool("roundtrip", path, out)
+            if r.returncode != 0:
+                ok, why = False, f"{v!r} protocol {proto}: {r.stderr.decode(errors='replace').strip()}"
+                break
+            with open(out, "rb") as f:
+                w = pickle.load(f)
+            if same(v, w):
+                ok, why = False, same(v, w)
+                break
+    report(ok, "top-level values of every type", why)
+
+
+def test_python2_strings(tmp):
+    """Python 2 str opcodes are read as latin-1 text, like pickle.load(encoding='latin1')."""
+    cases = [b"S'abc'\np0\n.", b"S'a\\'b\\x41\\n\\xe9'\n.", b'S"q"\n.', b"\x80\x02U\x02\xe9zq\x00.",
+             b"\x80\x02T\x03\x00\x00\x00abc.", b"(S'k'\nS'v'\nd."]
+    path, out = os.path.join(tmp, "py2.pickle"), os.path.join(tmp, "py2.out")
+    for i, data in enumerate(cases):
+        with open(path, "wb") as f:
+            f.write(data)
+        r = tool("roundtrip", path, out)
+        if r.returncode != 0:
+            report(False, f"python 2 string {i}", r.stderr.decode(errors="replace").strip())
+            continue
+        with open(out, "rb") as f:
+            got = pickle.load(f)
+        why = same(pickle.loads(data, encoding="latin1"), got)
+        report(why is None, f"python 2 string {i} read as latin-1 str", why or "")
+
+
+def test_repr(tmp):
+    """casbench's repr (lib/value.c) against Python's for the sample values."""
+    values = sample_values()
+    del values["strs"]   # Python escapes non-printable code points by Unicode category; casbench keeps UTF-8
+    del values["floats"]
+    path = os.path.join(tmp, "repr.pickle")
+    bad = []
+    for key, v in values.items():
+        with open(path, "wb") as f:
+            pickle.dump(v, f, protocol=4)
+        r = tool("repr", path)
+        got = r.stdout.decode().rstrip("\n")
+        if r.returncode != 0 or got != repr(v):
+            bad.append(key)
+    floats = [0.0, -0.0, 1.5, 1e300, -1e-300, float("inf"), 5e-324, 0.1, 1e16, 1e15, 123456789.0, 1e-5, 0.0001,
+              120.0, 2.5e-7, 1 / 3, 9007199254740993.0, 1e22]
+    with open(path, "wb") as f:
+        pickle.dump(floats, f, protocol=4)
+    r = tool("repr", path)
+    if r.stdout.decode().rstrip("\n") != repr(floats):
+        bad.append("floats: " + r.stdout.decode().strip())
+    report(not bad, "repr of loaded values matches Python's", ", ".join(bad))
+
+
+def refused(data, tmp, needle, name):
+    path = os.path.join(tmp, "bad.pickle")
+    with open(path, "wb") as f:
+        f.write(data)
+    r = tool("check", path)
+    err = r.stderr.decode(errors="replace")
+    lines = err.splitlines()
+    ok = (r.returncode == 2 and len(lines) == 1 and lines[0].startswith("casbench: " + path + ": pickle: offset ")
+          and needle in lines[0])
+    report(ok, name, f"exit {r.returncode}, stderr {err!r:.400}")
+
+
+class Evil:
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.system, (f"touch {self.marker}",))
+
+
+def test_refusals(tmp):
+    marker = os.path.join(tmp, "MARKERFILE")
+    for proto in range(0, 6):
+        data = pickle.dumps({"x": [Evil(marker)]}, protocol=proto)
+        refused(data, tmp, f"refusing global '{os.system.__module__}.system' (only builtins.range, builtins.set, "
+                           "builtins.frozenset and _codecs.encode are allowed)",
+                f"protocol {proto}: os.system via __reduce__ is refused by name")
+    report(not os.path.exists(marker), "the refused pickle ran nothing (no marker file)")
+    refused(b"\x80\x04\x8c\x08builtins\x8c\x04eval\x93\x8c\x01x\x85R.", tmp, "offset 18: refusing global 'builtins.eval'",
+            "builtins.eval refused at its STACK_GLOBAL offset")
+    refused(b"cos\nsystem\n(S'true'\ntR.", tmp, "offset 0: refusing global 'os.system'", "protocol 0 GLOBAL refused")
+    refused(b"(S'true'\nios\nsystem\n.", tmp, "refusing global 'os.system'", "INST refused by name")
+    refused(pickle.dumps([b"x", b""], 2), tmp, "refusing global '__builtin__.bytes'",
+            "b'' below protocol 3 (written as builtins.bytes()) is refused: not one of the four globals")
+    refused(pickle.dumps(bytearray(b"xy"), 2), tmp, "refusing global '__builtin__.bytearray'",
+            "bytearray (protocol 2) refused")
+
+
+def test_malformed(tmp):
+    good = pickle.dumps({"k": [1, 2**70, "s" * 300, (1.5, None)]}, 4)
+    for cut in (0, 1, 2, 11, 12, 20, len(good) // 2, len(good) - 1):
+        refused(good[:cut], tmp, "truncated", f"truncated at {cut} of {len(good)} bytes")
+    refused(b"\x80\x04X\xff\xff\xff\x7fabc.", tmp, "offset 2: BINUNICODE: length 2147483647 exceeds",
+            "oversized BINUNICODE length")
+    refused(b"\x80\x04\x8e" + (2**63).to_bytes(8, "little") + b"x.", tmp, "offset 2: BINBYTES8: length",
+            "oversized BINBYTES8 length")
+    refused(b"\x80\x04\x8b\x00\x00\x00\x7f\x00.", tmp, "offset 2: LONG4: length", "oversized LONG4 length")
+    refused(b"\x80\x04N\x94h\x07.", tmp, "offset 4: BINGET: memo index 7 is not defined", "bad memo index")
+    refused(b"\x80\x04Nj\xff\xff\xff\xff.", tmp, "memo index 4294967295 is not defined", "bad LONG_BINGET index")
+    refused(b"\x80\x04Nr\xff\xff\xff\xff.", tmp, "memo index 4294967295 out of range", "huge memo PUT index")
+    refused(b"GARBAGE\x00\xff" * 3, tmp, "", "garbage")
+    refused(b"\x80\x04" + b"]" * 1500 + b"a" * 1499 + b".", tmp, "nested deeper than 1000", "deep nesting")
+    refused(b"\x80\x04]\x94h\x00a.", tmp, "recursive", "recursive list")
+
+
+def test_fixtures(tmp):
+    if not os.path.isdir(os.path.join(SHARED, "original-tool")):
+        print(f"SKIP: {NAME}: ../shared fixtures are absent")
+        return
+    for name in ("polys.pickle", "run_list.pickle"):
+        src = os.path.join(SHARED, "original-tool", name)
+        out = os.path.join(tmp, name)
+        r = tool("roundtrip", src, out)
+        if r.returncode != 0:
+            report(False, f"original tool's {name} loads", r.stderr.decode(errors="replace").strip())
+            continue
+        with open(src, "rb") as f:
+            want = pickle.load(f)
+        with open(out, "rb") as f:
+            data = f.read()
+        why = same(want, pickle.loads(data))
+        report(why is None, f"original tool's {name}: same value through casbench", why or "")
+        with open(src, "rb") as f:
+            report(data == f.read(), f"original tool's {name}: rewritten byte for byte")
+
+
+def main():
+    if not os.access(TOOL, os.X_OK):
+        print(f"FAIL: {NAME}: {TOOL} is not built")
+        return 1
+    with tempfile.TemporaryDirectory(prefix="cbpickle.") as tmp:
+        test_round_trips(tmp)
+        test_top_level_scalars(tmp)
+        test_python2_strings(tmp)
+        test_repr(tmp)
+        test_refusals(tmp)
+        test_malformed(tmp)
+        test_fixtures(tmp)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
