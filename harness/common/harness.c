@@ -547,6 +547,18 @@ static void fetch_mem_report(const child_ctx *cx, cb_exec_result *res)
     free(s);
 }
 
+static long self_rss_kib(void)
+{
+    long size = 0, rss = 0;
+    FILE *f = fopen("/proc/self/statm", "r");
+    if (f) {
+        if (fscanf(f, "%ld %ld", &size, &rss) != 2)
+            rss = 0;
+        fclose(f);
+    }
+    return rss * (sysconf(_SC_PAGESIZE) / 1024);
+}
+
 /* After setup the harness holds its own copy of the polynomials: drop the
  * dataset's values so that the process forked per call is small. */
 static void drop_dataset_values(cb_value polys)
@@ -592,6 +604,8 @@ static int run(const cb_harness_ops *ops, const char *prog, const char *config_p
     open_profile_fifos(&cfg, &cx);
     cb_exec_limits lim = {cfg.timeout, cfg.grace};
     cb_exec_result res = {0};
+    size_t nok = 0;
+    int64_t loop_start = cb_now_ns();
     for (size_t i = 0; i < ncalls; i++) {
         plan_call *c = &calls[i];
         if (c->pre != CB_CALL_OK) {
@@ -612,10 +626,13 @@ static int run(const cb_harness_ops *ops, const char *prog, const char *config_p
             if (cfg.mode == CB_MODE_MEM && !res.has_text[CB_TEXT_MEM])
                 fetch_mem_report(&cx, &res);
         }
+        nok += res.status == CB_CALL_OK;
         write_record(&rec, c, (int)i, &res);
         add_result(&rec, c, &res);
     }
     cb_exec_result_free(&res);
+    fprintf(stderr, "%s: %zu calls (%zu ok) in %.3f s; harness RSS %ld KiB\n", prog, ncalls, nok,
+            (double)(cb_now_ns() - loop_start) / 1e9, self_rss_kib());
     if (cx.ctl_fd >= 0)
         close(cx.ctl_fd);
     if (cx.ack_fd >= 0)
@@ -633,6 +650,20 @@ out:
     recorder_free(&rec);
     cb_release(raw);
     return status;
+}
+
+/* Every call runs in a fresh child, so with lazy binding each child would
+ * look up again (ld.so's do_lookup_x, faulting in symbol tables) every
+ * library function the parent never called — per-call overhead that the
+ * fork floor does not have.  So resolve everything once, at start-up: re-exec
+ * once with LD_BIND_NOW=1 (stdin is still unread; pid, process group and
+ * parent-death signal survive execve).  If the re-exec fails, carry on. */
+static void bind_now(char **argv)
+{
+    if (getenv("LD_BIND_NOW"))
+        return;
+    setenv("LD_BIND_NOW", "1", 1);
+    execv("/proc/self/exe", argv);
 }
 
 static void usage(const char *prog, const cb_harness_ops *ops, FILE *f)
@@ -660,6 +691,7 @@ int cb_harness_main(int argc, char **argv, const cb_harness_ops *ops)
         usage(prog, ops, stderr);
         return 2;
     }
+    bind_now(argv);
     char *config_path = read_line(stdin), *results_path = read_line(stdin);
     int status;
     if (!config_path || !results_path || !*config_path || !*results_path) {
