@@ -286,35 +286,57 @@ static slong var_index(parser *P, const token *t)
     return hit ? (slong)(hit - P->vars) : -1;
 }
 
-/* ---- the budget ---- */
+/* ---- the budget ----
+ *
+ * A polynomial costs (variables + 3 + coefficient bits / 64) words per term,
+ * roughly what FLINT stores.  Before each operation the parser bounds the
+ * size of its result (terms and coefficient bits) from the operands and
+ * refuses it when the polynomials alive would then exceed
+ * CB_PHC_BUDGET_WORDS.  Bounds saturate at BITS_CAP so nothing overflows. */
 
-static uint64_t cost(const parser *P, uint64_t terms)
-{
-    return terms * (P->nvars + 2);
-}
-
-/* Refuses a result of up to est_terms terms that would exceed the budget. */
-static int reserve(parser *P, uint64_t est_terms, unsigned line)
-{
-    uint64_t room = CB_PHC_BUDGET_WORDS - (P->live < CB_PHC_BUDGET_WORDS ? P->live : CB_PHC_BUDGET_WORDS);
-    if (est_terms > room / (P->nvars + 2))
-        return perr(P, line, "expression too large (up to %llu terms; the limit is %llu words "
-                    "of terms in memory)", (unsigned long long)est_terms,
-                    (unsigned long long)CB_PHC_BUDGET_WORDS);
-    return 0;
-}
+#define BITS_CAP (UINT64_C(1) << 40)
 
 static slong plen(parser *P, const fmpq_mpoly_t a) { return fmpq_mpoly_length(a, P->ctx); }
 
-/* Moves the charge of `a` from old_len terms to its current length. */
-static void recharge(parser *P, const fmpq_mpoly_t a, slong old_len)
+/* An upper bound on the bits of any coefficient (numerator and
+ * denominator) of a: content times the integer polynomial. */
+static uint64_t height(parser *P, const fmpq_mpoly_t a)
 {
-    P->live = P->live - cost(P, (uint64_t)old_len) + cost(P, (uint64_t)plen(P, a));
+    if (fmpq_mpoly_is_zero(a, P->ctx))
+        return 0;
+    slong zb = fmpz_mpoly_max_bits(a->zpoly);
+    return (uint64_t)(zb < 0 ? -zb : zb) + fmpz_bits(fmpq_numref(a->content)) +
+           fmpz_bits(fmpq_denref(a->content));
+}
+
+static uint64_t bitlen(uint64_t x) { return x ? 64 - (uint64_t)__builtin_clzll(x) : 0; }
+
+static uint64_t words_per_term(const parser *P, uint64_t bits)
+{
+    return P->nvars + 3 + (bits < BITS_CAP ? bits : BITS_CAP) / 64;
+}
+
+static uint64_t cost(parser *P, const fmpq_mpoly_t a)
+{
+    return (uint64_t)plen(P, a) * words_per_term(P, height(P, a));
+}
+
+/* Refuses a result of up to est_terms terms of est_bits-bit coefficients
+ * when it would not fit in what is left of the budget. */
+static int reserve(parser *P, uint64_t est_terms, uint64_t est_bits, unsigned line)
+{
+    uint64_t room = P->live < CB_PHC_BUDGET_WORDS ? CB_PHC_BUDGET_WORDS - P->live : 0;
+    if (est_terms > room / words_per_term(P, est_bits))
+        return perr(P, line, "expression too large (up to %llu terms of %llu-bit coefficients; "
+                    "the limit is %lu words in memory)", (unsigned long long)est_terms,
+                    (unsigned long long)(est_bits < BITS_CAP ? est_bits : BITS_CAP),
+                    (unsigned long)CB_PHC_BUDGET_WORDS);
+    return 0;
 }
 
 static void drop(parser *P, fmpq_mpoly_t a)
 {
-    P->live -= cost(P, (uint64_t)plen(P, a));
+    P->live -= cost(P, a);
     fmpq_mpoly_clear(a, P->ctx);
 }
 
@@ -324,18 +346,26 @@ static slong degree(parser *P, const fmpq_mpoly_t a)
     return d < 0 ? 0 : d;
 }
 
-/* ---- arithmetic, each charged before it runs; b is consumed ---- */
+static uint64_t sat_add(uint64_t a, uint64_t b) { return a + b < BITS_CAP ? a + b : BITS_CAP; }
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+    return a && b > BITS_CAP / a ? BITS_CAP : (a * b < BITS_CAP ? a * b : BITS_CAP);
+}
+
+/* ---- arithmetic, each bounded before it runs; b is consumed ---- */
 
 static int op_add(parser *P, fmpq_mpoly_t a, fmpq_mpoly_t b, int negate, unsigned line)
 {
-    slong la = plen(P, a);
-    int rc = reserve(P, (uint64_t)(la + plen(P, b)), line);
+    uint64_t old = cost(P, a);
+    /* rationals: the sum's integer coefficients can carry both heights */
+    int rc = reserve(P, (uint64_t)(plen(P, a) + plen(P, b)),
+                     sat_add(sat_add(height(P, a), height(P, b)), 1), line);
     if (rc == 0) {
         if (negate)
             fmpq_mpoly_sub(a, a, b, P->ctx);
         else
             fmpq_mpoly_add(a, a, b, P->ctx);
-        recharge(P, a, la);
+        P->live = P->live - old + cost(P, a);
     }
     drop(P, b);
     return rc;
@@ -343,15 +373,16 @@ static int op_add(parser *P, fmpq_mpoly_t a, fmpq_mpoly_t b, int negate, unsigne
 
 static int op_mul(parser *P, fmpq_mpoly_t a, fmpq_mpoly_t b, unsigned line)
 {
-    slong la = plen(P, a);
+    uint64_t old = cost(P, a), la = (uint64_t)plen(P, a), lb = (uint64_t)plen(P, b);
     int rc = 0;
     if (degree(P, a) + degree(P, b) > CB_PHC_MAX_EXPONENT)
         rc = perr(P, line, "degree exceeds the limit %d", CB_PHC_MAX_EXPONENT);
     else
-        rc = reserve(P, (uint64_t)la * (uint64_t)plen(P, b), line);
+        rc = reserve(P, la * lb, sat_add(sat_add(height(P, a), height(P, b)), bitlen(la < lb ? la : lb) + 1),
+                     line);
     if (rc == 0) {
         fmpq_mpoly_mul(a, a, b, P->ctx);
-        recharge(P, a, la);
+        P->live = P->live - old + cost(P, a);
     }
     drop(P, b);
     return rc;
@@ -359,17 +390,19 @@ static int op_mul(parser *P, fmpq_mpoly_t a, fmpq_mpoly_t b, unsigned line)
 
 static int op_div(parser *P, fmpq_mpoly_t a, fmpq_mpoly_t b, unsigned line)
 {
+    uint64_t old = cost(P, a);
     int rc = 0;
     if (!fmpq_mpoly_is_fmpq(b, P->ctx)) {
         rc = perr(P, line, "division by a non-constant expression");
     } else if (fmpq_mpoly_is_zero(b, P->ctx)) {
         rc = perr(P, line, "division by zero");
-    } else {
+    } else if ((rc = reserve(P, (uint64_t)plen(P, a), sat_add(height(P, a), height(P, b)), line)) == 0) {
         fmpq_t c;
         fmpq_init(c);
         fmpq_mpoly_get_fmpq(c, b, P->ctx);
         fmpq_mpoly_scalar_div_fmpq(a, a, c, P->ctx);
         fmpq_clear(c);
+        P->live = P->live - old + cost(P, a);
     }
     drop(P, b);
     return rc;
@@ -392,10 +425,12 @@ static uint64_t power_terms(uint64_t t, uint64_t e, uint64_t cap)
 
 static int op_pow(parser *P, fmpq_mpoly_t a, ulong e, unsigned line)
 {
-    slong la = plen(P, a);
+    uint64_t old = cost(P, a), t = (uint64_t)plen(P, a);
     if ((uint64_t)degree(P, a) * e > CB_PHC_MAX_EXPONENT)
         return perr(P, line, "degree exceeds the limit %d", CB_PHC_MAX_EXPONENT);
-    if (reserve(P, power_terms((uint64_t)la, e, CB_PHC_BUDGET_WORDS), line) < 0)
+    /* coefficients of a^e are at most (t * 2^height)^e */
+    uint64_t bits = sat_mul(e, sat_add(height(P, a), bitlen(t)));
+    if (reserve(P, power_terms(t, e, CB_PHC_BUDGET_WORDS), bits, line) < 0)
         return -1;
     fmpq_mpoly_t r;
     fmpq_mpoly_init(r, P->ctx);
@@ -405,7 +440,7 @@ static int op_pow(parser *P, fmpq_mpoly_t a, ulong e, unsigned line)
     fmpq_mpoly_clear(r, P->ctx);
     if (!ok)
         return perr(P, line, "power could not be computed");
-    recharge(P, a, la);
+    P->live = P->live - old + cost(P, a);
     return 0;
 }
 
@@ -472,7 +507,7 @@ static int parse_sum(parser *P, fmpq_mpoly_t out, int depth);
 static int parse_primary(parser *P, fmpq_mpoly_t out, int depth)
 {
     const token *t = peek(P);
-    if (reserve(P, 1, t->line) < 0)
+    if (reserve(P, 1, t->type == T_NUM ? 4 * t->len + 4 : 1, t->line) < 0)
         return -1;
     switch (t->type) {
     case T_NUM: {
@@ -501,7 +536,7 @@ static int parse_primary(parser *P, fmpq_mpoly_t out, int depth)
     default:
         return unexpected(P, t, "a number, a variable or '('");
     }
-    P->live += cost(P, (uint64_t)plen(P, out));
+    P->live += cost(P, out);
     return 0;
 }
 

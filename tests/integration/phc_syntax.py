@@ -111,6 +111,8 @@ ERRORS = {
     "deep_parens": ("1\n\n %s;\n" % deep, 3, "parentheses nested deeper than 32"),
     "huge_power": ("1\n (x+y+z+1)^100000;\n", 2, "expression too large"),
     "huge_product": ("1\n (x+y+1)^900 * (x+y+1)^900;\n", 2, "expression too large"),
+    "huge_coefficients": ("1\n (x+1)^100000;\n", 2, "expression too large"),
+    "huge_constant": ("1\n (123456789^100000)^1000000 * x;\n", 2, "expression too large"),
     "degree": ("1\n x^1000000 * x;\n", 2, "degree exceeds the limit 1000000"),
     "negative_exponent": ("1\n x^-1;\n", 2, "negative exponent: not a polynomial"),
     "non_constant_division": ("1\n x/y;\n", 2, "division by a non-constant expression"),
