@@ -80,12 +80,12 @@ static void gp_num(cb_buf *b, double v)
 
 static void script_head(const cb_plot *p, const char *svg, cb_buf *s)
 {
-    int w = p->width ? p->width : 900, h = p->height ? p->height : 420;
-    cb_buf_printf(s, "set terminal svg size %d,%d dynamic font 'Sans,11' background '#ffffff'\n", w, h);
+    int w = p->width ? p->width : 720, h = p->height ? p->height : 400;
+    cb_buf_printf(s, "set terminal svg size %d,%d dynamic font 'Sans,13' background '#ffffff'\n", w, h);
     cb_buf_puts(s, "set output ");
     gp_str(s, svg);
     cb_buf_puts(s, "\nset termoption noenhanced\nset encoding utf8\nset datafile missing '?'\n");
-    cb_buf_puts(s, "set key outside right top vertical Left reverse noautotitle\nset grid ytics lc rgb '#dddddd'\n");
+    cb_buf_puts(s, "set key outside top center horizontal noautotitle\nset grid ytics lc rgb '#dddddd'\n");
     if (p->title) {
         cb_buf_puts(s, "set title ");
         gp_str(s, p->title);
@@ -122,9 +122,18 @@ static void script_lines(const cb_plot *p, cb_buf *s)
         }
         cb_buf_puts(s, "EOD\n");
     }
-    cb_buf_puts(s, "set offsets graph 0.02, graph 0.02, graph 0.05, graph 0.05\nplot ");
+    /* small integer axes (generators, terms) get a tick per integer */
+    int integral = p->npoints > 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < p->npoints; i++) {
+        integral &= p->x[i] == floor(p->x[i]);
+        lo = fmin(lo, p->x[i]), hi = fmax(hi, p->x[i]);
+    }
+    if (integral && !p->logx && hi - lo <= 12)
+        cb_buf_puts(s, "set xtics 1\n");
+    cb_buf_puts(s, "set offsets graph 0.04, graph 0.04, graph 0.05, graph 0.05\nplot ");
     for (size_t k = 0; k < p->nseries; k++) {
-        cb_buf_printf(s, "%s$s%zu using 1:2 with linespoints lw 2 pt %zu ps 0.8 title ", drawn++ ? ", " : "", k,
+        cb_buf_printf(s, "%s$s%zu using 1:2 with linespoints lw 2 pt %zu ps 1.3 title ", drawn++ ? ", " : "", k,
                       k % 13 + 1);
         gp_str(s, p->series[k]);
     }

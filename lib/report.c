@@ -283,7 +283,7 @@ void cb_results_free(cb_results *r)
 void cb_record_stats(const cb_record *r, cb_call_stats *s)
 {
     memset(s, 0, sizeof *s);
-    s->min = s->median = s->stdev = NAN;
+    s->min = s->median = s->stdev = s->spread = NAN;
     if (!strcmp(r->status, "timeout")) {
         s->censored = 1;
         double lim = r->timeout > 0 ? r->timeout : NAN;
@@ -297,6 +297,7 @@ void cb_record_stats(const cb_record *r, cb_call_stats *s)
     s->min = cb_stats_min(r->times, r->ntimes);
     s->median = cb_stats_median(r->times, r->ntimes);
     s->stdev = cb_stats_stdev(r->times, r->ntimes);
+    s->spread = cb_stats_mad(r->times, r->ntimes);
 }
 
 const char *cb_format_seconds(double s, char *buf, size_t n)
@@ -754,8 +755,8 @@ static cb_table *function_table(const grid *g, const char *baseline)
             if (s.ok) {
                 cb_table_set_num(t, c, cb_format_seconds(s.min, b1, sizeof b1), s.min);
                 cb_table_set_num(t, c + 1, cb_format_seconds(s.median, b1, sizeof b1), s.median);
-                cb_table_set_num(t, c + 2, pct(s.stdev, s.median, b2, sizeof b2), s.stdev / s.median);
-                if (s.n > 1 && s.stdev > 0.1 * s.median)
+                cb_table_set_num(t, c + 2, pct(s.spread, s.median, b2, sizeof b2), s.spread / s.median);
+                if (s.n > 1 && s.spread > 0.1 * s.median)
                     cb_table_set_class(t, c + 2, "noisy");
             } else {
                 cb_table_set(t, c + 1, cb_record_mark(r, b1, sizeof b1));
@@ -876,7 +877,7 @@ void cb_report_noise_warnings(const cb_results *r, char ***lines, size_t *n)
         if (!s.ok)
             continue;
         timed++;
-        double rel = s.median > 0 ? s.stdev / s.median : 0;
+        double rel = s.median > 0 ? s.spread / s.median : 0;
         if (s.n > 1 && rel > 0.10) {
             noisy++;
             if (rel > worst_rel)
@@ -887,8 +888,8 @@ void cb_report_noise_warnings(const cb_results *r, char ***lines, size_t *n)
             fast++;
     }
     if (noisy)
-        push_line(lines, n, cb_xasprintf("%zu of %zu calls are noisy (standard deviation over 10 %% of the "
-                                         "median), worst %s %s(%s) at %.0f %%",
+        push_line(lines, n, cb_xasprintf("%zu of %zu calls are noisy (spread over 10 %% of the median), "
+                                         "worst %s %s(%s) at %.0f %%",
                                          noisy, timed, worst->label, worst->function, worst->args,
                                          100 * worst_rel));
     if (fast)
@@ -1299,7 +1300,7 @@ static void write_text(const cb_results *r, const char *baseline, int md, cb_buf
         cb_table_render(s, tf, out);
         cb_table_free(s);
         cb_buf_puts(out, md ? "## Timings\n\n" : "\n");
-        cb_buf_puts(out, "Per call: minimum and median of the repeats, ± the standard deviation as % of the median.\n\n");
+        cb_buf_puts(out, "Per call: minimum and median of the repeats, ± the median absolute deviation as % of the median.\n\n");
     }
     for (size_t f = 0; f < ng; f++) {
         cb_table *t = function_table(&g[f], baseline);
@@ -1473,6 +1474,7 @@ static json_object *json_report(const cb_results *r, const char *baseline)
                 json_object_object_add(x, "min", s.ok ? jdouble(s.min) : NULL);
                 json_object_object_add(x, "median", s.ok ? jdouble(s.median) : NULL);
                 json_object_object_add(x, "stdev", s.ok ? jdouble(s.stdev) : NULL);
+                json_object_object_add(x, "mad", s.ok ? jdouble(s.spread) : NULL);
                 json_object_object_add(x, "at_least", s.censored ? jdouble(s.median) : NULL);
                 json_object_object_add(x, "error", rec->error ? json_object_new_string(rec->error) : NULL);
                 if (bl >= 0 && (long)l != bl) {
@@ -1569,8 +1571,8 @@ static const char html_style[] =
     "td.dnf{color:#a00;background:#fff3f3}td.noisy{color:#a60}\n"
     ".warnings{background:#fff8e1;border:1px solid #f0d070;padding:.5em 1em}\n"
     ".note{color:#555;font-size:.9em}.meta{color:#555}\n"
-    ".plots{display:flex;flex-wrap:wrap;gap:1em}figure.plot{margin:0;max-width:100%}\n"
-    "figure.plot svg{max-width:100%;height:auto}figcaption{color:#555;font-size:.85em}\n";
+    ".plots{display:flex;flex-wrap:wrap;gap:1em}figure.plot{margin:0;flex:1 1 560px;max-width:900px}\n"
+    "figure.plot svg{display:block;width:100%;height:auto}figcaption{color:#555;font-size:.85em}\n";
 
 /* Counts the charts the browser really laid out, for tests and for readers
  * whose browser could not draw them (data-plots-drawn on <body>). */
@@ -1607,8 +1609,8 @@ static void write_html(const cb_results *r, const char *baseline, cb_buf *out)
         cb_table_render(s, CB_TABLE_HTML, &body);
         cb_table_free(s);
         html_section(&body, "h2", "Timings");
-        html_section(&body, "p", "Per call: minimum and median of the repeats, ± the standard deviation as % of "
-                                 "the median. Charts use the median time of the calls that finished; log scale.");
+        html_section(&body, "p", "Per call: minimum and median of the repeats, ± the median absolute deviation as "
+                                 "% of the median. Charts use the median time of the calls that finished; log scale.");
     }
     for (size_t f = 0; f < ng; f++) {
         cb_buf_printf(&body, "<section class=\"function\" id=\"time-%zu\">\n", f);

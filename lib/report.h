@@ -49,6 +49,7 @@ typedef struct cb_call_stats {
     int ok;                  /* status ok with at least one time */
     int censored;            /* timed out: the time is at least `median` */
     double min, median, stdev;
+    double spread;           /* median absolute deviation (robust to one slow repeat) */
     size_t n;
 } cb_call_stats;
 void cb_record_stats(const cb_record *r, cb_call_stats *s);

@@ -71,6 +71,19 @@ double cb_stats_stdev(const double *x, size_t n)
     return sqrt(ss / (double)(n - 1));
 }
 
+double cb_stats_mad(const double *x, size_t n)
+{
+    if (!n)
+        return NAN;
+    double med = cb_stats_median(x, n);
+    double *d = cb_xmalloc(n * sizeof *d);
+    for (size_t i = 0; i < n; i++)
+        d[i] = fabs(x[i] - med);
+    double m = median_inplace(d, n);
+    free(d);
+    return m;
+}
+
 double cb_stats_geomean(const double *x, size_t n)
 {
     double s = 0;

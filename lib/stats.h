@@ -23,6 +23,9 @@ double cb_stats_min(const double *x, size_t n);     /* NAN when n == 0 */
 double cb_stats_max(const double *x, size_t n);
 double cb_stats_median(const double *x, size_t n);  /* does not reorder x */
 double cb_stats_stdev(const double *x, size_t n);   /* sample (n − 1); 0 when n < 2 */
+/* Median absolute deviation from the median: a spread one cold or
+ * interrupted repeat does not blow up (the tables' "±"). */
+double cb_stats_mad(const double *x, size_t n);
 /* Geometric mean of the positive values of x; NAN when there are none. */
 double cb_stats_geomean(const double *x, size_t n);
 
