@@ -19,7 +19,7 @@ SAN     ?=
 
 WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= -O2 -g
-CFLAGS  += $(WARN) -std=gnu11 -fno-omit-frame-pointer -Ilib -Iharness/common $(SAN)
+override CFLAGS += $(WARN) -std=gnu11 -fno-omit-frame-pointer -Ilib -Iharness/common $(SAN)
 LDFLAGS += $(SAN)
 
 FLINT_CFLAGS := -I/usr/include/flint
