@@ -1,0 +1,65 @@
+"""libraries_list.py — `casbench libraries` (DESIGN §6): every library of
+the registry, with availability per environment, its version, and the reason
+when it is unavailable; the expected availability of the gmpy variants is
+derived here independently (can that interpreter import gmpy2?)."""
+import json
+import os
+import subprocess
+import sys
+
+BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
+CB = os.path.join(BUILD, "casbench")
+failed = False
+IDS = ["flint", "python-flint", "sympy-dmp", "sympy-dmp-gmpy", "sympy-dmp-flint", "sympy-domains",
+       "sympy-domains-gmpy", "sympy-domains-flint", "sagemath", "singular", "pari", "mathematica", "selftest"]
+
+
+def check(name, ok, detail=""):
+    global failed
+    print(("PASS: " if ok else "FAIL: ") + "libraries_list: " + name + ("" if ok else " -- " + str(detail)))
+    if not ok:
+        failed = True
+
+
+def imports(python, module):
+    try:
+        return subprocess.run([python, "-c", "import " + module], capture_output=True, timeout=60).returncode == 0
+    except OSError:
+        return False
+
+
+envs = ["python3"] + (["/usr/bin/python3"] if os.access("/usr/bin/python3", os.X_OK) else [])
+p = subprocess.run([CB, "libraries", "--format", "json", "--venvs"] + envs + ["/nonexistent/venv"],
+                   capture_output=True, text=True, timeout=300)
+check("exit 0 even with a broken environment listed", p.returncode == 0, p.stderr[-400:])
+table = json.loads(p.stdout)
+cols = [c["name"] for c in table["columns"]]
+rows = [dict(zip(cols, r)) for r in table["rows"]]
+check("every library is listed", sorted({r["library"] for r in rows}) == sorted(IDS), {r["library"] for r in rows})
+sel = [r for r in rows if r["library"] == "selftest"]
+check("selftest available with a version", len(sel) == 1 and sel[0]["available"] == "yes" and sel[0]["version"] != "-",
+      sel)
+sage = [r for r in rows if r["library"] == "sagemath"]
+check("sagemath: one row, its own interpreter", len(sage) == 1 and sage[0]["environment"] == "sage", sage)
+if not any(os.access(os.path.join(d, "sage"), os.X_OK) for d in os.environ.get("PATH", "").split(":")):
+    check("sagemath unavailable with the reason", sage[0]["available"] == "no" and "sage" in sage[0]["reason / description"],
+          sage)
+dmp = [r for r in rows if r["library"] == "sympy-dmp-gmpy"]
+check("Python libraries: one row per environment", len(dmp) == len(envs) + 1, dmp)
+for env, row in zip(envs, dmp):
+    want = imports(env, "sympy") and imports(env, "gmpy2")
+    check("sympy-dmp-gmpy in %s: available iff sympy and gmpy2 import" % env,
+          (row["available"] == "yes") == want, row)
+    if row["available"] == "no":
+        check("sympy-dmp-gmpy in %s: reason given" % env, len(row["reason / description"]) > 5, row)
+check("a broken environment is a row with the reason", dmp[-1]["available"] == "no" and
+      "/nonexistent/venv" in dmp[-1]["reason / description"], dmp[-1])
+# (a broken environment only: no Python probe, so this one is quick)
+t = subprocess.run([CB, "libraries", "--venvs", "/nonexistent/venv"], capture_output=True, text=True, timeout=300)
+check("text table by default", t.returncode == 0 and t.stdout.splitlines()[0].split()[:2] == ["library", "kind"],
+      t.stdout[:300])
+h = subprocess.run([CB, "libraries", "--help"], capture_output=True, text=True)
+check("--help", h.returncode == 0 and "--venvs" in h.stdout)
+b = subprocess.run([CB, "libraries", "--bogus"], capture_output=True, text=True)
+check("bad option: one line, exit 2", b.returncode == 2 and len(b.stderr.splitlines()) == 1, b.stderr)
+sys.exit(1 if failed else 0)
