@@ -22,6 +22,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -228,6 +229,8 @@ __attribute__((constructor)) static void mt_init(void)
     resolve();
     mt_state_init();
     mt_stack_init();
+    const char *raise_sig = getenv("CASBENCH_MEMTRACK_TEST_RAISE");
+    mt_test_raise = raise_sig ? atoi(raise_sig) : 0;
     pthread_atfork(fork_prepare, fork_parent, fork_child);
     mt_guard--;
 }

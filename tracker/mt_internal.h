@@ -105,6 +105,7 @@ void mt_on_alloc(void *p, size_t n);             /* counting, guard == 0 */
 void mt_on_free(void *p);                        /* counting, guard == 0, before the real free */
 void mt_on_internal_alloc(void *p);              /* counting, guard == 1 (tracker's own Python calls) */
 void *mt_realloc_counted(void *p, size_t n);     /* counting, guard == 0: the whole realloc */
+extern int mt_test_raise;
 void mt_lock(void);
 void mt_unlock(void);
 /* intern a Python function under the lock; returns its index or UINT32_MAX */
