@@ -51,7 +51,10 @@ def run_from_stdin():
         loaded = adapters.load(library)
     except adapters.Unavailable as e:
         return fail("%s is unavailable: %s" % (library, e))
-    adapter = loaded.adapter(config)
+    try:
+        adapter = loaded.adapter(config)
+    except adapters.Unavailable as e:
+        return fail("%s is unavailable: %s" % (library, e))
     try:
         runtime.run(config, results_path, adapter, log=log)
     except OSError as e:

@@ -1,7 +1,8 @@
 """SageMath: `PolynomialRing(ZZ, gens, order='lex')`, run under `sage --python`.
 
-The harness runs in Sage's own Python (the environment given to --venvs is
-`sage`'s interpreter), so `sage.all` imports like any module.  DESIGN §7
+The harness runs in an interpreter that imports `sage.all`: Sage's own
+(`sage --python`) or a system Python with Sage installed as a package
+(Debian 12's python3-sage 9.5 under /usr/bin/python3).  DESIGN §7
 mapping: divmod is `quo_rem`, resultant is `resultant(q, first generator)`,
 gcd/lcm/factor are Sage's (Singular underneath), leading_coefficient is
 `lc()` in the lex ring, groebner is `ideal(...).groebner_basis()` in a ring
@@ -17,30 +18,39 @@ SAGE_ORDER = {"lex": "lex", "grevlex": "degrevlex"}
 
 
 class Loaded:
-    def __init__(self, sage):
-        self.sage = sage
-        try:
-            from sage.version import version
-        except ImportError:
-            version = None
+    """Sage found; `sage.all` (seconds to import) is imported only for a
+    run, so that probing stays fast."""
+
+    def __init__(self, version):
         self.version = version
-        self.extra_versions = {"sage": self.version}
+        self.extra_versions = {"sage": version}
         self.functions = frozenset(("add", "sub", "mult", "divmod", "resultant", "gcd",
                                     "lcm", "factor", "leading_coefficient", "groebner"))
 
     def adapter(self, config):
-        return SageAdapter(self.sage, config.get("order") or "lex")
+        try:
+            import sage.all as sage
+        except ImportError as e:
+            raise Unavailable("SageMath does not import (%s)" % e)
+        return SageAdapter(sage, config.get("order") or "lex")
 
 
 def load(library):
+    import importlib.util
     try:
-        import sage.all as sage
-    except ImportError as e:
+        found = importlib.util.find_spec("sage.all") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
         import shutil
         where = ("run the harness with `sage --python`" if shutil.which("sage")
                  else "`sage` is not on PATH")
-        raise Unavailable("SageMath is not importable by this interpreter (%s; %s)" % (e, where))
-    return Loaded(sage)
+        raise Unavailable("SageMath is not importable by this interpreter (%s)" % where)
+    try:
+        from sage.version import version
+    except ImportError:
+        version = None
+    return Loaded(version)
 
 
 class SageAdapter(common.OpsAdapter):
