@@ -253,10 +253,9 @@ static void supervise(pid_t pid, int rfd, int pidfd, const cb_exec_limits *lim, 
         if (deadline != INT64_MAX) {
             int64_t now = cb_now_ns();
             if (now >= deadline) {
-                if (stage == 0 && res->done) {
-                    /* every repeat reported in time: let it finish exiting */
-                    deadline = INT64_MAX;
-                } else if (stage == 0) {
+                /* (a child that reported everything but is still alive at
+                 * the limit is stopped too, and stays `ok`) */
+                if (stage == 0) {
                     kill(pid, SIGTERM);
                     *signalled = 1;
                     stage = 1;

@@ -29,6 +29,16 @@ static void body_one_then_hang(cb_exec_child *ch, void *arg)
         pause();
 }
 
+static void body_done_then_hang(cb_exec_child *ch, void *arg)
+{
+    (void)arg;
+    cb_exec_send_time(ch, 1000, 1000, 1);
+    cb_exec_send_done(ch);
+    signal(SIGTERM, SIG_IGN);
+    for (;;)
+        pause();
+}
+
 static void body_hang_default(cb_exec_child *ch, void *arg)
 {
     (void)ch, (void)arg;
@@ -143,6 +153,20 @@ TEST(timeout_obeying_sigterm_needs_no_grace)
     cb_exec_result_free(&res);
 }
 
+TEST(done_but_stuck_is_stopped_and_stays_ok)
+{
+    cb_exec_limits lim = {0.2, 0.1};
+    cb_exec_result res = {0};
+    double t0 = now_s();
+    cb_exec_run(&lim, body_done_then_hang, NULL, &res);
+    double took = now_s() - t0;
+    CHECK_MSG(res.status == CB_CALL_OK, "status %s", cb_call_status_name(res.status));
+    CHECK(res.ntimes == 1);
+    CHECK_MSG(took < 1.5, "took %.3f s", took);
+    CHECK(kill(res.pid, 0) < 0);
+    cb_exec_result_free(&res);
+}
+
 TEST(segfault_is_crashed_with_signal_name)
 {
     cb_exec_limits lim = {5, 1};
@@ -221,6 +245,7 @@ int main(void)
     RUN(ok_streams_every_time);
     RUN(timeout_ignoring_sigterm_is_killed_and_keeps_times);
     RUN(timeout_obeying_sigterm_needs_no_grace);
+    RUN(done_but_stuck_is_stopped_and_stays_ok);
     RUN(segfault_is_crashed_with_signal_name);
     RUN(error_message_and_exit_statuses);
     RUN(large_text_crosses_the_pipe);
