@@ -252,6 +252,13 @@ int cb_results_load(const char *dir, cb_results *out, cb_err *err)
         cb_results_free(out);
         return -1;
     }
+    /* results.pickle records carry no limit: run.json's --timeout is it */
+    json_object *opts, *limit;
+    if (out->run && json_object_object_get_ex(out->run, "options", &opts) &&
+        json_object_object_get_ex(opts, "timeout", &limit))
+        for (size_t i = 0; i < out->n; i++)
+            if (!(out->recs[i].timeout > 0))
+                out->recs[i].timeout = json_object_get_double(limit);
     make_labels(out);
     out->timing_mode = "cpu";
     for (size_t i = 0; i < out->n; i++)
