@@ -13,7 +13,9 @@
  *   gcd               fmpz_mpoly_gcd
  *   lcm               a / gcd(a, b) * b (FLINT 2.9 has no fmpz_mpoly_lcm)
  *   factor            fmpz_mpoly_factor
- *   leading_coefficient  the coefficient of the leading term (term 0)
+ *   leading_coefficient  the coefficient of the leading term (term 0, in
+ *                     the ring's order; verify writes the lex one, as
+ *                     docs/protocol.md says)
  *   groebner          fmpz_mpoly_buchberger_naive, then
  *                     fmpz_mpoly_vec_autoreduction_groebner (reduced basis)
  *
@@ -38,6 +40,7 @@ typedef struct {
     slong npolys;
     fmpz_mpoly_struct *polys;
     fmpz_mpoly_ctx_struct *ctx;
+    char *error;   /* why it could not be parsed: its calls are `error` */
 } flint_system;
 
 static flint_system *systems;
@@ -139,11 +142,12 @@ static int setup(const cb_config *cfg, cb_err *err)
         fs->polys = cb_xmalloc((size_t)(fs->npolys ? fs->npolys : 1) * sizeof *fs->polys);
         for (slong i = 0; i < fs->npolys; i++) {
             fmpz_mpoly_init(fs->polys + i, fs->ctx);
-            if (parse_poly(fs->polys + i, cb_item(polys, (size_t)i), fs->nvars, fs->ctx, err) < 0) {
+            if (!fs->error && parse_poly(fs->polys + i, cb_item(polys, (size_t)i), fs->nvars, fs->ctx, err) < 0) {
+                /* one bad system fails its own calls, not the runner */
                 char *key = cb_repr(cb_dict_key(cfg->polys, s));
                 cb_fail_prefix(err, "system %s, polynomial %ld", key, (long)i);
+                fs->error = cb_xstrdup(err->msg);
                 free(key);
-                return -1;
             }
         }
     }
@@ -181,6 +185,8 @@ static int prepare(const cb_call *c, cb_err *err)
     cur = (fid)find(c->function);
     A = &systems[c->sys[0]];
     B = c->nargs > 1 ? &systems[c->sys[1]] : NULL;
+    if (A->error || (B && B->error))
+        return cb_fail(err, "%s", A->error ? A->error : B->error);
     if (B) {
         if (A->nvars != B->nvars)
             return cb_fail(err, "the systems have %d and %d generators", A->nvars, B->nvars);

@@ -168,6 +168,7 @@ def arithmetic(tmp):
         "pq": (names, [terms_of(e, gens) for e in PQe]),
         "big": (names, [big, {(1, 1, 1): "-5", (0, 0, 0): 3}]),
         "two": (["a", "b"], [{(1, 0): 1}]),
+        "bad": (names, [{(1, 0, 0): 2.5}]),   # invalid: its calls fail, the others run
     }
     Be = [to_expr({e: int(c) for e, c in big.items()}, gens), -5 * gens[0] * gens[1] * gens[2] + 3]
     run_list = {
@@ -176,6 +177,7 @@ def arithmetic(tmp):
         "resultant": [("p", "q")], "factor": [("pq",), ("big",)], "leading_coefficient": [("p",), ("big",)],
     }
     run_list["gcd"].append(("p", "two"))   # generator counts differ: an error
+    run_list["add"].append(("bad", "p"))
     cfg = {"type": "verify", "run_list": run_list, "polys": polys, "gc": False, "repeats": 1,
            "log_file": None, "timeout": 60.0, "library": "flint", "result_text": True}
     records, results, proc = run_harness(tmp, cfg)
@@ -183,7 +185,7 @@ def arithmetic(tmp):
     by = {(r["function"], tuple(r["args"])): r for r in records}
     lines = lambda f, *a: (by.get((f, tuple(repr(x) for x in a)), {}).get("result") or "").split("\n")  # noqa: E731
     ok = [r for r in records if r["status"] == "ok"]
-    check("every computable call is ok", len(ok) == len(records) - 1,
+    check("every computable call is ok", len(ok) == len(records) - 2,
           [(r["function"], r["args"], r["status"], r["error"]) for r in records if r["status"] != "ok"])
     check("digest is the SHA-256 of the canonical text",
           all(r["digest"] == hashlib.sha256(r["result"].encode()).hexdigest() for r in ok))
@@ -191,6 +193,10 @@ def arithmetic(tmp):
     bad = by.get(("gcd", ("'p'", "'two'")), {})
     check("different generator counts: error, not a crash", bad.get("status") == "error"
           and "generators" in (bad.get("error") or ""), bad)
+
+    bad = by.get(("add", ("'bad'", "'p'")), {})
+    check("a system that cannot be parsed fails its own calls only", bad.get("status") == "error"
+          and "'bad'" in (bad.get("error") or ""), bad)
 
     P_, Q_ = polys["p"][1], polys["q"][1]
     check("add = SymPy p + q", lines("add", "p", "q") == [canon(terms_of(a + b, gens)) for a, b in zip(Pe, Qe)],
@@ -231,10 +237,11 @@ def arithmetic(tmp):
     records, results, proc = run_harness(tmp, cfg)
     check("benchmark run: ok calls with 2 positive times each",
           proc.returncode == 0 and sum(r["status"] == "ok" and len(r["times"]) == 2 and min(r["times"]) > 0
-                                       for r in records) == len(records) - 1,
+                                       for r in records) == len(records) - 2,
           [(r["function"], r["status"], r["times"]) for r in records])
     check("benchmark results pickle: a time list per call",
-          results is not None and all(len(results[k]) == 2 for k in results if k != ("gcd", ("p", "two"))), results)
+          results is not None and all(len(results[k]) == 2 for k in results if k not in (("gcd", ("p", "two")), ("add", ("bad", "p")))),
+          results)
 
 
 def groebner(tmp):
