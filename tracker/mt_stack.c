@@ -34,18 +34,25 @@ static unw_backtrace_fn unw_bt;
 static int use_glibc;
 static uintptr_t self_lo, self_hi;   /* the tracker's own code */
 
-static int find_self(struct dl_phdr_info *info, size_t size, void *data)
+static uintptr_t python_lo, python_hi; /* libpython's code (or the interpreter's) */
+
+typedef struct code_range {
+    uintptr_t here, lo, hi;
+} code_range;
+
+/* dl_iterate_phdr callback: the executable segment holding range->here */
+static int find_code(struct dl_phdr_info *info, size_t size, void *data)
 {
     (void)size;
-    uintptr_t here = (uintptr_t)data;
+    code_range *r = data;
     for (int i = 0; i < info->dlpi_phnum; i++) {
         const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
         if (ph->p_type != PT_LOAD || !(ph->p_flags & PF_X))
             continue;
         uintptr_t lo = info->dlpi_addr + ph->p_vaddr, hi = lo + ph->p_memsz;
-        if (here >= lo && here < hi) {
-            self_lo = lo;
-            self_hi = hi;
+        if (r->here >= lo && r->here < hi) {
+            r->lo = lo;
+            r->hi = hi;
             return 1;
         }
     }
@@ -54,7 +61,10 @@ static int find_self(struct dl_phdr_info *info, size_t size, void *data)
 
 void mt_stack_init(void)
 {
-    dl_iterate_phdr(find_self, (void *)(uintptr_t)&mt_stack_init);
+    code_range self = { (uintptr_t)&mt_stack_init, 0, 0 };
+    dl_iterate_phdr(find_code, &self);
+    self_lo = self.lo;
+    self_hi = self.hi;
     const char *how = getenv("CASBENCH_MEMTRACK_UNWIND");
     if (how && !strcmp(how, "none"))
         return;
@@ -77,14 +87,34 @@ void mt_stack_init(void)
     }
 }
 
-static void capture_native(mt_stack *st)
+static int unwind(void **buf, int max)
+{
+    if (unw_bt)
+        return unw_bt(buf, max);
+    return use_glibc ? backtrace(buf, max) : 0;
+}
+
+/* Under Python (python_active), the native frames end where the interpreter
+ * begins: the Python frames tell that part better, and libunwind's walk
+ * through the deep interpreter stack was half the tracker's cost there.
+ * So a short walk first; the full one only when it did not reach libpython
+ * (an extension's allocation: gmpy2, python-flint). */
+static void capture_native(mt_stack *st, int python_active)
 {
     void *buf[MT_NATIVE_FRAMES + 8];
-    int n = 0;
-    if (unw_bt)
-        n = unw_bt(buf, MT_NATIVE_FRAMES + 8);
-    else if (use_glibc)
-        n = backtrace(buf, MT_NATIVE_FRAMES + 8);
+    int n = 0, cut = -1;
+    if (python_active && python_hi) {
+        n = unwind(buf, 8);
+        for (int i = 0; i < n && cut < 0; i++)
+            if ((uintptr_t)buf[i] >= python_lo && (uintptr_t)buf[i] < python_hi)
+                cut = i;
+        if (cut < 0 && n == 8)
+            n = unwind(buf, MT_NATIVE_FRAMES + 8);
+    } else {
+        n = unwind(buf, MT_NATIVE_FRAMES + 8);
+    }
+    if (cut >= 0)
+        n = cut;
     int i = 0;
     while (i < n && (uintptr_t)buf[i] >= self_lo && (uintptr_t)buf[i] < self_hi)
         i++;
@@ -104,6 +134,7 @@ static struct {
     PyObj *(*frame_code)(PyObj *);      /* new reference */
     PyObj *(*frame_back)(PyObj *);      /* new reference */
     int (*frame_line)(PyObj *);
+    int (*frame_lasti)(PyObj *);        /* 3.11+; NULL before */
     void (*incref)(PyObj *);
     void (*decref)(PyObj *);
     PyObj *(*getattr)(PyObj *, const char *);
@@ -136,7 +167,13 @@ void mt_stack_python_init(void)
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         if (!all[i])
             return;
+    PYSYM(frame_lasti, "PyFrame_GetLasti");
     py.ok = py.is_initialized() != 0;
+    code_range r = { (uintptr_t)py.get_frame, 0, 0 };
+    if (py.ok && dl_iterate_phdr(find_code, &r)) {
+        python_lo = r.lo;
+        python_hi = r.hi;
+    }
 }
 
 int mt_stack_python_enabled(void) { return py.ok; }
@@ -178,6 +215,34 @@ static uint32_t func_index(PyObj *code)
     return idx;
 }
 
+/* Line numbers: PyFrame_GetLineNumber scans the code's line table from the
+ * start, which made it most of the tracker's cost on SymPy.  A frame's line
+ * is a function of (code object, last instruction), and the code objects we
+ * have named are kept alive (func_index), so (code, lasti) -> line is cached
+ * (direct-mapped; the GIL serialises its users). */
+#define LINE_CACHE 8192
+static struct line_entry {
+    uintptr_t code;
+    int lasti, line;
+} line_cache[LINE_CACHE];
+
+static int frame_line(PyObj *f, PyObj *code)
+{
+    if (!py.frame_lasti)
+        return py.frame_line(f);
+    int lasti = py.frame_lasti(f);
+    if (lasti < 0)
+        return py.frame_line(f);
+    uintptr_t c = (uintptr_t)code;
+    struct line_entry *e = &line_cache[((c >> 4) * 31 + (uintptr_t)lasti) & (LINE_CACHE - 1)];
+    if (e->code != c || e->lasti != lasti) {
+        e->code = c;
+        e->lasti = lasti;
+        e->line = py.frame_line(f);
+    }
+    return e->line;
+}
+
 static void capture_python(mt_stack *st)
 {
     st->n_py = 0;
@@ -193,7 +258,7 @@ static void capture_python(mt_stack *st)
         uint32_t idx = code ? func_index(code) : UINT32_MAX;
         if (idx != UINT32_MAX) {
             st->py_func[k] = idx;
-            st->py_line[k] = py.frame_line(f);
+            st->py_line[k] = frame_line(f, code);
             k++;
         }
         if (code)
@@ -211,6 +276,6 @@ static void capture_python(mt_stack *st)
 
 void mt_stack_capture(mt_stack *st)
 {
-    capture_native(st);
     capture_python(st);
+    capture_native(st, st->n_py > 0);
 }
