@@ -130,11 +130,30 @@ class MemTracker:
             report = lib.casbench_mem_report_json
         except (OSError, AttributeError):
             return None
-        report.restype = ctypes.c_char_p
-        return cls(begin, end, report)
+        report.restype = ctypes.c_void_p      # a malloc'd string: freed below
+        tracker = cls(begin, end, report)
+        tracker.ctypes, tracker.free = ctypes, lib.free
+        tracker.free.argtypes = [ctypes.c_void_p]
+        return tracker
 
     def report_bytes(self):
-        return self.report() or b"null"
+        ptr = self.report()
+        if not ptr:
+            return b"null"
+        try:
+            return self.ctypes.string_at(ptr)
+        finally:
+            self.free(ptr)
+
+    def report_of(self, pid):
+        """The counts of a call child that died inside its call (timeout,
+        crash): the tracker keeps them in a page shared with this process
+        (tracker/memtrack.h); None unless they are that child's."""
+        try:
+            d = json.loads(self.report_bytes())
+        except ValueError:
+            return None
+        return d if isinstance(d, dict) and d.get("pid") == pid else None
 
 
 class PerfControl:
@@ -303,6 +322,8 @@ class Executor:
             self._supervise(pid, r, out)
         finally:
             os.close(r)
+        if self.mem is not None and out.mem is None:
+            out.mem = self.mem.report_of(pid)
         return out
 
     def _supervise(self, pid, r, out):
