@@ -32,7 +32,9 @@ static const char usage[] =
     "OUTPUT/results_YYYY-MM-DD_HH-MM-SS/ (calls.jsonl, results.pickle, run.json,\n"
     "logs/).  Without POLYS RUN_LIST OUTPUT it runs the built-in default suite\n"
     "(random systems of a few sizes plus cyclic and katsura systems) on every\n"
-    "available library into ./" CB_SUITE_OUTPUT "/, with --timeout 10 and --repeats 3.\n"
+    "available library into ./" CB_SUITE_OUTPUT "/, with --timeout 10 and --repeats 3;\n"
+    "without --venvs it uses python3 on PATH and also /usr/bin/python3 when that is\n"
+    "another interpreter, so every SymPy variant available on the machine runs.\n"
     "\n"
     "options (several values follow one option, as with argparse nargs='+'):\n"
     "  --run-list-filter F...   run only these functions of the run list\n"
@@ -334,7 +336,7 @@ int cmd_run(int argc, char **argv)
     bool need_python = !a.libs_given;
     for (int i = 0; i < a.nlibs; i++)
         need_python |= cb_library_is_python(a.libs[i]) && !a.libs[i]->interpreter;
-    cb_pyenv *envs = cb_xcalloc((size_t)nvenvs, sizeof *envs);
+    cb_pyenv *envs = cb_xcalloc((size_t)nvenvs + 1, sizeof *envs);
     for (int i = 0; i < nvenvs; i++) {
         if (cb_pyenv_resolve(venvs[i], &envs[i], &err) < 0) {
             if (a.nvenvs || need_python)
@@ -342,6 +344,20 @@ int cmd_run(int argc, char **argv)
             /* no python3 on PATH and no Python library asked for: a placeholder */
             envs[i] = (cb_pyenv){cb_xstrdup(venvs[i]), cb_xstrdup(venvs[i]), cb_xstrdup("?"),
                                  cb_xasprintf("%s ?", venvs[i])};
+        }
+    }
+
+    /* The default suite, without --venvs, also runs in the system Python
+     * when it is another interpreter (Debian's python3-sympy/-gmpy2 give
+     * the gmpy variants): every SymPy variant available on the machine. */
+    if (a.npos == 0 && !a.nvenvs && !a.resume) {
+        cb_pyenv sys_env;
+        char p0[PATH_MAX], p1[PATH_MAX];
+        if (cb_pyenv_resolve("/usr/bin/python3", &sys_env, NULL) == 0) {
+            if (realpath(envs[0].python, p0) && realpath(sys_env.python, p1) && strcmp(p0, p1))
+                envs[nvenvs++] = sys_env;
+            else
+                cb_pyenv_free(&sys_env);
         }
     }
 
