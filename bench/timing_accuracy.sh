@@ -8,7 +8,8 @@
 # protocol and prints the median reported time over the expected one, for
 # wall and CPU time.  Goal: within 2 % (ratios 0.98 .. 1.02).  The wall
 # ratio also absorbs any time the machine took the CPU away from the loop,
-# so on a busy machine it can only come out high, never low.
+# so on a busy machine it can only come out high, never low; the harness
+# runs under SCHED_FIFO when the bench may (root) to keep its CPU.
 # Usage: sh bench/timing_accuracy.sh   (CASBENCH_BUILD=dir)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -28,7 +29,16 @@ cfg = {"type": "benchmark", "run_list": {"selftest_busy": [(k,) for k in keys]},
        "log_file": None, "timeout": 60.0, "library": "selftest", "calls_jsonl": tmp + "/calls.jsonl"}
 with open(tmp + "/config.pickle", "wb") as f:
     pickle.dump(cfg, f)
-subprocess.run([harness], input=f"{tmp}/config.pickle\n{tmp}/results.pickle\n", text=True,
+# On a shared machine other processes take the CPU away from the loop and
+# the wall clock rightly counts that.  Where the bench may (root), the harness
+# runs under SCHED_FIFO (chrt -f 1: about a second of real-time CPU, within
+# the kernel's real-time throttling) so that the loop keeps its CPU and the
+# wall ratio measures the timing itself, not the neighbours.
+prio = []
+if os.geteuid() == 0 and subprocess.run(["chrt", "-f", "1", "true"], capture_output=True).returncode == 0:
+    prio = ["chrt", "-f", "1"]
+print("harness run %s" % ("under SCHED_FIFO (chrt -f 1)" if prio else "at normal priority"))
+subprocess.run(prio + [harness], input=f"{tmp}/config.pickle\n{tmp}/results.pickle\n", text=True,
                capture_output=True, check=True)
 recs = {r["args"][0]: r for r in map(json.loads, open(tmp + "/calls.jsonl"))}
 print("busy loop   wall ratio   cpu ratio   cpu share   (medians of 10 repeats; goal 0.98 .. 1.02)")
