@@ -1,0 +1,78 @@
+"""run_progress.py — what `casbench run` shows while it runs: on a terminal
+(a pty here) a live line redrawn in place with finished / total calls,
+running runners, timeouts so far and an ETA; piped, one line per finished
+runner and no control characters; -v adds a line per runner start with its
+command."""
+import os
+import pickle
+import pty
+import shutil
+import subprocess
+import sys
+import tempfile
+
+BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
+CB = os.path.join(BUILD, "casbench")
+failed = False
+
+
+def check(name, ok, detail=""):
+    global failed
+    print(("PASS: " if ok else "FAIL: ") + "run_progress: " + name + ("" if ok else " -- " + str(detail)))
+    if not ok:
+        failed = True
+
+
+tmp = tempfile.mkdtemp(prefix="cbtest-progress.")
+try:
+    polys = {"us%d:100000" % i: (["x"], [{(1,): 1}]) for i in range(4)}
+    polys["0"] = (["x"], [{(1,): 1}])
+    run_list = {"selftest_sleep": [(k,) for k in polys if k != "0"], "selftest_hang": [("0",)]}
+    pickle.dump(polys, open(os.path.join(tmp, "p.pickle"), "wb"))
+    pickle.dump(run_list, open(os.path.join(tmp, "r.pickle"), "wb"))
+    args = [CB, "run", os.path.join(tmp, "p.pickle"), os.path.join(tmp, "r.pickle"), os.path.join(tmp, "out"),
+            "--libraries", "selftest", "--benchmark", "--verify", "--timeout", "1", "--repeats", "1"]
+
+    # on a terminal: stderr is the pty
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(CB, args)
+    out = b""
+    while True:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    _, status = os.waitpid(pid, 0)
+    text = out.decode(errors="replace")
+    check("tty: exit 0", os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, text[-300:])
+    check("tty: the line is redrawn in place", "\r\x1b[K" in text)
+    lines = [seg for seg in text.split("\r\x1b[K") if "calls," in seg]
+    final = [seg for seg in lines if seg.startswith("10/10 calls")]
+    check("tty: finished/total calls", bool(final), lines[-3:])
+    check("tty: running runners, timeouts and ETA shown",
+          any(" running" in seg and "timeouts" in seg and "ETA" in seg for seg in lines), lines[-3:])
+    check("tty: timeouts counted", any("2 timeouts" in seg for seg in lines), lines[-3:])
+    check("tty: no per-runner lines without -v", "[1/2]" not in text)
+
+    # piped
+    p = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    check("piped: exit 0", p.returncode == 0, p.stderr[-300:])
+    check("piped: no control characters", "\x1b" not in p.stderr and "\r" not in p.stderr)
+    runner_lines = [l for l in p.stderr.splitlines() if l.startswith("casbench: [")]
+    check("piped: one line per finished runner", len(runner_lines) == 2 and
+          all("5/5 calls, 1 timeouts" in l for l in runner_lines), runner_lines)
+
+    p = subprocess.run(args + ["-v"], capture_output=True, text=True, timeout=120)
+    starts = [l for l in p.stderr.splitlines() if l.startswith("casbench: start ")]
+    check("-v: a line per runner start with its command", len(starts) == 2 and
+          all("casbench-harness-selftest" in l for l in starts), p.stderr[-500:])
+    p = subprocess.run(args + ["-v", "-v"], capture_output=True, text=True, timeout=120)
+    calls = [l for l in p.stderr.splitlines() if "selftest_sleep[" in l or "selftest_hang[" in l]
+    check("-v -v: a line per call", len(calls) == 10, p.stderr[-500:])
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
+sys.exit(1 if failed else 0)
