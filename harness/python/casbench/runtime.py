@@ -115,45 +115,46 @@ def run_list_calls(run_list):
 # ------------------------------------------------------------ mode seams --
 
 class MemTracker:
-    """The mem-mode seam: casbench's LD_PRELOADed allocation tracker, when it
-    exports casbench_mem_begin/end/report_json; None-safe elsewhere."""
+    """The mem-mode seam (tracker/memtrack.h): casbench's LD_PRELOADed
+    allocation tracker, when it exports casbench_mem_begin/end/report_json.
+    Its counts live in a page shared with the parent, so the parent can also
+    read the report of a child that died inside the call."""
 
-    def __init__(self, begin, end, report):
-        self.begin, self.end, self.report = begin, end, report
+    def __init__(self, lib, ctypes):
+        self.begin, self.end = lib.casbench_mem_begin, lib.casbench_mem_end
+        self._report = lib.casbench_mem_report_json
+        self._report.restype = ctypes.c_void_p      # malloc'd: freed below
+        self._free = lib.free
+        self._free.argtypes = [ctypes.c_void_p]
+        self._string_at = ctypes.string_at
 
     @classmethod
     def find(cls):
-        import ctypes          # only in mem mode: ctypes costs an import
+        import ctypes          # only in mem mode
         try:
             lib = ctypes.CDLL(None)
-            begin, end = lib.casbench_mem_begin, lib.casbench_mem_end
-            report = lib.casbench_mem_report_json
+            lib.casbench_mem_begin, lib.casbench_mem_end, lib.casbench_mem_report_json
         except (OSError, AttributeError):
-            return None
-        report.restype = ctypes.c_void_p      # a malloc'd string: freed below
-        tracker = cls(begin, end, report)
-        tracker.ctypes, tracker.free = ctypes, lib.free
-        tracker.free.argtypes = [ctypes.c_void_p]
-        return tracker
+            return None        # not preloaded: the calls run, `mem` is null
+        return cls(lib, ctypes)
 
     def report_bytes(self):
-        ptr = self.report()
+        ptr = self._report()
         if not ptr:
             return b"null"
         try:
-            return self.ctypes.string_at(ptr)
+            return self._string_at(ptr)
         finally:
-            self.free(ptr)
+            self._free(ptr)
 
     def report_of(self, pid):
         """The counts of a call child that died inside its call (timeout,
-        crash): the tracker keeps them in a page shared with this process
-        (tracker/memtrack.h); None unless they are that child's."""
+        crash), from the shared page; None unless they are that child's."""
         try:
-            d = json.loads(self.report_bytes())
+            report = json.loads(self.report_bytes())
         except ValueError:
             return None
-        return d if isinstance(d, dict) and d.get("pid") == pid else None
+        return report if isinstance(report, dict) and report.get("pid") == pid else None
 
 
 class PerfControl:
@@ -259,8 +260,9 @@ class Executor:
     def _child_timed(self, thunk, w):
         """The repeats, as the C executor runs them: each repeat executes the
         function until it lasts min_time (once when min_time is 0); the CPU
-        clock is read outside the wall interval; the mem tracker and perf
-        sampling are on only around the repeats."""
+        clock is read outside the wall interval; perf samples around each
+        repeat; the mem tracker counts inside the clock reads, so that the
+        int objects they create are not counted."""
         wall, cpu = time.perf_counter_ns, time.process_time_ns
         min_ns, perf, mem = self.min_time_ns, self.perf, self.mem
         if self.gc_enabled:
@@ -270,20 +272,20 @@ class Executor:
         for _ in range(self.repeats):
             if perf:
                 perf.enable()
-            if mem:
-                mem.begin()
             c0 = cpu()
             t0 = wall()
+            if mem:
+                mem.begin()
             thunk()
-            t1 = wall()
             loops = 1
-            while t1 - t0 < min_ns:
-                thunk()
-                loops += 1
-                t1 = wall()
-            c1 = cpu()
+            if min_ns:
+                while wall() - t0 < min_ns:
+                    thunk()
+                    loops += 1
             if mem:
                 mem.end()
+            t1 = wall()
+            c1 = cpu()
             if perf:
                 perf.disable()
             _send(w, K_TIME, _TIME.pack(t1 - t0, c1 - c0, loops))
@@ -561,16 +563,27 @@ def run(config, results_path, adapter, log=None):
     writer = RecordWriter(config.get("calls_jsonl"), config.get("record"))
     mode = config["type"]
     results = {}
+    n_ok = 0
+    loop_start = time.monotonic()
     try:
         for index, (function, args) in enumerate(calls):
             started = time.time()
             out = executor.run_call(function, args)
             writer.write(index, function, args, out, executor.timeout, started, mode)
             results[(function, args)] = result_value(mode, out)
-            if log and out.status != "ok":
-                log("%s%r: %s%s" % (function, args, out.status,
-                                    ": " + out.error if out.error else ""))
+            n_ok += out.status == "ok"
     finally:
         writer.close()
     write_pickle_atomic(results_path, results)
+    if log:     # the runner's log gets one line, as from the C harnesses
+        log("%d calls (%d ok) in %.3f s; harness RSS %d KiB"
+            % (len(calls), n_ok, time.monotonic() - loop_start, _self_rss_kib()))
     return results
+
+
+def _self_rss_kib():
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except (OSError, ValueError, IndexError):
+        return 0
