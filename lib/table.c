@@ -254,6 +254,8 @@ static void render_text(const cb_table *t, cb_buf *out)
         put_aligned(out, t->cols[c].name, w[c], t->cols[c].align);
         total += w[c] + (c ? 2 : 0);
     }
+    while (out->len && out->data[out->len - 1] == ' ')
+        out->len--;
     cb_buf_putc(out, '\n');
     for (size_t i = 0; i < total; i++)
         cb_buf_putc(out, '-');
