@@ -568,80 +568,94 @@ static void drop_dataset_values(cb_value polys)
     malloc_trim(0);
 }
 
+static bool is_perturbed(const cb_config *cfg, const plan_call *c)
+{
+    cb_value p = cfg->perturb;
+    return cb_is(p, CB_TUPLE) && cb_len(p) == 2 && cb_is(cb_item(p, 0), CB_STR) &&
+           !strcmp(cb_str_data(cb_item(p, 0)), c->function) && cb_equal(cb_item(p, 1), c->args);
+}
+
+/* A call decided without forking: unsupported, or an argument problem. */
+static void record_unforked(const plan_call *c, cb_exec_result *res)
+{
+    cb_exec_result_reset(res);
+    res->status = c->pre;
+    cb_buf_puts(&res->error, c->pre_error);
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    res->started = (double)now.tv_sec + now.tv_nsec / 1e9;
+}
+
+/* The loop of DESIGN §5.1: one forked child per run-list entry, in order. */
+static void run_calls(const cb_harness_ops *ops, const cb_config *cfg, const plan_call *calls,
+                      size_t ncalls, recorder *rec, const char *prog)
+{
+    child_ctx cx = {.ops = ops, .cfg = cfg};
+    cx.mem_begin = (hook_fn)dlsym(RTLD_DEFAULT, "casbench_mem_begin");
+    cx.mem_end = (hook_fn)dlsym(RTLD_DEFAULT, "casbench_mem_end");
+    cx.mem_report = (report_fn)dlsym(RTLD_DEFAULT, "casbench_mem_report_json");
+    open_profile_fifos(cfg, &cx);
+    cb_exec_limits lim = {cfg->timeout, cfg->grace};
+    cb_exec_result res = {0};
+    size_t nok = 0;
+    int64_t start = cb_now_ns();
+    for (size_t i = 0; i < ncalls; i++) {
+        const plan_call *c = &calls[i];
+        if (c->pre != CB_CALL_OK) {
+            record_unforked(c, &res);
+        } else {
+            cx.call = (cb_call){.function = c->function, .fn = c->fn, .nargs = c->nargs,
+                                .sys = c->sys, .args = c->args, .index = (int)i, .cfg = cfg};
+            cx.perturb = is_perturbed(cfg, c);
+            cb_exec_run(&lim, child_body, &cx, &res);
+            if (cfg->mode == CB_MODE_MEM && !res.has_text[CB_TEXT_MEM])
+                fetch_mem_report(&cx, &res);
+        }
+        nok += res.status == CB_CALL_OK;
+        write_record(rec, c, (int)i, &res);
+        add_result(rec, c, &res);
+    }
+    cb_exec_result_free(&res);
+    if (cx.ctl_fd >= 0)
+        close(cx.ctl_fd);
+    if (cx.ack_fd >= 0)
+        close(cx.ack_fd);
+    fprintf(stderr, "%s: %zu calls (%zu ok) in %.3f s; harness RSS %ld KiB\n", prog, ncalls, nok,
+            (double)(cb_now_ns() - start) / 1e9, self_rss_kib());
+}
+
 static int run(const cb_harness_ops *ops, const char *prog, const char *config_path,
                const char *results_path)
 {
     cb_err err = {{0}};
     cb_value raw;
+    cb_config cfg;
     if (cb_pickle_load_file(config_path, &raw, &err) < 0) {
         fprintf(stderr, "%s: %s\n", prog, err.msg);
         return 2;
     }
-    cb_config cfg;
-    int status = 0;
-    plan_call *calls = NULL;
-    size_t ncalls = 0;
-    recorder rec;
-    int rc;
     if (decode_config(raw, ops, &cfg, &err) < 0) {
         fprintf(stderr, "%s: %s: %s\n", prog, config_path, err.msg);
         cb_release(raw);
         return 2;
     }
+    int status = 0, rc;
+    plan_call *calls = NULL;
+    size_t ncalls = 0;
+    recorder rec;
     recorder_init(&rec, &cfg, &err, &rc);
     if (rc < 0 || (ops->setup && ops->setup(&cfg, &err) < 0)) {
         fprintf(stderr, "%s: %s\n", prog, err.msg);
         status = 2;
-        goto out;
-    }
-    plan_calls(&cfg, ops, &calls, &ncalls);
-    drop_dataset_values(cfg.polys);
-
-    child_ctx cx = {.ops = ops, .cfg = &cfg};
-    cx.mem_begin = (hook_fn)dlsym(RTLD_DEFAULT, "casbench_mem_begin");
-    cx.mem_end = (hook_fn)dlsym(RTLD_DEFAULT, "casbench_mem_end");
-    cx.mem_report = (report_fn)dlsym(RTLD_DEFAULT, "casbench_mem_report_json");
-    open_profile_fifos(&cfg, &cx);
-    cb_exec_limits lim = {cfg.timeout, cfg.grace};
-    cb_exec_result res = {0};
-    size_t nok = 0;
-    int64_t loop_start = cb_now_ns();
-    for (size_t i = 0; i < ncalls; i++) {
-        plan_call *c = &calls[i];
-        if (c->pre != CB_CALL_OK) {
-            cb_exec_result_reset(&res);
-            res.status = c->pre;
-            cb_buf_puts(&res.error, c->pre_error);
-            struct timespec now;
-            clock_gettime(CLOCK_REALTIME, &now);
-            res.started = (double)now.tv_sec + now.tv_nsec / 1e9;
-        } else {
-            cx.call = (cb_call){.function = c->function, .fn = c->fn, .nargs = c->nargs,
-                                .sys = c->sys, .args = c->args, .index = (int)i, .cfg = &cfg};
-            cx.perturb = cb_is(cfg.perturb, CB_TUPLE) && cb_len(cfg.perturb) == 2 &&
-                         cb_is(cb_item(cfg.perturb, 0), CB_STR) &&
-                         !strcmp(cb_str_data(cb_item(cfg.perturb, 0)), c->function) &&
-                         cb_equal(cb_item(cfg.perturb, 1), c->args);
-            cb_exec_run(&lim, child_body, &cx, &res);
-            if (cfg.mode == CB_MODE_MEM && !res.has_text[CB_TEXT_MEM])
-                fetch_mem_report(&cx, &res);
+    } else {
+        plan_calls(&cfg, ops, &calls, &ncalls);
+        drop_dataset_values(cfg.polys);
+        run_calls(ops, &cfg, calls, ncalls, &rec, prog);
+        if (cb_pickle_dump_file(results_path, rec.results, &err) < 0) {
+            fprintf(stderr, "%s: %s\n", prog, err.msg);
+            status = 2;
         }
-        nok += res.status == CB_CALL_OK;
-        write_record(&rec, c, (int)i, &res);
-        add_result(&rec, c, &res);
     }
-    cb_exec_result_free(&res);
-    fprintf(stderr, "%s: %zu calls (%zu ok) in %.3f s; harness RSS %ld KiB\n", prog, ncalls, nok,
-            (double)(cb_now_ns() - loop_start) / 1e9, self_rss_kib());
-    if (cx.ctl_fd >= 0)
-        close(cx.ctl_fd);
-    if (cx.ack_fd >= 0)
-        close(cx.ack_fd);
-    if (cb_pickle_dump_file(results_path, rec.results, &err) < 0) {
-        fprintf(stderr, "%s: %s\n", prog, err.msg);
-        status = 2;
-    }
-out:
     for (size_t i = 0; i < ncalls; i++) {
         json_object_put(calls[i].args_json);
         free(calls[i].pre_error);
