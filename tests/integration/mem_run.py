@@ -1,0 +1,156 @@
+"""mem_run.py — `casbench run --memory-profiling` end to end (DESIGN §8.3):
+the engine preloads the tracker, the C executor and the Python runtime bracket
+each timed call, and the counts land in the record's `mem` object and the
+results pickle's rows.
+
+- selftest_alloc N,K allocates N bytes K times, all live at once, then frees
+  them: exactly K allocations and frees, N*K bytes, peak N*K (by
+  construction, see harness/selftest/selftest.c);
+- a call stopped at its limit keeps what it counted: C (selftest_hang) and
+  Python (a SymPy product far too big for the limit: its counts are read by
+  the parent from the tracker's shared page after SIGTERM);
+- FLINT and SymPy products: call sites name the library's functions, Python
+  frames name SymPy's files, rows are 7-tuples in results.pickle.
+
+The sanitized build's harnesses carry ASan, whose own malloc must come first
+in the process: memory profiling is not for them, so this test skips there."""
+import json
+import os
+import pickle
+import random
+import subprocess
+import sys
+import tempfile
+
+BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
+CB = os.path.join(BUILD, "casbench")
+failed = False
+
+
+def check(name, ok, detail=""):
+    global failed
+    print(("PASS: " if ok else "FAIL: ") + "mem_run: " + name + ("" if ok else " -- " + str(detail)[:600]))
+    if not ok:
+        failed = True
+
+
+def skip(why):
+    print("SKIP: mem_run: " + why)
+    sys.exit(0)
+
+
+def rand_system(rng, nvars, nterms, bits):
+    gens = ["x%d" % i for i in range(nvars)]
+    polys = [{tuple(rng.randrange(8) for _ in range(nvars)): rng.randrange(-2 ** bits, 2 ** bits)
+              for _ in range(nterms)} for _ in range(2)]
+    return gens, polys
+
+
+def run(tmp, polys, run_list, libraries, timeout):
+    with open(os.path.join(tmp, "polys.pickle"), "wb") as f:
+        pickle.dump(polys, f)
+    with open(os.path.join(tmp, "run_list.pickle"), "wb") as f:
+        pickle.dump(run_list, f)
+    out = os.path.join(tmp, "out")
+    p = subprocess.run([CB, "run", os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle"), out,
+                        "--memory-profiling", "--libraries"] + libraries +
+                       ["--timeout", str(timeout), "--repeats", "1", "--cores", "2"],
+                       capture_output=True, text=True, timeout=180)
+    check("run exits 0", p.returncode == 0, p.stderr[-600:])
+    subs = [x for x in os.listdir(out) if x.startswith("results_")] if os.path.isdir(out) else []
+    if len(subs) != 1:
+        check("one results directory", False, subs)
+        return {}, {}
+    d = os.path.join(out, subs[0])
+    with open(os.path.join(d, "calls.jsonl")) as f:
+        recs = [json.loads(line) for line in f]
+    with open(os.path.join(d, "results.pickle"), "rb") as f:
+        res = pickle.load(f)
+    by = {(r["library"], r["function"]): r for r in recs}
+    results = {}
+    for kind in ("python", "external"):
+        for runner in res.get(kind, []):
+            for key, rows in runner["results"].items():
+                results[(runner["library"], key[0])] = rows
+    return by, results
+
+
+def main():
+    if os.environ.get("CASBENCH_SANITIZED") == "1":
+        skip("ASan harnesses cannot host the allocation tracker (ASan's malloc must come first)")
+    if not os.path.exists(os.path.join(BUILD, "libcasbench-memtrack.so")):
+        skip("the tracker is not built")
+    rng = random.Random(5)
+    N, K = 3000, 40
+    polys = {
+        "alloc:%d,%d" % (N, K): (["x"], [{(1,): 1}]),
+        "hang:0": (["x"], [{(1,): 1}]),
+        "small_a": rand_system(rng, 3, 30, 80),
+        "small_b": rand_system(rng, 3, 30, 80),
+        "big_a": rand_system(rng, 6, 1500, 200),
+        "big_b": rand_system(rng, 6, 1500, 200),
+    }
+    run_list = {
+        "selftest_alloc": [("alloc:%d,%d" % (N, K),)],
+        "selftest_hang": [("hang:0",)],
+        "mult": [("small_a", "small_b")],
+    }
+    libs = ["selftest", "flint"]
+    have_sympy = subprocess.run(["python3", "-c", "import sympy"], capture_output=True).returncode == 0
+    if have_sympy:
+        libs.append("sympy-dmp")
+    with tempfile.TemporaryDirectory() as tmp:
+        by, results = run(tmp, polys, run_list, libs, 0.5)
+        if not by:
+            return
+        rec = by.get(("selftest", "selftest_alloc"), {})
+        m = rec.get("mem") or {}
+        check("selftest_alloc N,K: ok with a mem object", rec.get("status") == "ok" and bool(m), rec)
+        want = {"allocations": K, "frees": K, "bytes_allocated": N * K, "bytes_freed": N * K,
+                "peak_bytes": N * K, "complete": True, "python_frames": False}
+        got = {k: m.get(k) for k in want}
+        check("selftest_alloc N,K: exactly K allocations, N*K bytes, peak N*K", got == want, got)
+        top = (m.get("top_by_bytes") or [{}])[0]
+        check("selftest_alloc: its one call site holds every allocation",
+              top.get("count") == K and top.get("bytes") == N * K, top)
+        rows = results.get(("selftest", "selftest_alloc"))
+        ok = (isinstance(rows, list) and rows and all(isinstance(r, tuple) and len(r) == 7 for r in rows)
+              and rows[0][2] == N * K and abs(rows[0][3] - 100.0) < 1e-6 and rows[0][6] == K)
+        check("results.pickle: memray-style 7-tuples, the top one holding all N*K bytes", ok, rows)
+
+        rec = by.get(("selftest", "selftest_hang"), {})
+        m = rec.get("mem") or {}
+        check("C call stopped at its limit: mem kept, marked incomplete, the child's pid",
+              rec.get("status") == "timeout" and m.get("complete") is False and m.get("pid") == rec.get("pid"),
+              rec)
+
+        rec = by.get(("flint", "mult"), {})
+        m = rec.get("mem") or {}
+        frames = [f for site in m.get("top_by_count", []) for f in site["frames"]]
+        check("FLINT product: allocations counted, call sites inside fmpz_mpoly_mul",
+              rec.get("status") == "ok" and m.get("allocations", 0) > 0 and m.get("peak_bytes", 0) > 0
+              and any(f.startswith("fmpz_mpoly_mul") for f in frames), m)
+
+        if have_sympy:
+            rec = by.get(("sympy-dmp", "mult"), {})
+            m = rec.get("mem") or {}
+            frames = [f for site in m.get("top_by_count", []) for f in site["frames"]]
+            check("SymPy product: Python frames (file:line function) from sympy/polys",
+                  rec.get("status") == "ok" and m.get("python_frames") is True
+                  and any("sympy/polys/" in f and ".py:" in f for f in frames), m)
+            rows = results.get(("sympy-dmp", "mult")) or []
+            names = {r[0] for r in rows}
+            check("SymPy product: rows name SymPy's multiplication (dmp_mul)", "dmp_mul" in names, sorted(names)[:20])
+
+    if have_sympy:
+        with tempfile.TemporaryDirectory() as tmp:
+            by, _ = run(tmp, polys, {"mult": [("big_a", "big_b")]}, ["sympy-dmp"], 0.5)
+            rec = by.get(("sympy-dmp", "mult"), {})
+            m = rec.get("mem") or {}
+            check("Python call stopped at its limit: the parent reads what it counted",
+                  rec.get("status") == "timeout" and m.get("complete") is False and m.get("pid") == rec.get("pid")
+                  and m.get("allocations", 0) > 1000 and m.get("python_frames") is True, rec)
+
+
+main()
+sys.exit(1 if failed else 0)
