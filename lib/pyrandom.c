@@ -70,7 +70,7 @@ void cb_pyrandom_seed_i64(cb_pyrandom *r, int64_t seed)
     mpz_clear(z);
 }
 
-static void refill(cb_pyrandom *r)
+void cb_pyrandom_refill(cb_pyrandom *r)
 {
     static const uint32_t mag01[2] = {0x0U, MATRIX_A};
     uint32_t *mt = r->mt, y;
@@ -86,31 +86,6 @@ static void refill(cb_pyrandom *r)
     y = (mt[N - 1] & UPPER_MASK) | (mt[0] & LOWER_MASK);
     mt[N - 1] = mt[M - 1] ^ (y >> 1) ^ mag01[y & 0x1U];
     r->index = 0;
-}
-
-uint32_t cb_pyrandom_u32(cb_pyrandom *r)
-{
-    if (r->index >= N)
-        refill(r);
-    uint32_t y = r->mt[r->index++];
-    y ^= (y >> 11);
-    y ^= (y << 7) & 0x9d2c5680U;
-    y ^= (y << 15) & 0xefc60000U;
-    y ^= (y >> 18);
-    return y;
-}
-
-/* getrandbits fills words least significant first; the last word keeps its
- * top bits (shifted right), exactly as CPython's loop does. */
-uint64_t cb_pyrandom_getrandbits64(cb_pyrandom *r, unsigned k)
-{
-    if (k == 0)
-        return 0;
-    if (k <= 32)
-        return cb_pyrandom_u32(r) >> (32 - k);
-    uint64_t lo = cb_pyrandom_u32(r);
-    uint64_t hi = cb_pyrandom_u32(r) >> (64 - k);
-    return lo | hi << 32;
 }
 
 static unsigned __int128 getrandbits128(cb_pyrandom *r, unsigned k)
@@ -146,17 +121,6 @@ void cb_pyrandom_getrandbits(cb_pyrandom *r, unsigned long k, mpz_t out)
     mpz_import(out, words, -1, sizeof *w, 0, 0, w);
     if (w != stackbuf)
         free(w);
-}
-
-static unsigned bitlen64(uint64_t n) { return n ? 64 - (unsigned)__builtin_clzll(n) : 0; }
-
-uint64_t cb_pyrandom_randbelow64(cb_pyrandom *r, uint64_t n)
-{
-    unsigned k = bitlen64(n);   /* not (n-1): n may be 1, as in random.py */
-    uint64_t x = cb_pyrandom_getrandbits64(r, k);
-    while (x >= n)
-        x = cb_pyrandom_getrandbits64(r, k);
-    return x;
 }
 
 void cb_pyrandom_randbelow(cb_pyrandom *r, const mpz_t n, mpz_t out)
@@ -304,14 +268,7 @@ static unsigned __int128 randbelow128(cb_pyrandom *r, unsigned __int128 n, unsig
     return x;
 }
 
-/* start + step * r; computed modulo 2**64 (2**128), which is exact because
- * the true value is known to fit. */
-int64_t cb_pyrandom_draw_i64(cb_pyrandom *r, const cb_pyrandom_sampler *s)
-{
-    uint64_t x = cb_pyrandom_randbelow64(r, s->n64);
-    return (int64_t)((uint64_t)s->start64 + (uint64_t)s->step64 * x);
-}
-
+/* start + step * r modulo 2**128: exact, the true value is known to fit. */
 __int128 cb_pyrandom_draw_i128(cb_pyrandom *r, const cb_pyrandom_sampler *s)
 {
     if (s->mode == MODE_I64)

@@ -29,13 +29,46 @@ typedef struct {
 void cb_pyrandom_seed(cb_pyrandom *r, const mpz_t seed);
 void cb_pyrandom_seed_i64(cb_pyrandom *r, int64_t seed);
 
-/* The raw 32-bit output (genrand_uint32). */
-uint32_t cb_pyrandom_u32(cb_pyrandom *r);
-/* getrandbits(k): for k <= 64 as a machine word, for any k into out. */
-uint64_t cb_pyrandom_getrandbits64(cb_pyrandom *r, unsigned k);
+/* The raw 32-bit output (genrand_uint32), inline: the generator's hot loop
+ * lives on it. */
+void cb_pyrandom_refill(cb_pyrandom *r);   /* the next 624 words */
+static inline uint32_t cb_pyrandom_u32(cb_pyrandom *r)
+{
+    if (r->index >= 624)
+        cb_pyrandom_refill(r);
+    uint32_t y = r->mt[r->index++];
+    y ^= (y >> 11);
+    y ^= (y << 7) & 0x9d2c5680U;
+    y ^= (y << 15) & 0xefc60000U;
+    y ^= (y >> 18);
+    return y;
+}
+
+/* getrandbits(k) for k <= 64: words least significant first, the last one
+ * keeping its top bits; k <= 32 takes one word (CPython's fast path). */
+static inline uint64_t cb_pyrandom_getrandbits64(cb_pyrandom *r, unsigned k)
+{
+    if (k == 0)
+        return 0;
+    if (k <= 32)
+        return cb_pyrandom_u32(r) >> (32 - k);
+    uint64_t lo = cb_pyrandom_u32(r);
+    uint64_t hi = cb_pyrandom_u32(r) >> (64 - k);
+    return lo | hi << 32;
+}
+
+/* getrandbits(k) for any k into out. */
 void cb_pyrandom_getrandbits(cb_pyrandom *r, unsigned long k, mpz_t out);
-/* _randbelow(n) for n > 0. */
-uint64_t cb_pyrandom_randbelow64(cb_pyrandom *r, uint64_t n);
+/* _randbelow(n) for n > 0: k = n.bit_length() (not of n-1: n may be 1, as
+ * in random.py), draw k bits until below n. */
+static inline uint64_t cb_pyrandom_randbelow64(cb_pyrandom *r, uint64_t n)
+{
+    unsigned k = 64 - (unsigned)__builtin_clzll(n);
+    uint64_t x = cb_pyrandom_getrandbits64(r, k);
+    while (x >= n)
+        x = cb_pyrandom_getrandbits64(r, k);
+    return x;
+}
 void cb_pyrandom_randbelow(cb_pyrandom *r, const mpz_t n, mpz_t out);
 /* randrange(start, stop, step): 0, or -1 with Python's ValueError text in
  * err for an empty range or a zero step. */
@@ -64,7 +97,12 @@ void cb_pyrandom_sampler_clear(cb_pyrandom_sampler *s);
 bool cb_pyrandom_sampler_is_i64(const cb_pyrandom_sampler *s);
 /* True when every value fits in a signed 128-bit word (draw_i128). */
 bool cb_pyrandom_sampler_is_i128(const cb_pyrandom_sampler *s);
-int64_t cb_pyrandom_draw_i64(cb_pyrandom *r, const cb_pyrandom_sampler *s);
+/* start + step * r, computed modulo 2**64: exact, the true value fits. */
+static inline int64_t cb_pyrandom_draw_i64(cb_pyrandom *r, const cb_pyrandom_sampler *s)
+{
+    uint64_t x = cb_pyrandom_randbelow64(r, s->n64);
+    return (int64_t)((uint64_t)s->start64 + (uint64_t)s->step64 * x);
+}
 __int128 cb_pyrandom_draw_i128(cb_pyrandom *r, const cb_pyrandom_sampler *s);
 void cb_pyrandom_draw_mpz(cb_pyrandom *r, const cb_pyrandom_sampler *s, mpz_t out);
 
