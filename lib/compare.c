@@ -385,6 +385,19 @@ int cb_compare(const cb_results *a, const cb_results *b, const cb_compare_opts *
     free(kb);
     free(byseq);
     free(used);
+    size_t broke = 0;
+    const cb_compare_row *first = NULL;
+    for (size_t i = 0; i < out->n; i++) {
+        const cb_compare_row *r = &out->rows[i];
+        if (r->a && r->b && !strcmp(r->a->status, "ok") && strcmp(r->b->status, "ok") &&
+            strcmp(r->b->status, "timeout")) {
+            if (!broke++)
+                first = r;
+        }
+    }
+    if (broke)
+        warn(out, cb_xasprintf("%zu call%s that finished in A failed in B, e.g. %s %s(%s): %s", broke,
+                               broke == 1 ? "" : "s", first->label, first->function, first->args, first->note));
     comparability(a, b, out);
     if (!na && !nb)
         warn(out, cb_xstrdup("neither run has timed calls"));
