@@ -627,23 +627,54 @@ static int parse_product(parser *P, fmpq_mpoly_t out, int depth)
     return 0;
 }
 
+/* Adds up the n summands of parts[] pairwise, level by level, into parts[0]:
+ * n log n work where adding them one by one into a growing sum would be
+ * quadratic (each addition rewrites the whole sum, and rescales it when the
+ * contents differ).  Every part is consumed. */
+static int add_balanced(parser *P, fmpq_mpoly_struct *parts, size_t n, unsigned line)
+{
+    int rc = 0;
+    for (size_t step = 1; step < n; step *= 2)
+        for (size_t i = 0; i + step < n; i += 2 * step) {
+            if (rc == 0)
+                rc = op_add(P, &parts[i], &parts[i + step], 0, line);
+            else
+                drop(P, &parts[i + step]);
+        }
+    return rc;
+}
+
 /* product ((+|-) product)* — a leading sign belongs to the first unary */
 static int parse_sum(parser *P, fmpq_mpoly_t out, int depth)
 {
     if (parse_product(P, out, depth) < 0)
         return -1;
-    while (peek(P)->type == T_PLUS || peek(P)->type == T_MINUS) {
-        const token *op = &P->toks[P->cur++];
-        fmpq_mpoly_t b;
-        fmpq_mpoly_init(b, P->ctx);
-        if (parse_product(P, b, depth) < 0) {
-            drop(P, b);
-            return -1;
-        }
-        if (op_add(P, out, b, op->type == T_MINUS, op->line) < 0)
-            return -1;
+    if (peek(P)->type != T_PLUS && peek(P)->type != T_MINUS)
+        return 0;
+    size_t n = 1, cap = 8;
+    fmpq_mpoly_struct *parts = cb_xmalloc(cap * sizeof *parts);
+    parts[0] = *out;   /* moved: out is re-initialised below */
+    unsigned line = peek(P)->line;
+    int rc = 0;
+    while (rc == 0 && (peek(P)->type == T_PLUS || peek(P)->type == T_MINUS)) {
+        int minus = P->toks[P->cur++].type == T_MINUS;
+        if (n == cap)
+            parts = cb_xrealloc(parts, (cap *= 2) * sizeof *parts);
+        fmpq_mpoly_init(&parts[n], P->ctx);
+        rc = parse_product(P, &parts[n], depth);
+        if (rc == 0 && minus)
+            fmpq_mpoly_neg(&parts[n], &parts[n], P->ctx);
+        n++;
     }
-    return 0;
+    if (rc == 0) {
+        rc = add_balanced(P, parts, n, line);
+    } else {
+        for (size_t i = 1; i < n; i++)
+            drop(P, &parts[i]);
+    }
+    *out = parts[0];
+    free(parts);
+    return rc;
 }
 
 /* One polynomial, from the current token to ';' (or the end of the text
