@@ -234,9 +234,13 @@ int cb_dataset_write(const char *dir, cb_value polys, cb_value run_list,
 {
     if (cb_mkdir_p(dir, err) < 0)
         return -1;
-    char *path = cb_xasprintf("%s/polys.pickle", dir);
-    int rc = cb_pickle_dump_file(path, polys, err);
-    free(path);
+    char *path;
+    int rc = 0;
+    if (polys.type != CB_NONE) {
+        path = cb_xasprintf("%s/polys.pickle", dir);
+        rc = cb_pickle_dump_file(path, polys, err);
+        free(path);
+    }
     if (rc == 0 && run_list.type != CB_NONE) {
         path = cb_xasprintf("%s/run_list.pickle", dir);
         rc = cb_pickle_dump_file(path, run_list, err);

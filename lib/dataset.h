@@ -38,7 +38,7 @@ int cb_coeff_get_mpz(cb_value coeff, mpz_t out, cb_err *err);
 
 /* Writes polys.pickle and run_list.pickle (and dataset.json when
  * dataset_json is not NULL) into dir, creating dir; each file is written
- * atomically.  run_list may be a None value to skip it. */
+ * atomically.  polys or run_list may be a None value to skip that file. */
 int cb_dataset_write(const char *dir, cb_value polys, cb_value run_list,
                      const char *dataset_json, cb_err *err);
 

@@ -1,9 +1,310 @@
-/* cmd_gen.c — placeholder until the command is written. */
+/* cmd_gen.c — `casbench gen OUTPUT_DIR [options]`: random polynomial
+ * datasets, seed for seed the ones the original Python generator wrote
+ * (lib/gen.c), plus their run list (add, mult, divmod, resultant, gcd on
+ * grouped pairs, leading_coefficient on each system) and a dataset.json
+ * recording the seed and options of every gen run that made the dataset.
+ * Everything is drawn in memory before anything is written; each file is
+ * written to a temporary name and renamed. */
+#include <errno.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cli.h"
+#include "dataset.h"
+#include "gen.h"
+#include "pickle.h"
+#include "ranges.h"
+#include "util.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: casbench gen OUTPUT_DIR [--generators R] [--terms R] [--coefficients R]\n"
+            "                    [--exponents R] [--number N] [--groupby KEY...] [--seed S]\n"
+            "                    [--append] [-v]\n\n"
+            "Draws random polynomials exactly as the original generator did (Python's\n"
+            "random.Random(seed), randrange) and writes OUTPUT_DIR/polys.pickle,\n"
+            "OUTPUT_DIR/run_list.pickle and OUTPUT_DIR/dataset.json.  One system per\n"
+            "combination of the options' values, keyed (generators, terms, exp_range,\n"
+            "coeff_range), each holding N polynomials over x0, x1, ...\n\n"
+            "A range R is comma-separated parts A, A-B or A-B:S meaning range(A, A+1),\n"
+            "range(A, B), range(A, B, S) (the stop is exclusive); A, B, S are integer\n"
+            "expressions with + * // %% ** and parentheses, e.g. \"1-5, 6-13:2\", \"2**65-2**66\".\n\n"
+            "  --generators R     numbers of generators (default 3)\n"
+            "  --terms R          terms drawn per polynomial (default 10); a term drawn\n"
+            "                     onto an existing exponent replaces its coefficient\n"
+            "  --exponents R      exponent ranges (default 0-10)\n"
+            "  --coefficients R   coefficient ranges (default 1-100)\n"
+            "  --number N         polynomials per system (default 10)\n"
+            "  --groupby KEY...   run-list pairs are formed within groups of systems equal\n"
+            "                     in these of gens terms exp_range coeff_range\n"
+            "                     (default: gens terms)\n"
+            "  --seed S           the seed (default: drawn from /dev/urandom and printed)\n"
+            "  --append           merge into the dataset in OUTPUT_DIR (new systems are\n"
+            "                     added, equal keys replaced); the run list is rebuilt over\n"
+            "                     all generated systems\n"
+            "  -v                 print each system as it is drawn\n");
+}
+
+typedef struct {
+    const char *dir;
+    const char *text[4];   /* generators, terms, exponents, coefficients */
+    const char *number, *seed;
+    int groupby[4], ngroupby;
+    int append, verbose;
+} gen_args;
+
+static const char *option_names[4] = {"--generators", "--terms", "--exponents", "--coefficients"};
+
+static void parse_args(int argc, char **argv, gen_args *a)
+{
+    *a = (gen_args){.text = {"3", "10", "0-10", "1-100"}, .number = "10",
+                    .groupby = {CB_GEN_GENS, CB_GEN_TERMS}, .ngroupby = 2};
+    int have_groupby = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i], *val = NULL, *eq = strchr(arg, '=');
+        char name[32] = "";
+        if (!strncmp(arg, "--", 2) && eq && (size_t)(eq - arg) < sizeof name) {
+            memcpy(name, arg, (size_t)(eq - arg));
+            name[eq - arg] = 0;
+            val = eq + 1;
+        } else if (strlen(arg) < sizeof name) {
+            strcpy(name, arg);
+        }
+        int opt = -1;
+        for (int k = 0; k < 4; k++)
+            if (!strcmp(name, option_names[k]))
+                opt = k;
+        const char **target = opt >= 0 ? &a->text[opt] : !strcmp(name, "--number") ? &a->number
+                              : !strcmp(name, "--seed") ? &a->seed : NULL;
+        if (target) {
+            if (!val && i + 1 >= argc)
+                cb_die_msg("gen: %s needs a value", name);
+            *target = val ? val : argv[++i];
+        } else if (!strcmp(arg, "--groupby")) {
+            if (have_groupby++)
+                cb_die_msg("gen: --groupby given twice");
+            a->ngroupby = 0;
+            while (i + 1 < argc && cb_gen_field_parse(argv[i + 1]) >= 0) {
+                int f = cb_gen_field_parse(argv[++i]);
+                for (int k = 0; k < a->ngroupby; k++)
+                    if (a->groupby[k] == f)
+                        cb_die_msg("gen: --groupby: '%s' given twice", argv[i]);
+                a->groupby[a->ngroupby++] = f;
+            }
+            if (a->ngroupby == 0)
+                cb_die_msg("gen: --groupby needs one or more of gens terms exp_range coeff_range%s%s%s",
+                           i + 1 < argc ? " (got '" : "", i + 1 < argc ? argv[i + 1] : "",
+                           i + 1 < argc ? "')" : "");
+        } else if (!strcmp(arg, "--append")) {
+            a->append = 1;
+        } else if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
+            a->verbose = 1;
+        } else if (arg[0] == '-' && arg[1] != 0) {
+            cb_die_msg("gen: unknown option '%s' (see casbench gen --help)", arg);
+        } else if (!a->dir) {
+            a->dir = arg;
+        } else {
+            cb_die_msg("gen: unexpected argument '%s' (one OUTPUT_DIR only)", arg);
+        }
+    }
+    if (!a->dir)
+        cb_die_msg("gen: OUTPUT_DIR is missing (see casbench gen --help)");
+}
+
+/* A fresh seed: 63 random bits, so it prints as a plain positive number. */
+static void draw_seed(mpz_t seed)
+{
+    uint64_t x = 0;
+    int fd = open("/dev/urandom", O_RDONLY);
+    if (fd < 0 || read(fd, &x, sizeof x) != (ssize_t)sizeof x)
+        cb_die_msg("gen: cannot read /dev/urandom for a seed: %s (give --seed)", strerror(errno));
+    close(fd);
+    mpz_set_ui(seed, (unsigned long)(x >> 1));
+}
+
+static void progress(void *ctx, cb_value key, long number)
+{
+    (void)ctx;
+    char *r = cb_repr(key);
+    fprintf(stderr, "gen: %s: %ld polynomials\n", r, number);
+    free(r);
+}
+
+/* dataset.json: {"source": "casbench gen", "runs": [{seed, options}, ...]};
+ * --append adds a run to the existing list. */
+static char *dataset_json(const gen_args *a, const mpz_t seed, long number)
+{
+    json_object *root = NULL;
+    if (a->append) {
+        char *path = cb_xasprintf("%s/dataset.json", a->dir);
+        root = json_object_from_file(path);
+        free(path);
+        if (root && !json_object_is_type(root, json_type_object)) {
+            json_object_put(root);
+            root = NULL;
+        }
+    }
+    if (!root)
+        root = json_object_new_object();
+    json_object_object_add(root, "source", json_object_new_string("casbench gen"));
+    json_object *runs = NULL;
+    if (!json_object_object_get_ex(root, "runs", &runs) || !json_object_is_type(runs, json_type_array)) {
+        runs = json_object_new_array();
+        json_object_object_add(root, "runs", runs);
+    }
+    json_object *run = json_object_new_object();
+    char *s = mpz_get_str(NULL, 10, seed);
+    json_object_object_add(run, "seed", mpz_fits_slong_p(seed) ? json_object_new_int64(mpz_get_si(seed))
+                                                               : json_object_new_string(s));
+    free(s);
+    json_object_object_add(run, "generators", json_object_new_string(a->text[0]));
+    json_object_object_add(run, "terms", json_object_new_string(a->text[1]));
+    json_object_object_add(run, "exponents", json_object_new_string(a->text[2]));
+    json_object_object_add(run, "coefficients", json_object_new_string(a->text[3]));
+    json_object_object_add(run, "number", json_object_new_int64(number));
+    json_object *gb = json_object_new_array();
+    for (int i = 0; i < a->ngroupby; i++)
+        json_object_array_add(gb, json_object_new_string(cb_gen_field_name(a->groupby[i])));
+    json_object_object_add(run, "groupby", gb);
+    json_object_object_add(run, "append", json_object_new_boolean(a->append));
+    json_object_array_add(runs, run);
+    char *out = cb_xasprintf("%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY));
+    json_object_put(root);
+    return out;
+}
+
+static long parse_number(const char *text)
+{
+    mpz_t n;
+    mpz_init(n);
+    cb_err err;
+    if (cb_int_expr_eval(text, n, &err) < 0)
+        cb_die_msg("gen: --number: %s", err.msg);
+    if (mpz_sgn(n) < 0 || !mpz_fits_slong_p(n) || mpz_cmp_ui(n, 2147483647UL) > 0)
+        cb_die_msg("gen: --number: '%s' is not between 0 and 2**31-1", text);
+    long v = mpz_get_si(n);
+    mpz_clear(n);
+    return v;
+}
+
+static size_t count_terms(cb_value polys, size_t *npolys)
+{
+    size_t terms = 0;
+    *npolys = 0;
+    for (size_t i = 0; i < cb_len(polys); i++) {
+        cb_value ps = cb_item(cb_dict_val(polys, i), 1);
+        *npolys += cb_len(ps);
+        for (size_t j = 0; j < cb_len(ps); j++)
+            terms += cb_len(cb_item(ps, j));
+    }
+    return terms;
+}
+
+/* --append onto an existing dataset: merge as dict.update, rebuild the
+ * generated functions of the run list, keep any other function. */
+static void write_appended(const gen_args *a, cb_buf *fresh, const char *json)
+{
+    cb_err err;
+    char *ppath = cb_xasprintf("%s/polys.pickle", a->dir), *rpath = cb_xasprintf("%s/run_list.pickle", a->dir);
+    cb_value polys, add, old_rl = cb_none();
+    if (cb_dataset_load(ppath, &polys, &err) < 0)
+        cb_die(&err);
+    if (access(rpath, F_OK) == 0 && cb_runlist_load(rpath, polys, &old_rl, &err) < 0)
+        cb_die(&err);
+    if (cb_pickle_load(fresh->data, fresh->len, &add, &err) < 0)
+        cb_die_msg("gen: internal error reading back the drawn dataset: %s", err.msg);
+    cb_gen_merge(polys, add);
+    cb_release(add);
+    cb_value keys = cb_list_new(cb_len(polys));
+    for (size_t i = 0; i < cb_len(polys); i++)
+        cb_seq_push(keys, cb_retain(cb_dict_key(polys, i)));
+    cb_value rl = cb_gen_run_list(keys, a->groupby, a->ngroupby);
+    if (old_rl.type == CB_DICT) {
+        /* keep the old order and its other functions; ours replace theirs */
+        for (size_t i = 0; i < cb_len(rl); i++)
+            cb_dict_set(old_rl, cb_retain(cb_dict_key(rl, i)), cb_retain(cb_dict_val(rl, i)));
+        cb_release(rl);
+        rl = old_rl;
+    }
+    if (cb_dataset_write(a->dir, polys, rl, json, &err) < 0)
+        cb_die(&err);
+    size_t npolys, terms = count_terms(polys, &npolys);
+    printf("wrote %s/polys.pickle (%zu systems, %zu polynomials, %zu terms), run_list.pickle, "
+           "dataset.json\n", a->dir, cb_len(polys), npolys, terms);
+    cb_release(keys);
+    cb_release(rl);
+    cb_release(polys);
+    free(ppath);
+    free(rpath);
+}
+
+static void write_fresh(const gen_args *a, cb_buf *fresh, cb_value keys, const char *json)
+{
+    cb_err err;
+    if (cb_mkdir_p(a->dir, &err) < 0)
+        cb_die(&err);
+    cb_value rl = cb_gen_run_list(keys, a->groupby, a->ngroupby);
+    char *path = cb_xasprintf("%s/polys.pickle", a->dir);
+    if (cb_write_file_atomic(path, fresh->data, fresh->len, &err) < 0)
+        cb_die(&err);
+    free(path);
+    if (cb_dataset_write(a->dir, cb_none(), rl, json, &err) < 0)
+        cb_die(&err);
+    printf("wrote %s/polys.pickle (%zu systems, %zu bytes), run_list.pickle, dataset.json\n", a->dir,
+           cb_len(keys), fresh->len);
+    cb_release(rl);
+}
 
 int cmd_gen(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    cb_die_msg("'gen' is not implemented yet");
+    if (cb_wants_help(argc, argv)) {
+        usage(stdout);
+        return 0;
+    }
+    gen_args a;
+    parse_args(argc, argv, &a);
+    cb_gen_options o;
+    cb_err err;
+    cb_ranges *ranges[4] = {&o.generators, &o.terms, &o.exponents, &o.coefficients};
+    for (int k = 0; k < 4; k++)
+        if (cb_ranges_parse(a.text[k], ranges[k], &err) < 0)
+            cb_die_msg("gen: %s: %s", option_names[k], err.msg);
+    o.number = parse_number(a.number);
+    memcpy(o.groupby, a.groupby, sizeof o.groupby);
+    o.ngroupby = a.ngroupby;
+    mpz_init(o.seed);
+    if (a.seed) {
+        if (cb_int_expr_eval(a.seed, o.seed, &err) < 0)
+            cb_die_msg("gen: --seed: %s", err.msg);
+    } else {
+        draw_seed(o.seed);
+        gmp_printf("seed: %Zd\n", o.seed);
+    }
+    if (cb_gen_check(&o, &err) < 0)
+        cb_die_msg("gen: %s", err.msg);
+
+    cb_buf fresh = {0};
+    cb_value keys;
+    if (cb_gen_polys(&o, &fresh, &keys, a.verbose ? progress : NULL, NULL, &err) < 0)
+        cb_die_msg("gen: %s", err.msg);
+    char *json = dataset_json(&a, o.seed, o.number);
+    char *existing = cb_xasprintf("%s/polys.pickle", a.dir);
+    if (a.append && access(existing, F_OK) == 0)
+        write_appended(&a, &fresh, json);
+    else
+        write_fresh(&a, &fresh, keys, json);
+    free(existing);
+    free(json);
+    cb_release(keys);
+    cb_buf_free(&fresh);
+    for (int k = 0; k < 4; k++)
+        cb_ranges_free(ranges[k]);
+    mpz_clear(o.seed);
+    return 0;
 }

@@ -1,0 +1,637 @@
+/* gen.c — random datasets drawn as the original generator drew them (see
+ * gen.h for the algorithm), written directly as protocol-4 pickle bytes.
+ *
+ * Speed comes from never building a value tree for the polynomials: each
+ * polynomial's terms are drawn into flat arrays (exponents as int64, the
+ * coefficient as a 128-bit word or, for huge ranges, an mpz), deduplicated
+ * with a small open-addressing table (a repeated exponent overwrites the
+ * coefficient in place, as `poly[exps] = c` does in Python), then encoded
+ * straight into the output buffer. */
+#include "gen.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pyrandom.h"
+
+enum {
+    MAX_GENERATORS = 10000,
+    MAX_VALUES = 100000,        /* values of --generators / --terms */
+    MAX_SYSTEMS = 1000000,
+};
+#define MAX_TERMS 2147483647L
+
+static const char *field_names[4] = {"gens", "terms", "exp_range", "coeff_range"};
+
+int cb_gen_field_parse(const char *name)
+{
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(name, field_names[i]))
+            return i;
+    return -1;
+}
+
+const char *cb_gen_field_name(int field) { return field >= 0 && field < 4 ? field_names[field] : "?"; }
+
+/* ---------------------------------------------------------------- options */
+
+static int check_bounds(const cb_ranges *r, const char *option, const char *lo_text, long lo,
+                        const char *hi_text, const mpz_t hi, cb_err *err)
+{
+    mpz_t mn, mx;
+    mpz_inits(mn, mx, NULL);
+    int rc = 0;
+    for (size_t i = 0; i < r->n && rc == 0; i++) {
+        cb_range_part_min_max(&r->parts[i], mn, mx);
+        if (mpz_cmp_si(mn, lo) < 0 || mpz_cmp(mx, hi) > 0) {
+            char *a = mpz_get_str(NULL, 10, r->parts[i].start), *b = mpz_get_str(NULL, 10, r->parts[i].stop),
+                 *c = mpz_get_str(NULL, 10, r->parts[i].step);
+            rc = cb_fail(err, "%s: range(%.60s, %.60s, %.60s) goes outside %s..%s", option, a, b, c,
+                         lo_text, hi_text);
+            free(a), free(b), free(c);
+        }
+    }
+    mpz_clears(mn, mx, NULL);
+    return rc;
+}
+
+static int count_values(const cb_ranges *r, const char *option, size_t *count, cb_err *err)
+{
+    mpz_t n, total;
+    mpz_inits(n, total, NULL);
+    for (size_t i = 0; i < r->n; i++) {
+        cb_range_part_len(&r->parts[i], n);
+        mpz_add(total, total, n);
+    }
+    int rc = 0;
+    if (mpz_cmp_ui(total, MAX_VALUES) > 0)
+        rc = cb_fail(err, "%s: more than %d values", option, MAX_VALUES);
+    else
+        *count = mpz_get_ui(total);
+    mpz_clears(n, total, NULL);
+    return rc;
+}
+
+int cb_gen_check(const cb_gen_options *o, cb_err *err)
+{
+    mpz_t hi;
+    mpz_init(hi);
+    size_t ng = 0, nt = 0;
+    int rc = 0;
+    mpz_set_ui(hi, MAX_GENERATORS);
+    rc = check_bounds(&o->generators, "--generators", "0", 0, "10000", hi, err);
+    if (rc == 0) {
+        mpz_set_si(hi, MAX_TERMS);
+        rc = check_bounds(&o->terms, "--terms", "0", 0, "2**31-1", hi, err);
+    }
+    if (rc == 0) {
+        mpz_set_ui(hi, 1);
+        mpz_mul_2exp(hi, hi, 63);
+        mpz_sub_ui(hi, hi, 1);
+        rc = check_bounds(&o->exponents, "--exponents", "0", 0, "2**63-1", hi, err);
+    }
+    if (rc == 0)
+        rc = count_values(&o->generators, "--generators", &ng, err);
+    if (rc == 0)
+        rc = count_values(&o->terms, "--terms", &nt, err);
+    if (rc == 0 && (double)ng * (double)nt * (double)o->exponents.n * (double)o->coefficients.n > MAX_SYSTEMS)
+        rc = cb_fail(err, "more than %d systems (the options multiply)", MAX_SYSTEMS);
+    if (rc == 0 && (o->number < 0 || o->number > MAX_TERMS))
+        rc = cb_fail(err, "--number: %ld is not between 0 and 2**31-1", o->number);
+    mpz_clear(hi);
+    return rc;
+}
+
+/* ------------------------------------------------------------ key helpers */
+
+static cb_value range_value(const cb_range_part *p)
+{
+    return cb_range_new(cb_int_mpz(p->start), cb_int_mpz(p->stop), cb_int_mpz(p->step));
+}
+
+/* Python compares ranges as sequences: (len, first, step) decides, the
+ * first only when len > 0 and the step only when len > 1. */
+static cb_value canon_range(cb_value r)
+{
+    mpz_t a, b, c, n;
+    mpz_inits(a, b, c, n, NULL);
+    cb_int_get_mpz(r.u.range->start, a);
+    cb_int_get_mpz(r.u.range->stop, b);
+    cb_int_get_mpz(r.u.range->step, c);
+    if (mpz_sgn(c) == 0)
+        mpz_set_ui(c, 1);   /* not a valid range; keep it comparable */
+    mpz_sub(n, b, a);
+    mpz_cdiv_q(n, n, c);
+    if (mpz_sgn(n) <= 0)
+        mpz_set_ui(n, 0), mpz_set_ui(a, 0);
+    if (mpz_cmp_ui(n, 1) <= 0)
+        mpz_set_ui(c, 0);
+    cb_value t = cb_tuple_of(3, cb_int_mpz(n), cb_int_mpz(a), cb_int_mpz(c));
+    mpz_clears(a, b, c, n, NULL);
+    return t;
+}
+
+static cb_value canon_any(cb_value v)
+{
+    if (v.type == CB_RANGE)
+        return canon_range(v);
+    if (v.type == CB_TUPLE) {
+        cb_value t = cb_tuple_new(cb_len(v));
+        for (size_t i = 0; i < cb_len(v); i++)
+            cb_seq_push(t, canon_any(cb_item(v, i)));
+        return t;
+    }
+    return cb_retain(v);
+}
+
+bool cb_gen_key_equal(cb_value a, cb_value b)
+{
+    cb_value ca = canon_any(a), cb = canon_any(b);
+    bool eq = ca.type == cb.type && cb_equal(ca, cb);
+    cb_release(ca);
+    cb_release(cb);
+    return eq;
+}
+
+static bool is_generated_key(cb_value k)
+{
+    return k.type == CB_TUPLE && cb_len(k) == 4 && cb_item(k, 0).type == CB_INT &&
+           cb_item(k, 1).type == CB_INT && cb_item(k, 2).type == CB_RANGE && cb_item(k, 3).type == CB_RANGE;
+}
+
+/* ------------------------------------------------------ pickle encoding */
+
+enum {
+    OP_MARK = '(', OP_STOP = '.', OP_EMPTY_DICT = '}', OP_SETITEMS = 'u', OP_EMPTY_LIST = ']',
+    OP_APPENDS = 'e', OP_EMPTY_TUPLE = ')', OP_TUPLE = 't', OP_TUPLE1 = 0x85, OP_TUPLE2 = 0x86,
+    OP_TUPLE3 = 0x87, OP_BININT1 = 'K', OP_BININT2 = 'M', OP_BININT = 'J', OP_LONG1 = 0x8a,
+    OP_LONG4 = 0x8b, OP_SHORT_BINUNICODE = 0x8c, OP_STACK_GLOBAL = 0x93, OP_REDUCE = 'R',
+    OP_MEMOIZE = 0x94, OP_BINGET = 'h', OP_PROTO = 0x80,
+};
+
+/* Encoders write at p (room reserved by the caller) and return the end. */
+static inline unsigned char *enc_i128(unsigned char *p, __int128 v)
+{
+    if (v >= 0 && v < 256) {
+        *p++ = OP_BININT1;
+        *p++ = (unsigned char)v;
+    } else if (v >= 0 && v < 65536) {
+        *p++ = OP_BININT2;
+        *p++ = (unsigned char)v;
+        *p++ = (unsigned char)(v >> 8);
+    } else if (v >= INT32_MIN && v <= INT32_MAX) {
+        uint32_t u = (uint32_t)(int32_t)v;
+        *p++ = OP_BININT;
+        for (int i = 0; i < 4; i++)
+            *p++ = (unsigned char)(u >> (8 * i));
+    } else {
+        /* LONG1: the fewest little-endian two's-complement bytes */
+        int n = 1;
+        while (n < 16) {
+            __int128 lim = (__int128)1 << (8 * n - 1);
+            if (v >= -lim && v < lim)
+                break;
+            n++;
+        }
+        unsigned __int128 u = (unsigned __int128)v;
+        *p++ = OP_LONG1;
+        *p++ = (unsigned char)n;
+        for (int i = 0; i < n; i++)
+            *p++ = (unsigned char)(u >> (8 * i));
+    }
+    return p;
+}
+
+static void put_i128(cb_buf *b, __int128 v)
+{
+    cb_buf_reserve(b, 20);
+    b->len = (size_t)((char *)enc_i128((unsigned char *)b->data + b->len, v) - b->data);
+}
+
+static void put_mpz(cb_buf *b, const mpz_t z)
+{
+    if (mpz_sizeinbase(z, 2) < 120) {
+        __int128 v = 0;
+        uint64_t w[2] = {0, 0};
+        mpz_export(w, NULL, -1, sizeof w[0], 0, 0, z);
+        v = (__int128)(((unsigned __int128)w[1] << 64) | w[0]);
+        put_i128(b, mpz_sgn(z) < 0 ? -v : v);
+        return;
+    }
+    /* n bytes with room for the sign bit; negative numbers as z + 2**(8n) */
+    size_t n = mpz_sizeinbase(z, 2) / 8 + 1;
+    mpz_t t;
+    mpz_init_set(t, z);
+    if (mpz_sgn(z) < 0) {
+        mpz_t pow;
+        mpz_init(pow);
+        mpz_ui_pow_ui(pow, 2, 8 * n);
+        mpz_add(t, t, pow);
+        mpz_clear(pow);
+    }
+    cb_buf_reserve(b, n + 5);
+    unsigned char *p = (unsigned char *)b->data + b->len;
+    if (n < 256) {
+        *p++ = OP_LONG1;
+        *p++ = (unsigned char)n;
+    } else {
+        *p++ = OP_LONG4;
+        for (int i = 0; i < 4; i++)
+            *p++ = (unsigned char)(n >> (8 * i));
+    }
+    memset(p, 0, n);
+    mpz_export(p, NULL, -1, 1, 0, 0, t);
+    b->len = (size_t)((char *)p + n - b->data);
+    mpz_clear(t);
+}
+
+static void put_op(cb_buf *b, int op) { cb_buf_putc(b, (char)op); }
+
+static void put_str(cb_buf *b, const char *s)
+{
+    size_t n = strlen(s);   /* generator names and global names: short */
+    put_op(b, OP_SHORT_BINUNICODE);
+    cb_buf_putc(b, (char)n);
+    cb_buf_put(b, s, n);
+}
+
+typedef struct {
+    cb_buf *out;
+    bool range_memoized;   /* builtins.range is memo 0 once written */
+} writer;
+
+static void put_range(writer *w, const cb_range_part *p)
+{
+    if (!w->range_memoized) {
+        put_str(w->out, "builtins");
+        put_str(w->out, "range");
+        put_op(w->out, OP_STACK_GLOBAL);
+        put_op(w->out, OP_MEMOIZE);
+        w->range_memoized = true;
+    } else {
+        put_op(w->out, OP_BINGET);
+        cb_buf_putc(w->out, 0);
+    }
+    put_mpz(w->out, p->start);
+    put_mpz(w->out, p->stop);
+    put_mpz(w->out, p->step);
+    put_op(w->out, OP_TUPLE3);
+    put_op(w->out, OP_REDUCE);
+}
+
+/* The key (generators, terms, exp_range, coeff_range). */
+static void put_key(writer *w, long g, long t, const cb_range_part *ep, const cb_range_part *cp)
+{
+    put_op(w->out, OP_MARK);
+    put_i128(w->out, g);
+    put_i128(w->out, t);
+    put_range(w, ep);
+    put_range(w, cp);
+    put_op(w->out, OP_TUPLE);
+}
+
+/* ------------------------------------------------------ drawing systems */
+
+/* One polynomial's terms, reused from one polynomial to the next. */
+typedef struct {
+    int ngens;
+    size_t nterms, cap;          /* distinct terms so far, capacity */
+    int64_t *exps;               /* nterms * ngens */
+    __int128 *coef;              /* small coefficient mode */
+    mpz_t *coefz;                /* big mode: initialised up to nz */
+    size_t nz;
+    uint32_t *slots;             /* hash table of term index + 1; 0 empty */
+    size_t nslots;
+} poly_buf;
+
+static void poly_reset(poly_buf *pb, int ngens, size_t terms, bool big)
+{
+    pb->ngens = ngens;
+    pb->nterms = 0;
+    if (terms > pb->cap) {
+        pb->cap = terms;
+        pb->exps = cb_xrealloc(pb->exps, (terms * (size_t)(ngens ? ngens : 1)) * sizeof *pb->exps);
+        pb->coef = cb_xrealloc(pb->coef, terms * sizeof *pb->coef);
+    } else if (ngens > 0) {
+        /* ngens may have grown with the same term count */
+        pb->exps = cb_xrealloc(pb->exps, (pb->cap * (size_t)ngens) * sizeof *pb->exps);
+    }
+    if (big && pb->nz < terms) {
+        pb->coefz = cb_xrealloc(pb->coefz, terms * sizeof *pb->coefz);
+        for (size_t i = pb->nz; i < terms; i++)
+            mpz_init(pb->coefz[i]);
+        pb->nz = terms;
+    }
+    size_t want = cb_next_pow2(2 * terms + 2);
+    if (want != pb->nslots) {
+        free(pb->slots);
+        pb->slots = cb_xmalloc(want * sizeof *pb->slots);
+        pb->nslots = want;
+    }
+    memset(pb->slots, 0, pb->nslots * sizeof *pb->slots);
+}
+
+static void poly_free(poly_buf *pb)
+{
+    for (size_t i = 0; i < pb->nz; i++)
+        mpz_clear(pb->coefz[i]);
+    free(pb->coefz);
+    free(pb->exps);
+    free(pb->coef);
+    free(pb->slots);
+}
+
+static inline uint64_t hash_exps(const int64_t *e, int n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL;
+    for (int i = 0; i < n; i++) {
+        h ^= (uint64_t)e[i];
+        h *= 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+    }
+    return h;
+}
+
+/* Finds the term with exponents e, or adds it; returns its index. */
+static inline size_t poly_term(poly_buf *pb, const int64_t *e)
+{
+    size_t mask = pb->nslots - 1, g = (size_t)pb->ngens;
+    for (size_t s = hash_exps(e, pb->ngens) & mask;; s = (s + 1) & mask) {
+        uint32_t t = pb->slots[s];
+        if (t == 0) {
+            size_t idx = pb->nterms++;
+            memcpy(pb->exps + idx * g, e, g * sizeof *e);
+            pb->slots[s] = (uint32_t)(idx + 1);
+            return idx;
+        }
+        if (memcmp(pb->exps + (t - 1) * g, e, g * sizeof *e) == 0)
+            return t - 1;
+    }
+}
+
+static void write_poly(writer *w, const poly_buf *pb, bool big)
+{
+    cb_buf *b = w->out;
+    size_t g = (size_t)pb->ngens;
+    put_op(b, OP_EMPTY_DICT);
+    if (pb->nterms == 0)
+        return;
+    put_op(b, OP_MARK);
+    for (size_t t = 0; t < pb->nterms; t++) {
+        cb_buf_reserve(b, g * 10 + 48);
+        unsigned char *p = (unsigned char *)b->data + b->len;
+        if (g > 3)
+            *p++ = OP_MARK;
+        for (size_t j = 0; j < g; j++)
+            p = enc_i128(p, pb->exps[t * g + j]);
+        *p++ = g == 0 ? OP_EMPTY_TUPLE : g == 1 ? OP_TUPLE1 : g == 2 ? OP_TUPLE2 : g == 3 ? OP_TUPLE3 : OP_TUPLE;
+        if (!big)
+            p = enc_i128(p, pb->coef[t]);
+        b->len = (size_t)((char *)p - b->data);
+        if (big)
+            put_mpz(b, pb->coefz[t]);
+    }
+    put_op(b, OP_SETITEMS);
+}
+
+/* Draws `number` polynomials of one system, in the original's order: for
+ * each term, the exponents one generator after the other, then the
+ * coefficient. */
+static void draw_system(writer *w, cb_pyrandom *rng, poly_buf *pb, int ngens, long terms, long number,
+                        const cb_pyrandom_sampler *es, const cb_pyrandom_sampler *cs)
+{
+    bool big = !cb_pyrandom_sampler_is_i128(cs), small64 = cb_pyrandom_sampler_is_i64(cs);
+    int64_t e[64], *ev = ngens <= 64 ? e : cb_xmalloc((size_t)ngens * sizeof *ev);
+    put_op(w->out, OP_EMPTY_LIST);
+    if (number > 0)
+        put_op(w->out, OP_MARK);
+    for (long n = 0; n < number; n++) {
+        poly_reset(pb, ngens, (size_t)terms, big);
+        for (long t = 0; t < terms; t++) {
+            for (int j = 0; j < ngens; j++)
+                ev[j] = cb_pyrandom_draw_i64(rng, es);
+            size_t idx = poly_term(pb, ev);
+            if (small64)
+                pb->coef[idx] = cb_pyrandom_draw_i64(rng, cs);
+            else if (!big)
+                pb->coef[idx] = cb_pyrandom_draw_i128(rng, cs);
+            else
+                cb_pyrandom_draw_mpz(rng, cs, pb->coefz[idx]);
+        }
+        write_poly(w, pb, big);
+    }
+    if (number > 0)
+        put_op(w->out, OP_APPENDS);
+    if (ev != e)
+        free(ev);
+}
+
+static void write_gens(writer *w, int ngens)
+{
+    put_op(w->out, OP_EMPTY_LIST);
+    if (ngens == 0)
+        return;
+    put_op(w->out, OP_MARK);
+    char name[16];
+    for (int i = 0; i < ngens; i++) {
+        snprintf(name, sizeof name, "x%d", i);
+        put_str(w->out, name);
+    }
+    put_op(w->out, OP_APPENDS);
+}
+
+/* The values of --generators or --terms, every part expanded in order. */
+static long *expand(const cb_ranges *r, size_t *count)
+{
+    size_t n = 0, cap = 16;
+    long *v = cb_xmalloc(cap * sizeof *v);
+    mpz_t len, x;
+    mpz_inits(len, x, NULL);
+    for (size_t i = 0; i < r->n; i++) {
+        cb_range_part_len(&r->parts[i], len);
+        unsigned long m = mpz_get_ui(len);   /* bounded by cb_gen_check */
+        for (unsigned long k = 0; k < m; k++) {
+            mpz_mul_ui(x, r->parts[i].step, k);
+            mpz_add(x, x, r->parts[i].start);
+            if (n == cap)
+                v = cb_xrealloc(v, (cap *= 2) * sizeof *v);
+            v[n++] = mpz_get_si(x);
+        }
+    }
+    mpz_clears(len, x, NULL);
+    *count = n;
+    return v;
+}
+
+/* For each part of a range option, the index of the first part Python
+ * considers equal (range(0, 9, 2) == range(0, 10, 2)): the key written is
+ * then equal field by field to the one Python keeps. */
+static size_t *first_equal_parts(const cb_ranges *r)
+{
+    size_t *first = cb_xmalloc((r->n ? r->n : 1) * sizeof *first);
+    cb_value *canon = cb_xmalloc((r->n ? r->n : 1) * sizeof *canon);
+    for (size_t i = 0; i < r->n; i++) {
+        cb_value rv = range_value(&r->parts[i]);
+        canon[i] = canon_range(rv);
+        cb_release(rv);
+        first[i] = i;
+        for (size_t j = 0; j < i; j++)
+            if (cb_equal(canon[i], canon[j])) {
+                first[i] = j;
+                break;
+            }
+    }
+    for (size_t i = 0; i < r->n; i++)
+        cb_release(canon[i]);
+    free(canon);
+    return first;
+}
+
+int cb_gen_polys(const cb_gen_options *o, cb_buf *out, cb_value *keys, cb_gen_progress progress,
+                 void *ctx, cb_err *err)
+{
+    if (cb_gen_check(o, err) < 0)
+        return -1;
+    size_t ng, nt;
+    long *gv = expand(&o->generators, &ng), *tv = expand(&o->terms, &nt);
+    size_t *efirst = first_equal_parts(&o->exponents), *cfirst = first_equal_parts(&o->coefficients);
+    size_t ne = o->exponents.n, nc = o->coefficients.n;
+    cb_pyrandom_sampler *es = cb_xcalloc(ne, sizeof *es), *cs = cb_xcalloc(nc, sizeof *cs);
+    int rc = 0;
+    size_t e_ok = 0, c_ok = 0;
+    for (; rc == 0 && e_ok < ne; e_ok++) {
+        const cb_range_part *p = &o->exponents.parts[e_ok];
+        if (cb_pyrandom_sampler_init(&es[e_ok], p->start, p->stop, p->step, err) < 0)
+            rc = -1;
+    }
+    if (rc < 0)
+        e_ok--;
+    for (; rc == 0 && c_ok < nc; c_ok++) {
+        const cb_range_part *p = &o->coefficients.parts[c_ok];
+        if (cb_pyrandom_sampler_init(&cs[c_ok], p->start, p->stop, p->step, err) < 0)
+            rc = -1;
+    }
+    if (rc < 0)
+        c_ok--;
+
+    cb_value keylist = cb_list_new(0), seen = cb_dict_new(0);
+    if (rc == 0) {
+        cb_pyrandom rng;
+        cb_pyrandom_seed(&rng, o->seed);
+        poly_buf pb = {0};
+        writer w = {out, false};
+        cb_buf_put(out, "\x80\x04", 2);
+        put_op(out, OP_EMPTY_DICT);
+        put_op(out, OP_MARK);
+        for (size_t gi = 0; gi < ng; gi++)
+            for (size_t ti = 0; ti < nt; ti++)
+                for (size_t ei = 0; ei < ne; ei++)
+                    for (size_t ci = 0; ci < nc; ci++) {
+                        const cb_range_part *ep = &o->exponents.parts[efirst[ei]];
+                        const cb_range_part *cp = &o->coefficients.parts[cfirst[ci]];
+                        cb_value key = cb_tuple_of(4, cb_int(gv[gi]), cb_int(tv[ti]), range_value(ep),
+                                                   range_value(cp));
+                        if (progress)
+                            progress(ctx, key, o->number);
+                        /* key */
+                        put_key(&w, gv[gi], tv[ti], ep, cp);
+                        /* value: (gens, polys) */
+                        write_gens(&w, (int)gv[gi]);
+                        draw_system(&w, &rng, &pb, (int)gv[gi], tv[ti], o->number, &es[ei], &cs[ci]);
+                        put_op(out, OP_TUPLE2);
+                        if (cb_dict_find(seen, key) < 0) {
+                            cb_dict_set(seen, cb_retain(key), cb_none());
+                            cb_seq_push(keylist, key);
+                        } else {
+                            cb_release(key);
+                        }
+                    }
+        put_op(out, OP_SETITEMS);
+        put_op(out, OP_STOP);
+        poly_free(&pb);
+    }
+    cb_release(seen);
+    for (size_t i = 0; i < e_ok; i++)
+        cb_pyrandom_sampler_clear(&es[i]);
+    for (size_t i = 0; i < c_ok; i++)
+        cb_pyrandom_sampler_clear(&cs[i]);
+    free(es), free(cs), free(efirst), free(cfirst), free(gv), free(tv);
+    if (rc < 0) {
+        cb_release(keylist);
+        return -1;
+    }
+    *keys = keylist;
+    return 0;
+}
+
+/* ------------------------------------------------------------- run list */
+
+static const char *pair_functions[] = {"add", "mult", "divmod", "resultant", "gcd"};
+
+cb_value cb_gen_run_list(cb_value keys, const int *groupby, int ngroupby)
+{
+    /* groups in order of first appearance, each a list of keys */
+    cb_value index = cb_dict_new(0), groups = cb_list_new(0);
+    for (size_t i = 0; i < cb_len(keys); i++) {
+        cb_value k = cb_item(keys, i);
+        if (!is_generated_key(k))
+            continue;
+        cb_value gk = cb_tuple_new((size_t)ngroupby);
+        for (int f = 0; f < ngroupby; f++)
+            cb_seq_push(gk, canon_any(cb_item(k, (size_t)groupby[f])));
+        cb_value at;
+        if (!cb_dict_get(index, gk, &at)) {
+            at = cb_int((int64_t)cb_len(groups));
+            cb_dict_set(index, cb_retain(gk), at);
+            cb_seq_push(groups, cb_list_new(0));
+        }
+        cb_seq_push(cb_item(groups, (size_t)at.u.i), cb_retain(k));
+        cb_release(gk);
+    }
+    cb_release(index);
+
+    /* itertools.combinations_with_replacement(group, 2), group after group */
+    cb_value pairs = cb_list_new(0), singles = cb_list_new(0);
+    for (size_t g = 0; g < cb_len(groups); g++) {
+        cb_value grp = cb_item(groups, g);
+        size_t n = cb_len(grp);
+        for (size_t i = 0; i < n; i++) {
+            cb_seq_push(singles, cb_tuple_of(1, cb_retain(cb_item(grp, i))));
+            for (size_t j = i; j < n; j++)
+                cb_seq_push(pairs, cb_tuple_of(2, cb_retain(cb_item(grp, i)), cb_retain(cb_item(grp, j))));
+        }
+    }
+    cb_release(groups);
+
+    cb_value rl = cb_dict_new(8);
+    for (size_t f = 0; f < sizeof pair_functions / sizeof *pair_functions; f++) {
+        cb_value list = cb_list_new(cb_len(pairs));
+        for (size_t i = 0; i < cb_len(pairs); i++)
+            cb_seq_push(list, cb_retain(cb_item(pairs, i)));
+        cb_dict_set_str(rl, pair_functions[f], list);
+    }
+    cb_dict_set_str(rl, "leading_coefficient", singles);
+    cb_release(pairs);
+    return rl;
+}
+
+/* ---------------------------------------------------------------- merge */
+
+void cb_gen_merge(cb_value base, cb_value add)
+{
+    cb_value index = cb_dict_new(cb_len(base));   /* canonical key -> position */
+    for (size_t i = 0; i < cb_len(base); i++)
+        cb_dict_set(index, canon_any(cb_dict_key(base, i)), cb_int((int64_t)i));
+    for (size_t i = 0; i < cb_len(add); i++) {
+        cb_value k = cb_dict_key(add, i), val = cb_dict_val(add, i), ck = canon_any(k), at;
+        if (cb_dict_get(index, ck, &at)) {   /* Python keeps the old key object */
+            cb_dict_set(base, cb_retain(cb_dict_key(base, (size_t)at.u.i)), cb_retain(val));
+        } else {
+            cb_dict_set(index, cb_retain(ck), cb_int((int64_t)cb_len(base)));
+            cb_dict_set(base, cb_retain(k), cb_retain(val));
+        }
+        cb_release(ck);
+    }
+    cb_release(index);
+}
