@@ -350,7 +350,7 @@ int cmd_run(int argc, char **argv)
     /* The default suite, without --venvs, also runs in the system Python
      * when it is another interpreter (Debian's python3-sympy/-gmpy2 give
      * the gmpy variants): every SymPy variant available on the machine. */
-    if (a.npos == 0 && !a.nvenvs && !a.resume) {
+    if (a.npos == 0 && !a.nvenvs) {
         cb_pyenv sys_env;
         char p0[PATH_MAX], p1[PATH_MAX];
         if (cb_pyenv_resolve("/usr/bin/python3", &sys_env, NULL) == 0) {

@@ -182,10 +182,58 @@ def python_envs_run(tmp):
           len(vers) == 2 and all(x["versions"].get("sympy") for x in vers), vers)
 
 
+def children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def pin_run(tmp):
+    """--pin: each running harness is bound to a CPU of its own."""
+    if len(os.sched_getaffinity(0)) < 2:
+        print("SKIP: run_engine: --pin needs two usable CPUs")
+        return
+    polys = {"us:400000": system()}
+    write_dataset(tmp, polys, {"selftest_sleep": [("us:400000",)] * 1})
+    out = os.path.join(tmp, "out-pin")
+    proc = subprocess.Popen([CB, "run", os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle"), out,
+                             "--libraries", "selftest", "--benchmark", "--verify", "--pin", "--cores", "2",
+                             "--repeats", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen = {}
+    import time
+    deadline = time.time() + 30
+    while proc.poll() is None and time.time() < deadline and len(seen) < 2:
+        for pid in children(proc.pid):
+            try:
+                # after exec: the affinity is set between fork and exec
+                if b"casbench-harness-selftest" not in open("/proc/%d/cmdline" % pid, "rb").read():
+                    continue
+                with open("/proc/%d/status" % pid) as f:
+                    for line in f:
+                        if line.startswith("Cpus_allowed_list:"):
+                            seen[pid] = line.split()[1]
+            except OSError:
+                pass
+        time.sleep(0.02)
+    _, err = proc.communicate(timeout=60)
+    check("--pin: exit 0", proc.returncode == 0, err[-300:])
+    cpus = sorted(seen.values())
+    check("--pin: each harness on one CPU of its own",
+          len(cpus) == 2 and all(c.isdigit() for c in cpus) and cpus[0] != cpus[1], seen)
+    d = results_dir(out)
+    with open(os.path.join(d, "run.json")) as f:
+        rj = json.load(f)
+    check("--pin: run.json records it", rj["noise"]["pinned"] is True and
+          sorted(str(r["cpu"]) for r in rj["runners"]) == cpus, [r["cpu"] for r in rj["runners"]])
+
+
 def main():
     tmp = tempfile.mkdtemp(prefix="cbtest-run.")
     try:
         selftest_run(tmp)
+        pin_run(tmp)
         python_envs_run(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
