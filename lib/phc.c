@@ -653,7 +653,7 @@ static int parse_sum(parser *P, fmpq_mpoly_t out, int depth)
         return 0;
     size_t n = 1, cap = 8;
     fmpq_mpoly_struct *parts = cb_xmalloc(cap * sizeof *parts);
-    parts[0] = *out;   /* moved: out is re-initialised below */
+    parts[0] = *out;   /* moved out here, and back into out at the end */
     unsigned line = peek(P)->line;
     int rc = 0;
     while (rc == 0 && (peek(P)->type == T_PLUS || peek(P)->type == T_MINUS)) {

@@ -62,6 +62,18 @@ int cmd_import_phc(int argc, char **argv)
         return 2;
     }
 
+    /* keys are base names: refuse a clash before reading anything */
+    cb_value seen = cb_dict_new((size_t)nfiles);
+    for (int i = 0; i < nfiles; i++) {
+        cb_value prev;
+        const char *name = cb_phc_system_name(files[i]);
+        if (cb_dict_get_str(seen, name, &prev))
+            cb_die_msg("import-phc: %s and %s would both be system '%s' (keys are base names)",
+                       cb_str_data(prev), files[i], name);
+        cb_dict_set_str(seen, name, cb_str_c(files[i]));
+    }
+    cb_release(seen);
+
     cb_systems_out out;
     cb_systems_out_init(&out);
     json_object *meta = json_object_new_object(), *jfiles = json_object_new_array(),
@@ -80,7 +92,7 @@ int cmd_import_phc(int argc, char **argv)
             continue;
         }
         if (cb_systems_add(&out, name, sys, &err) < 0)
-            cb_die_msg("%s: %s (system names are the files' base names)", files[i], err.msg);
+            cb_die(&err);   /* cannot happen: names were checked above */
         cb_systems_add_call(&out, "groebner", 1, &name);
     }
     size_t imported = cb_len(out.polys), nskipped = (size_t)nfiles - imported;

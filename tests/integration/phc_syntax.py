@@ -144,7 +144,7 @@ check("--first-paragraph keeps the first paragraph only",
 
 os.makedirs(os.path.join(TMP, "sub"))
 p, _, out = run([write("dup", "1\n x;\n"), write(os.path.join("sub", "dup"), "1\n y;\n")])
-check("two files with one base name: exit 2, no output", p.returncode == 2 and "given twice" in p.stderr
+check("two files with one base name: exit 2, no output", p.returncode == 2 and "would both be system 'dup'" in p.stderr
       and not os.path.exists(out), p.stderr)
 p, _, out = run([os.path.join(TMP, "missing")])
 check("missing file: exit 2, one line", p.returncode == 2 and len(p.stderr.splitlines()) == 1, p.stderr)
