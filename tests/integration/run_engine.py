@@ -207,8 +207,10 @@ def pin_run(tmp):
     while proc.poll() is None and time.time() < deadline and len(seen) < 2:
         for pid in children(proc.pid):
             try:
-                # after exec: the affinity is set between fork and exec
-                if b"casbench-harness-selftest" not in open("/proc/%d/cmdline" % pid, "rb").read():
+                # after exec (the affinity is set between fork and exec), and
+                # not the --probe run before the pool starts
+                cmd = open("/proc/%d/cmdline" % pid, "rb").read()
+                if b"casbench-harness-selftest" not in cmd or b"--probe" in cmd:
                     continue
                 with open("/proc/%d/status" % pid) as f:
                     for line in f:
