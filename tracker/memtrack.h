@@ -41,7 +41,8 @@ void casbench_mem_end(void);
  * frees (allocated while not counting).  Works in the process that counted
  * and, through the shared page, in its parent after the counting child died.
  * Keys: tracker, pid, complete, allocations, frees, bytes_allocated,
- * bytes_freed, peak_bytes, call_bytes_at_peak, level_at_begin, temporary, python_frames,
+ * bytes_freed, peak_bytes, call_bytes_at_peak, level_at_begin, temporary,
+ * temporary_adjacent, python_frames,
  * sites, sites_dropped, top_by_count, top_by_bytes (each a list of
  * {"frames": [...], "count", "bytes"}), rows (the memray-summary rows of
  * DESIGN §8.3, see casbench_mem_report_rows_json).  NULL only when out of

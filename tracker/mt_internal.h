@@ -84,12 +84,14 @@ typedef struct mt_shared {
     uint32_t gen;
     pid_t pid;                  /* the process that counted */
     int started, complete, python;
-    uint64_t allocations, frees, bytes_allocated, bytes_freed, temporary;
+    uint64_t allocations, frees, bytes_allocated, bytes_freed;
+    uint64_t temporary;          /* memray's: freed before its thread's next allocation */
+    uint64_t temporary_adjacent; /* heaptrack's: the very next event frees it */
     int64_t live, peak, level_at_begin;
     uint64_t peak_epoch;
     uint32_t n_sites, n_funcs, pool_used;
     uint64_t sites_dropped;     /* allocations counted in MT_SITE_OTHER */
-    uintptr_t last_alloc;       /* for "temporary": the latest allocation */
+    uintptr_t last_event_alloc; /* the last event, when it was an allocation */
     mt_site sites[MT_SITES];
     mt_func funcs[MT_FUNCS];
     char pool[MT_POOL_BYTES];

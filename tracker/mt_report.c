@@ -372,7 +372,9 @@ char *mt_report(int rows_only)
             at_peak += peak_bytes_of(&h->sites[idx[k]]);
         sb_printf(&b, "\"peak_bytes\":%" PRId64 ",\"call_bytes_at_peak\":%" PRId64 ",", h->peak, at_peak);
         sb_printf(&b, "\"level_at_begin\":%" PRId64 ",", h->level_at_begin);
-        sb_printf(&b, "\"temporary\":%" PRIu64 ",\"python_frames\":%s,", h->temporary, h->python ? "true" : "false");
+        sb_printf(&b, "\"temporary\":%" PRIu64 ",\"temporary_adjacent\":%" PRIu64 ",", h->temporary,
+                  h->temporary_adjacent);
+        sb_printf(&b, "\"python_frames\":%s,", h->python ? "true" : "false");
         sb_printf(&b, "\"sites\":%" PRIu32 ",\"sites_dropped\":%" PRIu64 ",", h->n_sites, h->sites_dropped);
         sb_put(&b, "\"top_by_count\":", 15);
         write_top(&b, &c, idx, n, 0);

@@ -257,7 +257,15 @@ MT_API void casbench_mem_end(void)
         mt_sh->complete = 1;
 }
 
-/* ---- events (guard held by the caller) ---- */
+/* ---- events (guard held by the caller) ----
+ * Temporary allocations, two ways (they differ a lot on Python code, which
+ * often frees something else between allocating a block and freeing it):
+ * "temporary" as memray defines it, a block freed before its thread's next
+ * allocation; "temporary_adjacent" as heaptrack counts it, a free that is
+ * the very next allocator event after the block's allocation. */
+static __thread uintptr_t tl_last_alloc __attribute__((tls_model("initial-exec")));
+static __thread uint32_t tl_last_gen __attribute__((tls_model("initial-exec")));
+
 static void note_peak(void)
 {
     if (mt_sh->live > mt_sh->peak) {
@@ -281,7 +289,9 @@ static void alloc_locked(void *p, size_t n, const mt_stack *st)
     mt_sh->bytes_allocated += n;
     if (live_put((uintptr_t)p, n, si) == 0)
         mt_sh->live += (int64_t)n;
-    mt_sh->last_alloc = (uintptr_t)p;
+    tl_last_alloc = (uintptr_t)p;
+    tl_last_gen = mt_sh->gen;
+    mt_sh->last_event_alloc = (uintptr_t)p;
     note_peak();
 }
 
@@ -314,10 +324,13 @@ static void free_locked(void *p, size_t untracked)
         mt_sh->bytes_freed += untracked;
     }
     mt_sh->frees++;
-    if (mt_sh->last_alloc == (uintptr_t)p) {
+    if (tl_last_alloc == (uintptr_t)p && tl_last_gen == mt_sh->gen) {
         mt_sh->temporary++;
-        mt_sh->last_alloc = 0;
+        tl_last_alloc = 0;
     }
+    if (mt_sh->last_event_alloc == (uintptr_t)p)
+        mt_sh->temporary_adjacent++;
+    mt_sh->last_event_alloc = 0;
 }
 
 /* Test hook (tests/integration/mem_tracker.sh): CASBENCH_MEMTRACK_TEST_RAISE=SIG

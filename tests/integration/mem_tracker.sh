@@ -41,6 +41,13 @@ __attribute__((noinline)) void alloc_blocks_temp(size_t n, int k)
 {
     for (int i = 0; i < k; i++) { void *p = malloc(n); sink += ((char *)p)[0] = 1; free(p); }
 }
+/* p, q allocated, then p and q freed: q is temporary as memray counts
+ * (freed before the thread's next allocation), not as heaptrack does (a free
+ * came between) */
+__attribute__((noinline)) void alloc_pairs(size_t n, int k)
+{
+    for (int i = 0; i < k; i++) { keep[0] = malloc(n); keep[1] = malloc(n); free(keep[0]); free(keep[1]); }
+}
 static void every_function(void)
 {   /* the pointers escape into keep[], so the compiler cannot elide a pair */
     keep[0] = calloc(10, 10);                          /* 100 */
@@ -80,6 +87,8 @@ int main(int argc, char **argv)
         free(malloc(777));               /* after the region: not counted */
         free(before);
         show();
+    } else if (!strcmp(mode, "pairs")) {
+        begin(); alloc_pairs(100, 50); end(); show();
     } else if (!strcmp(mode, "every")) {
         begin(); every_function(); end(); show();
     } else if (!strcmp(mode, "threads")) {
@@ -168,7 +177,10 @@ expect "N bytes k times, all live: exact counts and peak" "$T/live" \
     call_bytes_at_peak=500000 complete=True
 run temp 4096 300 >"$T/temp" 2>&1
 expect "N bytes k times, each freed at once: peak N, k temporaries" "$T/temp" \
-    allocations=300 frees=300 bytes_allocated=1228800 peak_bytes=4096 temporary=300
+    allocations=300 frees=300 bytes_allocated=1228800 peak_bytes=4096 temporary=300 temporary_adjacent=300
+run pairs >"$T/pairs" 2>&1
+expect "temporary as memray counts it vs as heaptrack does" "$T/pairs" \
+    allocations=100 frees=100 peak_bytes=200 temporary=50 temporary_adjacent=0
 run every >"$T/every" 2>&1
 # 9 allocations (realloc is one), 9 frees (realloc frees the calloc'd block);
 # at the peak all but the calloc'd 100 bytes are live: 3362 - 100
