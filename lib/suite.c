@@ -1,21 +1,17 @@
 /* suite.c — the built-in default suite (see suite.h).
  *
- * Random part: systems keyed as `casbench gen` keys them, (generators,
- * terms, range(exponents), range(coefficients)), each holding a few
- * polynomials, drawn with CPython's random.Random (lib/pyrandom.h) from a
- * fixed seed.  Standard part: cyclic-4 and katsura-3 from lib/systems.h, for
- * groebner.
- *
- * SEAM (lib/gen.h): the random systems should come from lib/gen.h, the
- * engine of `casbench gen`, so that the suite's systems are exactly what
- * `casbench gen --seed 20260101 ...` writes.  gen.h was not there when this
- * was written; gen_system() below draws the same way the original generator
- * does (per polynomial: `terms` draws of an exponent tuple then a
- * coefficient, a repeated exponent overwriting its coefficient in place)
- * and should be replaced by a call into gen.h. */
+ * Random part: for each size, exactly what
+ *     casbench gen DIR --generators G --terms T --exponents 0-5 \
+ *         --coefficients '1-1000,(-999)-1000' --number 3 --seed 20260101
+ * writes (lib/gen.h, the original generator's draws): two systems per size,
+ * keyed (G, T, range(0, 5), range(1, 1000)) and (..., range(-999, 1000)).
+ * The run list is the suite's own (below), not gen's: gen's would run
+ * resultant on every pair, which SymPy cannot finish on three generators.
+ * Standard part: cyclic-4 and katsura-3 from lib/systems.h, for groebner. */
 #include "suite.h"
-#include "poly.h"
-#include "pyrandom.h"
+#include "gen.h"
+#include "pickle.h"
+#include "ranges.h"
 #include "systems.h"
 #include "util.h"
 
@@ -34,34 +30,55 @@ static const struct { int gens, terms; } sizes[] = {{2, 6}, {3, 8}, {4, 10}};
 #define COEFF_NEG_START (-999)
 #define PER_SYSTEM 3
 
-/* One random system (see the SEAM note above). */
-static cb_value gen_system(cb_pyrandom *rng, int gens, int terms, int64_t coeff_start)
-{
-    cb_value names = cb_list_new((size_t)gens);
-    for (int g = 0; g < gens; g++) {
-        char buf[16];
-        snprintf(buf, sizeof buf, "x%d", g);
-        cb_seq_push(names, cb_str_c(buf));
-    }
-    cb_value polys = cb_list_new(PER_SYSTEM);
-    for (int p = 0; p < PER_SYSTEM; p++) {
-        cb_value poly = cb_dict_new((size_t)terms);
-        for (int t = 0; t < terms; t++) {
-            cb_value exps = cb_tuple_new((size_t)gens);
-            for (int g = 0; g < gens; g++)
-                cb_seq_push(exps, cb_int((int64_t)cb_pyrandom_randbelow64(rng, EXP_STOP)));
-            int64_t c = coeff_start + (int64_t)cb_pyrandom_randbelow64(rng, (uint64_t)(COEFF_STOP - coeff_start));
-            cb_dict_set(poly, exps, cb_int(c));
-        }
-        cb_seq_push(polys, poly);
-    }
-    return cb_tuple_of(2, names, polys);
-}
-
 static cb_value key_of(int gens, int terms, int64_t coeff_start)
 {
     return cb_tuple_of(4, cb_int(gens), cb_int(terms), cb_range_i(0, EXP_STOP, 1),
                        cb_range_i(coeff_start, COEFF_STOP, 1));
+}
+
+/* The systems of one size, through gen, merged into POLYS. */
+static int gen_size(int gens, int terms, cb_value polys, cb_err *err)
+{
+    char g[16], t[16];
+    snprintf(g, sizeof g, "%d", gens);
+    snprintf(t, sizeof t, "%d", terms);
+    cb_gen_options o;
+    memset(&o, 0, sizeof o);
+    int rc = -1;
+    if (cb_ranges_parse(g, &o.generators, err) < 0)
+        return -1;
+    if (cb_ranges_parse(t, &o.terms, err) < 0)
+        goto free_g;
+    if (cb_ranges_parse("0-5", &o.exponents, err) < 0)
+        goto free_t;
+    if (cb_ranges_parse("1-1000,(-999)-1000", &o.coefficients, err) < 0)
+        goto free_e;
+    o.number = PER_SYSTEM;
+    o.groupby[0] = CB_GEN_GENS;
+    o.groupby[1] = CB_GEN_TERMS;
+    o.ngroupby = 2;
+    mpz_init_set_si(o.seed, SUITE_SEED);
+    cb_buf bytes = {0};
+    cb_value keys, drawn;
+    if (cb_gen_check(&o, err) == 0 && cb_gen_polys(&o, &bytes, &keys, NULL, NULL, err) == 0) {
+        if (cb_pickle_load(bytes.data, bytes.len, &drawn, err) == 0) {
+            for (size_t i = 0; i < cb_len(drawn); i++)
+                cb_dict_set(polys, cb_retain(cb_dict_key(drawn, i)), cb_retain(cb_dict_val(drawn, i)));
+            cb_release(drawn);
+            rc = 0;
+        }
+        cb_release(keys);
+    }
+    cb_buf_free(&bytes);
+    mpz_clear(o.seed);
+    cb_ranges_free(&o.coefficients);
+free_e:
+    cb_ranges_free(&o.exponents);
+free_t:
+    cb_ranges_free(&o.terms);
+free_g:
+    cb_ranges_free(&o.generators);
+    return rc;
 }
 
 static void add_call(cb_value run_list, const char *fn, cb_value args)
@@ -81,14 +98,13 @@ int cb_suite_build(cb_value *polys, cb_value *run_list, json_object **desc, json
     cb_systems_out_init(&out);
     static const char *const standard[] = {"cyclic-4", "katsura-3"};
     cb_value rl = cb_dict_new(12), ps = cb_dict_new(8);
-    cb_pyrandom rng;
-    cb_pyrandom_seed_i64(&rng, SUITE_SEED);
     size_t n = sizeof sizes / sizeof *sizes;
     for (size_t i = 0; i < n; i++)
-        for (int neg = 0; neg < 2; neg++) {
-            int64_t c0 = neg ? COEFF_NEG_START : 1;
-            cb_dict_set(ps, key_of(sizes[i].gens, sizes[i].terms, c0),
-                        gen_system(&rng, sizes[i].gens, sizes[i].terms, c0));
+        if (gen_size(sizes[i].gens, sizes[i].terms, ps, err) < 0) {
+            cb_systems_out_clear(&out);
+            cb_release(rl);
+            cb_release(ps);
+            return cb_fail_prefix(err, "default suite");
         }
     /* The pairwise functions zip the polynomials of the two systems of a
      * size; the unary ones take the first system. */

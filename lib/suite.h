@@ -1,8 +1,7 @@
 /* suite.h — the built-in default suite that `casbench run` runs when it is
- * given no dataset (DESIGN §9): random systems of a few sizes (generated
- * with a fixed seed, so every machine times the same polynomials) with the
- * run list `gen` makes for them, plus the standard cyclic and katsura
- * systems for groebner.  Sized so that `make run` finishes in under two
+ * given no dataset (DESIGN §9): random systems of a few sizes drawn by
+ * lib/gen.h with a fixed seed (so every machine times the same
+ * polynomials), plus the standard cyclic and katsura systems for groebner.  Sized so that `make run` finishes in under two
  * minutes on a 2-core machine with FLINT and the SymPy variants. */
 #ifndef CB_SUITE_H
 #define CB_SUITE_H
