@@ -1,0 +1,70 @@
+"""run_suite.py — `casbench run` with no dataset runs the built-in default
+suite into ./casbench-results and prints the summary table.  Checked here
+quickly (flint only, a few functions; `make run` is the full run): the
+random systems are exactly what `casbench gen` writes with the documented
+options (docs/run.md), cyclic-4 and katsura-3 are there for groebner, and
+run.json records the suite and its seed."""
+import glob
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+
+BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
+CB = os.path.abspath(os.path.join(BUILD, "casbench"))
+failed = False
+
+
+def check(name, ok, detail=""):
+    global failed
+    print(("PASS: " if ok else "FAIL: ") + "run_suite: " + name + ("" if ok else " -- " + str(detail)))
+    if not ok:
+        failed = True
+
+
+if not os.access(os.path.join(BUILD, "harness", "casbench-harness-flint"), os.X_OK):
+    print("SKIP: run_suite: the flint harness is not built")
+    sys.exit(0)
+tmp = tempfile.mkdtemp(prefix="cbtest-suite.")
+try:
+    p = subprocess.run([CB, "run", "--libraries", "flint", "--run-list-filter", "add", "groebner", "--repeats", "1"],
+                       cwd=tmp, capture_output=True, text=True, timeout=300)
+    check("exit 0", p.returncode == 0, p.stderr[-500:])
+    dirs = glob.glob(os.path.join(tmp, "casbench-results", "results_*"))
+    check("results in ./casbench-results", len(dirs) == 1, os.listdir(tmp))
+    d = dirs[0]
+    check("summary table printed", "add" in p.stdout and "groebner" in p.stdout and "flint" in p.stdout,
+          p.stdout[-400:])
+    with open(os.path.join(d, "runners", "flint.benchmark.config.pickle"), "rb") as f:
+        cfg = pickle.load(f)
+    polys, run_list = cfg["polys"], cfg["run_list"]
+    check("run list: add on one pair per size, groebner on cyclic-4 and katsura-3",
+          len(run_list["add"]) == 3 and sorted(a for (a,) in run_list["groebner"]) == ["cyclic-4", "katsura-3"],
+          run_list)
+    check("timeout and repeats of the suite", cfg["timeout"] == 10.0 and cfg["repeats"] == 1, cfg["timeout"])
+    for gens, terms in [(2, 6), (3, 8), (4, 10)]:
+        out = os.path.join(tmp, "gen-%d" % gens)
+        g = subprocess.run([CB, "gen", out, "--generators", str(gens), "--terms", str(terms), "--exponents", "0-5",
+                            "--coefficients", "1-1000,(-999)-1000", "--number", "3", "--seed", "20260101"],
+                           capture_output=True, text=True)
+        with open(os.path.join(out, "polys.pickle"), "rb") as f:
+            want = pickle.load(f)
+        got = {k: v for k, v in polys.items() if isinstance(k, tuple) and k[0] == gens}
+        check("%d generators: the systems casbench gen writes" % gens, g.returncode == 0 and got == want,
+              (list(got), list(want)))
+        pair = [entry for entry in run_list["add"] if entry[0][0] == gens]
+        check("%d generators: add pairs the two coefficient ranges" % gens,
+              len(pair) == 1 and pair[0][0][3] == range(1, 1000) and pair[0][1][3] == range(-999, 1000), pair)
+    with open(os.path.join(d, "run.json")) as f:
+        rj = json.load(f)
+    check("run.json: the suite and its seed", rj["dataset"]["suite"] == "default" and
+          rj["seeds"] == {"suite": 20260101}, (rj["dataset"], rj["seeds"]))
+    recs = [json.loads(l) for l in open(os.path.join(d, "calls.jsonl"))]
+    check("flint ran every call", len(recs) == 5 and all(r["status"] == "ok" for r in recs),
+          [(r["function"], r["status"], r.get("error")) for r in recs])
+finally:
+    shutil.rmtree(tmp, ignore_errors=True)
+sys.exit(1 if failed else 0)
