@@ -48,10 +48,11 @@ char *cb_harness_dir(cb_err *err)
     char *build = cb_xasprintf("%s/harness", dir);
     char *inst = cb_xasprintf("%s/../libexec/casbench/harness", dir);
     char *found = is_dir(build) ? build : is_dir(inst) ? inst : NULL;
+    char real[PATH_MAX];
     if (!found)
         cb_fail(err, "no harness directory: looked for %s and %s", build, inst);
-    else
-        found = cb_xstrdup(found);
+    else   /* PREFIX/bin/../libexec/... reads better as PREFIX/libexec/... */
+        found = cb_xstrdup(realpath(found, real) ? real : found);
     free(build);
     free(inst);
     free(dir);
@@ -66,10 +67,11 @@ char *cb_tracker_path(cb_err *err)
     char *build = cb_xasprintf("%s/libcasbench-memtrack.so", dir);
     char *inst = cb_xasprintf("%s/../libexec/casbench/libcasbench-memtrack.so", dir);
     char *found = is_file(build) ? build : is_file(inst) ? inst : NULL;
+    char real[PATH_MAX];
     if (!found)
         cb_fail(err, "the allocation tracker is not built: looked for %s and %s", build, inst);
     else
-        found = cb_xstrdup(found);
+        found = cb_xstrdup(realpath(found, real) ? real : found);
     free(build);
     free(inst);
     free(dir);
