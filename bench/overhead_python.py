@@ -9,6 +9,8 @@ rounds (the median round counts):
 
   harness  casbench's Python harness through the protocol: per-call period
            from the records' `started` stamps, minus the recorded times;
+  harness-4k  the same with CASBENCH_PY_HUGEPAGES=0 (no huge-page collapse
+           of the parent's heap before forking), to show what that buys;
   bare     the floor: a loop of os.fork + pipe + waitpid, the child timing
            the same call and writing the time to the pipe;
   mp       the original tool's way: multiprocessing.Process + Queue per call.
@@ -94,7 +96,7 @@ def mp_loop(n):
 
 # ------------------------------------------------------------ the bench
 
-def harness_round(python, n, tmp):
+def harness_round(python, n, tmp, hugepages=True):
     calls = os.path.join(tmp, "calls.jsonl")
     if os.path.exists(calls):
         os.unlink(calls)
@@ -107,8 +109,9 @@ def harness_round(python, n, tmp):
     path = os.path.join(tmp, "config.pickle")
     with open(path, "wb") as f:
         pickle.dump(config, f, protocol=4)
+    env = dict(os.environ, CASBENCH_PY_HUGEPAGES="1" if hugepages else "0")
     subprocess.run([python, HARNESS], input="%s\n%s\n" % (path, os.path.join(tmp, "results")),
-                   text=True, check=True)
+                   text=True, check=True, env=env, stderr=subprocess.DEVNULL)
     with open(calls) as f:
         records = [json.loads(line) for line in f]
     if len(records) != n or any(r["status"] != "ok" for r in records):
@@ -140,10 +143,11 @@ def main():
     if not os.path.exists(HARNESS):
         print("overhead_python: %s is not built (make all)" % HARNESS, file=sys.stderr)
         return 2
-    rounds = {"harness": [], "bare": [], "mp": []}
+    rounds = {"harness": [], "harness-4k": [], "bare": [], "mp": []}
     with tempfile.TemporaryDirectory(prefix="cbovh.") as tmp:
         for _ in range(args.rounds):
             rounds["harness"].append(harness_round(args.python, args.calls, tmp))
+            rounds["harness-4k"].append(harness_round(args.python, args.calls, tmp, False))
             rounds["bare"].append(loop_round(args.python, "bare", args.calls))
             rounds["mp"].append(loop_round(args.python, "mp", max(args.calls // 3, 50)))
     overhead = {}
@@ -152,7 +156,7 @@ def main():
     for kind, rs in rounds.items():
         over = statistics.median(p - m for p, m in rs)
         overhead[kind] = over
-        print("  %-8s period %8.1f us   call %6.1f us   overhead %8.1f us"
+        print("  %-10s period %8.1f us   call %6.1f us   overhead %8.1f us"
               % (kind, statistics.median(p for p, _ in rs) * 1e6,
                  statistics.median(m for _, m in rs) * 1e6, over * 1e6))
     r1 = overhead["harness"] / overhead["bare"]
@@ -161,6 +165,8 @@ def main():
           % (r1, "ok" if r1 <= 1.3 else "MISSED"))
     print("multiprocessing / harness overhead: %.2fx (goal >= 2.5x) %s"
           % (r2, "ok" if r2 >= 2.5 else "MISSED"))
+    print("(harness-4k / bare: %.2fx; load average at the end: %s)"
+          % (overhead["harness-4k"] / overhead["bare"], os.getloadavg()[0]))
     return 0
 
 

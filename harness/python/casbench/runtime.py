@@ -165,16 +165,20 @@ class PerfControl:
         # perf holds both fifos open already, so these opens do not block.
         self.ctl = os.open(profile["control_fifo"], os.O_WRONLY)
         self.ack = os.open(profile["ack_fifo"], os.O_RDONLY)
+        # "enable cpu-clock": perf 6.1's bare "disable" also stops its
+        # tracking event, losing the next call children's fork/mmap records
+        self.on = (profile.get("enable") or "enable").encode() + b"\n"
+        self.off = (profile.get("disable") or "disable").encode() + b"\n"
 
-    def _command(self, word):
-        os.write(self.ctl, word + b"\n")
+    def _command(self, line):
+        os.write(self.ctl, line)
         os.read(self.ack, 16)          # perf answers "ack\n"
 
     def enable(self):
-        self._command(b"enable")
+        self._command(self.on)
 
     def disable(self):
-        self._command(b"disable")
+        self._command(self.off)
 
 
 # -------------------------------------------------------------- executor --
@@ -560,6 +564,8 @@ def run(config, results_path, adapter, log=None):
     # its pages, which would copy them.
     gc.collect()
     gc.freeze()
+    if os.environ.get("CASBENCH_PY_HUGEPAGES", "1") != "0":
+        _collapse_to_huge_pages()
     writer = RecordWriter(config.get("calls_jsonl"), config.get("record"))
     mode = config["type"]
     results = {}
@@ -579,6 +585,39 @@ def run(config, results_path, adapter, log=None):
         log("%d calls (%d ok) in %.3f s; harness RSS %d KiB"
             % (len(calls), n_ok, time.monotonic() - loop_start, _self_rss_kib()))
     return results
+
+
+def _collapse_to_huge_pages():
+    """Fork copies the page tables of every anonymous page (40+ MB with
+    SymPy imported: most of a call's supervision cost).  Collapsing the heap
+    and the interpreter's arenas into transparent huge pages (MADV_COLLAPSE,
+    Linux 6.1+) makes that copy 512 times smaller; a child that writes into
+    a huge page splits only that one.  Best effort: nothing happens where
+    THP is off or the kernel is older (bench/overhead_python.sh measures it;
+    CASBENCH_PY_HUGEPAGES=0 turns it off)."""
+    try:
+        with open("/sys/kernel/mm/transparent_hugepage/enabled") as f:
+            if "[never]" in f.read():
+                return 0
+        import ctypes
+        madvise = ctypes.CDLL(None, use_errno=True).madvise
+        madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        with open("/proc/self/maps") as f:
+            maps = f.read().splitlines()
+    except (OSError, AttributeError, ImportError):
+        return 0
+    huge, collapsed = 2 << 20, 0
+    for line in maps:
+        fields = line.split()
+        if len(fields) < 5 or not fields[1].startswith("rw") or \
+                (len(fields) > 5 and fields[5] != "[heap]"):
+            continue                      # only the heap and anonymous maps
+        lo, hi = (int(x, 16) for x in fields[0].split("-"))
+        start, end = (lo + huge - 1) & ~(huge - 1), hi & ~(huge - 1)
+        if end > start and madvise(start, end - start, 14) == 0 \
+                and madvise(start, end - start, 25) == 0:    # HUGEPAGE, COLLAPSE
+            collapsed += end - start
+    return collapsed
 
 
 def _self_rss_kib():
