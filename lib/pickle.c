@@ -447,6 +447,10 @@ static int build_tuple(reader *r, size_t at, cb_type type)
     bool hashable = true;
     for (size_t i = at; i < r->sp; i++) {
         uint32_t d;
+        if (r->stack[i].v.type <= CB_FLOAT) {   /* fast path: None, bool, int, float */
+            weight += r->stack[i].weight;
+            continue;
+        }
         if (type == CB_FROZENSET) {
             if (check_hashable(r, &r->stack[i]) < 0)
                 return -1;
@@ -538,6 +542,9 @@ static int do_setitems(reader *r, size_t at)
     if (check_depth(r, depth) < 0)
         return -1;
     e->a = depth;
+    size_t need = dict.u.dict->len + (r->sp - at) / 2;
+    if (need > dict.u.dict->cap)   /* doubling: batches of 1000 must not rehash every time */
+        cb_dict_reserve(dict, need > dict.u.dict->cap * 2 ? need : dict.u.dict->cap * 2);
     for (size_t i = at; i < r->sp; i += 2)
         cb_dict_set(dict, r->stack[i].v, r->stack[i + 1].v);
     r->sp = at;

@@ -246,12 +246,25 @@ static void dict_reindex(cb_dict *d, size_t cap)
     }
 }
 
-/* Small dicts (the common case: a polynomial term's few keys, a config) are
- * searched linearly; an index is built once a dict grows past 8 keys. */
-long cb_dict_find(cb_value dv, cb_value key)
+/* Probes the hash index for key, whose hash is h: its position, or -1. */
+static long dict_probe(const cb_dict *d, cb_value key, uint64_t h)
 {
-    cb_dict *d = dv.u.dict;
-    if (d->len <= 8) {
+    size_t i = h & (d->index_cap - 1);
+    while (d->index[i] != EMPTY_SLOT) {
+        if (cb_equal(d->keys[d->index[i]], key))
+            return d->index[i];
+        i = (i + 1) & (d->index_cap - 1);
+    }
+    return -1;
+}
+
+/* Small dicts (the common case: a polynomial term's few keys, a config) are
+ * searched linearly; an index is built once a dict grows past 8 keys.
+ * *h receives the key's hash when it was computed (so that an insertion
+ * right after need not hash again), else stays untouched. */
+static long dict_find(cb_dict *d, cb_value key, uint64_t *h, bool *hashed)
+{
+    if (d->len <= 8 && !d->index) {
         for (size_t i = 0; i < d->len; i++)
             if (cb_equal(d->keys[i], key))
                 return (long)i;
@@ -259,18 +272,20 @@ long cb_dict_find(cb_value dv, cb_value key)
     }
     if (!d->index || d->index_cap < d->len * 2)
         dict_reindex(d, cb_next_pow2(d->len * 4));
-    size_t h = cb_hash(key) & (d->index_cap - 1);
-    while (d->index[h] != EMPTY_SLOT) {
-        if (cb_equal(d->keys[d->index[h]], key))
-            return d->index[h];
-        h = (h + 1) & (d->index_cap - 1);
-    }
-    return -1;
+    *h = cb_hash(key);
+    *hashed = true;
+    return dict_probe(d, key, *h);
 }
 
-void cb_dict_append_unique(cb_value dv, cb_value key, cb_value val)
+long cb_dict_find(cb_value dv, cb_value key)
 {
-    cb_dict *d = dv.u.dict;
+    uint64_t h;
+    bool hashed = false;
+    return dict_find(dv.u.dict, key, &h, &hashed);
+}
+
+static void dict_append(cb_dict *d, cb_value key, cb_value val, uint64_t h, bool hashed)
+{
     if (d->len == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 4;
         d->keys = cb_xrealloc(d->keys, d->cap * sizeof(cb_value));
@@ -283,24 +298,40 @@ void cb_dict_append_unique(cb_value dv, cb_value key, cb_value val)
         if (d->index_cap < d->len * 2) {
             dict_reindex(d, cb_next_pow2(d->len * 4));
         } else {
-            size_t h = cb_hash(key) & (d->index_cap - 1);
-            while (d->index[h] != EMPTY_SLOT)
-                h = (h + 1) & (d->index_cap - 1);
-            d->index[h] = (uint32_t)i;
+            size_t slot = (hashed ? h : cb_hash(key)) & (d->index_cap - 1);
+            while (d->index[slot] != EMPTY_SLOT)
+                slot = (slot + 1) & (d->index_cap - 1);
+            d->index[slot] = (uint32_t)i;
         }
     }
 }
 
+void cb_dict_append_unique(cb_value dv, cb_value key, cb_value val) { dict_append(dv.u.dict, key, val, 0, false); }
+
 void cb_dict_set(cb_value dv, cb_value key, cb_value val)
 {
-    long i = cb_dict_find(dv, key);
+    uint64_t h = 0;
+    bool hashed = false;
+    long i = dict_find(dv.u.dict, key, &h, &hashed);
     if (i >= 0) {
         cb_release(key);   /* Python keeps the first key object */
         cb_release(dv.u.dict->vals[i]);
         dv.u.dict->vals[i] = val;
         return;
     }
-    cb_dict_append_unique(dv, key, val);
+    dict_append(dv.u.dict, key, val, h, hashed);
+}
+
+void cb_dict_reserve(cb_value dv, size_t n)
+{
+    cb_dict *d = dv.u.dict;
+    if (n > d->cap) {
+        d->cap = n;
+        d->keys = cb_xrealloc(d->keys, n * sizeof(cb_value));
+        d->vals = cb_xrealloc(d->vals, n * sizeof(cb_value));
+    }
+    if (n > 8 && (!d->index || d->index_cap < n * 2))
+        dict_reindex(d, cb_next_pow2(n * 4));
 }
 
 void cb_dict_set_str(cb_value d, const char *key, cb_value val) { cb_dict_set(d, cb_str_c(key), val); }
@@ -464,8 +495,10 @@ uint64_t cb_hash(cb_value v)
     case CB_BYTES: return mix(3, hash_bytes(v.u.str->data, v.u.str->len));
     case CB_TUPLE: case CB_LIST: {
         uint64_t h = 0x345678 + v.type;
-        for (size_t i = 0; i < v.u.seq->len; i++)
-            h = mix(h, cb_hash(v.u.seq->items[i]));
+        for (size_t i = 0; i < v.u.seq->len; i++) {
+            cb_value x = v.u.seq->items[i];   /* small ints inline: exponent tuples are hot */
+            h = mix(h, x.type == CB_INT && !x.big ? mix(0, (uint64_t)x.u.i) : cb_hash(x));
+        }
         return h;
     }
     case CB_SET: case CB_FROZENSET: {

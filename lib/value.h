@@ -128,6 +128,9 @@ void cb_dict_set_str(cb_value d, const char *key, cb_value val);  /* steals val 
 /* Append without looking for an existing key: for builders that know keys are
  * unique (e.g. the pickle reader does NOT use this; it needs Python semantics). */
 void cb_dict_append_unique(cb_value d, cb_value key, cb_value val);
+/* Makes room for n entries in total, so that filling a dict of known size
+ * never regrows or rehashes it. */
+void cb_dict_reserve(cb_value d, size_t n);
 
 /* ---- Python semantics ---- */
 bool cb_equal(cb_value a, cb_value b);

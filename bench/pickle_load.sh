@@ -1,0 +1,44 @@
+#!/bin/sh
+# pickle_load.sh — loading a ~40 MB generated dataset (issue 2, "Speed"):
+# casbench's pickle reader against CPython's pickle.load of the same file,
+# measured in the same run.
+#
+# bench/pickle_dataset.py writes the file; `build/tests/test_pickle load`
+# times cb_read_file + cb_pickle_load, Python times open + pickle.load (the C
+# unpickler, gc on as users run it).  Each side takes the best of REPEATS
+# runs, interleaved.  Goal: ratio (python / casbench) >= 1.
+# Usage: sh bench/pickle_load.sh [MEGABYTES [REPEATS]]   (default 40, 5)
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${CASBENCH_BUILD:-$ROOT/build}
+TOOL=$BUILD/tests/test_pickle
+MB=${1:-40}
+REPEATS=${2:-5}
+[ -x "$TOOL" ] || { echo "pickle_load: $TOOL is missing: run make first" >&2; exit 1; }
+T=$(mktemp -d /tmp/cbpickleload.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+
+python3 "$ROOT/bench/pickle_dataset.py" "$T/polys.pickle" "$MB"
+python3 - "$TOOL" "$T/polys.pickle" "$REPEATS" <<'PY'
+import os, pickle, subprocess, sys, time
+tool, path, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def python_load():
+    t = time.perf_counter()
+    with open(path, "rb") as f:
+        v = pickle.load(f)
+    t = time.perf_counter() - t
+    del v
+    return t
+def casbench_load():
+    out = subprocess.run([tool, "load", path, "1"], check=True, capture_output=True, text=True).stdout
+    return float(out)
+py, cb = [], []
+for _ in range(repeats):
+    py.append(python_load())
+    cb.append(casbench_load())
+size = os.path.getsize(path) / 1e6
+print(f"dataset: {size:.1f} MB ({path})")
+print(f"python pickle.load: best {min(py):.3f} s  ({size / min(py):.0f} MB/s)")
+print(f"casbench load:      best {min(cb):.3f} s  ({size / min(cb):.0f} MB/s)")
+print(f"ratio python/casbench: {min(py) / min(cb):.2f}  (goal >= 1)")
+PY
