@@ -5,7 +5,8 @@
  * reaches (pandas/io/formats/format.py and printing.py):
  *   - cells: int columns as f"{x: d}", object columns as " " + pprint_thing(x)
  *     (lists "[a, b]", tuples "(a,)" / "(a, b)", dicts "{k: v}", strings
- *     unquoted with \t \n \r escaped, at most 100 items per container);
+ *     unquoted with \t \n \r escaped, but quoted and unescaped inside a
+ *     dict; at most 100 items per container);
  *   - a cell longer than 20 characters becomes its first 17 + "...";
  *     cells are right-justified to the column's width, which is at least the
  *     header's (numeric headers get a leading space);
@@ -54,8 +55,12 @@ static size_t uprefix(const char *s, size_t n, size_t chars)
 
 static bool full(const cb_buf *b, size_t start) { return b->len - start >= ENOUGH_BYTES; }
 
-static void put_escaped(cb_buf *b, const char *s, size_t n)
+static void put_escaped(cb_buf *b, const char *s, size_t n, bool escape)
 {
+    if (!escape) {
+        cb_buf_put(b, s, n);
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         switch (s[i]) {
         case '\t': cb_buf_puts(b, "\\t"); break;
@@ -66,13 +71,20 @@ static void put_escaped(cb_buf *b, const char *s, size_t n)
     }
 }
 
-static void pprint(cb_buf *b, size_t start, cb_value v, int lvl)
+/* pprint_thing(v, lvl, escape_chars, quote_strings): a cell starts with
+ * escape on and quote off; inside a dict pandas switches to quoted strings
+ * and no escapes (its _pprint_dict passes only quote_strings=True). */
+static void pprint(cb_buf *b, size_t start, cb_value v, int lvl, bool escape, bool quote)
 {
     if (full(b, start))
         return;
     switch (v.type) {
     case CB_STR:
-        put_escaped(b, cb_str_data(v), cb_str_len(v));
+        if (quote)
+            cb_buf_putc(b, '\'');
+        put_escaped(b, cb_str_data(v), cb_str_len(v), escape);
+        if (quote)
+            cb_buf_putc(b, '\'');
         return;
     case CB_DICT:
         if (lvl < NEST_DEPTH) {
@@ -81,9 +93,9 @@ static void pprint(cb_buf *b, size_t start, cb_value v, int lvl)
             for (size_t i = 0; i < n && i < MAX_SEQ_ITEMS && !full(b, start); i++) {
                 if (i)
                     cb_buf_puts(b, ", ");
-                pprint(b, start, cb_dict_key(v, i), lvl + 1);
+                pprint(b, start, cb_dict_key(v, i), lvl + 1, false, true);
                 cb_buf_puts(b, ": ");
-                pprint(b, start, cb_dict_val(v, i), lvl + 1);
+                pprint(b, start, cb_dict_val(v, i), lvl + 1, false, true);
             }
             cb_buf_puts(b, n > MAX_SEQ_ITEMS ? ", ...}" : "}");
             return;
@@ -98,7 +110,7 @@ static void pprint(cb_buf *b, size_t start, cb_value v, int lvl)
             for (size_t i = 0; i < n && i < MAX_SEQ_ITEMS && !full(b, start); i++) {
                 if (i)
                     cb_buf_puts(b, ", ");
-                pprint(b, start, cb_item(v, i), lvl + 1);
+                pprint(b, start, cb_item(v, i), lvl + 1, escape, quote);
             }
             if (n > MAX_SEQ_ITEMS)
                 cb_buf_puts(b, ", ...");
@@ -125,7 +137,7 @@ static void pprint(cb_buf *b, size_t start, cb_value v, int lvl)
         break;
     }
     char *r = cb_repr(v);   /* str() of what remains: None, bools, floats, deep nesting */
-    put_escaped(b, r, strlen(r));
+    put_escaped(b, r, strlen(r), escape);
     free(r);
 }
 
@@ -134,7 +146,7 @@ static char *object_cell(cb_value v)
 {
     cb_buf b = {0};
     cb_buf_putc(&b, ' ');
-    pprint(&b, 1, v, 0);
+    pprint(&b, 1, v, 0, true, false);
     return cb_buf_take(&b);
 }
 
@@ -143,7 +155,7 @@ static char *int_cell(cb_value v)
     cb_buf b = {0};
     if (cb_int_sgn(v) >= 0)
         cb_buf_putc(&b, ' ');
-    pprint(&b, b.len, v, 0);
+    pprint(&b, b.len, v, 0, true, false);
     return cb_buf_take(&b);
 }
 
