@@ -45,6 +45,12 @@ static int cmp_keyed(const void *x, const void *y)
     return (a->rec->seq > b->rec->seq) - (a->rec->seq < b->rec->seq);
 }
 
+static int cmp_seq(const void *x, const void *y)
+{
+    const keyed *a = x, *b = y;
+    return (a->rec->seq > b->rec->seq) - (a->rec->seq < b->rec->seq);
+}
+
 /* Does LIBRARY run in exactly one environment/gc setting in R? */
 static int single_variant(const cb_results *r, const char *library)
 {
@@ -77,15 +83,30 @@ static keyed *index_run(const cb_results *r, const cb_results *other, size_t *n)
 {
     keyed *k = cb_xmalloc((r->n + 1) * sizeof *k);
     size_t m = 0;
+    /* whether each library ran in one variant in both runs, asked once per library */
+    const char **libs = NULL;
+    int *single_of = NULL;
+    size_t nlibs = 0;
     for (size_t i = 0; i < r->n; i++) {
         const cb_record *rec = &r->recs[i];
         if (!cb_record_is_timing(r, rec))
             continue;
-        int single = single_variant(r, rec->library) && single_variant(other, rec->library);
+        size_t l = 0;
+        while (l < nlibs && strcmp(libs[l], rec->library))
+            l++;
+        if (l == nlibs) {
+            libs = cb_xrealloc(libs, (nlibs + 1) * sizeof *libs);
+            single_of = cb_xrealloc(single_of, (nlibs + 1) * sizeof *single_of);
+            libs[nlibs] = rec->library;
+            single_of[nlibs++] = single_variant(r, rec->library) && single_variant(other, rec->library);
+        }
+        int single = single_of[l];
         k[m].key = pair_key(rec, single);
         k[m].rec = rec;
         m++;
     }
+    free(libs);
+    free(single_of);
     qsort(k, m, sizeof *k, cmp_keyed);
     /* keep the newest record of a call (a resumed run may hold two) */
     size_t w = 0;
@@ -362,12 +383,7 @@ int cb_compare(const cb_results *a, const cb_results *b, const cb_compare_opts *
     /* in A's order (the order calls ran), then what only B has */
     keyed *byseq = cb_xmalloc((na + 1) * sizeof *byseq);
     memcpy(byseq, ka, na * sizeof *ka);
-    for (size_t i = 0; i < na; i++)
-        for (size_t j = i; j > 0 && byseq[j - 1].rec->seq > byseq[j].rec->seq; j--) {
-            keyed t = byseq[j];
-            byseq[j] = byseq[j - 1];
-            byseq[j - 1] = t;
-        }
+    qsort(byseq, na, sizeof *byseq, cmp_seq);
     for (size_t i = 0; i < na; i++) {
         keyed *m = find(kb, nb, byseq[i].key);
         if (m)

@@ -9,6 +9,7 @@
 #include "value.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -187,37 +188,68 @@ static int str_eq(const char *a, const char *b)
     return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
+/* One (library, env, gc) a run used; a run has few, its records many. */
+typedef struct {
+    const char *library, *env;
+    int gc;
+    char *label;
+} variant;
+
+static size_t variant_of(variant **vs, size_t *nv, const cb_record *r)
+{
+    for (size_t k = 0; k < *nv; k++)
+        if (!strcmp((*vs)[k].library, r->library) && str_eq((*vs)[k].env, r->env) && (*vs)[k].gc == r->gc)
+            return k;
+    *vs = cb_xrealloc(*vs, (*nv + 1) * sizeof **vs);
+    (*vs)[*nv] = (variant){r->library, r->env, r->gc, NULL};
+    return (*nv)++;
+}
+
+static char *variant_label(const variant *vs, size_t nv, const variant *v)
+{
+    int envs = 0, gcs = 0, shorts_clash = 0;
+    char *mine = v->env ? cb_env_short(v->env) : NULL;
+    for (size_t k = 0; k < nv; k++) {
+        const variant *q = &vs[k];
+        if (strcmp(q->library, v->library))
+            continue;
+        if (!str_eq(q->env, v->env)) {
+            envs = 1;
+            char *other = q->env ? cb_env_short(q->env) : NULL;
+            if (str_eq(other, mine))
+                shorts_clash = 1;
+            free(other);
+        }
+        if (q->gc != v->gc)
+            gcs = 1;
+    }
+    cb_buf b = {0};
+    cb_buf_puts(&b, v->library);
+    if (envs)
+        cb_buf_printf(&b, " [%s]", v->env ? (shorts_clash ? v->env : mine) : "default");
+    if (gcs)
+        cb_buf_printf(&b, " gc=%s", v->gc == 1 ? "on" : v->gc == 0 ? "off" : "?");
+    free(mine);
+    return cb_buf_take(&b);
+}
+
 /* Labels say what tells a library's runners apart: env (short form when that
- * stays unique), gc, and mode when not benchmark. */
+ * stays unique) and gc. */
 static void make_labels(cb_results *res)
 {
-    for (size_t i = 0; i < res->n; i++) {
-        cb_record *r = &res->recs[i];
-        int envs = 0, gcs = 0, shorts_clash = 0;
-        char *mine = r->env ? cb_env_short(r->env) : NULL;
-        for (size_t j = 0; j < res->n; j++) {
-            cb_record *q = &res->recs[j];
-            if (strcmp(q->library, r->library))
-                continue;
-            if (!str_eq(q->env, r->env)) {
-                envs = 1;
-                char *other = q->env ? cb_env_short(q->env) : NULL;
-                if (str_eq(other, mine))
-                    shorts_clash = 1;
-                free(other);
-            }
-            if (q->gc != r->gc)
-                gcs = 1;
-        }
-        cb_buf b = {0};
-        cb_buf_puts(&b, r->library);
-        if (envs)
-            cb_buf_printf(&b, " [%s]", r->env ? (shorts_clash ? r->env : mine) : "default");
-        if (gcs)
-            cb_buf_printf(&b, " gc=%s", r->gc == 1 ? "on" : r->gc == 0 ? "off" : "?");
-        free(mine);
-        r->label = cb_buf_take(&b);
-    }
+    variant *vs = NULL;
+    size_t nv = 0;
+    size_t *idx = cb_xmalloc((res->n + 1) * sizeof *idx);
+    for (size_t i = 0; i < res->n; i++)
+        idx[i] = variant_of(&vs, &nv, &res->recs[i]);
+    for (size_t k = 0; k < nv; k++)
+        vs[k].label = variant_label(vs, nv, &vs[k]);
+    for (size_t i = 0; i < res->n; i++)
+        res->recs[i].label = cb_xstrdup(vs[idx[i]].label);
+    for (size_t k = 0; k < nv; k++)
+        free(vs[k].label);
+    free(vs);
+    free(idx);
 }
 
 int cb_results_load(const char *dir, cb_results *out, cb_err *err)
@@ -346,20 +378,58 @@ const char *cb_record_mark(const cb_record *r, char *buf, size_t n)
 
 static int is_timing(const cb_results *r, const cb_record *rec) { return cb_record_is_timing(r, rec); }
 
-/* Distinct strings in first-seen order. */
+/* Distinct strings in first-seen order, with a hash index (a run has
+ * thousands of argument tuples per function). */
 typedef struct {
     const char **v;
     size_t n;
+    size_t *slot;      /* index + 1, 0 = empty; cap is a power of two */
+    size_t cap;
 } strset;
+
+static uint64_t str_hash(const char *x)
+{
+    uint64_t h = 1469598103934665603ull;   /* FNV-1a */
+    for (; *x; x++)
+        h = (h ^ (unsigned char)*x) * 1099511628211ull;
+    return h;
+}
+
+static void strset_index(strset *s, size_t i)
+{
+    size_t m = s->cap - 1, h = (size_t)str_hash(s->v[i]) & m;
+    while (s->slot[h])
+        h = (h + 1) & m;
+    s->slot[h] = i + 1;
+}
 
 static size_t strset_add(strset *s, const char *x)
 {
-    for (size_t i = 0; i < s->n; i++)
-        if (!strcmp(s->v[i], x))
-            return i;
+    if (s->cap) {
+        size_t m = s->cap - 1;
+        for (size_t h = (size_t)str_hash(x) & m; s->slot[h]; h = (h + 1) & m)
+            if (!strcmp(s->v[s->slot[h] - 1], x))
+                return s->slot[h] - 1;
+    }
     s->v = cb_xrealloc(s->v, (s->n + 1) * sizeof *s->v);
-    s->v[s->n] = x;
-    return s->n++;
+    s->v[s->n++] = x;
+    if (2 * s->n > s->cap) {   /* grow and rehash */
+        free(s->slot);
+        s->cap = s->cap ? 2 * s->cap : 16;
+        s->slot = cb_xcalloc(s->cap, sizeof *s->slot);
+        for (size_t i = 0; i < s->n; i++)
+            strset_index(s, i);
+    } else {
+        strset_index(s, s->n - 1);
+    }
+    return s->n - 1;
+}
+
+static void strset_free(strset *s)
+{
+    free(s->v);
+    free(s->slot);
+    memset(s, 0, sizeof *s);
 }
 
 int cb_record_is_timing(const cb_results *r, const cb_record *rec)
@@ -367,34 +437,102 @@ int cb_record_is_timing(const cb_results *r, const cb_record *rec)
     return !strcmp(rec->mode, r->timing_mode ? r->timing_mode : "benchmark");
 }
 
+/* ------------------------------------------------ grids: args × labels */
+
+/* One function's calls: a row per argument tuple, a column per label; a
+ * cell is the call's last record (a resumed call keeps its newest). */
+typedef struct {
+    const char *function;
+    strset args, labels;
+    const cb_record **cell;   /* args.n × labels.n */
+} grid;
+
+static void grids_free(grid *g, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        strset_free(&g[i].args);
+        strset_free(&g[i].labels);
+        free(g[i].cell);
+    }
+    free(g);
+}
+
+typedef int (*record_filter)(const cb_results *r, const cb_record *rec);
+
+static int is_verify(const cb_results *r, const cb_record *rec)
+{
+    (void)r;
+    return !strcmp(rec->mode, "verify") || rec->digest;
+}
+
+static int is_mem(const cb_results *r, const cb_record *rec)
+{
+    (void)r;
+    json_object *m;
+    return json_object_object_get_ex(rec->obj, "mem", &m) && m;
+}
+
+static grid *grids_build(const cb_results *r, record_filter want, size_t *ngrids)
+{
+    strset funcs = {0};
+    size_t *of = cb_xmalloc((r->n + 1) * sizeof *of);   /* each record's function, or SIZE_MAX */
+    for (size_t i = 0; i < r->n; i++)
+        of[i] = want(r, &r->recs[i]) ? strset_add(&funcs, r->recs[i].function) : SIZE_MAX;
+    grid *g = cb_xcalloc(funcs.n ? funcs.n : 1, sizeof *g);
+    size_t *a_of = cb_xmalloc((r->n + 1) * sizeof *a_of), *l_of = cb_xmalloc((r->n + 1) * sizeof *l_of);
+    for (size_t i = 0; i < r->n; i++)
+        if (of[i] != SIZE_MAX) {
+            g[of[i]].function = funcs.v[of[i]];
+            a_of[i] = strset_add(&g[of[i]].args, r->recs[i].args);
+            l_of[i] = strset_add(&g[of[i]].labels, r->recs[i].label);
+        }
+    for (size_t f = 0; f < funcs.n; f++)
+        g[f].cell = cb_xcalloc(g[f].args.n * g[f].labels.n + 1, sizeof *g[f].cell);
+    for (size_t i = 0; i < r->n; i++)   /* in file order: a resumed call keeps its newest record */
+        if (of[i] != SIZE_MAX)
+            g[of[i]].cell[a_of[i] * g[of[i]].labels.n + l_of[i]] = &r->recs[i];
+    *ngrids = funcs.n;
+    strset_free(&funcs);
+    free(of);
+    free(a_of);
+    free(l_of);
+    return g;
+}
+
+static const cb_record *grid_at(const grid *g, size_t a, size_t l)
+{
+    return g->cell[a * g->labels.n + l];
+}
+
 static cb_table *summary_table(const cb_results *res)
 {
-    strset funcs = {0}, labels = {0};
-    for (size_t i = 0; i < res->n; i++)
-        if (is_timing(res, &res->recs[i])) {
-            strset_add(&funcs, res->recs[i].function);
-            strset_add(&labels, res->recs[i].label);
-        }
+    size_t ng;
+    grid *g = grids_build(res, is_timing, &ng);
+    strset labels = {0};
+    for (size_t f = 0; f < ng; f++)
+        for (size_t l = 0; l < g[f].labels.n; l++)
+            strset_add(&labels, g[f].labels.v[l]);
     cb_table *t = cb_table_new("Summary: median over each function's calls of the call's median time");
     cb_table_add_column(t, NULL, "function", CB_ALIGN_LEFT);
     cb_table_add_column(t, NULL, "calls", CB_ALIGN_RIGHT);
     for (size_t l = 0; l < labels.n; l++)
         cb_table_add_column(t, NULL, labels.v[l], CB_ALIGN_RIGHT);
-    double *meds = cb_xmalloc((res->n + 1) * sizeof *meds);
     int any_dnf = 0;
-    for (size_t f = 0; f < funcs.n; f++) {
+    for (size_t f = 0; f < ng; f++) {
+        const grid *gf = &g[f];
+        double *meds = cb_xmalloc((gf->args.n + 1) * sizeof *meds);
         cb_table_add_row(t);
-        cb_table_set(t, 0, funcs.v[f]);
-        strset calls = {0};
-        for (size_t l = 0; l < labels.n; l++) {
+        cb_table_set(t, 0, gf->function);
+        cb_table_set_num(t, 1, "", (double)gf->args.n);
+        cb_table_setf(t, 1, "%zu", gf->args.n);
+        for (size_t l = 0; l < gf->labels.n; l++) {
             size_t nm = 0, ncalls = 0, timeouts = 0, failed = 0;
             const cb_record *last = NULL;
             double limit = 0;
-            for (size_t i = 0; i < res->n; i++) {
-                const cb_record *r = &res->recs[i];
-                if (!is_timing(res, r) || strcmp(r->function, funcs.v[f]) || strcmp(r->label, labels.v[l]))
+            for (size_t a = 0; a < gf->args.n; a++) {
+                const cb_record *r = grid_at(gf, a, l);
+                if (!r)
                     continue;
-                strset_add(&calls, r->args);
                 ncalls++;
                 last = r;
                 cb_call_stats s;
@@ -408,6 +546,7 @@ static cb_table *summary_table(const cb_results *res)
             }
             if (!ncalls)
                 continue;
+            size_t col = 2 + strset_add(&labels, gf->labels.v[l]);
             char a[64], lim[32];
             cb_buf cellb = {0};
             if (nm)
@@ -428,21 +567,18 @@ static cb_table *summary_table(const cb_results *res)
             }
             if (timeouts || failed)
                 any_dnf = 1;
-            cb_table_set(t, 2 + l, cellb.data);
+            cb_table_set(t, col, cellb.data);
             cb_buf_free(&cellb);
             if (!nm)
-                cb_table_set_class(t, 2 + l, "dnf");
+                cb_table_set_class(t, col, "dnf");
         }
-        cb_table_set_num(t, 1, "", (double)calls.n);
-        cb_table_setf(t, 1, "%zu", calls.n);
-        free(calls.v);
+        free(meds);
     }
     if (any_dnf)
         cb_table_add_note(t, "\">T\": calls that timed out at the limit T; DNF: calls that crashed or failed; "
                              "neither is counted in the median");
-    free(meds);
-    free(funcs.v);
-    free(labels.v);
+    strset_free(&labels);
+    grids_free(g, ng);
     return t;
 }
 
@@ -480,7 +616,15 @@ static json_object *value_json(cb_value v)
         if (cb_int_fits_i64(v))
             return json_object_new_int64(cb_int_get_i64(v));
         return json_object_new_double(NAN);
-    case CB_FLOAT: return json_object_new_double(v.u.f);
+    case CB_FLOAT: {
+        if (!isfinite(v.u.f))
+            return json_object_new_double(v.u.f);
+        cb_buf b = {0};
+        cb_repr_float(&b, v.u.f);   /* Python's repr: what the original tool's users see */
+        json_object *o = json_object_new_double_s(v.u.f, b.data);
+        cb_buf_free(&b);
+        return o;
+    }
     case CB_STR: return json_object_new_string_len(cb_str_data(v), (int)cb_str_len(v));
     case CB_TUPLE: case CB_LIST: case CB_SET: case CB_FROZENSET: {
         json_object *a = json_object_new_array();
@@ -598,73 +742,6 @@ int cb_results_pickle_records(cb_results *res, const char *path, cb_err *err)
     return 0;
 }
 
-/* ------------------------------------------------ grids: args × labels */
-
-/* One function's calls: a row per argument tuple, a column per label; a
- * cell is the call's last record (a resumed call keeps its newest). */
-typedef struct {
-    const char *function;
-    strset args, labels;
-    const cb_record **cell;   /* args.n × labels.n */
-} grid;
-
-static void grids_free(grid *g, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        free(g[i].args.v);
-        free(g[i].labels.v);
-        free(g[i].cell);
-    }
-    free(g);
-}
-
-typedef int (*record_filter)(const cb_results *r, const cb_record *rec);
-
-static int is_verify(const cb_results *r, const cb_record *rec)
-{
-    (void)r;
-    return !strcmp(rec->mode, "verify") || rec->digest;
-}
-
-static int is_mem(const cb_results *r, const cb_record *rec)
-{
-    (void)r;
-    json_object *m;
-    return json_object_object_get_ex(rec->obj, "mem", &m) && m;
-}
-
-static grid *grids_build(const cb_results *r, record_filter want, size_t *ngrids)
-{
-    strset funcs = {0};
-    for (size_t i = 0; i < r->n; i++)
-        if (want(r, &r->recs[i]))
-            strset_add(&funcs, r->recs[i].function);
-    grid *g = cb_xcalloc(funcs.n ? funcs.n : 1, sizeof *g);
-    for (size_t f = 0; f < funcs.n; f++) {
-        g[f].function = funcs.v[f];
-        for (size_t i = 0; i < r->n; i++)
-            if (want(r, &r->recs[i]) && !strcmp(r->recs[i].function, funcs.v[f])) {
-                strset_add(&g[f].args, r->recs[i].args);
-                strset_add(&g[f].labels, r->recs[i].label);
-            }
-        g[f].cell = cb_xcalloc(g[f].args.n * g[f].labels.n + 1, sizeof *g[f].cell);
-        for (size_t i = 0; i < r->n; i++)
-            if (want(r, &r->recs[i]) && !strcmp(r->recs[i].function, funcs.v[f])) {
-                size_t a = strset_add(&g[f].args, r->recs[i].args);
-                size_t l = strset_add(&g[f].labels, r->recs[i].label);
-                g[f].cell[a * g[f].labels.n + l] = &r->recs[i];
-            }
-    }
-    *ngrids = funcs.n;
-    free(funcs.v);
-    return g;
-}
-
-static const cb_record *grid_at(const grid *g, size_t a, size_t l)
-{
-    return g->cell[a * g->labels.n + l];
-}
-
 /* ---------------------------------------------------------- the baseline */
 
 static int resolve_baseline(const cb_results *r, const char *want, const char **label, cb_err *err)
@@ -694,8 +771,8 @@ static int resolve_baseline(const cb_results *r, const char *want, const char **
                      b.data ? b.data : "no timed calls");
         cb_buf_free(&b);
     }
-    free(labels.v);
-    free(matches.v);
+    strset_free(&labels);
+    strset_free(&matches);
     return rc;
 }
 
@@ -1384,7 +1461,11 @@ static void csv_value(cb_buf *out, json_object *v)
     case json_type_boolean: cb_buf_puts(out, json_object_get_boolean(v) ? "True" : "False"); break;
     case json_type_int: cb_buf_printf(out, "%lld", (long long)json_object_get_int64(v)); break;
     case json_type_double: {
-        cb_repr_float(out, json_object_get_double(v));   /* shortest text that reads back */
+        double d = json_object_get_double(v);
+        if (isfinite(d))   /* a parsed number keeps its text: no reformatting */
+            cb_buf_puts(out, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+        else
+            cb_repr_float(out, d);
         break;
     }
     default: cb_csv_field(out, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
@@ -1433,7 +1514,7 @@ static void write_csv(const cb_results *r, cb_buf *out)
             cb_buf_puts(out, "\r\n");
         }
     }
-    free(keys.v);
+    strset_free(&keys);
 }
 
 /* ---------------------------------------------------------------- JSON */
