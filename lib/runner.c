@@ -49,19 +49,6 @@ static cb_value str_or_none(const char *s)
     return s ? cb_str_c(s) : cb_none();
 }
 
-int cb_cpu_profile_wrap(cb_runner *r, const cb_run_settings *s, char ***argv, cb_value *profile_cfg,
-                        cb_err *err)
-{
-    /* SEAM (DESIGN §8.2): perf recording is not implemented yet; a cpu-mode
-     * runner runs its harness unprofiled and its records carry no `profile`. */
-    (void)r;
-    (void)s;
-    (void)argv;
-    (void)err;
-    *profile_cfg = cb_none();
-    return 0;
-}
-
 static cb_value record_fields(const cb_runner *r)
 {
     cb_value rec = cb_dict_new(5);

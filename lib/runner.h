@@ -35,6 +35,8 @@ typedef struct {
     double timeout, min_time, grace;
     const char *order;            /* "lex" or "grevlex" */
     const char *hostname;
+    const char *cpu_profiler;     /* cpu mode: "perf" (NULL: perf) or "samply" (lib/profile.h) */
+    int profile_rate;             /* cpu mode: samples per second (0: the default, 500) */
 } cb_run_settings;
 
 typedef enum { CB_RUNNER_PENDING, CB_RUNNER_RUNNING, CB_RUNNER_DONE, CB_RUNNER_SKIPPED } cb_runner_state;
@@ -76,9 +78,7 @@ int cb_runner_write_unavailable(const cb_runner *r, const cb_run_settings *s, cb
 
 /* cpu mode seam (DESIGN §8.2): wraps the harness argv of a cpu-mode runner
  * in the profiler command and returns the config's `profile` value (None
- * when the profiler needs no control channel).  Until perf recording is
- * implemented it leaves ARGV alone and returns None; the profiling engineer
- * replaces this function (it may move to its own file). */
+ * when the profiler needs no control channel).  In lib/profile.c. */
 int cb_cpu_profile_wrap(cb_runner *r, const cb_run_settings *s, char ***argv, cb_value *profile_cfg,
                         cb_err *err);
 

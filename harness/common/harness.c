@@ -220,6 +220,7 @@ typedef struct {
     hook_fn mem_begin, mem_end;
     report_fn mem_report;
     int ctl_fd, ack_fd;     /* perf --control fifos, or -1 */
+    char *enable_cmd, *disable_cmd;   /* profile's "enable"/"disable" words + '\n' */
     bool perturb;           /* corrupt this call's digest (tests) */
 } child_ctx;
 
@@ -278,7 +279,7 @@ static void child_body(cb_exec_child *ch, void *arg)
     int64_t min_ns = (int64_t)(cx->cfg->min_time * 1e9);
     for (int r = 0; r < cx->cfg->repeats; r++) {
         call->repeat = r;
-        perf_control(cx, "enable\n");
+        perf_control(cx, cx->enable_cmd);
         if (cx->mem_begin)
             cx->mem_begin();
         /* CPU clock outside the wall interval: it is a system call */
@@ -297,7 +298,7 @@ static void child_body(cb_exec_child *ch, void *arg)
         int64_t c1 = ts_ns(CLOCK_PROCESS_CPUTIME_ID);
         if (cx->mem_end)
             cx->mem_end();
-        perf_control(cx, "disable\n");
+        perf_control(cx, cx->disable_cmd);
         if (rc < 0) {
             cb_exec_send_error(ch, err.msg[0] ? err.msg : "failed");
             return;
@@ -522,6 +523,11 @@ static void open_profile_fifos(const cb_config *cfg, child_ctx *cx)
         return;
     const char *ctl = str_or(get(cfg->profile, "control_fifo"), NULL);
     const char *ack = str_or(get(cfg->profile, "ack_fifo"), NULL);
+    /* "enable cpu-clock" rather than "enable": perf 6.1's bare "disable"
+     * also stops its tracking event, losing the fork/mmap records of the
+     * next call children (lib/profile.c) */
+    cx->enable_cmd = cb_xasprintf("%s\n", str_or(get(cfg->profile, "enable"), "enable"));
+    cx->disable_cmd = cb_xasprintf("%s\n", str_or(get(cfg->profile, "disable"), "disable"));
     if (ctl)
         cx->ctl_fd = open(ctl, O_WRONLY | O_CLOEXEC);
     if (ack && cx->ctl_fd >= 0)
@@ -620,6 +626,8 @@ static void run_calls(const cb_harness_ops *ops, const cb_config *cfg, const pla
         close(cx.ctl_fd);
     if (cx.ack_fd >= 0)
         close(cx.ack_fd);
+    free(cx.enable_cmd);
+    free(cx.disable_cmd);
     fprintf(stderr, "%s: %zu calls (%zu ok) in %.3f s; harness RSS %ld KiB\n", prog, ncalls, nok,
             (double)(cb_now_ns() - start) / 1e9, self_rss_kib());
 }

@@ -1,0 +1,49 @@
+/* profile.h — CPU profiling of cpu-mode runners (DESIGN §8.2,
+ * docs/profiling.md).
+ *
+ * Recording: cb_cpu_profile_wrap (declared in runner.h, the engine's seam)
+ * turns a runner's harness command into
+ *     perf record -q -e cpu-clock -F RATE --call-graph dwarf,16384 -k mono
+ *                 --control=fifo:CTL,ACK -D -1 -o profiles/RUNNER.perf.data
+ *                 -- HARNESS...
+ * (a Python 3.13+ harness also gets `-X perf_jit`, 3.12 `-X perf`), and
+ * gives the harness the fifos in its config's `profile`, so that sampling is
+ * on only inside the timed repeats of each call (the harness writes
+ * "enable cpu-clock" / "disable cpu-clock").  With --cpu-profiler samply the
+ * command is `samply record --save-only --rate RATE -o FILE -- HARNESS...`.
+ *
+ * After the runner exits, cb_profile_finish post-processes: `perf inject
+ * --jit` (perf_jit), `perf script -F +pid` into profiles/RUNNER.perf.txt
+ * (opens in Firefox Profiler and speedscope), samples split by pid, which is
+ * the call's child; per call profiles/RUNNER.callN.folded and .svg, and the
+ * record's `profile` object (top 20 functions by self and total samples)
+ * into the index profiles/RUNNER.calls.json.  At the end of the run,
+ * cb_profile_merge_records puts each call's `profile` into its record, so
+ * that calls.jsonl keeps one record per call. */
+#ifndef CB_PROFILE_H
+#define CB_PROFILE_H
+
+#include "error.h"
+#include "runner.h"
+
+#define CB_PROFILE_DEFAULT_RATE 500
+#define CB_PROFILE_TOP 20
+
+/* Why PROFILER ("perf" or "samply") cannot run here, or NULL when it can.
+ * The text is static (valid until the next call). */
+const char *cb_profile_unavailable(const char *profiler);
+
+/* What names Python functions for a runner: "perf_jit", "perf-map
+ * innermost", "none", or NULL for a harness that is not Python. */
+const char *cb_profile_python_frames(const cb_runner *r, const cb_run_settings *s);
+
+/* After runner R's process exited: post-process its recording into the
+ * artefacts above.  Problems are also appended to the runner's log. */
+int cb_profile_finish(const cb_runner *r, const cb_run_settings *s, cb_err *err);
+
+/* Add each call's `profile` from the profiles/RUNNER.calls.json indexes to
+ * the cpu-mode records of CALLS_JSONL that have none (rewritten atomically;
+ * only when no harness is writing to it any more). */
+int cb_profile_merge_records(const char *results_dir, const char *calls_jsonl, cb_err *err);
+
+#endif
