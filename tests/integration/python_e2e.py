@@ -11,7 +11,7 @@
 2. `casbench run --verify` with the `flint` C harness and every available
    SymPy variant: on random products (so that gcd and factor have work to
    do), all of them compute the same digest for add, sub, mult, gcd, lcm,
-   resultant, factor and leading_coefficient.
+   resultant, factor, leading_coefficient and groebner (cyclic-4, lex).
 """
 
 import glob
@@ -30,7 +30,8 @@ BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(ROOT, "build")
 CB = os.path.join(BUILD, "casbench")
 NAME = "python_e2e.py"
 VARIANTS = ("sympy-dmp", "sympy-domains", "sympy-dmp-gmpy", "sympy-domains-gmpy")
-AGREE = ("add", "sub", "mult", "gcd", "lcm", "resultant", "factor", "leading_coefficient")
+AGREE = ("add", "sub", "mult", "gcd", "lcm", "resultant", "factor", "leading_coefficient",
+         "groebner")
 failed = False
 
 
@@ -68,9 +69,12 @@ def dataset(tmp):
     f, g, h, k = (random_poly(rng) for _ in range(4))
     a = [pmul(f, g), pmul(pmul(f, f), h), random_poly(rng)]
     b = [pmul(f, h), pmul(f, k), random_poly(rng)]
-    polys = {"A": (gens, a), "B": (gens, b)}
+    # cyclic-4: x0+x1+x2+x3, x0x1+x1x2+x2x3+x3x0, ..., x0x1x2x3 - 1
+    c4 = [{tuple(1 if (j - i) % 4 < k else 0 for j in range(4)): 1 for i in range(4)}
+          for k in range(1, 4)] + [{(1, 1, 1, 1): 1, (0, 0, 0, 0): -1}]
+    polys = {"A": (gens, a), "B": (gens, b), "cyclic4": (["a", "b", "c", "d"], c4)}
     run_list = {fn: [("A", "B")] for fn in ("add", "sub", "mult", "gcd", "lcm", "resultant")}
-    run_list.update(factor=[("A",)], leading_coefficient=[("A",)])
+    run_list.update(factor=[("A",)], leading_coefficient=[("A",)], groebner=[("cyclic4",)])
     paths = os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle")
     for path, value in zip(paths, (polys, run_list)):
         with open(path, "wb") as fh:

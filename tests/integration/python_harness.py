@@ -210,10 +210,13 @@ def flat_calls(run_list):
 # ------------------------------------------------------------------ the tests
 
 def test_probes(envs):
+    """Probes the cheap libraries everywhere and the SymPy ones (an import
+    each) spread over the environments."""
     jobs, meta = [], []
-    for py, mods in envs:
-        for lib in ("sympy-dmp", "sympy-domains-gmpy", "sympy-dmp-flint", "python-flint",
-                    "sagemath", "no-such-library"):
+    spread = ["sympy-dmp", "sympy-dmp-flint"]
+    for i, (py, mods) in enumerate(envs):
+        mine = spread if len(envs) == 1 else spread[i::len(envs)]
+        for lib in mine + ["sympy-domains-gmpy", "python-flint", "sagemath", "no-such-library"]:
             jobs.append(([py, HARNESS, "--probe", lib], None))
             meta.append((py, mods, lib))
     available = {}
@@ -352,13 +355,12 @@ def main():
     tmp = tempfile.mkdtemp(prefix="cbpyh.")
     try:
         available = test_probes(envs)
+        # per environment, Poly and PolyElement, with gmpy ground types where
+        # gmpy2 is there (python_e2e.py verifies every variant against FLINT)
         runs = []
-        for py, _ in envs:
-            for lib in SYMPY_VARIANTS:
-                # the probe ran for one of each pair; the pair shares its ground types
-                twin = {"sympy-domains": "sympy-dmp", "sympy-dmp-gmpy": "sympy-domains-gmpy"}
-                if available.get((py, lib), available.get((py, twin.get(lib)))):
-                    runs.append((py, lib))
+        for py, mods in envs:
+            gmpy = "-gmpy" if mods["gmpy2"] else ""
+            runs += [(py, "sympy-dmp" + gmpy), (py, "sympy-domains" + gmpy)]
         check("at least two environments x variants to compare", len(runs) >= 2, runs)
         # benchmark: one variant per environment, gc on in one and off in
         # the other (tests/integration/python_e2e.sh runs the whole matrix
