@@ -353,9 +353,9 @@ class Executor:
                 if deadline is not None:
                     now = time.monotonic()
                     if now >= deadline:
-                        if stage == 0 and done:
-                            deadline = None       # all reported: let it exit
-                        elif stage == 0:
+                        # (a child that reported everything but does not
+                        # exit is stopped too, and stays ok: C parity)
+                        if stage == 0:
                             _kill(pid, signal.SIGTERM)
                             stage, deadline = 1, now + max(self.grace, 0.0)
                             continue
