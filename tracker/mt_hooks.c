@@ -82,13 +82,13 @@ static void resolve(void)
 
 #define COUNTING() __builtin_expect(atomic_load_explicit(&mt_counting, memory_order_relaxed), 0)
 
-static void track_alloc(void *p, size_t n)
+static inline void track_alloc(void *p, size_t n, mt_caller who)
 {
     if (!p)
         return;
     if (mt_guard == 0) {
         mt_guard = 1;
-        mt_on_alloc(p, n);
+        mt_on_alloc(p, n, who);
         mt_guard = 0;
     } else if (mt_guard == 1) {
         mt_guard = 2;
@@ -116,7 +116,7 @@ MT_API void *malloc(size_t n)
     }
     void *p = mt_libc.malloc(n);
     if (COUNTING())
-        track_alloc(p, n);
+        track_alloc(p, n, MT_CALLER());
     return p;
 }
 
@@ -131,7 +131,7 @@ MT_API void *calloc(size_t k, size_t n)
     }
     void *p = mt_libc.calloc(k, n);
     if (COUNTING())
-        track_alloc(p, k * n);
+        track_alloc(p, k * n, MT_CALLER());
     return p;
 }
 
@@ -165,11 +165,11 @@ MT_API void *realloc(void *p, size_t n)
     if (!COUNTING() || mt_guard >= 2)
         return mt_libc.realloc(p, n);
     if (mt_guard == 0)
-        return mt_realloc_counted(p, n);
+        return mt_realloc_counted(p, n, MT_CALLER());
     if (p)                          /* guard 1: inside the tracker's Python calls */
         track_free(p);
     void *q = mt_libc.realloc(p, n);
-    track_alloc(q, n);
+    track_alloc(q, n, MT_CALLER());
     return q;
 }
 
@@ -194,7 +194,7 @@ MT_API int posix_memalign(void **out, size_t align, size_t n)
     }
     int rc = mt_libc.posix_memalign(out, align, n);
     if (rc == 0 && COUNTING())
-        track_alloc(*out, n);
+        track_alloc(*out, n, MT_CALLER());
     return rc;
 }
 
@@ -209,7 +209,7 @@ MT_API int posix_memalign(void **out, size_t align, size_t n)
         }                                                                    \
         void *p = mt_libc.name args;                                         \
         if (COUNTING())                                                      \
-            track_alloc(p, size);                                            \
+            track_alloc(p, size, MT_CALLER());                               \
         return p;                                                            \
     }
 

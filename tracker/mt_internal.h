@@ -45,6 +45,7 @@ extern atomic_int mt_counting;   /* 1 inside a region of this process */
 
 typedef struct mt_stack {
     uint16_t n_native, n_py;
+    uint32_t *hint;   /* capture's stack-cache entry: site index, generation (see mt_stack.c) */
     uintptr_t native[MT_NATIVE_FRAMES];   /* innermost first, return addresses */
     uint32_t py_func[MT_PY_FRAMES];       /* index into the shared function table */
     int32_t py_line[MT_PY_FRAMES];
@@ -53,7 +54,13 @@ typedef struct mt_stack {
 void mt_stack_init(void);              /* constructor: load libunwind, prime it */
 void mt_stack_python_init(void);       /* at begin: find libpython's API, if any */
 int mt_stack_python_enabled(void);
-void mt_stack_capture(mt_stack *st);   /* fill st for the current allocation */
+/* Who called the hook: its return address and the hook's CFA (the caller's
+ * stack pointer at the call), taken by the hook itself. */
+typedef struct mt_caller {
+    uintptr_t ra, cfa;
+} mt_caller;
+#define MT_CALLER() ((mt_caller){ (uintptr_t)__builtin_return_address(0), (uintptr_t)__builtin_dwarf_cfa() })
+void mt_stack_capture(mt_stack *st, mt_caller who);   /* fill st for the current allocation */
 uintptr_t mt_python_eval_addr(void);   /* an address inside libpython, or 0 */
 
 /* ---- the shared page ---- */
@@ -92,6 +99,7 @@ typedef struct mt_shared {
     uint32_t n_sites, n_funcs, pool_used;
     uint64_t sites_dropped;     /* allocations counted in MT_SITE_OTHER */
     uintptr_t last_event_alloc; /* the last event, when it was an allocation */
+    uint16_t site_list[MT_SITES];   /* indices of the sites in use, n_sites of them (+ OTHER) */
     mt_site sites[MT_SITES];
     mt_func funcs[MT_FUNCS];
     char pool[MT_POOL_BYTES];
@@ -103,10 +111,10 @@ void mt_state_init(void);            /* constructor: map the shared page */
 void mt_state_fork_prepare(void);
 void mt_state_fork_parent(void);
 void mt_state_fork_child(void);
-void mt_on_alloc(void *p, size_t n);             /* counting, guard == 0 */
+void mt_on_alloc(void *p, size_t n, mt_caller who);   /* counting, guard == 0 */
 void mt_on_free(void *p);                        /* counting, guard == 0, before the real free */
 void mt_on_internal_alloc(void *p);              /* counting, guard == 1 (tracker's own Python calls) */
-void *mt_realloc_counted(void *p, size_t n);     /* counting, guard == 0: the whole realloc */
+void *mt_realloc_counted(void *p, size_t n, mt_caller who);   /* counting, guard == 0: the whole realloc */
 extern int mt_test_raise;
 void mt_lock(void);
 void mt_unlock(void);

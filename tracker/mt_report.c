@@ -200,7 +200,13 @@ static int cmp_site(const void *a, const void *b)
 {
     const mt_site *x = &top_sort.sites[*(const uint32_t *)a], *y = &top_sort.sites[*(const uint32_t *)b];
     uint64_t u = top_sort.by_bytes ? x->bytes : x->count, v = top_sort.by_bytes ? y->bytes : y->count;
-    return u < v ? 1 : u > v ? -1 : 0;
+    uint64_t u2 = top_sort.by_bytes ? x->count : x->bytes, v2 = top_sort.by_bytes ? y->count : y->bytes;
+    if (u != v)
+        return u < v ? 1 : -1;
+    if (u2 != v2)
+        return u2 < v2 ? 1 : -1;
+    return x->stack.n_native != y->stack.n_native ? (x->stack.n_native < y->stack.n_native ? -1 : 1)
+         : memcmp(x->stack.native, y->stack.native, x->stack.n_native * sizeof x->stack.native[0]);
 }
 
 static void write_top(sbuf *b, symcache *c, uint32_t *idx, uint32_t n, int by_bytes)
@@ -279,9 +285,19 @@ static int cmp_row(const void *a, const void *b)
     return strcmp(x->func, y->func);
 }
 
+/* Room for every frame of n sites at most half full: a power of two. */
+static size_t table_size(uint32_t n)
+{
+    size_t want = ((size_t)n + 1) * (MT_NATIVE_FRAMES + MT_PY_FRAMES) * 2, cap = 256;
+    while (cap < want)
+        cap *= 2;
+    return cap;
+}
+
 static void write_rows(sbuf *b, symcache *c, const uint32_t *idx, uint32_t n)
 {
-    rowtab t = { calloc(MT_SITES * 4, sizeof(row)), MT_SITES * 4, 0 };
+    size_t cap = table_size(n);
+    rowtab t = { calloc(cap, sizeof(row)), cap, 0 };
     if (!t.tab) {
         b->oom = 1;
         return;
@@ -342,18 +358,22 @@ static const char *python_dso(void)
 char *mt_report(int rows_only)
 {
     sbuf b = { 0 };
-    symcache c = { calloc(1u << 16, sizeof(sym)), 1u << 16, python_dso() };
-    uint32_t *idx = malloc(MT_SITES * sizeof *idx);
     uint32_t n = 0;
-    if (!c.tab || !idx) {
-        free(c.tab);
+    uint32_t *idx = malloc(MT_SITES * sizeof *idx);
+    if (!idx)
+        return NULL;
+    if (mt_sh)   /* the list, not a scan: untouched pages of the shared page stay untouched */
+        for (uint32_t k = 0; k < mt_sh->n_sites && k < MT_SITES; k++) {
+            uint32_t i = mt_sh->site_list[k];
+            if (site_valid(&mt_sh->sites[i]))
+                idx[n++] = i;
+        }
+    size_t cap = table_size(n);
+    symcache c = { calloc(cap, sizeof(sym)), cap, python_dso() };
+    if (!c.tab) {
         free(idx);
         return NULL;
     }
-    if (mt_sh)
-        for (uint32_t i = 0; i < MT_SITES; i++)
-            if (site_valid(&mt_sh->sites[i]))
-                idx[n++] = i;
     if (rows_only) {
         if (mt_sh)
             write_rows(&b, &c, idx, n);

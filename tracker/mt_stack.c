@@ -5,7 +5,8 @@
  * loaded with dlopen so the preload pulls in nothing at link time and
  * libunwind's own `backtrace` symbols stay local.  Fallback: glibc's
  * backtrace(), primed in the constructor (its first call dlopens libgcc_s,
- * which mallocs).  CASBENCH_MEMTRACK_UNWIND=libunwind|glibc|none chooses.
+ * which mallocs).  CASBENCH_MEMTRACK_UNWIND=libunwind|nocache|glibc|none
+ * chooses (nocache: libunwind without the stack cache below, for tests).
  * Leading frames inside the tracker itself are dropped, so frame 0 is the
  * caller of malloc.
  *
@@ -23,6 +24,9 @@
 #include <dlfcn.h>
 #include <execinfo.h>
 #include <link.h>
+#include <pthread.h>
+#include <sys/mman.h>
+#include <ucontext.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +35,18 @@
 
 typedef int (*unw_backtrace_fn)(void **, int);
 static unw_backtrace_fn unw_bt;
+/* libunwind's step API (no header needed: opaque buffers, x86-64 numbers) */
+#define UNW_CURSOR_WORDS 127
+#define UNW_RSP 7
+#define UNW_RIP 16
+typedef struct { uint64_t w[UNW_CURSOR_WORDS]; } unw_cursor;
+static int (*unw_getcontext_fn)(ucontext_t *);
+static int (*unw_init_local_fn)(unw_cursor *, ucontext_t *);
+static int (*unw_step_fn)(unw_cursor *);
+static int (*unw_get_reg_fn)(unw_cursor *, int, uint64_t *);
+static pthread_key_t ucache_key;   /* see "the stack cache" below */
+static int ucache_ok;
+static void ucache_free(void *c);
 static int use_glibc;
 static uintptr_t self_lo, self_hi;   /* the tracker's own code */
 
@@ -76,8 +92,16 @@ void mt_stack_init(void)
             void **space = (void **)dlsym(h, "_ULx86_64_local_addr_space");
             if (policy && space)
                 policy(*space, 2 /* UNW_CACHE_PER_THREAD */);
+            *(void **)&unw_getcontext_fn = dlsym(h, "_Ux86_64_getcontext");
+            *(void **)&unw_init_local_fn = dlsym(h, "_ULx86_64_init_local");
+            *(void **)&unw_step_fn = dlsym(h, "_ULx86_64_step");
+            *(void **)&unw_get_reg_fn = dlsym(h, "_ULx86_64_get_reg");
+            if (!unw_getcontext_fn || !unw_init_local_fn || !unw_step_fn || !unw_get_reg_fn
+                || (how && !strcmp(how, "nocache")))
+                unw_getcontext_fn = NULL;   /* no cache: unw_backtrace every time */
         }
     }
+    ucache_ok = unw_getcontext_fn && pthread_key_create(&ucache_key, ucache_free) == 0;
     void *prime[4];
     if (unw_bt)
         unw_bt(prime, 4);
@@ -94,34 +118,141 @@ static int unwind(void **buf, int max)
     return use_glibc ? backtrace(buf, max) : 0;
 }
 
-/* Under Python (python_active), the native frames end where the interpreter
- * begins: the Python frames tell that part better, and libunwind's walk
- * through the deep interpreter stack was half the tracker's cost there.
- * So a short walk first; the full one only when it did not reach libpython
- * (an extension's allocation: gmpy2, python-flint). */
-static void capture_native(mt_stack *st, int python_active)
+static int in_python(uintptr_t a) { return a >= python_lo && a < python_hi; }
+static int in_self(uintptr_t a) { return a >= self_lo && a < self_hi; }
+
+/* ---- the stack cache ----
+ * Unwinding (libunwind, DWARF) was the tracker's largest cost on FLINT,
+ * where the same few call chains allocate hundreds of thousands of times.
+ * So each thread remembers recent chains, keyed by the hook's caller (its
+ * return address and stack pointer at the call), with the stack address
+ * where each further return address was found.  A lookup is valid when
+ * every remembered slot still holds its return address: frame by frame,
+ * the same return address at the same place means the same caller at the
+ * same depth, so the chain is the same (the slots lie above the current
+ * stack pointer, in this thread's live stack, so reading them is safe).
+ * A miss walks the stack with libunwind's step API, which also gives the
+ * slot addresses, and refills the entry. */
+#define UCACHE 128
+typedef struct ucache_entry {
+    uintptr_t ra0, cfa0;
+    uint32_t n, stop_python;  /* frames; the walk stopped at libpython */
+    uint32_t site[2];         /* the site of this chain: index, region generation */
+    uintptr_t ra[MT_NATIVE_FRAMES];
+    uintptr_t slot[MT_NATIVE_FRAMES];   /* where ra[i] was read (i >= 1) */
+} ucache_entry;
+static __thread ucache_entry *tl_ucache __attribute__((tls_model("initial-exec")));
+static void ucache_free(void *c) { munmap(c, UCACHE * sizeof(ucache_entry)); }
+
+static ucache_entry *ucache(void)
+{
+    if (!tl_ucache && ucache_ok) {
+        void *c = mmap(NULL, UCACHE * sizeof(ucache_entry), PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (c == MAP_FAILED)
+            return NULL;
+        tl_ucache = c;
+        pthread_setspecific(ucache_key, c);   /* munmapped when the thread ends */
+    }
+    return tl_ucache;
+}
+
+/* Walk from here with the step API; frames from the hook's caller on. */
+static void walk_steps(ucache_entry *e, mt_caller who, int python_active)
+{
+    ucontext_t uc;
+    unw_cursor cur;
+    e->n = 0;
+    e->stop_python = 0;
+    if (unw_getcontext_fn(&uc) < 0 || unw_init_local_fn(&cur, &uc) < 0)
+        return;
+    uint64_t ip = 0, sp = 0;
+    int started = 0;
+    for (int guard = 0; guard < 64 + MT_NATIVE_FRAMES; guard++) {
+        if (unw_get_reg_fn(&cur, UNW_RIP, &ip) < 0 || unw_get_reg_fn(&cur, UNW_RSP, &sp) < 0)
+            break;
+        if (!started) {
+            /* the tracker's own frames, up to the hook's caller */
+            if ((uintptr_t)sp == who.cfa && (uintptr_t)ip == who.ra)
+                started = 1;
+            else if (!in_self((uintptr_t)ip) || (uintptr_t)sp > who.cfa)
+                break;   /* lost the hook: give up on the cache */
+        }
+        if (started) {
+            if (python_active && in_python((uintptr_t)ip)) {
+                e->stop_python = 1;
+                break;
+            }
+            e->ra[e->n] = (uintptr_t)ip;
+            e->slot[e->n] = (uintptr_t)sp - sizeof(uintptr_t);   /* where the call pushed ip */
+            if (++e->n == MT_NATIVE_FRAMES)
+                break;
+        }
+        if (unw_step_fn(&cur) <= 0)
+            break;
+    }
+    if (!started)
+        e->n = 0;
+    e->ra0 = started ? who.ra : 0;
+    e->cfa0 = who.cfa;
+    e->site[1] = 0;
+}
+
+static int ucache_valid(const ucache_entry *e, mt_caller who)
+{
+    if (e->ra0 != who.ra || e->cfa0 != who.cfa || !e->ra0)
+        return 0;
+    for (uint32_t i = 1; i < e->n; i++)
+        if (*(const uintptr_t *)e->slot[i] != e->ra[i])
+            return 0;
+    return 1;
+}
+
+static void capture_native_plain(mt_stack *st)
 {
     void *buf[MT_NATIVE_FRAMES + 8];
-    int n = 0, cut = -1;
-    if (python_active && python_hi) {
-        n = unwind(buf, 8);
-        for (int i = 0; i < n && cut < 0; i++)
-            if ((uintptr_t)buf[i] >= python_lo && (uintptr_t)buf[i] < python_hi)
-                cut = i;
-        if (cut < 0 && n == 8)
-            n = unwind(buf, MT_NATIVE_FRAMES + 8);
-    } else {
-        n = unwind(buf, MT_NATIVE_FRAMES + 8);
-    }
-    if (cut >= 0)
-        n = cut;
+    int n = unwind(buf, MT_NATIVE_FRAMES + 8);
     int i = 0;
-    while (i < n && (uintptr_t)buf[i] >= self_lo && (uintptr_t)buf[i] < self_hi)
+    while (i < n && in_self((uintptr_t)buf[i]))
         i++;
     int k = 0;
     for (; i < n && k < MT_NATIVE_FRAMES; i++)
         st->native[k++] = (uintptr_t)buf[i];
     st->n_native = (uint16_t)k;
+}
+
+/* Under Python (python_active), the native frames end where the interpreter
+ * begins: the Python frames tell that part better, and walking the deep
+ * interpreter stack was half the tracker's cost there.  Most Python
+ * allocations are made by libpython itself: no walk at all. */
+static void capture_native(mt_stack *st, int python_active, mt_caller who)
+{
+    st->n_native = 0;
+    st->hint = NULL;
+    if (python_active && python_hi && in_python(who.ra))
+        return;
+    ucache_entry *c = unw_getcontext_fn && !in_self(who.ra) ? ucache() : NULL;
+    if (!c) {
+        capture_native_plain(st);
+        if (python_active && python_hi)
+            for (unsigned i = 0; i < st->n_native; i++)
+                if (in_python(st->native[i])) {
+                    st->n_native = (uint16_t)i;
+                    break;
+                }
+        return;
+    }
+    ucache_entry *e = &c[((who.ra >> 4) ^ (who.cfa >> 3) * 0x9E3779B1u) & (UCACHE - 1)];
+    if (!ucache_valid(e, who) || (e->stop_python && !python_active))
+        walk_steps(e, who, python_active);
+    if (!e->ra0) {              /* the walk did not find the hook's caller */
+        capture_native_plain(st);
+        return;
+    }
+    memcpy(st->native, e->ra, e->n * sizeof e->ra[0]);
+    st->n_native = (uint16_t)e->n;
+    if (!st->n_py)
+        st->hint = e->site;   /* the stack is exactly the entry's: so is its site */
 }
 
 /* ---- Python ---- */
@@ -274,8 +405,8 @@ static void capture_python(mt_stack *st)
     st->n_py = (uint16_t)k;
 }
 
-void mt_stack_capture(mt_stack *st)
+void mt_stack_capture(mt_stack *st, mt_caller who)
 {
     capture_python(st);
-    capture_native(st, st->n_py > 0);
+    capture_native(st, st->n_py > 0, who);
 }

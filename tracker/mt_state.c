@@ -118,16 +118,6 @@ static int live_put(uintptr_t p, uint64_t size, uint32_t site)
     return 0;
 }
 
-static int live_take(uintptr_t p, mt_slot *out)
-{
-    mt_slot *s = live_slot(p, 0);
-    if (!s || !(*s & SLOT_PRESENT))
-        return 0;
-    *out = *s;
-    *s = 0;
-    return 1;
-}
-
 /* ---- sites ---- */
 static uint32_t stack_hash(const mt_stack *st)
 {
@@ -175,7 +165,7 @@ static uint32_t site_find(const mt_stack *st)
             s->hash32 = h;
             s->stack = *st;
             s->snap_epoch = mt_sh->peak_epoch;
-            mt_sh->n_sites++;
+            mt_sh->site_list[mt_sh->n_sites++] = (uint16_t)i;
             return i;
         }
         if (s->hash32 == h && stack_equal(&s->stack, st))
@@ -187,6 +177,7 @@ static uint32_t site_find(const mt_stack *st)
         memset(o, 0, sizeof *o);
         o->gen = gen;
         o->snap_epoch = mt_sh->peak_epoch;
+        mt_sh->site_list[mt_sh->n_sites++] = MT_SITE_OTHER;
     }
     return MT_SITE_OTHER;
 }
@@ -276,7 +267,16 @@ static void note_peak(void)
 
 static void alloc_locked(void *p, size_t n, const mt_stack *st)
 {
-    uint32_t si = site_find(st);
+    uint32_t si;
+    if (st->hint && st->hint[1] == mt_sh->gen && mt_sh->sites[st->hint[0]].gen == mt_sh->gen) {
+        si = st->hint[0];    /* a stack-cache hit: no hashing, no comparing */
+    } else {
+        si = site_find(st);
+        if (st->hint) {
+            st->hint[0] = si;
+            st->hint[1] = mt_sh->gen;
+        }
+    }
     mt_site *s = &mt_sh->sites[si];
     site_touch(s);
     s->count++;
@@ -295,22 +295,14 @@ static void alloc_locked(void *p, size_t n, const mt_stack *st)
     note_peak();
 }
 
-/* The size glibc holds for p when p was allocated before the region (p must
- * still be allocated), or 0 when the map knows p. */
-static size_t untracked_size(void *p)
+/* The free of p, whose map slot is `slot` (NULL or empty: p was allocated
+ * before the region, and counts as a free of `untracked` bytes, what glibc
+ * held for it: the heap shrinks below the level at begin). */
+static void free_at(void *p, mt_slot *slot, size_t untracked)
 {
-    mt_slot *s = live_slot((uintptr_t)p, 0);
-    if (s && (*s & SLOT_PRESENT))
-        return 0;
-    return mt_libc.malloc_usable_size ? mt_libc.malloc_usable_size(p) : 0;
-}
-
-/* A block allocated before the region (not in the map) counts as a free of
- * what glibc holds for it: the heap shrinks below the level at begin. */
-static void free_locked(void *p, size_t untracked)
-{
-    mt_slot b;
-    if (live_take((uintptr_t)p, &b)) {
+    if (slot && (*slot & SLOT_PRESENT)) {
+        mt_slot b = *slot;
+        *slot = 0;
         if (SLOT_SITE(b) == MT_INTERNAL)
             return;
         mt_site *s = &mt_sh->sites[SLOT_SITE(b)];
@@ -333,15 +325,23 @@ static void free_locked(void *p, size_t untracked)
     mt_sh->last_event_alloc = 0;
 }
 
+/* What glibc holds for p when the map does not know it (p still allocated). */
+static size_t untracked_size(void *p, const mt_slot *slot)
+{
+    if ((slot && (*slot & SLOT_PRESENT)) || !mt_libc.malloc_usable_size)
+        return 0;
+    return mt_libc.malloc_usable_size(p);
+}
+
 /* Test hook (tests/integration/mem_tracker.sh): CASBENCH_MEMTRACK_TEST_RAISE=SIG
  * raises SIG while the lock is held, every 64th allocation, to show that a
  * handler which allocates then neither deadlocks nor disturbs the counts. */
 int mt_test_raise;
 
-void mt_on_alloc(void *p, size_t n)
+void mt_on_alloc(void *p, size_t n, mt_caller who)
 {
     mt_stack st;
-    mt_stack_capture(&st);   /* guard 1: Python API allocations are "internal" */
+    mt_stack_capture(&st, who);   /* guard 1: Python API allocations are "internal" */
     mt_guard = 2;
     mt_lock();
     if (atomic_load_explicit(&mt_counting, memory_order_relaxed)) {
@@ -363,8 +363,10 @@ void mt_on_internal_alloc(void *p)
 void mt_on_free(void *p)
 {
     mt_lock();
-    if (atomic_load_explicit(&mt_counting, memory_order_relaxed))
-        free_locked(p, untracked_size(p));
+    if (atomic_load_explicit(&mt_counting, memory_order_relaxed)) {
+        mt_slot *slot = live_slot((uintptr_t)p, 0);   /* one lookup */
+        free_at(p, slot, untracked_size(p, slot));
+    }
     mt_unlock();
 }
 
@@ -374,25 +376,22 @@ void mt_on_free(void *p)
  * as heaptrack and memray record it: the moment inside a moving realloc when
  * both blocks exist is not part of the peak (with the other order, FLINT's
  * growing arrays raise the peak by the old array's size; measured). */
-void *mt_realloc_counted(void *p, size_t n)
+void *mt_realloc_counted(void *p, size_t n, mt_caller who)
 {
     mt_stack st;
     mt_guard = 1;
-    mt_stack_capture(&st);
+    mt_stack_capture(&st, who);
     mt_guard = 2;
     mt_lock();
-    size_t untracked = p ? untracked_size(p) : 0;
+    int counting = atomic_load_explicit(&mt_counting, memory_order_relaxed);
+    mt_slot *slot = p && counting ? live_slot((uintptr_t)p, 0) : NULL;
+    size_t untracked = p && counting ? untracked_size(p, slot) : 0;   /* while p is valid */
     void *q = mt_libc.realloc(p, n);
-    if (atomic_load_explicit(&mt_counting, memory_order_relaxed)) {
-        if (!q) {
-            if (p && n == 0)
-                free_locked(p, untracked);   /* realloc(p, 0) freed p */
-        } else if (!p) {
+    if (counting && (q || n == 0)) {     /* failed with n > 0: p untouched, nothing happened */
+        if (p)
+            free_at(p, slot, untracked);
+        if (q)
             alloc_locked(q, n, &st);
-        } else {
-            free_locked(p, untracked);
-            alloc_locked(q, n, &st);
-        }
     }
     mt_unlock();
     mt_guard = 0;
