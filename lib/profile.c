@@ -665,6 +665,12 @@ static void remove_python_perf_files(const char *text)
     struct dirent *e;
     while (d && (e = readdir(d))) {
         int pid = 0;
+        if (!strncmp(e->d_name, "jitted--", 8)) {   /* perf inject's, from a corrupt record */
+            char *path = cb_xasprintf("/tmp/%s", e->d_name);
+            unlink(path);
+            free(path);
+            continue;
+        }
         if (sscanf(e->d_name, "jitted-%d-", &pid) != 1 && sscanf(e->d_name, "jit-%d.dump", &pid) != 1 &&
             sscanf(e->d_name, "perf-%d.map", &pid) != 1)
             continue;

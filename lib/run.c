@@ -4,6 +4,7 @@
 #include "hostinfo.h"
 #include "paths.h"
 #include "pool.h"
+#include "profile.h"
 #include "progress.h"
 #include "results.h"
 #include "runner.h"
@@ -132,6 +133,11 @@ static void make_runners(run_state *s, const cb_strset *done)
             r->available = false;
             r->reason = "memory profiling needs the allocation tracker (libcasbench-memtrack.so), which is not built";
         }
+        const char *no_profiler;
+        if (r->available && sp->mode == CB_MODE_CPU && (no_profiler = cb_profile_unavailable(o->cpu_profiler))) {
+            r->available = false;
+            r->reason = no_profiler;
+        }
         r->dropped = !r->available && o->only_available;
         r->run_list = remaining_calls(o->run_list, sp->id, done, &r->n_calls);
         r->config_path = cb_xasprintf("%s/runners/%s.config.pickle", s->dir, sp->id);
@@ -232,6 +238,8 @@ static json_object *options_json(const cb_run_opts *o)
     json_object_object_add(j, "order", json_object_new_string(o->order));
     json_object_object_add(j, "pin", json_object_new_boolean(o->pin));
     json_object_object_add(j, "python_flags", jstr(o->python_flags));
+    json_object_object_add(j, "cpu_profiler", json_object_new_string(o->cpu_profiler ? o->cpu_profiler : "perf"));
+    json_object_object_add(j, "profile_rate", json_object_new_int(o->profile_rate > 0 ? o->profile_rate : 500));
     return j;
 }
 
@@ -391,6 +399,10 @@ static void job_exited(void *ctx, size_t i, int wstatus)
     r->state = CB_RUNNER_DONE;
     r->wstatus = wstatus;
     r->ended_ns = cb_now_ns();
+    if (r->spec->mode == CB_MODE_CPU) {
+        cb_err perr;   /* a failure is in the runner's log; its records stay without `profile` */
+        cb_profile_finish(r, &s->settings, &perr);
+    }
     char how[128];
     const char *h = NULL;
     if (WIFSIGNALED(wstatus)) {
@@ -569,6 +581,7 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
         .tracker = s.tracker, .python_flags = o->python_flags, .envs = o->envs, .n_envs = o->n_envs,
         .repeats = o->repeats, .timeout = o->timeout, .min_time = o->min_time, .grace = o->grace,
         .order = o->order, .hostname = s.hostname,
+        .cpu_profiler = o->cpu_profiler, .profile_rate = o->profile_rate,
     };
     make_runners(&s, &done);
     run_json_begin(&s, old);
@@ -595,6 +608,9 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
         if (r->state == CB_RUNNER_DONE && (r->wstatus == -1 || !WIFEXITED(r->wstatus) || WEXITSTATUS(r->wstatus)))
             res->runners_failed++;
     }
+    for (size_t m = 0; m < o->n_modes; m++)   /* every harness has exited: calls.jsonl is still */
+        if (o->modes[m] == CB_MODE_CPU && cb_profile_merge_records(s.dir, s.calls_path, err) < 0)
+            goto out;
     if (write_results_pickle(&s, res, err) < 0)
         goto out;
     const char *status = "complete";

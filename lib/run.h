@@ -35,6 +35,8 @@ typedef struct {
     const cb_mode *modes;
     size_t n_modes;
     const char *python_flags;             /* may be NULL */
+    const char *cpu_profiler;             /* cpu mode: "perf" (NULL: perf) or "samply" */
+    int profile_rate;                     /* cpu mode: samples per second (0: 500) */
     int repeats, cores;
     double timeout, min_time, grace;
     const char *order;

@@ -39,7 +39,10 @@ static const char usage[] =
     "options (several values follow one option, as with argparse nargs='+'):\n"
     "  --run-list-filter F...   run only these functions of the run list\n"
     "  --benchmark              time the calls (the default mode)\n"
-    "  --cpu-profiling          sample CPU profiles (perf)\n"
+    "  --cpu-profiling          sample CPU profiles of the timed calls into the\n"
+    "                           results' profiles/ (docs/profiling.md)\n"
+    "  --cpu-profiler perf|samply  the sampling profiler (default perf)\n"
+    "  --profile-rate HZ        samples per second (default 500)\n"
     "  --memory-profiling       track allocations (LD_PRELOAD tracker)\n"
     "  --verify                 compute every result's digest, no timing\n"
     "  --libraries L...         library ids (default: every available library;\n"
@@ -79,6 +82,8 @@ typedef struct {
     cb_mode modes[4];
     int nmodes;
     const char *python_flags;
+    const char *cpu_profiler;
+    long profile_rate;
     long repeats, cores;
     double timeout, min_time;
     const char *order;
@@ -199,6 +204,12 @@ static void parse_args(int argc, char **argv, run_args *a)
             a->python_flags = one_value(argc, argv, &i);
         } else if (!strncmp(w, "--python-flags=", 15)) {
             a->python_flags = w + 15;
+        } else if (!strcmp(w, "--cpu-profiler")) {
+            a->cpu_profiler = one_value(argc, argv, &i);
+            if (strcmp(a->cpu_profiler, "perf") && strcmp(a->cpu_profiler, "samply"))
+                cb_die_msg("--cpu-profiler: '%s' is not perf or samply", a->cpu_profiler);
+        } else if (!strcmp(w, "--profile-rate")) {
+            a->profile_rate = parse_long(w, one_value(argc, argv, &i), 1, 100000);
         } else if (!strcmp(w, "--repeats")) {
             a->repeats = parse_long(w, one_value(argc, argv, &i), 1, 1000000);
         } else if (!strcmp(w, "--cores")) {
@@ -405,6 +416,7 @@ int cmd_run(int argc, char **argv)
         .polys = polys, .run_list = filtered, .libs = libs, .n_libs = nlibs,
         .envs = envs, .n_envs = (size_t)nvenvs, .gcs = a.gcs, .n_gcs = (size_t)a.ngcs,
         .modes = a.modes, .n_modes = (size_t)a.nmodes, .python_flags = a.python_flags,
+        .cpu_profiler = a.cpu_profiler, .profile_rate = (int)a.profile_rate,
         .repeats = a.repeats > 0 ? (int)a.repeats : 3, .cores = (int)a.cores,
         .timeout = a.timeout > 0 ? a.timeout : 60, .min_time = a.min_time, .grace = 1.0,
         .order = a.order, .pin = a.pin, .verbose = a.verbose,
