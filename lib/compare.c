@@ -325,8 +325,11 @@ static void comparability(const cb_results *a, const cb_results *b, cb_compariso
         json_object *va = jget(ea, "versions"), *vb = jget(eb, "versions");
         if (va && vb && json_object_is_type(va, json_type_object)) {
             json_object_object_foreach(va, name, v) {
-                json_object *w = jget(vb, name);
-                if (w && differ(v, w))
+                /* a dependency recorded as null is "not installed": that differs from a version */
+                json_object *w = NULL;
+                if (!json_object_object_get_ex(vb, name, &w))
+                    continue;
+                if ((v || w) && (!v || !w || differ(v, w)))
                     warn(c, cb_xasprintf("not comparable: %s runs with %s %s in A, %s in B", r->a->library, name,
                                          jtext(v), jtext(w)));
             }

@@ -15,7 +15,8 @@ censored timeout ('>1 s', lower bound of the ratio), the interval and p-value
 against this file's own Hodges-Lehmann / Mann-Whitney computation (and
 scipy's exact Mann-Whitney test when Debian's python3-scipy is installed), the
 geometric-mean summary, and the warnings for runs that are not comparable
-(different --min-time; a different CPU in run.json)."""
+(different --min-time; a different CPU in run.json; SymPy run under two
+interpreters, whose versions this file reads from each run.json)."""
 import itertools
 import json
 import math
@@ -185,6 +186,42 @@ def main():
         p = cb("compare", a_dir, c_dir)
         check("warns when the CPUs differ", "different CPUs" in p.stdout and "Some Other CPU 9000" in p.stdout,
               p.stdout[:800])
+        # the same SymPy calls under two interpreters: paired, with the versions that differ named
+        other_python = "/usr/bin/python3"
+        sympy_ok = subprocess.run([other_python, "-c", "import sympy"], capture_output=True).returncode == 0
+        if sympy_ok:
+            envs = {}
+            for name, py in (("E1", "python3"), ("E2", other_python)):
+                d = os.path.join(tmp, name)
+                os.makedirs(d)
+                polys = {"p": (["x", "y"], [{(2, 1): 3, (0, 1): -1, (0, 0): 5}, {(1, 1): 2, (1, 0): 1}])}
+                with open(os.path.join(d, "polys.pickle"), "wb") as f:
+                    pickle.dump(polys, f)
+                with open(os.path.join(d, "run_list.pickle"), "wb") as f:
+                    pickle.dump({"mult": [("p", "p")], "add": [("p", "p")]}, f)
+                p = cb("run", os.path.join(d, "polys.pickle"), os.path.join(d, "run_list.pickle"),
+                       os.path.join(d, "out"), "--libraries", "sympy-dmp", "--venvs", py, "--repeats", "3")
+                outs = [os.path.join(d, "out", x) for x in os.listdir(os.path.join(d, "out"))] \
+                    if os.path.isdir(os.path.join(d, "out")) else []
+                envs[name] = outs[0] if outs else None
+            if envs["E1"] and envs["E2"]:
+                p = cb("compare", envs["E1"], envs["E2"], "--format", "json")
+                rep_e = json.loads(p.stdout) if p.stdout.startswith("{") else {"calls": [], "warnings": []}
+                check("calls of one library in two interpreters are paired",
+                      len(rep_e["calls"]) == 2 and all(c["ratio"] is not None for c in rep_e["calls"]), rep_e)
+                w = "\n".join(rep_e["warnings"])
+                check("warns that the environments differ", "ran in different environments" in w, w)
+                lib = [json.load(open(os.path.join(envs[n], "run.json")))["libraries"][0] for n in ("E1", "E2")]
+                vdiff = [k for k in lib[0]["versions"] if lib[0]["versions"][k] != lib[1]["versions"].get(k)]
+                check("names every dependency version that differs (%s)" % ", ".join(vdiff),
+                      all("%s %s in A, %s in B" % (k, lib[0]["versions"][k] or "none", lib[1]["versions"][k] or "none")
+                          in w for k in vdiff)
+                      and bool(vdiff), (w, vdiff))
+            else:
+                check("runs under two interpreters", False, envs)
+        else:
+            print("SKIP: compare_selftest: /usr/bin/python3 has no SymPy for the two-interpreter case")
+
         p = cb("compare", a_dir)
         check("one directory: exit 2", p.returncode == 2 and p.stderr.startswith("casbench: "), p.stderr)
         p = cb("compare", a_dir, b_dir, "--threshold", "ten")
