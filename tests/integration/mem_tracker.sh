@@ -48,6 +48,12 @@ __attribute__((noinline)) void alloc_pairs(size_t n, int k)
 {
     for (int i = 0; i < k; i++) { keep[0] = malloc(n); keep[1] = malloc(n); free(keep[0]); free(keep[1]); }
 }
+/* the same leaf reached from two callers at the same stack depth: the
+ * stack cache (keyed by the hook's caller and stack pointer) must still tell
+ * them apart */
+__attribute__((noinline)) void alloc_leaf(void) { keep[2] = malloc(24); free(keep[2]); }
+__attribute__((noinline)) void caller_one(void) { alloc_leaf(); sink++; }
+__attribute__((noinline)) void caller_two(void) { alloc_leaf(); sink++; }
 static void every_function(void)
 {   /* the pointers escape into keep[], so the compiler cannot elide a pair */
     keep[0] = calloc(10, 10);                          /* 100 */
@@ -87,6 +93,10 @@ int main(int argc, char **argv)
         free(malloc(777));               /* after the region: not counted */
         free(before);
         show();
+    } else if (!strcmp(mode, "twocallers")) {
+        begin();
+        for (int i = 0; i < 1000; i++) { caller_one(); caller_two(); if (i % 3 == 0) caller_two(); }
+        end(); show();
     } else if (!strcmp(mode, "pairs")) {
         begin(); alloc_pairs(100, 50); end(); show();
     } else if (!strcmp(mode, "every")) {
@@ -235,6 +245,35 @@ m = rows['main']
 assert m[2] == 500000 and m[4] == 0, m
 " 2>"$T/py.err"; then pass "top call site and memray-style rows name the allocating function"
 else fail "call sites: $(tail -c 400 "$T/py.err")"; fi
+
+# the stack cache: the same leaf under two callers, and the same sites and
+# rows as a libunwind walk for every allocation
+run twocallers >"$T/two" 2>&1
+if tail -n 1 "$T/two" | "$PY" -c "
+import json, sys
+d = json.load(sys.stdin)
+by = {}
+for t in d['top_by_count']:   # main calls caller_two from two places: two sites
+    names = tuple(f.split('+')[0] for f in t['frames'][:3])
+    by[names] = by.get(names, 0) + t['count']
+want = {('alloc_leaf', 'caller_one', 'main'): 1000, ('alloc_leaf', 'caller_two', 'main'): 1334}
+assert by == want, by
+" 2>"$T/py.err"; then pass "stack cache: one leaf under two callers at the same depth, two sites"
+else fail "stack cache, two callers: $(tail -c 400 "$T/py.err")"; fi
+CASBENCH_MEMTRACK_UNWIND=nocache LD_PRELOAD=$SO "$T/prog" twocallers >"$T/two.nocache" 2>&1
+CASBENCH_MEMTRACK_UNWIND=nocache LD_PRELOAD=$SO "$T/prog" threads >"$T/threads.nocache" 2>&1
+same=1
+for f in two threads; do
+    for v in "$f" "$f.nocache"; do
+        tail -n 1 "$T/$v" | "$PY" -c "
+import json, sys
+d = json.load(sys.stdin)
+print(json.dumps([d['top_by_count'][:3], d['rows'][:20]]))" >"$T/$v.sites" 2>&1
+    done
+    cmp -s "$T/$f.sites" "$T/$f.nocache.sites" || same=0
+done
+if [ $same = 1 ]; then pass "stack cache: same sites and rows as unwinding every allocation"
+else fail "stack cache differs from plain unwinding: $(diff "$T/two.sites" "$T/two.nocache.sites" | head -c 300)"; fi
 
 # start-up safety: ordinary programs run unchanged with the tracker preloaded
 ok=1
