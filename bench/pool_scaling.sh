@@ -6,7 +6,14 @@
 # thread has used the given CPU time) — is run with --cores 1 and with
 # --cores 2, in ROUNDS interleaved rounds; printed: the wall times and the
 # median of the per-round ratios cores2 / cores1.
-# Goal on a 2-core machine: ratio <= 0.6 (ideal 0.5).
+# Reference, measured in the same rounds: the same CPU work as bare
+# processes (a C spin loop of the same CPU time per runner, compiled here),
+# one at a time vs two at a time — what the machine gives right now.  On a
+# machine saturated by other work (other sessions, autogrouped), a second
+# core is not there to be had: the reference then shows it, and
+# pool / reference says how much the pool adds beyond the machine.
+# Goal on a 2-core machine: ratio <= 0.6 (ideal 0.5); with a busy machine
+# judge pool / reference (ideal 1.0).
 # Usage: sh bench/pool_scaling.sh [CALLS [ROUNDS]]   (default 10 calls of 100 ms, 3 rounds)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,6 +31,20 @@ polys = {"busy%d:100000" % i: (["x"], [{(1,): 1}]) for i in range(n)}
 pickle.dump(polys, open(t + "/polys.pickle", "wb"))
 pickle.dump({"selftest_busy": [(k,) for k in polys]}, open(t + "/run_list.pickle", "wb"))
 PY
+cat >"$T/spin.c" <<'C'
+#include <stdlib.h>
+#include <time.h>
+int main(int argc, char **argv)
+{
+    double want = atof(argv[1]);
+    struct timespec t;
+    do
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    while (t.tv_sec + t.tv_nsec / 1e9 < want);
+    return 0;
+}
+C
+cc -O2 -o "$T/spin" "$T/spin.c"
 MODES="--benchmark --verify"
 [ -f "$BUILD/libcasbench-memtrack.so" ] && MODES="$MODES --cpu-profiling --memory-profiling"
 NRUNNERS=$(echo $MODES | wc -w)
@@ -36,15 +57,42 @@ wall() { # CORES -> seconds
     echo "$s $e" | awk '{printf "%.3f", $2 - $1}'
 }
 
+SPIN=$(echo "$CALLS" | awk '{print $1 * 0.1}')
+reference() { # PARALLEL -> seconds for NRUNNERS spins of SPIN s, PARALLEL at a time
+    s=$(date +%s.%N)
+    i=0
+    while [ $i -lt "$NRUNNERS" ]; do
+        if [ "$1" = 2 ] && [ $((i + 1)) -lt "$NRUNNERS" ]; then
+            "$T/spin" "$SPIN" & "$T/spin" "$SPIN"; wait
+            i=$((i + 2))
+        else
+            "$T/spin" "$SPIN"
+            i=$((i + 1))
+        fi
+    done
+    e=$(date +%s.%N)
+    echo "$s $e" | awk '{printf "%.3f", $2 - $1}'
+}
+
 echo "pool_scaling: $NRUNNERS selftest runners x $CALLS busy calls of 100 ms ($MODES), $ROUNDS rounds"
-ratios=
+ratios= refs= rels=
 for r in $(seq "$ROUNDS"); do
     one=$(wall 1)
     two=$(wall 2)
+    r1=$(reference 1)
+    r2=$(reference 2)
     ratio=$(echo "$two $one" | awk '{printf "%.3f", $1 / $2}')
-    echo "  round $r: --cores 1 ${one} s, --cores 2 ${two} s, ratio $ratio"
-    ratios="$ratios $ratio"
+    ref=$(echo "$r2 $r1" | awk '{printf "%.3f", $1 / $2}')
+    rel=$(echo "$ratio $ref" | awk '{printf "%.3f", $1 / $2}')
+    echo "  round $r: --cores 1 ${one} s, --cores 2 ${two} s, ratio $ratio;" \
+         "bare spins 1 at a time ${r1} s, 2 at a time ${r2} s, ratio $ref"
+    ratios="$ratios $ratio" refs="$refs $ref" rels="$rels $rel"
 done
-median=$(echo $ratios | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}')
-verdict=$(echo "$median" | awk '{print ($1 <= 0.6) ? "meets" : "MISSES"}')
-echo "pool_scaling: median ratio --cores 2 / --cores 1 = $median ($verdict the goal <= 0.6; ideal 0.5)"
+median() { echo $* | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
+m=$(median $ratios) mref=$(median $refs) mrel=$(median $rels)
+verdict=$(echo "$m" | awk '{print ($1 <= 0.6) ? "meets" : "MISSES"}')
+echo "pool_scaling: median ratio --cores 2 / --cores 1 = $m ($verdict the goal <= 0.6; ideal 0.5)"
+echo "pool_scaling: reference (bare processes, same rounds) = $mref; pool / reference = $mrel (ideal 1.0)"
+[ "$(echo "$mref" | awk '{print ($1 > 0.6)}')" = 1 ] &&
+    echo "pool_scaling: the machine itself gave no second core during the measurement (reference > 0.6): rerun when it is idle"
+exit 0
