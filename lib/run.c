@@ -605,7 +605,10 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
     res->signo = prc;
     for (size_t i = 0; i < s.n_jobs; i++) {
         cb_runner *r = &s.runners[s.jobs[i]];
-        if (r->state == CB_RUNNER_DONE && (r->wstatus == -1 || !WIFEXITED(r->wstatus) || WEXITSTATUS(r->wstatus)))
+        /* failed: could not start, killed, non-zero exit, or exited
+         * without a record for every call it was given */
+        if (r->state == CB_RUNNER_DONE && (r->wstatus == -1 || !WIFEXITED(r->wstatus) || WEXITSTATUS(r->wstatus) ||
+                                           r->done < r->n_calls))
             res->runners_failed++;
     }
     for (size_t m = 0; m < o->n_modes; m++)   /* every harness has exited: calls.jsonl is still */
