@@ -896,6 +896,14 @@ static json_object *jget(json_object *o, const char *key)
     return v;
 }
 
+static const char *jpath_str(json_object *o, const char *a, const char *b)
+{
+    json_object *v = jget(o, a);
+    if (b)
+        v = jget(v, b);
+    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
 /* run.json["host"]["noise"], or run.json["noise"]. */
 static json_object *run_noise(json_object *run)
 {
@@ -1160,6 +1168,66 @@ static cb_table *memory_table(const grid *g)
     return t;
 }
 
+/* -------------------------------------------------------- CPU profiles */
+
+static int is_profiled(const cb_results *r, const cb_record *rec)
+{
+    (void)r;
+    json_object *p;
+    return json_object_object_get_ex(rec->obj, "profile", &p) && p && json_object_is_type(p, json_type_object);
+}
+
+/* Per call: samples, the functions with the most self samples, and where
+ * the flame graph is (DESIGN §8.2; the artefacts stay in the results dir). */
+static cb_table *profile_table(const grid *g, const char *dir)
+{
+    cb_table *t = cb_table_new(g->function);
+    cb_table_add_column(t, NULL, "args", CB_ALIGN_LEFT);
+    cb_table_add_column(t, NULL, "library", CB_ALIGN_LEFT);
+    cb_table_add_column(t, NULL, "samples", CB_ALIGN_RIGHT);
+    cb_table_add_column(t, NULL, "top functions (self samples)", CB_ALIGN_LEFT);
+    cb_table_add_column(t, NULL, "flame graph", CB_ALIGN_LEFT);
+    for (size_t a = 0; a < g->args.n; a++)
+        for (size_t l = 0; l < g->labels.n; l++) {
+            const cb_record *r = grid_at(g, a, l);
+            if (!r)
+                continue;
+            json_object *p = jget(r->obj, "profile"), *top = jget(p, "top_self");
+            cb_table_add_row(t);
+            cb_table_set(t, 0, g->args.v[a]);
+            cb_table_set(t, 1, g->labels.v[l]);
+            json_object *n = jget(p, "samples");
+            double samples = n ? json_object_get_double(n) : NAN;
+            if (!isnan(samples)) {
+                char b[32];
+                snprintf(b, sizeof b, "%.0f", samples);
+                cb_table_set_num(t, 2, b, samples);
+            }
+            cb_buf tb = {0};
+            for (size_t i = 0; top && json_object_is_type(top, json_type_array) && i < json_object_array_length(top) && i < 3; i++) {
+                json_object *e = json_object_array_get_idx(top, i);
+                cb_buf_printf(&tb, "%s%s %.1f%%", i ? ", " : "", jpath_str(e, "function", NULL) ? jpath_str(e, "function", NULL) : "?",
+                              jnum(e, "percent", NAN));
+            }
+            if (!tb.len && samples == 0)
+                cb_buf_puts(&tb, "no samples: the call was shorter than the sampling period");
+            cb_table_set(t, 3, tb.len ? tb.data : "");
+            cb_buf_free(&tb);
+            const char *fg = jpath_str(p, "flamegraph", NULL);
+            if (fg && samples > 0) {
+                char *path = fg[0] == '/' ? cb_xstrdup(fg) : cb_xasprintf("%s/%s", dir, fg);
+                cb_table_set(t, 4, path);
+                free(path);
+            }
+            if (strcmp(r->status, "ok")) {
+                char b[64];
+                cb_table_set(t, 3, cb_record_mark(r, b, sizeof b));
+                cb_table_set_class(t, 3, "dnf");
+            }
+        }
+    return t;
+}
+
 /* --------------------------------------------------------------- plots */
 
 
@@ -1316,13 +1384,6 @@ static void function_plots(const grid *g, cell_value value, const char *what, cb
 
 /* ------------------------------------------------ header and warnings */
 
-static const char *jpath_str(json_object *o, const char *a, const char *b)
-{
-    json_object *v = jget(o, a);
-    if (b)
-        v = jget(v, b);
-    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
-}
 
 /* One line about where the numbers come from. */
 static char *run_line(const cb_results *r)
@@ -1440,6 +1501,18 @@ static void write_text(const cb_results *r, const char *baseline, int md, cb_buf
         cb_buf_puts(out, md ? "## Memory\n\n" : "Memory (--memory-profiling)\n\n");
     for (size_t f = 0; f < ng; f++) {
         cb_table *t = memory_table(&g[f]);
+        cb_table_render(t, tf, out);
+        if (!md)
+            cb_buf_putc(out, '\n');
+        cb_table_free(t);
+    }
+    grids_free(g, ng);
+
+    g = grids_build(r, is_profiled, &ng);
+    if (ng)
+        cb_buf_puts(out, md ? "## CPU profiles\n\n" : "CPU profiles (--cpu-profiling)\n\n");
+    for (size_t f = 0; f < ng; f++) {
+        cb_table *t = profile_table(&g[f], r->dir);
         cb_table_render(t, tf, out);
         if (!md)
             cb_buf_putc(out, '\n');
@@ -1743,6 +1816,16 @@ static void write_html(const cb_results *r, const char *baseline, cb_buf *out)
         cb_table_free(t);
         function_plots(&g[f], memory_value, "peak memory", &body, &nplots, &plot_error);
         cb_buf_puts(&body, "</section>\n");
+    }
+    grids_free(g, ng);
+
+    g = grids_build(r, is_profiled, &ng);
+    if (ng)
+        html_section(&body, "h2", "CPU profiles");
+    for (size_t f = 0; f < ng; f++) {
+        cb_table *t = profile_table(&g[f], r->dir);
+        cb_table_render(t, CB_TABLE_HTML, &body);
+        cb_table_free(t);
     }
     grids_free(g, ng);
 

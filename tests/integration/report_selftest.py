@@ -207,6 +207,25 @@ def main():
         t3 = cb("report", d3)
         check("original layout: memory table from the mem rows", "Memory" in t3.stdout and "4 KiB" in t3.stdout,
               t3.stdout)
+
+        # --cpu-profiling: the profile section names the hot function and the flame graph
+        dcpu = os.path.join(tmp, "cpu")
+        write_dataset(dcpu, {"selftest_busy": [("us:300000",)]})
+        p = cb("run", os.path.join(dcpu, "polys.pickle"), os.path.join(dcpu, "run_list.pickle"),
+               os.path.join(dcpu, "out"), "--libraries", "selftest", "--cpu-profiling", "--repeats", "2")
+        outs = [os.path.join(dcpu, "out", x) for x in os.listdir(os.path.join(dcpu, "out"))] \
+            if os.path.isdir(os.path.join(dcpu, "out")) else []
+        prof = records_of(outs[0])[0].get("profile") if outs else None
+        if not prof or not prof.get("samples"):
+            print("SKIP: report_selftest: no CPU samples recorded (perf unavailable?): %s" % (p.stderr[-300:],))
+        else:
+            t = cb("report", outs[0])
+            rows = [l for l in t.stdout.splitlines() if l.startswith("'us:300000'") and "selftest_busy" in l]
+            top = prof["top_self"][0]
+            check("profile section: top self function, its share, the flame graph",
+                  rows and "%s %.1f%%" % (top["function"], top["percent"]) in rows[0]
+                  and os.path.join(outs[0], prof["flamegraph"]) in rows[0]
+                  and os.path.exists(os.path.join(outs[0], prof["flamegraph"])), t.stdout[-1200:])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
