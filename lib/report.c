@@ -528,12 +528,15 @@ static cb_table *summary_table(const cb_results *res)
         for (size_t l = 0; l < gf->labels.n; l++) {
             size_t nm = 0, ncalls = 0, timeouts = 0, failed = 0;
             const cb_record *last = NULL;
+            int mixed = 0;   /* statuses differ between the calls */
             double limit = 0;
             for (size_t a = 0; a < gf->args.n; a++) {
                 const cb_record *r = grid_at(gf, a, l);
                 if (!r)
                     continue;
                 ncalls++;
+                if (last && strcmp(last->status, r->status))
+                    mixed = 1;
                 last = r;
                 cb_call_stats s;
                 cb_record_stats(r, &s);
@@ -551,7 +554,7 @@ static cb_table *summary_table(const cb_results *res)
             cb_buf cellb = {0};
             if (nm)
                 cb_buf_puts(&cellb, cb_format_seconds(cb_stats_median(meds, nm), a, sizeof a));
-            else if (ncalls == 1)
+            else if (!mixed && strcmp(last->status, "timeout"))   /* all crashed alike, unsupported, ... */
                 cb_buf_puts(&cellb, cb_record_mark(last, a, sizeof a));
             else if (timeouts && !failed)
                 cb_buf_printf(&cellb, ">%s", cb_format_seconds(limit, lim, sizeof lim));
@@ -577,6 +580,20 @@ static cb_table *summary_table(const cb_results *res)
     if (any_dnf)
         cb_table_add_note(t, "\">T\": calls that timed out at the limit T; DNF: calls that crashed or failed; "
                              "neither is counted in the median");
+    /* why a library did not run at all (the engine records the reason) */
+    strset said = {0};
+    for (size_t f = 0; f < ng; f++)
+        for (size_t a = 0; a < g[f].args.n; a++)
+            for (size_t l = 0; l < g[f].labels.n; l++) {
+                const cb_record *r = grid_at(&g[f], a, l);
+                if (r && !strcmp(r->status, "unavailable") && r->error) {
+                    size_t before = said.n;
+                    strset_add(&said, r->label);
+                    if (said.n > before)
+                        cb_table_add_note(t, "%s unavailable: %s", r->label, r->error);
+                }
+            }
+    strset_free(&said);
     strset_free(&labels);
     grids_free(g, ng);
     return t;
