@@ -133,11 +133,12 @@ static int in_self(uintptr_t a) { return a >= self_lo && a < self_hi; }
  * stack pointer, in this thread's live stack, so reading them is safe).
  * A miss walks the stack with libunwind's step API, which also gives the
  * slot addresses, and refills the entry. */
-#define UCACHE 128
+#define UCACHE 256   /* entries, two ways a set */
 typedef struct ucache_entry {
     uintptr_t ra0, cfa0;
     uint32_t n, stop_python;  /* frames; the walk stopped at libpython */
     uint32_t site[2];         /* the site of this chain: index, region generation */
+    uint32_t victim;          /* in a set's first way: which way to refill next */
     uintptr_t ra[MT_NATIVE_FRAMES];
     uintptr_t slot[MT_NATIVE_FRAMES];   /* where ra[i] was read (i >= 1) */
 } ucache_entry;
@@ -242,9 +243,17 @@ static void capture_native(mt_stack *st, int python_active, mt_caller who)
                 }
         return;
     }
-    ucache_entry *e = &c[((who.ra >> 4) ^ (who.cfa >> 3) * 0x9E3779B1u) & (UCACHE - 1)];
-    if (!ucache_valid(e, who) || (e->stop_python && !python_active))
+    /* two ways a set: a function called from two places at the same depth
+     * (same key, different chains) alternates without evicting itself */
+    ucache_entry *set = &c[((who.ra >> 4) ^ (who.cfa >> 3) * 0x9E3779B1u) & (UCACHE - 2)], *e = NULL;
+    for (int w = 0; w < 2 && !e; w++)
+        if (ucache_valid(&set[w], who) && !(set[w].stop_python && !python_active))
+            e = &set[w];
+    if (!e) {
+        e = &set[set[0].victim];
         walk_steps(e, who, python_active);
+    }
+    set[0].victim = e == &set[0];   /* evict the least recently used way */
     if (!e->ra0) {              /* the walk did not find the hook's caller */
         capture_native_plain(st);
         return;
