@@ -228,6 +228,17 @@ def main():
     check("distinct children", len({x["pid"] for x in records if x["pid"]}) ==
           len([x for x in records if x["pid"]]))
 
+    # -- the same without a pidfd (Python 3.8, old kernels): pipe EOF ---------
+    runtime.USE_PIDFD = False
+    rl = {"segfault": [("a",)], "hang_ignoring_term": [("a",)], "hang_at_exit": [("a",)],
+          "busy_2ms": [("a",)]}
+    recs, _, _ = run(tmp, "nopidfd", rl, timeout=0.5)
+    runtime.USE_PIDFD = hasattr(os, "pidfd_open")
+    check("without a pidfd: crash, hang, hang at exit, ok as with one",
+          [(x["status"], x["error"]) for x in recs] ==
+          [("crashed", "SIGSEGV"), ("timeout", "timed out after 0.5 s"), ("ok", None),
+           ("ok", None)], [(x["status"], x["error"]) for x in recs])
+
     # -- gc inside the timed region ------------------------------------------
     rl = {"gc_on": [("a",)], "gc_off": [("a",)]}
     on, _, _ = run(tmp, "gc-on", rl, gc=True)

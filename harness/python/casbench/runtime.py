@@ -39,6 +39,11 @@ K_TIME, K_ERROR, K_UNSUPPORTED, K_DIGEST, K_MEM, K_DONE = (
     b"T", b"E", b"U", b"D", b"M", b"F")
 
 
+# Wait on a pidfd as well as the pipe (Python 3.9+, Linux 5.3+); without
+# one, the pipe's end of file marks the child's exit.
+USE_PIDFD = hasattr(os, "pidfd_open")
+
+
 class ConfigError(Exception):
     """The config pickle is not what docs/protocol.md describes."""
 
@@ -215,7 +220,7 @@ class Executor:
         profile = config.get("profile") if self.mode == "cpu" else None
         self.perf = PerfControl(profile) if profile else None
         self.systems = {}           # key -> parsed system, or the exception
-        self.has_pidfd = hasattr(os, "pidfd_open")
+        self.has_pidfd = USE_PIDFD
 
     # -- set-up ---------------------------------------------------------
     def parse_systems(self, calls):
