@@ -422,6 +422,23 @@ static void job_exited(void *ctx, size_t i, int wstatus)
 
 /* ---------- the run ---------- */
 
+/* --resume retries the calls of libraries that were unavailable (one may
+ * have been installed since): their records go, and the runner writes new
+ * ones, ok or unavailable again.  The file is rewritten atomically. */
+static int drop_unavailable(const char *path, const cb_calls *calls, cb_err *err)
+{
+    cb_buf b = {0};
+    for (size_t i = 0; i < calls->n; i++) {
+        if (calls->recs[i].status && !strcmp(calls->recs[i].status, "unavailable"))
+            continue;
+        cb_buf_puts(&b, json_object_to_json_string_ext(calls->recs[i].obj, JSON_C_TO_STRING_PLAIN));
+        cb_buf_putc(&b, '\n');
+    }
+    int rc = cb_write_file_atomic(path, b.data ? b.data : "", b.len, err);
+    cb_buf_free(&b);
+    return rc;
+}
+
 static int open_results_dir(run_state *s, cb_strset *done, json_object **old_run_json, cb_err *err)
 {
     const cb_run_opts *o = s->o;
@@ -443,8 +460,15 @@ static int open_results_dir(run_state *s, cb_strset *done, json_object **old_run
     int rc = cb_calls_read(cj, &calls, err);
     if (rc == 0 && calls.torn_tail)
         rc = cb_calls_truncate(cj, calls.valid_len, err);   /* a killed writer's half line */
-    for (size_t i = 0; rc == 0 && i < calls.n; i++)
-        cb_strset_add(done, calls.recs[i].key);
+    size_t unavailable = 0;
+    for (size_t i = 0; rc == 0 && i < calls.n; i++) {
+        if (calls.recs[i].status && !strcmp(calls.recs[i].status, "unavailable"))
+            unavailable++;
+        else
+            cb_strset_add(done, calls.recs[i].key);
+    }
+    if (rc == 0 && unavailable)
+        rc = drop_unavailable(cj, &calls, err);
     cb_calls_free(&calls);
     free(rj);
     free(cj);

@@ -134,6 +134,14 @@ def selftest_run(tmp):
     log = os.path.join(d, "logs", "selftest.benchmark.log")
     check("a log per runner", os.path.isfile(log) and os.path.getsize(log) > 0)
     check("summary table printed", "selftest_busy" in p.stdout and "selftest" in p.stdout, p.stdout[-500:])
+    # --resume retries unavailable calls (a library may have been installed
+    # since): still one record per call, the others untouched
+    before = [r for r in recs if r["status"] != "unavailable"]
+    p2 = subprocess.run([CB, "run", "--resume", d], capture_output=True, text=True, timeout=120)
+    after = read_calls(d)
+    check("resume retries unavailable calls, one record per call",
+          p2.returncode == 0 and len(after) == 15 and after[:len(before)] == before and
+          sum(1 for r in after if r["status"] == "unavailable") == 5, (p2.stderr[-300:], len(after)))
     check("piped: one line per finished runner",
           sum(1 for line in p.stderr.splitlines() if "selftest.benchmark:" in line) == 1, p.stderr[-500:])
 
