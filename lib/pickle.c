@@ -292,12 +292,16 @@ static int read_line(reader *r, const char **s, size_t *n)
 
 /* ---------- stack ---------- */
 
-static void push(reader *r, cb_value v, uint32_t depth, uint32_t weight)
+static void grow_stack(reader *r)
 {
-    if (r->sp == r->scap) {
-        r->scap = r->scap ? r->scap * 2 : 64;
-        r->stack = cb_xrealloc(r->stack, r->scap * sizeof *r->stack);
-    }
+    r->scap = r->scap ? r->scap * 2 : 64;
+    r->stack = cb_xrealloc(r->stack, r->scap * sizeof *r->stack);
+}
+
+static inline void push(reader *r, cb_value v, uint32_t depth, uint32_t weight)
+{
+    if (__builtin_expect(r->sp == r->scap, 0))
+        grow_stack(r);
     r->stack[r->sp++] = (slot){v, depth, weight};
 }
 
@@ -1037,18 +1041,28 @@ static cb_value decode_long(const unsigned char *p, size_t n)
             x |= ~(uint64_t)0 << (8 * n);
         return cb_int((int64_t)x);   /* 8 bytes: exactly an int64 */
     }
-    mpz_t z;
-    mpz_init(z);
-    mpz_import(z, n, -1, 1, 0, 0, p);
+    /* Built in place (no copy through cb_int_mpz): big coefficients are common. */
+    cb_bigint *b = cb_xmalloc(sizeof *b);
+    b->refcount = 1;
+    mpz_init2(b->z, 8 * n);
+    mpz_import(b->z, n, -1, 1, 0, 0, p);
     if (p[n - 1] & 0x80) {
         mpz_t t;
         mpz_init(t);
-        mpz_ui_pow_ui(t, 2, 8 * n);
-        mpz_sub(z, z, t);
+        mpz_setbit(t, 8 * n);
+        mpz_sub(b->z, b->z, t);
         mpz_clear(t);
     }
-    cb_value v = cb_int_mpz(z);
-    mpz_clear(z);
+    if (mpz_fits_slong_p(b->z)) {   /* a non-minimal encoding of a small int */
+        cb_value v = cb_int(mpz_get_si(b->z));
+        mpz_clear(b->z);
+        free(b);
+        return v;
+    }
+    cb_value v = {0};
+    v.type = CB_INT;
+    v.big = 1;
+    v.u.big = b;
     return v;
 }
 

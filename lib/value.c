@@ -46,15 +46,21 @@ cb_value cb_str_new(const char *s, size_t len) { return str_like(CB_STR, s, len)
 cb_value cb_str_c(const char *s) { return str_like(CB_STR, s, strlen(s)); }
 cb_value cb_bytes_new(const void *p, size_t len) { return str_like(CB_BYTES, p, len); }
 
+/* Tuples and frozensets get their items in the same block as the body (one
+ * allocation instead of two: datasets hold millions of exponent tuples);
+ * pushing past the capacity moves the items to a block of their own. */
+static bool items_inline(const cb_seq *s) { return s->items == (cb_value *)(s + 1); }
+
 static cb_value seq_new(cb_type t, size_t cap)
 {
     cb_value v = {0};
     v.type = t;
-    v.u.seq = cb_xmalloc(sizeof *v.u.seq);
+    bool inline_items = cap && (t == CB_TUPLE || t == CB_FROZENSET);
+    v.u.seq = cb_xmalloc(sizeof *v.u.seq + (inline_items ? cap * sizeof(cb_value) : 0));
     v.u.seq->refcount = 1;
     v.u.seq->len = 0;
     v.u.seq->cap = cap;
-    v.u.seq->items = cap ? cb_xmalloc(cap * sizeof(cb_value)) : NULL;
+    v.u.seq->items = inline_items ? (cb_value *)(v.u.seq + 1) : cap ? cb_xmalloc(cap * sizeof(cb_value)) : NULL;
     return v;
 }
 cb_value cb_tuple_new(size_t cap) { return seq_new(CB_TUPLE, cap); }
@@ -138,7 +144,8 @@ void cb_release(cb_value v)
     case CB_TUPLE: case CB_LIST: case CB_SET: case CB_FROZENSET:
         for (size_t i = 0; i < v.u.seq->len; i++)
             cb_release(v.u.seq->items[i]);
-        free(v.u.seq->items);
+        if (!items_inline(v.u.seq))
+            free(v.u.seq->items);
         free(v.u.seq);
         break;
     case CB_DICT:
@@ -217,7 +224,13 @@ void cb_seq_push(cb_value seq, cb_value item)
     cb_seq *s = seq.u.seq;
     if (s->len == s->cap) {
         s->cap = s->cap ? s->cap * 2 : 4;
-        s->items = cb_xrealloc(s->items, s->cap * sizeof(cb_value));
+        if (items_inline(s)) {
+            cb_value *items = cb_xmalloc(s->cap * sizeof(cb_value));
+            memcpy(items, s->items, s->len * sizeof(cb_value));
+            s->items = items;
+        } else {
+            s->items = cb_xrealloc(s->items, s->cap * sizeof(cb_value));
+        }
     }
     s->items[s->len++] = item;
 }
