@@ -66,11 +66,10 @@ try:
     check("piped: one line per finished runner", len(runner_lines) == 2 and
           all("5/5 calls, 1 timeouts" in l for l in runner_lines), runner_lines)
 
-    p = subprocess.run(args + ["-v"], capture_output=True, text=True, timeout=120)
+    p = subprocess.run(args + ["-v", "-v"], capture_output=True, text=True, timeout=120)
     starts = [l for l in p.stderr.splitlines() if l.startswith("casbench: start ")]
     check("-v: a line per runner start with its command", len(starts) == 2 and
           all("casbench-harness-selftest" in l for l in starts), p.stderr[-500:])
-    p = subprocess.run(args + ["-v", "-v"], capture_output=True, text=True, timeout=120)
     calls = [l for l in p.stderr.splitlines() if "selftest_sleep[" in l or "selftest_hang[" in l]
     check("-v -v: a line per call", len(calls) == 10, p.stderr[-500:])
 finally:
