@@ -74,7 +74,7 @@ def leading_coefficient(p):
 
 def lcm(p, q):
     g = p.gcd(q)
-    return p * q if g.is_zero() else (p // g) * q
+    return (p // g) * q if g else p * q
 
 
 class FlintAdapter(common.OpsAdapter):
@@ -87,7 +87,7 @@ class FlintAdapter(common.OpsAdapter):
             "sub": operator.sub,
             "mult": operator.mul,
             "divmod": divmod,
-            "resultant": lambda p, q: p.resultant(q, p.context().names()[0]),
+            "resultant": None,          # bound per system: see bind
             "gcd": lambda p, q: p.gcd(q),
             "lcm": lcm,
             "factor": lambda p: p.factor(),
@@ -96,6 +96,13 @@ class FlintAdapter(common.OpsAdapter):
                                                         .autoreduction(groebner=True),
         }
         self.ops = {f: op for f, op in ops.items() if f in functions}
+
+    def bind(self, function, systems):
+        if function == "resultant":     # with respect to the first generator, by name
+            var = systems[0].gens[0]
+            pairs = list(zip(systems[0].polys, systems[1].polys))
+            return lambda: [p.resultant(q, var) for p, q in pairs]
+        return super().bind(function, systems)
 
     def parse(self, key, gens, polys, uses):
         dicts = [{tuple(e): common.coefficient_int(c) for e, c in p.items()} for p in polys]
