@@ -275,6 +275,9 @@ class Executor:
         wall, cpu = time.perf_counter_ns, time.process_time_ns
         min_ns, perf, mem = self.min_time_ns, self.perf, self.mem
         if self.gc_enabled:
+            # Collections see the whole heap again, as in an ordinary
+            # session (the parent froze it only to fork from a clean state).
+            gc.unfreeze()
             gc.enable()
         else:
             gc.disable()
@@ -564,9 +567,10 @@ def run(config, results_path, adapter, log=None):
     calls = run_list_calls(config["run_list"])
     executor = Executor(config, adapter)
     executor.parse_systems(calls)
-    # Everything parsed so far lives as long as the harness: freezing it keeps
-    # the children's collections (gc on) from walking it and from touching
-    # its pages, which would copy them.
+    # Children start from a collected heap; frozen, the parent's own
+    # collections never walk (and so never dirty) it between forks.  A child
+    # with gc on unfreezes it: its collections cost what they cost in an
+    # ordinary session.
     gc.collect()
     gc.freeze()
     if os.environ.get("CASBENCH_PY_HUGEPAGES", "1") != "0":
