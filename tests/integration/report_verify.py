@@ -69,7 +69,7 @@ def main():
         return
     tmp = tempfile.mkdtemp(prefix="cbverify.")
     try:
-        p = subprocess.run([CB, "run", "--verify", "--libraries", *libs, "--timeout", "3"], cwd=tmp,
+        p = subprocess.run([CB, "run", "--verify", "--libraries", *libs, "--timeout", "3", "--venvs", "python3"], cwd=tmp,
                            capture_output=True, text=True, timeout=600)
         base = os.path.join(tmp, "casbench-results")
         dirs = [os.path.join(base, d) for d in os.listdir(base)] if os.path.isdir(base) else []
