@@ -92,6 +92,8 @@ def gc_must_be(on):
     def f():
         if gc.isenabled() != on:
             raise RuntimeError("gc is %s" % ("on" if gc.isenabled() else "off"))
+        if on and gc.get_freeze_count():
+            raise RuntimeError("%d objects are frozen" % gc.get_freeze_count())
     return f
 
 
@@ -243,7 +245,7 @@ def main():
     rl = {"gc_on": [("a",)], "gc_off": [("a",)]}
     on, _, _ = run(tmp, "gc-on", rl, gc=True)
     off, _, _ = run(tmp, "gc-off", rl, gc=False)
-    check("gc on: enabled while timed", [x["status"] for x in on] == ["ok", "error"], on)
+    check("gc on: enabled while timed, nothing frozen", [x["status"] for x in on] == ["ok", "error"], on)
     check("gc off: disabled while timed", [x["status"] for x in off] == ["error", "ok"], off)
 
     # -- streaming: repeats that finished before a timeout are kept ----------
