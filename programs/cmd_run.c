@@ -311,7 +311,8 @@ static char **resume_argv(const char *dir, int *argc_out)
     return argv;
 }
 
-/* The minimal summary, for when lib/report.h cannot give one. */
+/* The summary table of `casbench report` (lib/report.h); a failure to
+ * summarise is not a failure of the run. */
 static void print_summary(const cb_run_result *res)
 {
     cb_err err;
