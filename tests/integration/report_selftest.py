@@ -155,6 +155,28 @@ def main():
         r = cb("report", "--help")
         check("--help", r.returncode == 0 and "--baseline" in r.stdout)
 
+        # noise warnings follow run.json (edited here: a quiet, pinned host with a bad governor and turbo)
+        dn = os.path.join(tmp, "noise")
+        shutil.copytree(d, dn)
+        with open(os.path.join(dn, "run.json")) as f:
+            rj = json.load(f)
+        rj["host"]["noise"].update(governor="powersave", turbo=True, loadavg=[0.0, 0.0, 0.0], pinned=True)
+        rj["options"]["pin"] = True
+        with open(os.path.join(dn, "run.json"), "w") as f:
+            json.dump(rj, f)
+        w = json.loads(cb("report", dn, "--format", "json").stdout)["warnings"]
+        check("warns about the governor and turbo", any("'powersave'" in x for x in w) and any("turbo" in x for x in w), w)
+        check("no load or pinning warning on a quiet pinned host",
+              not any("load average" in x or "pinned" in x for x in w), w)
+        rj["host"]["noise"].update(governor="performance", turbo=False, loadavg=[7.5, 1, 1], pinned=False)
+        rj["options"]["pin"] = False
+        with open(os.path.join(dn, "run.json"), "w") as f:
+            json.dump(rj, f)
+        w = json.loads(cb("report", dn, "--format", "json").stdout)["warnings"]
+        check("warns about load and pinning, not about the governor",
+              any("7.50" in x for x in w) and any("not pinned" in x for x in w)
+              and not any("governor" in x or "turbo" in x for x in w), w)
+
         # the same run read from results.pickle alone
         d2 = os.path.join(tmp, "pickle-only")
         shutil.copytree(d, d2)
