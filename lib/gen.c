@@ -73,6 +73,27 @@ static int count_values(const cb_ranges *r, const char *option, size_t *count, c
     return rc;
 }
 
+static long *expand(const cb_ranges *r, size_t *count);
+
+/* The whole dataset is built in memory: refuse what cannot fit (about
+ * three bytes per drawn number). */
+static int check_draws(const cb_gen_options *o, cb_err *err)
+{
+    size_t ng, nt;
+    long *gv = expand(&o->generators, &ng), *tv = expand(&o->terms, &nt);
+    double draws = 0;
+    for (size_t i = 0; i < ng; i++)
+        for (size_t j = 0; j < nt; j++)
+            draws += (double)(gv[i] + 1) * (double)tv[j];
+    draws *= (double)o->exponents.n * (double)o->coefficients.n * (double)o->number;
+    free(gv);
+    free(tv);
+    if (draws > 4294967296.0)
+        return cb_fail(err, "the options ask for %.3g random numbers, more than 2**32; "
+                       "ask for fewer systems, terms or polynomials", draws);
+    return 0;
+}
+
 int cb_gen_check(const cb_gen_options *o, cb_err *err)
 {
     mpz_t hi;
@@ -99,6 +120,8 @@ int cb_gen_check(const cb_gen_options *o, cb_err *err)
         rc = cb_fail(err, "more than %d systems (the options multiply)", MAX_SYSTEMS);
     if (rc == 0 && (o->number < 0 || o->number > MAX_TERMS))
         rc = cb_fail(err, "--number: %ld is not between 0 and 2**31-1", o->number);
+    if (rc == 0)
+        rc = check_draws(o, err);
     mpz_clear(hi);
     return rc;
 }

@@ -109,6 +109,9 @@ static void parse_args(int argc, char **argv, gen_args *a)
             cb_die_msg("gen: unknown option '%s' (see casbench gen --help)", arg);
         } else if (!a->dir) {
             a->dir = arg;
+        } else if (have_groupby) {
+            cb_die_msg("gen: unexpected argument '%s' (OUTPUT_DIR is '%s'; --groupby takes gens terms "
+                       "exp_range coeff_range)", arg, a->dir);
         } else {
             cb_die_msg("gen: unexpected argument '%s' (one OUTPUT_DIR only)", arg);
         }
@@ -279,15 +282,14 @@ int cmd_gen(int argc, char **argv)
     memcpy(o.groupby, a.groupby, sizeof o.groupby);
     o.ngroupby = a.ngroupby;
     mpz_init(o.seed);
-    if (a.seed) {
-        if (cb_int_expr_eval(a.seed, o.seed, &err) < 0)
-            cb_die_msg("gen: --seed: %s", err.msg);
-    } else {
+    if (a.seed && cb_int_expr_eval(a.seed, o.seed, &err) < 0)
+        cb_die_msg("gen: --seed: %s", err.msg);
+    if (cb_gen_check(&o, &err) < 0)
+        cb_die_msg("gen: %s", err.msg);
+    if (!a.seed) {
         draw_seed(o.seed);
         gmp_printf("seed: %Zd\n", o.seed);
     }
-    if (cb_gen_check(&o, &err) < 0)
-        cb_die_msg("gen: %s", err.msg);
 
     cb_buf fresh = {0};
     cb_value keys;

@@ -46,21 +46,24 @@ for name, d in sets.items():
         pickle.dump(d, f)
 PYEOF
 
+# one pandas process renders every dataset to FILE.want
 cat >"$T/pd.py" <<'PYEOF'
 import pickle, sys
 import pandas as pd
-d = pickle.load(open(sys.argv[1], "rb"))
-rows = [(k[0], k[1], (k[2].start, k[2].stop, k[2].step), (k[3].start, k[3].stop, k[3].step), gens, p)
-        for k, (gens, polys) in d.items() for p in polys]
-df = pd.DataFrame(rows, columns=["generators", "terms", "exp_range", "coeff_range", "gens", "poly"])
-print(df.to_string(max_rows=10, max_colwidth=20))
+for path in sys.argv[1:]:
+    d = pickle.load(open(path, "rb"))
+    rows = [(k[0], k[1], (k[2].start, k[2].stop, k[2].step), (k[3].start, k[3].stop, k[3].step), gens, p)
+            for k, (gens, polys) in d.items() for p in polys]
+    df = pd.DataFrame(rows, columns=["generators", "terms", "exp_range", "coeff_range", "gens", "poly"])
+    with open(path + ".want", "w") as f:
+        print(df.to_string(max_rows=10, max_colwidth=20), file=f)
 PYEOF
+$PY "$T/pd.py" "$T"/g*/polys.pickle "$T"/*.pickle 2>"$T/pd.err" || fail "pandas failed: $(tail -1 "$T/pd.err")"
 
 for f in "$T"/g*/polys.pickle "$T"/*.pickle; do
     name=$(basename "$(dirname "$f")")/$(basename "$f")
-    $PY "$T/pd.py" "$f" >"$T/want.txt" 2>"$T/pd.err" || { fail "$name: pandas failed: $(tail -1 "$T/pd.err")"; continue; }
     "$CB" describe "$f" >"$T/got.txt" 2>"$T/cb.err" || { fail "$name: describe failed: $(cat "$T/cb.err")"; continue; }
-    if cmp -s "$T/got.txt" "$T/want.txt"; then pass "$name ($(wc -l <"$T/want.txt") lines)"
-    else fail "$name: $(diff "$T/got.txt" "$T/want.txt" | head -6 | tr '\n' '|')"; fi
+    if cmp -s "$T/got.txt" "$f.want"; then pass "$name ($(wc -l <"$f.want") lines)"
+    else fail "$name: $(diff "$T/got.txt" "$f.want" | head -6 | tr '\n' '|')"; fi
 done
 finish
