@@ -9,14 +9,13 @@
 #include "value.h"
 
 #include <ctype.h>
-#include <stdint.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
 
 /* ---------------------------------------------------------------- reading */
 
@@ -166,7 +165,8 @@ static int load_jsonl(cb_results *res, const char *path, cb_err *err)
     return 0;
 }
 
-int cb_results_pickle_records(cb_results *res, const char *path, cb_err *err);
+/* The records of a results.pickle in the original layout (below). */
+static int results_pickle_records(cb_results *res, const char *path, cb_err *err);
 
 /* The short form of an env for labels: its version number when it has one. */
 char *cb_env_short(const char *env)
@@ -268,7 +268,7 @@ int cb_results_load(const char *dir, cb_results *out, cb_err *err)
         rc = load_jsonl(out, jsonl, err);
     } else if (stat(pkl, &st) == 0) {
         out->source = "results.pickle";
-        rc = cb_results_pickle_records(out, pkl, err);
+        rc = results_pickle_records(out, pkl, err);
     } else {
         rc = cb_fail(err, "%s: no calls.jsonl or results.pickle (not a results directory?)", dir);
     }
@@ -733,7 +733,7 @@ static void runner_records(cb_results *res, cb_value runner, const char *kind, s
     }
 }
 
-int cb_results_pickle_records(cb_results *res, const char *path, cb_err *err)
+static int results_pickle_records(cb_results *res, const char *path, cb_err *err)
 {
     cb_value top;
     if (cb_pickle_load_file(path, &top, err) < 0)
