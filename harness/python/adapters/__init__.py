@@ -52,18 +52,31 @@ def versions(extra=None):
     """The environment's versions of what casbench's Python libraries use."""
     found = {
         "python": "%d.%d.%d" % sys.version_info[:3],
-        "sympy": _module_version("sympy") or _dist_version("sympy"),
-        "gmpy2": _module_version("gmpy2") or _dist_version("gmpy2"),
-        "flint": _module_version("flint") or _dist_version("python-flint"),
+        "sympy": _version("sympy", "sympy"),
+        "gmpy2": _version("gmpy2", "gmpy2"),
+        "flint": _version("flint", "python-flint"),
     }
     found.update(extra or {})
     return found
 
 
-def _module_version(name):
-    """The version of a module already imported (free), else None."""
-    module = sys.modules.get(name)
-    return getattr(module, "__version__", None) if module else None
+def _version(module, dist):
+    """A module's version: free when it is imported already; else from its
+    distribution's metadata, looked up only when the module is there."""
+    loaded = sys.modules.get(module)
+    if loaded is not None:
+        version = getattr(loaded, "__version__", None)
+        if version is None and callable(getattr(loaded, "version", None)):
+            version = loaded.version()          # gmpy2 2.1 has only version()
+        if version is not None:
+            return str(version)
+    import importlib.util
+    try:
+        if importlib.util.find_spec(module) is None:
+            return None
+    except (ImportError, ValueError):
+        return None
+    return _dist_version(dist)
 
 
 def probe(library):
