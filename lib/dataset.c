@@ -113,9 +113,13 @@ static int check_system(cb_value key, cb_value sys, mpz_t tmp, cb_err *err)
     if (!key_ok(key))
         return fail_at(err, "system", key, "a key must be a str or a tuple "
                        "(generators, terms, exp_range, coeff_range)");
-    if (!is_seq2(sys))
+    if (!is_seq2(sys)) {
+        if (sys.type == CB_TUPLE || sys.type == CB_LIST)
+            return fail_at(err, "system", key, "value must be a pair (gens, polys), not a %s of %zu",
+                           cb_type_name(sys.type), cb_len(sys));
         return fail_at(err, "system", key, "value must be a tuple (gens, polys), not a %s",
                        cb_type_name(sys.type));
+    }
     cb_value gens = cb_item(sys, 0), polys = cb_item(sys, 1);
     if (gens.type != CB_LIST && gens.type != CB_TUPLE)
         return fail_at(err, "system", key, "gens is a %s, not a list", cb_type_name(gens.type));
