@@ -235,6 +235,9 @@ def test_probes(envs):
               and set(probe["versions"]) >= {"python", "sympy", "gmpy2", "flint"}
               and (probe["available"] or (isinstance(probe["reason"], str) and probe["reason"])))
         check("probe %s in %s: available=%s" % (lib, py, want), ok, (rc, out, err))
+        check("probe %s in %s: versions name exactly the modules present" % (lib, py),
+              all(bool(probe["versions"].get(m)) == mods[m] for m in ("sympy", "gmpy2", "flint")),
+              probe["versions"])
         if lib.startswith("sympy") and probe["available"]:
             check("probe %s in %s offers all ten functions" % (lib, py),
                   probe["functions"] == ALL_FUNCTIONS, probe["functions"])
