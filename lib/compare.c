@@ -455,20 +455,31 @@ static const char *time_cell(const cb_record *r, char *buf, size_t n)
     return cb_record_mark(r, buf, n);
 }
 
+/* Ratios near 1 with three decimals (1.000, 0.953), others with three
+ * significant digits (0.00412, 52.3, 1.2e+03). */
+static const char *fmt_ratio(double v, char *buf, size_t n)
+{
+    if (v >= 0.1 && v < 10)
+        snprintf(buf, n, "%.3f", v);
+    else
+        snprintf(buf, n, "%.3g", v);
+    return buf;
+}
+
 static void ratio_cells(const cb_compare_row *r, char *ratio, char *ci, size_t n)
 {
     ratio[0] = ci[0] = 0;
     if (!r->have_ratio)
         return;
     const char *pre = r->b_censored ? ">" : r->a_censored ? "<" : "";
-    snprintf(ratio, n, "%s%.3g", pre, r->ci.ratio);
     char lo[24], hi[24];
+    snprintf(ratio, n, "%s%s", pre, fmt_ratio(r->ci.ratio, lo, sizeof lo));
     if (r->lo_known)
-        snprintf(lo, sizeof lo, "%.3g", r->ci.lo);
+        fmt_ratio(r->ci.lo, lo, sizeof lo);
     else
         snprintf(lo, sizeof lo, "0");
     if (r->hi_known)
-        snprintf(hi, sizeof hi, "%.3g", r->ci.hi);
+        fmt_ratio(r->ci.hi, hi, sizeof hi);
     else
         snprintf(hi, sizeof hi, "∞");
     snprintf(ci, n, "[%s, %s]", lo, hi);
@@ -548,7 +559,7 @@ static cb_table *summary_table(const cb_comparison *c)
         cb_table_set_num(t, 1, b, (double)nr);
         if (nr) {
             double g = cb_stats_geomean(ratios, nr);
-            snprintf(b, sizeof b, "%.3g", g);
+            fmt_ratio(g, b, sizeof b);
             cb_table_set_num(t, 2, b, g);
         }
         const cb_verdict order[] = {CB_CMP_FASTER, CB_CMP_SLOWER, CB_CMP_SAME, CB_CMP_UNSURE, CB_CMP_NA};
