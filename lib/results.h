@@ -8,6 +8,7 @@
  *     logs/RUNNER.log  one per runner
  *     runners/         each runner's config and results pickles
  *     profiles/        cpu and mem artefacts
+ *     run.lock         flock'ed while a casbench run owns the directory
  *
  * Reading calls.jsonl tolerates a torn last line (a writer killed in the
  * middle of it): the reader stops at the last complete, valid line and says

@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -39,6 +40,7 @@ typedef struct {
     cb_progress progress;
     cb_calls_tail tail;
     int inotify_fd;
+    int lock_fd;               /* flock on DIR/run.lock while this run owns DIR */
     bool stopping;
     json_object *run_json;
 } run_state;
@@ -422,6 +424,21 @@ static void job_exited(void *ctx, size_t i, int wstatus)
 
 /* ---------- the run ---------- */
 
+/* One casbench per results directory: a second one (a --resume of a run
+ * that is still going) would append the same calls twice.  The lock goes
+ * with the process, kill -9 included. */
+static int lock_dir(run_state *s, const char *dir, cb_err *err)
+{
+    char *path = cb_xasprintf("%s/run.lock", dir);
+    s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    free(path);
+    if (s->lock_fd < 0)
+        return cb_fail(err, "cannot create %s/run.lock: %s", dir, strerror(errno));
+    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0)
+        return cb_fail(err, "%s is in use by another casbench run (run.lock is held)", dir);
+    return 0;
+}
+
 /* --resume retries the calls of libraries that were unavailable (one may
  * have been installed since): their records go, and the runner writes new
  * ones, ok or unavailable again.  The file is rewritten atomically. */
@@ -444,7 +461,7 @@ static int open_results_dir(run_state *s, cb_strset *done, json_object **old_run
     const cb_run_opts *o = s->o;
     *old_run_json = NULL;
     if (!o->resume_dir)
-        return cb_results_dir_create(o->output, &s->dir, err);
+        return cb_results_dir_create(o->output, &s->dir, err) < 0 ? -1 : lock_dir(s, s->dir, err);
     struct stat st;
     char *rj = cb_xasprintf("%s/run.json", o->resume_dir);
     char *cj = cb_xasprintf("%s/calls.jsonl", o->resume_dir);
@@ -454,6 +471,11 @@ static int open_results_dir(run_state *s, cb_strset *done, json_object **old_run
         free(rj);
         free(cj);
         return cb_fail(err, "--resume: %s is not a results directory (no run.json or calls.jsonl)", o->resume_dir);
+    }
+    if (lock_dir(s, o->resume_dir, err) < 0) {
+        free(rj);
+        free(cj);
+        return -1;
     }
     *old_run_json = json_object_from_file(rj);
     cb_calls calls;
@@ -529,6 +551,8 @@ static void state_free(run_state *s)
     cb_calls_tail_free(&s->tail);
     if (s->inotify_fd >= 0)
         close(s->inotify_fd);
+    if (s->lock_fd >= 0)
+        close(s->lock_fd);
     json_object_put(s->run_json);
 }
 
@@ -572,7 +596,7 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
 {
     memset(res, 0, sizeof *res);
     cb_pool_block_signals();   /* a Ctrl-C from here on stops the run cleanly */
-    run_state s = {.o = o, .inotify_fd = -1};
+    run_state s = {.o = o, .inotify_fd = -1, .lock_fd = -1};
     cb_strset done = {0};
     json_object *old = NULL;
     int rc = -1;

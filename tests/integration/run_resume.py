@@ -104,6 +104,9 @@ def kill9_then_resume(tmp):
     if not d:
         proc.kill()
         return
+    busy = subprocess.run([CB, "run", "--resume", d], capture_output=True, text=True, timeout=120)
+    check("a second casbench cannot resume a run that is still going",
+          busy.returncode == 2 and "in use" in busy.stderr, (busy.returncode, busy.stderr))
     kids = descendants(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
