@@ -226,6 +226,23 @@ static inline unsigned char *enc_i128(unsigned char *p, __int128 v)
     return p;
 }
 
+/* Exponents: non-negative, nearly always below 65536. */
+static inline unsigned char *enc_exp(unsigned char *p, int64_t v)
+{
+    if (v < 256) {
+        *p++ = OP_BININT1;
+        *p++ = (unsigned char)v;
+        return p;
+    }
+    if (v < 65536) {
+        *p++ = OP_BININT2;
+        *p++ = (unsigned char)v;
+        *p++ = (unsigned char)(v >> 8);
+        return p;
+    }
+    return enc_i128(p, v);
+}
+
 static void put_i128(cb_buf *b, __int128 v)
 {
     cb_buf_reserve(b, 20);
@@ -406,8 +423,9 @@ static void write_poly(writer *w, const poly_buf *pb, bool big)
         unsigned char *p = (unsigned char *)b->data + b->len;
         if (g > 3)
             *p++ = OP_MARK;
+        const int64_t *e = pb->exps + t * g;
         for (size_t j = 0; j < g; j++)
-            p = enc_i128(p, pb->exps[t * g + j]);
+            p = enc_exp(p, e[j]);
         *p++ = g == 0 ? OP_EMPTY_TUPLE : g == 1 ? OP_TUPLE1 : g == 2 ? OP_TUPLE2 : g == 3 ? OP_TUPLE3 : OP_TUPLE;
         if (!big)
             p = enc_i128(p, pb->coef[t]);
@@ -487,6 +505,18 @@ static long *expand(const cb_ranges *r, size_t *count)
     return v;
 }
 
+/* About how many bytes the pickle takes (an upper estimate for exponents
+ * below 65536 and coefficients below 2**128; it only saves regrowth). */
+static size_t estimate_size(const cb_gen_options *o, const long *gv, size_t ng, const long *tv, size_t nt)
+{
+    double bytes = 64;
+    for (size_t i = 0; i < ng; i++)
+        for (size_t j = 0; j < nt; j++)
+            bytes += (double)o->number * (double)tv[j] * (double)(3 * gv[i] + 2 + 18) + 64.0 * (double)gv[i] + 256;
+    bytes *= (double)o->exponents.n * (double)o->coefficients.n;
+    return bytes > 1e10 ? (size_t)1e10 : (size_t)bytes;
+}
+
 /* For each part of a range option, the index of the first part Python
  * considers equal (range(0, 9, 2) == range(0, 10, 2)): the key written is
  * then equal field by field to the one Python keeps. */
@@ -544,6 +574,7 @@ int cb_gen_polys(const cb_gen_options *o, cb_buf *out, cb_value *keys, cb_gen_pr
         cb_pyrandom_seed(&rng, o->seed);
         poly_buf pb = {0};
         writer w = {out, false};
+        cb_buf_reserve(out, estimate_size(o, gv, ng, tv, nt));   /* no regrowth copies */
         cb_buf_put(out, "\x80\x04", 2);
         put_op(out, OP_EMPTY_DICT);
         put_op(out, OP_MARK);
