@@ -157,7 +157,8 @@ def python_envs_run(tmp):
     write_dataset(tmp, polys, {"add": [("a", "b")], "mult": [("a", "b")]})
     out = os.path.join(tmp, "out-py")
     p = subprocess.run([CB, "run", os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle"), out,
-                        "--libraries", "sympy-dmp", "--venvs"] + envs + ["--gc", "on", "off", "--repeats", "1"],
+                        "--libraries", "sympy-dmp", "--venvs"] + envs + ["--gc", "on", "off", "--repeats", "1",
+                                                                         "--python-flags", "-B"],
                        capture_output=True, text=True, timeout=180)
     check("python envs: exit 0", p.returncode == 0, p.stderr[-800:])
     d = results_dir(out)
@@ -180,11 +181,14 @@ def python_envs_run(tmp):
     py = res["python"]
     check("python envs: results.pickle python runners with venv and gc",
           len(py) == 4 and {r["venv"] for r in py} == set(envs) and {r["gc"] for r in py} == {True, False}
-          and all(r["flags"] == "" for r in py), [(r["venv"], r["gc"], r["flags"]) for r in py])
+          and all(r["flags"] == "-B" for r in py), [(r["venv"], r["gc"], r["flags"]) for r in py])
     with open(os.path.join(d, "run.json")) as f:
         rj = json.load(f)
     check("python envs: run.json lists environments",
           [e["given"] for e in rj["environments"]] == envs and all(e["version"] for e in rj["environments"]))
+    check("python envs: --python-flags go before the harness script",
+          all(r["command"][1] == "-B" and r["command"][2].endswith("casbench_harness.py") for r in rj["runners"]),
+          [r["command"] for r in rj["runners"]])
     vers = [x for x in rj["libraries"] if x["library"] == "sympy-dmp"]
     check("python envs: per-environment SymPy versions",
           len(vers) == 2 and all(x["versions"].get("sympy") for x in vers), vers)
