@@ -505,8 +505,16 @@ static cb_table *rows_table(const cb_comparison *c)
         cb_table_set(t, 0, r->label);
         cb_table_set(t, 1, r->function);
         cb_table_set(t, 2, r->args);
-        cb_table_set(t, 3, time_cell(r->a, b1, sizeof b1));
-        cb_table_set(t, 4, time_cell(r->b, b1, sizeof b1));
+        const cb_record *side[2] = {r->a, r->b};
+        for (int k = 0; k < 2; k++) {   /* CSV/JSON get the median in seconds when there is one */
+            cb_call_stats st;
+            if (side[k])
+                cb_record_stats(side[k], &st);
+            if (side[k] && st.ok)
+                cb_table_set_num(t, 3 + k, time_cell(side[k], b1, sizeof b1), st.median);
+            else
+                cb_table_set(t, 3 + k, time_cell(side[k], b1, sizeof b1));
+        }
         ratio_cells(r, b1, b2, sizeof b1);
         if (r->have_ratio) {
             cb_table_set_num(t, 5, b1, r->ci.ratio);

@@ -1,6 +1,7 @@
 /* table.c — the table model and its text / markdown / CSV / JSON / HTML
  * renderers (see table.h). */
 #include "table.h"
+#include "value.h"
 
 #include <json-c/json.h>
 #include <math.h>
@@ -340,14 +341,10 @@ void cb_csv_field(cb_buf *out, const char *s)
     cb_buf_putc(out, '"');
 }
 
+/* Numbers as Python's repr writes them: the shortest text that reads back. */
 static void put_number(cb_buf *out, double v)
 {
-    if (isfinite(v))
-        cb_buf_printf(out, "%.17g", v);
-    else if (isnan(v))
-        cb_buf_puts(out, "nan");
-    else
-        cb_buf_puts(out, v > 0 ? "inf" : "-inf");
+    cb_repr_float(out, v);
 }
 
 static void render_csv(const cb_table *t, cb_buf *out)
@@ -393,8 +390,12 @@ static void render_json(const cb_table *t, cb_buf *out)
         json_object *row = json_object_new_array();
         for (size_t c = 0; c < t->ncols; c++) {
             const cell *x = get(t, r, c);
-            if (x->has_num && isfinite(x->num))
-                json_object_array_add(row, json_object_new_double(x->num));
+            if (x->has_num && isfinite(x->num)) {
+                cb_buf num = {0};
+                cb_repr_float(&num, x->num);
+                json_object_array_add(row, json_object_new_double_s(x->num, num.data));
+                cb_buf_free(&num);
+            }
             else
                 json_object_array_add(row, json_object_new_string(text_of(t, r, c)));
         }
