@@ -11,6 +11,7 @@
 #    GMP integer: ~150k allocations a call, the tracker's worst case).  Whole
 #    process wall times are shown too (heaptrack's include writing and
 #    compressing its trace).
+# 1b. The same on a SymPy product (a Python harness's case: Python frames).
 # 2. The tool: `casbench run` on the flint library, benchmark mode and
 #    --memory-profiling, same dataset; the per-call times of calls.jsonl.
 #
@@ -77,6 +78,54 @@ workload() { # LABEL ARGS...
 
 workload "FLINT fmpz_mpoly_mul, 5 vars, 3000 terms, 20-bit coefficients (few allocations):" 5 3000 20 1
 workload "FLINT fmpz_mpoly_mul, 4 vars, 300 terms, 200-bit coefficients (~150k allocations):" 4 300 200 1
+
+# 1b. The same comparison on a SymPy product (Python frames on top)
+cat >"$W/sympy_mul.py" <<'EOF2'
+import ctypes, random, sys, time
+lib = ctypes.CDLL(None)
+begin = getattr(lib, "casbench_mem_begin", None)
+from sympy import Poly, ZZ, symbols
+gens = symbols("x0:4")
+rng = random.Random(1)
+def rand_poly():
+    return Poly.from_dict({tuple(rng.randrange(7) for _ in gens): rng.randrange(-2**100, 2**100)
+                           for _ in range(60)}, *gens, domain=ZZ)
+p, q = rand_poly(), rand_poly()
+if begin:
+    begin()
+t = time.perf_counter()
+r = p * q
+t = time.perf_counter() - t
+if begin:
+    lib.casbench_mem_end()
+print("call_seconds %.6f" % t)
+EOF2
+sympy_one() {
+    case $1 in
+    plain) PYTHONMALLOC=malloc "$PY" "$W/sympy_mul.py" ;;
+    tracker) PYTHONMALLOC=malloc LD_PRELOAD=$SO "$PY" "$W/sympy_mul.py" ;;
+    heaptrack) PYTHONMALLOC=malloc heaptrack -o "$W/hs.$$" "$PY" "$W/sympy_mul.py"; rm -f "$W"/hs.$$* ;;
+    esac 2>/dev/null | sed -n 's/^call_seconds //p'
+}
+if "$PY" -c "import sympy" 2>/dev/null; then
+    modes="plain tracker"
+    [ $HAVE_HT = 1 ] && modes="$modes heaptrack"
+    for m in $modes; do : >"$W/s.$m"; done
+    r=0
+    while [ $r -lt "$ROUNDS" ]; do
+        for m in $modes; do sympy_one "$m" >>"$W/s.$m"; done
+        r=$((r + 1))
+    done
+    sp=$(minof <"$W/s.plain") st=$(minof <"$W/s.tracker")
+    echo "SymPy Poly product (4 vars, 60 terms, 100-bit coefficients; ~350k allocations), PYTHONMALLOC=malloc:"
+    printf '  %-28s %10.4f\n' "benchmark mode (plain)" "$sp" "memory mode (tracker)" "$st"
+    echo "  memory mode / benchmark mode: call $(ratio "$st" "$sp")x"
+    if [ $HAVE_HT = 1 ]; then
+        sh_=$(minof <"$W/s.heaptrack")
+        printf '  %-28s %10.4f\n' "heaptrack" "$sh_"
+        echo "  memory mode / heaptrack:      call $(ratio "$st" "$sh_")x"
+    fi
+fi
 
 # 2. casbench run, flint library: benchmark vs --memory-profiling
 CB=$BUILD/casbench
