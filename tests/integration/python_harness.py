@@ -338,6 +338,16 @@ def test_bad_input(tmp, py, unavailable):
           rc1 == 2 and unavailable in err1 and "unavailable" in err1, (rc1, err1))
     check("missing config: exit 2 naming it", rc2 == 2 and "missing.config" in err2, (rc2, err2))
     check("one line on stdin: exit 2", rc3 == 2 and "two lines" in err3, (rc3, err3))
+    broken = os.path.join(tmp, "broken", "sympy")
+    os.makedirs(broken)
+    with open(os.path.join(broken, "__init__.py"), "w") as f:
+        f.write("raise AttributeError('broken on purpose')\n")
+    r = subprocess.run([py, HARNESS, "--probe", "sympy-dmp"], capture_output=True, text=True,
+                       env=dict(os.environ, PYTHONPATH=os.path.dirname(broken)))
+    probe = json.loads(r.stdout) if r.returncode == 0 and r.stdout.startswith("{") else {}
+    check("broken SymPy installation: probe exit 0, unavailable, says what broke",
+          probe.get("available") is False and "broken on purpose" in (probe.get("reason") or ""),
+          (r.returncode, r.stdout, r.stderr[-300:]))
     check("nothing written for a refused run",
           not os.path.exists(os.path.join(tmp, "unavail.jsonl"))
           and not os.path.exists(os.path.join(tmp, "x.results")))

@@ -36,7 +36,12 @@ def load(library):
         raise Unavailable("unknown Python library %r (known: %s)"
                           % (library, ", ".join(sorted(LIBRARIES))))
     module = importlib.import_module("adapters." + name)
-    return module.load(library)
+    try:
+        return module.load(library)
+    except Unavailable:
+        raise
+    except Exception as e:       # a broken installation: say what broke
+        raise Unavailable("%s does not load: %s: %s" % (library, type(e).__name__, e))
 
 
 def _dist_version(dist):
