@@ -55,6 +55,8 @@ def run_from_stdin():
         adapter = loaded.adapter(config)
     except adapters.Unavailable as e:
         return fail("%s is unavailable: %s" % (library, e))
+    except Exception as e:
+        return fail("%s is unavailable: %s" % (library, runtime.error_text(e)))
     try:
         runtime.run(config, results_path, adapter, log=log)
     except OSError as e:
