@@ -44,6 +44,7 @@ typedef struct {
     fmpq_mpoly_ctx_t ctx;
     int ctx_ready;
     uint64_t live;       /* words charged to the budget */
+    uint64_t budget;     /* words */
 } parser;
 
 static int perr(parser *P, unsigned line, const char *fmt, ...)
@@ -292,7 +293,7 @@ static slong var_index(parser *P, const token *t)
  * roughly what FLINT stores.  Before each operation the parser bounds the
  * size of its result (terms and coefficient bits) from the operands and
  * refuses it when the polynomials alive would then exceed
- * CB_PHC_BUDGET_WORDS.  Bounds saturate at BITS_CAP so nothing overflows. */
+ * the budget (CB_PHC_BUDGET_WORDS by default).  Bounds saturate at BITS_CAP so nothing overflows. */
 
 #define BITS_CAP (UINT64_C(1) << 40)
 
@@ -325,12 +326,12 @@ static uint64_t cost(parser *P, const fmpq_mpoly_t a)
  * when it would not fit in what is left of the budget. */
 static int reserve(parser *P, uint64_t est_terms, uint64_t est_bits, unsigned line)
 {
-    uint64_t room = P->live < CB_PHC_BUDGET_WORDS ? CB_PHC_BUDGET_WORDS - P->live : 0;
+    uint64_t room = P->live < P->budget ? P->budget - P->live : 0;
     if (est_terms > room / words_per_term(P, est_bits))
         return perr(P, line, "expression too large (up to %llu terms of %llu-bit coefficients; "
                     "the limit is %lu words in memory)", (unsigned long long)est_terms,
                     (unsigned long long)(est_bits < BITS_CAP ? est_bits : BITS_CAP),
-                    (unsigned long)CB_PHC_BUDGET_WORDS);
+                    (unsigned long)P->budget);
     return 0;
 }
 
@@ -430,7 +431,7 @@ static int op_pow(parser *P, fmpq_mpoly_t a, ulong e, unsigned line)
         return perr(P, line, "degree exceeds the limit %d", CB_PHC_MAX_EXPONENT);
     /* coefficients of a^e are at most (t * 2^height)^e */
     uint64_t bits = sat_mul(e, sat_add(height(P, a), bitlen(t)));
-    if (reserve(P, power_terms(t, e, CB_PHC_BUDGET_WORDS), bits, line) < 0)
+    if (reserve(P, power_terms(t, e, P->budget), bits, line) < 0)
         return -1;
     fmpq_mpoly_t r;
     fmpq_mpoly_init(r, P->ctx);
@@ -752,7 +753,8 @@ static int parse_system(parser *P, int skip_empty, cb_value *system)
 int cb_phc_parse(const char *text, size_t len, const char *name,
                  const cb_phc_options *opt, cb_value *system, cb_err *err)
 {
-    parser P = {.text = text, .len = len, .name = name, .err = err};
+    parser P = {.text = text, .len = len, .name = name, .err = err,
+                .budget = opt && opt->budget_words ? opt->budget_words : CB_PHC_BUDGET_WORDS};
     long count = 0, found = 0;
     size_t body = 0;
     unsigned line = 1;

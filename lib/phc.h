@@ -29,13 +29,16 @@
 #define CB_PHC_MAX_POLYS      100000      /* the count line's number of equations */
 #define CB_PHC_MAX_NUMBER     10000       /* characters in one number */
 #define CB_PHC_MAX_DEC_EXP    1000        /* |e| in a decimal such as 1.5E+03 */
-#define CB_PHC_BUDGET_WORDS   (1UL << 23) /* live terms x (variables + 2), summed */
+#define CB_PHC_BUDGET_WORDS   (1UL << 23) /* default: terms x (variables + 3 + bits/64), summed */
 
 typedef struct cb_phc_options {
     /* Read only the first paragraph after the count line (up to the first
      * blank line), whatever the count line says, as the original tool did.
      * Off: read exactly the count line's number of polynomials. */
     bool first_paragraph;
+    /* Memory budget in words (0: CB_PHC_BUDGET_WORDS); the fuzzer uses a
+     * smaller one to stay fast. */
+    unsigned long budget_words;
 } cb_phc_options;
 
 enum { CB_PHC_IMPORTED = 0, CB_PHC_SKIPPED = 1 };
