@@ -22,7 +22,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -713,6 +715,9 @@ int cb_harness_main(int argc, char **argv, const cb_harness_ops *ops)
         usage(prog, ops, stderr);
         return 2;
     }
+    /* Die with whoever started us (casbench, or a profiler it put in
+     * between): a harness orphaned by kill -9 must not keep appending. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     bind_now(argv);
     char *config_path = read_line(stdin), *results_path = read_line(stdin);
     int status;
