@@ -216,6 +216,8 @@ class Executor:
         self.result_text = bool(self.config.get("result_text"))   # tests: whole text
         self.mem = MemTracker.find() if self.mode == "mem" else None
         self.pdeathsig = _pdeathsig_setter()
+        if self.pdeathsig:      # the harness too dies with its parent (casbench, or a profiler in between)
+            self.pdeathsig()
         self.harness_pid = os.getpid()
         profile = config.get("profile") if self.mode == "cpu" else None
         self.perf = PerfControl(profile) if profile else None
