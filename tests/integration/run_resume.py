@@ -146,6 +146,32 @@ def kill9_then_resume(tmp):
           p.stderr[-300:])
 
 
+def kill9_under_profiler(tmp):
+    """--cpu-profiling puts perf between casbench and the harness: the
+    harness must still die with casbench."""
+    files = setup(tmp, 6)
+    out = os.path.join(tmp, "out-kill9-cpu")
+    proc = subprocess.Popen([CB, "run"] + files + [out, "--libraries", "selftest", "--cpu-profiling", "--repeats",
+                                                   "1"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    d = wait_records(out, 1)
+    if d and records(d)[0]["status"] == "unavailable":
+        proc.wait()
+        print("SKIP: run_resume: cpu profiling is unavailable here: " + str(records(d)[0]["error"]))
+        return
+    kids = descendants(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 3
+    while alive(kids) and time.time() < deadline:
+        time.sleep(0.02)
+    check("kill -9 under perf: profiler, harness and calls all die", d is not None and kids and not alive(kids),
+          (kids, alive(kids)))
+    if d:
+        n = len(records(d))
+        time.sleep(0.4)
+        check("kill -9 under perf: nothing appends after the kill", len(records(d)) == n < 6, n)
+
+
 def crashed_runner(tmp):
     ncalls = 6
     files = setup(tmp, ncalls)
@@ -182,6 +208,7 @@ def main():
     tmp = tempfile.mkdtemp(prefix="cbtest-resume.")
     try:
         kill9_then_resume(tmp)
+        kill9_under_profiler(tmp)
         crashed_runner(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
