@@ -638,6 +638,8 @@ static int fill_set_from(reader *r, cb_value dst, cb_value src, uint32_t *depth,
         uint64_t w = walk_weight(r, x, &hashable);
         r->work += w;   /* the hashing that set_add will do */
         if (!hashable || r->work > r->work_budget) {
+            while (i)
+                cb_release(items[--i]);
             free(items);
             if (!hashable)
                 return rfail(r, "%s: unhashable item in the argument of set()/frozenset()", cur_name(r));

@@ -253,6 +253,7 @@ TEST(errors_have_offsets)
     expect_error(B("\x80\x04X\x02\x00\x00\x00\xc3(."), "invalid UTF-8");
     expect_error(B("\x80\x04\x8b\xff\xff\xff\xff."), "LONG4: negative length");
     expect_error(B("\x80\x04" "b."), "unsupported opcode BUILD");
+    expect_error(B("\x80\x02" "c__builtin__\nset\n](K\x01]e\x85R."), "REDUCE: unhashable item");   /* no leak */
     expect_error(B("\x80\x04N(."), "STOP: stack underflow");
     expect_error(B("\x80\x04S'abc\n."), "STRING: the argument must be quoted");
     expect_error(B("\x80\x04" "c__builtin__\nrange\n)R."), "range expects 1 to 3 arguments");
