@@ -239,6 +239,25 @@ class Executor:
                 self.systems[key] = ParseFailure("cannot parse system %r: %s"
                                                  % (key, error_text(e)))
 
+    def warm_up(self, calls):
+        """Runs each function of the run list once here, in the parent, on a
+        tiny system (x + y + 1, x - y over ZZ[x, y]), so that what a library
+        does on first use -- imports it defers (SymPy's assumptions wrapper,
+        Sage's lazy imports), caches of ring and domain objects -- is done
+        once instead of in every call child's first repeat.  The Python
+        analogue of the C harnesses' LD_BIND_NOW; the dataset's own systems
+        are never computed with here."""
+        tiny = [{(1, 0): 1, (0, 1): 1, (0, 0): 1}, {(1, 0): 1, (0, 1): -1}]
+        for function in dict.fromkeys(f for f, _ in calls):
+            if function not in self.adapter.functions:
+                continue
+            try:
+                system = self.adapter.parse("warm-up", ["x", "y"], tiny, {function})
+                arity = 1 if function in ("factor", "leading_coefficient", "groebner") else 2
+                self.adapter.bind(function, [system] * arity)()
+            except Exception:
+                pass              # the calls themselves will say what fails
+
     # -- the child ------------------------------------------------------
     def _child(self, function, args, w):
         """Runs in the forked child; never returns."""
@@ -569,6 +588,8 @@ def run(config, results_path, adapter, log=None):
     calls = run_list_calls(config["run_list"])
     executor = Executor(config, adapter)
     executor.parse_systems(calls)
+    if os.environ.get("CASBENCH_PY_WARMUP", "1") != "0":
+        executor.warm_up(calls)
     # Children start from a collected heap; frozen, the parent's own
     # collections never walk (and so never dirty) it between forks.  A child
     # with gc on unfreezes it: its collections cost what they cost in an
