@@ -7,6 +7,11 @@
  * with a small open-addressing table (a repeated exponent overwrites the
  * coefficient in place, as `poly[exps] = c` does in Python), then encoded
  * straight into the output buffer. */
+/* The word generator and the draw loops are the whole cost of gen: let GCC
+ * vectorise and unroll them (-O3) whatever the build's level. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+#pragma GCC optimize("O3")
+#endif
 #include "gen.h"
 
 #include <stdio.h>

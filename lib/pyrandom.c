@@ -4,6 +4,11 @@
  * randrange).  Every function here consumes exactly the 32-bit words CPython
  * consumes, in the same order: that is what makes a seed reproduce the
  * original generator's datasets. */
+/* The word generator and the draw loops are the whole cost of gen: let GCC
+ * vectorise and unroll them (-O3) whatever the build's level. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+#pragma GCC optimize("O3")
+#endif
 #include "pyrandom.h"
 
 #include <stdlib.h>
