@@ -50,6 +50,15 @@ sys.path.insert(0, HARNESS_DIR)
 from casbench import runtime  # noqa: E402
 
 executions = 0      # per child: how many times `third_hangs` ran
+warmed_in_parent = 0
+TEST_PID = os.getpid()
+
+
+def leading_coefficients():
+    global warmed_in_parent
+    if os.getpid() == TEST_PID:
+        warmed_in_parent += 1
+    return [5, -7]
 
 
 def busy(seconds):
@@ -117,7 +126,7 @@ class SelfTest(runtime.Adapter):
         "sleep_20ms": lambda: lambda: time.sleep(0.02),
         "allocate": lambda: allocate,
         "hang_at_exit": lambda: hang_at_exit,
-        "leading_coefficient": lambda: lambda: [5, -7],
+        "leading_coefficient": lambda: leading_coefficients,
         "refused_in_child": None,
     }
     functions = frozenset(BEHAVIOUR)
@@ -284,6 +293,8 @@ def main():
           and recs[0]["result"] == "5\n-7" and recs[0]["times"] == [], recs[0])
     check("verify: perturbed call's digest differs",
           recs[1]["digest"] == hashlib.sha256(b"5\n-7\nperturbed").hexdigest(), recs[1])
+    check("warm-up: leading_coefficient ran once in the parent, the selftest ones never",
+          warmed_in_parent == 1, warmed_in_parent)
     check("verify: results pickle holds digests",
           values[("leading_coefficient", ("a",))] == want, values)
 
