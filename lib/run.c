@@ -1,6 +1,7 @@
 /* run.c — one `casbench run` from plan to results directory (see run.h). */
 #define _GNU_SOURCE
 #include "run.h"
+#include "memray.h"
 #include "hostinfo.h"
 #include "paths.h"
 #include "pool.h"
@@ -135,6 +136,12 @@ static void make_runners(run_state *s, const cb_strset *done)
             r->available = false;
             r->reason = "memory profiling needs the allocation tracker (libcasbench-memtrack.so), which is not built";
         }
+        const char *no_memray;
+        if (r->available && sp->mode == CB_MODE_MEM && o->mem_profiler && !strcmp(o->mem_profiler, "memray")
+            && (no_memray = cb_memray_unavailable(sp->lib, r->argv))) {
+            r->available = false;
+            r->reason = no_memray;
+        }
         const char *no_profiler;
         if (r->available && sp->mode == CB_MODE_CPU && (no_profiler = cb_profile_unavailable(o->cpu_profiler))) {
             r->available = false;
@@ -241,6 +248,7 @@ static json_object *options_json(const cb_run_opts *o)
     json_object_object_add(j, "pin", json_object_new_boolean(o->pin));
     json_object_object_add(j, "python_flags", jstr(o->python_flags));
     json_object_object_add(j, "cpu_profiler", json_object_new_string(o->cpu_profiler ? o->cpu_profiler : "perf"));
+    json_object_object_add(j, "mem_profiler", json_object_new_string(o->mem_profiler ? o->mem_profiler : "casbench"));
     json_object_object_add(j, "profile_rate", json_object_new_int(o->profile_rate > 0 ? o->profile_rate : 500));
     return j;
 }
@@ -629,7 +637,7 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
         .tracker = s.tracker, .python_flags = o->python_flags, .envs = o->envs, .n_envs = o->n_envs,
         .repeats = o->repeats, .timeout = o->timeout, .min_time = o->min_time, .grace = o->grace,
         .order = o->order, .hostname = s.hostname,
-        .cpu_profiler = o->cpu_profiler, .profile_rate = o->profile_rate,
+        .cpu_profiler = o->cpu_profiler, .profile_rate = o->profile_rate, .mem_profiler = o->mem_profiler,
     };
     make_runners(&s, &done);
     run_json_begin(&s, old);

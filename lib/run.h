@@ -36,6 +36,7 @@ typedef struct {
     size_t n_modes;
     const char *python_flags;             /* may be NULL */
     const char *cpu_profiler;             /* cpu mode: "perf" (NULL: perf) or "samply" */
+    const char *mem_profiler;             /* mem mode: "casbench" (NULL: the tracker) or "memray" */
     int profile_rate;                     /* cpu mode: samples per second (0: 500) */
     int repeats, cores;
     double timeout, min_time, grace;

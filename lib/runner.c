@@ -80,6 +80,8 @@ int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value poly
     cb_dict_set_str(cfg, "order", cb_str_c(s->order));
     cb_dict_set_str(cfg, "grace", cb_float(s->grace));
     cb_dict_set_str(cfg, "profile", profile);
+    if (r->spec->mode == CB_MODE_MEM)
+        cb_dict_set_str(cfg, "mem_profiler", cb_str_c(s->mem_profiler ? s->mem_profiler : "casbench"));
     cb_dict_set_str(cfg, "perturb", cb_none());
     int rc = cb_pickle_dump_file(r->config_path, cfg, err);
     cb_release(cfg);
@@ -111,7 +113,9 @@ static _Noreturn void exec_harness(cb_runner *r, const cb_run_settings *s, int c
     dup2(log_fd, 2);
     for (const char *const *v = r->spec->lib->env; *v; v++)
         putenv((char *)*v);
-    if (r->spec->mode == CB_MODE_MEM && s->tracker) {
+    if (r->spec->mode == CB_MODE_MEM && s->mem_profiler && !strcmp(s->mem_profiler, "memray")) {
+        setenv("PYTHONMALLOC", "malloc", 1);      /* memray tracks in-process: no preload */
+    } else if (r->spec->mode == CB_MODE_MEM && s->tracker) {
         setenv("LD_PRELOAD", s->tracker, 1);
         setenv("PYTHONMALLOC", "malloc", 1);
     }

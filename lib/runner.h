@@ -36,6 +36,7 @@ typedef struct {
     const char *order;            /* "lex" or "grevlex" */
     const char *hostname;
     const char *cpu_profiler;     /* cpu mode: "perf" (NULL: perf) or "samply" (lib/profile.h) */
+    const char *mem_profiler;     /* mem mode: "casbench" (NULL) or "memray" (lib/memray.h) */
     int profile_rate;             /* cpu mode: samples per second (0: the default, 500) */
 } cb_run_settings;
 

@@ -44,6 +44,8 @@ static const char usage[] =
     "  --cpu-profiler perf|samply  the sampling profiler (default perf)\n"
     "  --profile-rate HZ        samples per second (default 500)\n"
     "  --memory-profiling       track allocations (LD_PRELOAD tracker)\n"
+    "  --memory-profiler casbench|memray  the memory profiler (default casbench's\n"
+    "                           tracker; memray: Python harnesses where it imports)\n"
     "  --verify                 compute every result's digest, no timing\n"
     "  --libraries L...         library ids (default: every available library;\n"
     "                           'casbench libraries' lists them)\n"
@@ -83,6 +85,7 @@ typedef struct {
     int nmodes;
     const char *python_flags;
     const char *cpu_profiler;
+    const char *mem_profiler;
     long profile_rate;
     long repeats, cores;
     double timeout, min_time;
@@ -172,6 +175,11 @@ static void parse_args(int argc, char **argv, run_args *a)
         } else if (!strcmp(w, "--cpu-profiling")) {
             add_mode(a, CB_MODE_CPU);
         } else if (!strcmp(w, "--memory-profiling")) {
+            add_mode(a, CB_MODE_MEM);
+        } else if (!strcmp(w, "--memory-profiler")) {
+            a->mem_profiler = one_value(argc, argv, &i);
+            if (strcmp(a->mem_profiler, "casbench") && strcmp(a->mem_profiler, "memray"))
+                cb_die_msg("--memory-profiler: '%s' is not casbench or memray", a->mem_profiler);
             add_mode(a, CB_MODE_MEM);
         } else if (!strcmp(w, "--verify")) {
             add_mode(a, CB_MODE_VERIFY);
@@ -417,7 +425,7 @@ int cmd_run(int argc, char **argv)
         .polys = polys, .run_list = filtered, .libs = libs, .n_libs = nlibs,
         .envs = envs, .n_envs = (size_t)nvenvs, .gcs = a.gcs, .n_gcs = (size_t)a.ngcs,
         .modes = a.modes, .n_modes = (size_t)a.nmodes, .python_flags = a.python_flags,
-        .cpu_profiler = a.cpu_profiler, .profile_rate = (int)a.profile_rate,
+        .cpu_profiler = a.cpu_profiler, .profile_rate = (int)a.profile_rate, .mem_profiler = a.mem_profiler,
         .repeats = a.repeats > 0 ? (int)a.repeats : 3, .cores = (int)a.cores,
         .timeout = a.timeout > 0 ? a.timeout : 60, .min_time = a.min_time, .grace = 1.0,
         .order = a.order, .pin = a.pin, .verbose = a.verbose,

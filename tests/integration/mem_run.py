@@ -10,7 +10,9 @@ results pickle's rows.
   Python (a SymPy product far too big for the limit: its counts are read by
   the parent from the tracker's shared page after SIGTERM);
 - FLINT and SymPy products: call sites name the library's functions, Python
-  frames name SymPy's files, rows are 7-tuples in results.pickle.
+  frames name SymPy's files, rows are 7-tuples in results.pickle;
+- `--memory-profiler memray`: runners memray cannot profile are `unavailable`
+  with the reason (C harnesses; Python without memray, as on Debian 12).
 
 The sanitized build's harnesses carry ASan, whose own malloc must come first
 in the process: memory profiling is not for them, so this test skips there."""
@@ -46,7 +48,7 @@ def rand_system(rng, nvars, nterms, bits):
     return gens, polys
 
 
-def run(tmp, polys, run_list, libraries, timeout):
+def run(tmp, polys, run_list, libraries, timeout, profiler=None):
     with open(os.path.join(tmp, "polys.pickle"), "wb") as f:
         pickle.dump(polys, f)
     with open(os.path.join(tmp, "run_list.pickle"), "wb") as f:
@@ -54,6 +56,7 @@ def run(tmp, polys, run_list, libraries, timeout):
     out = os.path.join(tmp, "out")
     p = subprocess.run([CB, "run", os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle"), out,
                         "--memory-profiling", "--libraries"] + libraries +
+                       (["--memory-profiler", profiler] if profiler else []) +
                        ["--timeout", str(timeout), "--repeats", "1", "--cores", "2"],
                        capture_output=True, text=True, timeout=180)
     check("run exits 0", p.returncode == 0, p.stderr[-600:])
@@ -150,6 +153,21 @@ def main():
             check("Python call stopped at its limit: the parent reads what it counted",
                   rec.get("status") == "timeout" and m.get("complete") is False and m.get("pid") == rec.get("pid")
                   and m.get("allocations", 0) > 1000 and m.get("python_frames") is True, rec)
+
+    # --memory-profiler memray: memray where it imports, else `unavailable`
+    # with the reason (it does not install on Debian 12)
+    have_memray = subprocess.run(["python3", "-c", "import memray"], capture_output=True).returncode == 0
+    with tempfile.TemporaryDirectory() as tmp:
+        by, _ = run(tmp, polys, {"selftest_alloc": run_list["selftest_alloc"]},
+                    ["selftest"] + (["sympy-dmp"] if have_sympy else []), 5, "memray")
+        rec = by.get(("selftest", "selftest_alloc"), {})
+        check("memray on a C harness: unavailable, memray sees Python only",
+              rec.get("status") == "unavailable" and "Python" in (rec.get("error") or ""), rec)
+        if have_sympy and not have_memray:
+            rec = by.get(("sympy-dmp", "selftest_alloc"), {})
+            check("memray not importable: unavailable with Python's own reason",
+                  rec.get("status") == "unavailable" and "memray" in (rec.get("error") or "")
+                  and "No module named" in (rec.get("error") or ""), rec)
 
 
 main()
