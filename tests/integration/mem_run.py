@@ -78,7 +78,34 @@ def run(tmp, polys, run_list, libraries, timeout, profiler=None):
     return by, results
 
 
+def memray_rows_test():
+    """The memray adapter's summary rows (memray itself is not installed:
+    records stand in for memray's AllocationRecord)."""
+    sys.path.insert(0, os.path.join(BUILD, "harness", "python"))
+    try:
+        from casbench.memray_tracker import summary_rows
+    except ImportError as e:
+        check("memray adapter imports", False, e)
+        return
+
+    class Rec:
+        def __init__(self, frames, size, n):
+            self.frames, self.size, self.n_allocations = frames, size, n
+
+        def stack_trace(self):
+            return [(f, "m.py", 1) for f in self.frames]
+
+    rows = summary_rows([Rec(["leaf", "mid", "top"], 300, 3), Rec(["mid", "top"], 100, 1),
+                         Rec(["leaf", "leaf", "top"], 600, 2)])
+    # top holds all 1000 bytes (own 0); leaf: own 300 + 600, total the same;
+    # mid: own 100, total 400; counts of live blocks under each function
+    want = [["top", "m.py", 1000, 100.0, 0, 0.0, 6], ["leaf", "m.py", 900, 90.0, 900, 90.0, 5],
+            ["mid", "m.py", 400, 40.0, 100, 10.0, 4]]
+    check("memray adapter: own/total/count rows at the high-water mark", rows == want, rows)
+
+
 def main():
+    memray_rows_test()
     if os.environ.get("CASBENCH_SANITIZED") == "1":
         skip("ASan harnesses cannot host the allocation tracker (ASan's malloc must come first)")
     if not os.path.exists(os.path.join(BUILD, "libcasbench-memtrack.so")):

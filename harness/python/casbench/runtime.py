@@ -214,7 +214,12 @@ class Executor:
         perturb = config.get("perturb")
         self.perturb = (perturb[0], tuple(perturb[1])) if perturb else None
         self.result_text = bool(self.config.get("result_text"))   # tests: whole text
-        self.mem = MemTracker.find() if self.mode == "mem" else None
+        self.mem = None
+        if self.mode == "mem" and config.get("mem_profiler") == "memray":   # docs/memory.md
+            from .memray_tracker import MemrayTracker
+            self.mem = MemrayTracker.find()
+        elif self.mode == "mem":
+            self.mem = MemTracker.find()
         self.pdeathsig = _pdeathsig_setter()
         if self.pdeathsig:      # the harness too dies with its parent (casbench, or a profiler in between)
             self.pdeathsig()
