@@ -604,6 +604,9 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
 {
     memset(res, 0, sizeof *res);
     cb_pool_block_signals();   /* a Ctrl-C from here on stops the run cleanly */
+    /* A harness that dies before reading its two stdin lines must not take
+     * casbench down with SIGPIPE (the runner's child restores it). */
+    signal(SIGPIPE, SIG_IGN);
     run_state s = {.o = o, .inotify_fd = -1, .lock_fd = -1};
     cb_strset done = {0};
     json_object *old = NULL;
