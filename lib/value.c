@@ -384,6 +384,42 @@ bool cb_dict_get_str(cb_value d, const char *key, cb_value *out)
 
 /* ---------- equality and hashing (Python semantics) ---------- */
 
+/* len(range), as Python computes it: ranges compare and hash as sequences. */
+static void range_len(const cb_range *r, mpz_t len)
+{
+    mpz_t a, b, s;
+    mpz_inits(a, b, s, NULL);
+    cb_int_get_mpz(r->start, a);
+    cb_int_get_mpz(r->stop, b);
+    cb_int_get_mpz(r->step, s);
+    if (mpz_sgn(s) < 0) {   /* count from the other end with a positive step */
+        mpz_swap(a, b);
+        mpz_neg(s, s);
+    }
+    mpz_set_ui(len, 0);
+    if (mpz_cmp(b, a) > 0) {   /* (b - a - 1) // s + 1 */
+        mpz_sub(len, b, a);
+        mpz_sub_ui(len, len, 1);
+        mpz_fdiv_q(len, len, s);
+        mpz_add_ui(len, len, 1);
+    }
+    mpz_clears(a, b, s, NULL);
+}
+
+/* Python's range equality: same length, then same first item, then same step. */
+static bool range_equal(const cb_range *x, const cb_range *y)
+{
+    mpz_t lx, ly;
+    mpz_inits(lx, ly, NULL);
+    range_len(x, lx);
+    range_len(y, ly);
+    bool eq = mpz_cmp(lx, ly) == 0 &&
+              (mpz_sgn(lx) == 0 ||
+               (cb_equal(x->start, y->start) && (mpz_cmp_ui(lx, 1) == 0 || cb_equal(x->step, y->step))));
+    mpz_clears(lx, ly, NULL);
+    return eq;
+}
+
 static bool is_number(cb_value v) { return v.type == CB_BOOL || v.type == CB_INT || v.type == CB_FLOAT; }
 
 static int num_cmp_equal(cb_value a, cb_value b)
@@ -455,8 +491,7 @@ bool cb_equal(cb_value a, cb_value b)
         }
         return true;
     case CB_RANGE:
-        return cb_equal(a.u.range->start, b.u.range->start) && cb_equal(a.u.range->stop, b.u.range->stop) &&
-               cb_equal(a.u.range->step, b.u.range->step);
+        return a.u.range == b.u.range || range_equal(a.u.range, b.u.range);
     default:
         return false;
     }
@@ -520,8 +555,20 @@ uint64_t cb_hash(cb_value v)
             h += cb_hash(v.u.seq->items[i]) * 0x9e3779b97f4a7c15ULL;
         return h;
     }
-    case CB_RANGE:
-        return mix(mix(mix(11, cb_hash(v.u.range->start)), cb_hash(v.u.range->stop)), cb_hash(v.u.range->step));
+    case CB_RANGE: {   /* as Python: hash((len, start or None, step or None)) */
+        mpz_t len;
+        mpz_init(len);
+        range_len(v.u.range, len);
+        cb_value lv = cb_int_mpz(len);
+        uint64_t h = mix(11, cb_hash(lv));
+        if (mpz_sgn(len) > 0)
+            h = mix(h, cb_hash(v.u.range->start));
+        if (mpz_cmp_ui(len, 1) > 0)
+            h = mix(h, cb_hash(v.u.range->step));
+        cb_release(lv);
+        mpz_clear(len);
+        return h;
+    }
     default:
         return 0;   /* dicts are not hashable in Python; never used as keys */
     }
