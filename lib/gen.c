@@ -338,41 +338,36 @@ static void put_key(writer *w, long g, long t, const cb_range_part *ep, const cb
 
 /* ------------------------------------------------------ drawing systems */
 
-/* One polynomial's terms, reused from one polynomial to the next. */
+/* One polynomial's terms, reused from one polynomial to the next.  Arrays
+ * and the hash table grow with the distinct terms actually drawn (not with
+ * the terms asked for: with few possible exponents most draws collide). */
 typedef struct {
-    int ngens;
-    size_t nterms, cap;          /* distinct terms so far, capacity */
+    size_t ngens, nterms, cap;   /* distinct terms so far, their capacity */
+    size_t exps_alloc, coef_alloc;   /* allocated int64s / coefficients */
+    bool big;                    /* coefficients in coefz, else coef */
     int64_t *exps;               /* nterms * ngens */
-    __int128 *coef;              /* small coefficient mode */
-    mpz_t *coefz;                /* big mode: initialised up to nz */
+    __int128 *coef;
+    mpz_t *coefz;                /* initialised up to nz */
     size_t nz;
     uint32_t *slots;             /* hash table of term index + 1; 0 empty */
     size_t nslots;
 } poly_buf;
 
-static void poly_reset(poly_buf *pb, int ngens, size_t terms, bool big)
+static void poly_reset(poly_buf *pb, int ngens, bool big)
 {
-    pb->ngens = ngens;
+    pb->ngens = (size_t)ngens;
+    pb->big = big;
     pb->nterms = 0;
-    if (terms > pb->cap) {
-        pb->cap = terms;
-        pb->exps = cb_xrealloc(pb->exps, (terms * (size_t)(ngens ? ngens : 1)) * sizeof *pb->exps);
-        pb->coef = cb_xrealloc(pb->coef, terms * sizeof *pb->coef);
-    } else if (ngens > 0) {
-        /* ngens may have grown with the same term count */
-        pb->exps = cb_xrealloc(pb->exps, (pb->cap * (size_t)ngens) * sizeof *pb->exps);
-    }
-    if (big && pb->nz < terms) {
-        pb->coefz = cb_xrealloc(pb->coefz, terms * sizeof *pb->coefz);
-        for (size_t i = pb->nz; i < terms; i++)
-            mpz_init(pb->coefz[i]);
-        pb->nz = terms;
-    }
-    size_t want = cb_next_pow2(2 * terms + 2);
-    if (want != pb->nslots) {
-        free(pb->slots);
-        pb->slots = cb_xmalloc(want * sizeof *pb->slots);
-        pb->nslots = want;
+    /* the arrays outlive the polynomial; their capacity in terms depends on
+     * this system's number of generators */
+    pb->cap = pb->exps_alloc / (ngens ? (size_t)ngens : 1);
+    if (pb->coef_alloc < pb->cap)
+        pb->cap = pb->coef_alloc;
+    if (big && pb->nz < pb->cap)
+        pb->cap = pb->nz;
+    if (!pb->slots) {
+        pb->nslots = 64;
+        pb->slots = cb_xmalloc(pb->nslots * sizeof *pb->slots);
     }
     memset(pb->slots, 0, pb->nslots * sizeof *pb->slots);
 }
@@ -387,10 +382,10 @@ static void poly_free(poly_buf *pb)
     free(pb->slots);
 }
 
-static inline uint64_t hash_exps(const int64_t *e, int n)
+static inline uint64_t hash_exps(const int64_t *e, size_t n)
 {
     uint64_t h = 0x9e3779b97f4a7c15ULL;
-    for (int i = 0; i < n; i++) {
+    for (size_t i = 0; i < n; i++) {
         h ^= (uint64_t)e[i];
         h *= 0xff51afd7ed558ccdULL;
         h ^= h >> 32;
@@ -398,11 +393,44 @@ static inline uint64_t hash_exps(const int64_t *e, int n)
     return h;
 }
 
+static void poly_grow(poly_buf *pb)
+{
+    size_t cap = pb->cap ? 2 * pb->cap : 64, g = pb->ngens ? pb->ngens : 1;
+    if (cap * g > pb->exps_alloc) {
+        pb->exps_alloc = cap * g;
+        pb->exps = cb_xrealloc(pb->exps, pb->exps_alloc * sizeof *pb->exps);
+    }
+    if (cap > pb->coef_alloc) {
+        pb->coef_alloc = cap;
+        pb->coef = cb_xrealloc(pb->coef, cap * sizeof *pb->coef);
+    }
+    if (pb->big && pb->nz < cap) {
+        pb->coefz = cb_xrealloc(pb->coefz, cap * sizeof *pb->coefz);
+        for (; pb->nz < cap; pb->nz++)
+            mpz_init(pb->coefz[pb->nz]);
+    }
+    pb->cap = cap;
+    if (2 * cap > pb->nslots) {   /* keep the table at most half full */
+        pb->nslots = cb_next_pow2(2 * cap);
+        free(pb->slots);
+        pb->slots = cb_xcalloc(pb->nslots, sizeof *pb->slots);
+        size_t mask = pb->nslots - 1;
+        for (size_t t = 0; t < pb->nterms; t++) {
+            size_t s = hash_exps(pb->exps + t * pb->ngens, pb->ngens) & mask;
+            while (pb->slots[s])
+                s = (s + 1) & mask;
+            pb->slots[s] = (uint32_t)(t + 1);
+        }
+    }
+}
+
 /* Finds the term with exponents e, or adds it; returns its index. */
 static inline size_t poly_term(poly_buf *pb, const int64_t *e)
 {
-    size_t mask = pb->nslots - 1, g = (size_t)pb->ngens;
-    for (size_t s = hash_exps(e, pb->ngens) & mask;; s = (s + 1) & mask) {
+    if (pb->nterms == pb->cap)
+        poly_grow(pb);
+    size_t mask = pb->nslots - 1, g = pb->ngens;
+    for (size_t s = hash_exps(e, g) & mask;; s = (s + 1) & mask) {
         uint32_t t = pb->slots[s];
         if (t == 0) {
             size_t idx = pb->nterms++;
@@ -418,7 +446,7 @@ static inline size_t poly_term(poly_buf *pb, const int64_t *e)
 static void write_poly(writer *w, const poly_buf *pb, bool big)
 {
     cb_buf *b = w->out;
-    size_t g = (size_t)pb->ngens;
+    size_t g = pb->ngens;
     put_op(b, OP_EMPTY_DICT);
     if (pb->nterms == 0)
         return;
@@ -453,7 +481,7 @@ static void draw_system(writer *w, cb_pyrandom *rng, poly_buf *pb, int ngens, lo
     if (number > 0)
         put_op(w->out, OP_MARK);
     for (long n = 0; n < number; n++) {
-        poly_reset(pb, ngens, (size_t)terms, big);
+        poly_reset(pb, ngens, big);
         for (long t = 0; t < terms; t++) {
             for (int j = 0; j < ngens; j++)
                 ev[j] = cb_pyrandom_draw_i64(rng, es);
