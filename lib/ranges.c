@@ -28,6 +28,7 @@ typedef struct {
     int depth;
     cb_err *err;
     bool failed;
+    const char *what;   /* "range" or "number", for messages */
 } parser;
 
 /* Copies at most 200 bytes of s for an error message, control characters
@@ -48,7 +49,7 @@ static int perr(parser *p, const char *what)
     p->failed = true;
     char q[210];
     quote(q, p->s, p->len);
-    return cb_fail(p->err, "bad range '%s': %s", q, what);
+    return cb_fail(p->err, "bad %s '%s': %s", p->what ? p->what : "range", q, what);
 }
 
 static int perr_here(parser *p, const char *what)
@@ -279,7 +280,7 @@ void cb_range_part_min_max(const cb_range_part *r, mpz_t min, mpz_t max)
 
 static int parse_part(const char *s, size_t len, cb_range_part *out, cb_err *err)
 {
-    parser p = {s, len, 0, 0, err, false};
+    parser p = {s, len, 0, 0, err, false, "range"};
     mpz_inits(out->start, out->stop, out->step, NULL);
     mpz_set_ui(out->step, 1);
     int rc = parse_sum(&p, out->start, false);
@@ -360,7 +361,7 @@ void cb_ranges_free(cb_ranges *r)
 
 int cb_int_expr_eval(const char *text, mpz_t out, cb_err *err)
 {
-    parser p = {text, strlen(text), 0, 0, err, false};
+    parser p = {text, strlen(text), 0, 0, err, false, "number"};
     if (parse_sum(&p, out, true) < 0)
         return -1;
     skip_ws(&p);
