@@ -1,9 +1,9 @@
 """python-flint: `fmpz_mpoly` in an `fmpz_mpoly_ctx` with lex order.
 
 Written against python-flint >= 0.6 (fmpz_mpoly appeared then) and the
-context API of each release: `fmpz_mpoly_ctx.get(names, order)` (0.7.x
-later releases), `fmpz_mpoly_ctx.get_context(nvars, order, names=...)`
-(0.7.0), or the constructor `fmpz_mpoly_ctx(nvars, order, names)` (0.6).
+context API of each release (see make_context): `fmpz_mpoly_ctx.get(names,
+order)` (0.8 and later), `get_context(nvars, Ordering, nametup=...)` (0.7),
+or the constructor `fmpz_mpoly_ctx(nvars, order, names)` (0.6).
 DESIGN §7 mapping: divmod is Python's divmod (FLINT's divrem over ZZ),
 resultant is `resultant(q, first generator)`, lcm is p*q/gcd (fmpz_mpoly has
 no lcm), factor is `factor()`, leading_coefficient the first term's
@@ -50,14 +50,22 @@ def load(library):
 
 
 def make_context(flint, names, order):
-    """An fmpz_mpoly_ctx over `names` with `order`, whatever the release."""
+    """An fmpz_mpoly_ctx over `names` with `order` ("lex", "degrevlex"),
+    whatever the release: get(names, order) takes the order's name;
+    0.7.0's get_context wants a flint.Ordering and the names as `nametup`;
+    the 0.6 constructor takes (nvars, order, names)."""
     ctx_type = flint.fmpz_mpoly_ctx
     names = tuple(names)
+    enum = getattr(flint, "Ordering", None)
+    ordering = getattr(enum, order, order) if enum is not None else order
     if hasattr(ctx_type, "get"):
         return ctx_type.get(names, order)
     if hasattr(ctx_type, "get_context"):
-        return ctx_type.get_context(len(names), order, names=names)
-    return ctx_type(len(names), order, names)
+        try:
+            return ctx_type.get_context(len(names), ordering, nametup=names)
+        except TypeError:
+            return ctx_type.get_context(len(names), order, names=",".join(names))
+    return ctx_type(len(names), ordering, names)
 
 
 def from_dict(flint, ctx, d):
