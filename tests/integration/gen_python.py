@@ -209,10 +209,14 @@ def test_append():
         (["--generators", "5", "--terms", "4-33:4", "--coefficients", "1-1000",
           "--exponents", "0-1000", "--number", "1", "--seed", "45", "--append"],
          ([range(5, 6)], [range(4, 33, 4)], [range(0, 1000)], [range(1, 1000)], 1, 45)),
-        # overwrites (3, 10, ...) in place, through a Python-equal exp range
+        # overwrites (3, 10, range(0, 1000), ...) in place, adds a step-2 system
         (["--generators", "3", "--terms", "10", "--coefficients", "1-1000",
-          "--exponents", "0-1000:1, 0-999:1", "--number", "2", "--seed", "-7", "--append"],
-         ([range(3, 4)], [range(10, 11)], [range(0, 1000, 1), range(0, 999, 1)], [range(1, 1000)], 2, -7)),
+          "--exponents", "0-1000:1, 0-999:2", "--number", "2", "--seed", "-7", "--append"],
+         ([range(3, 4)], [range(10, 11)], [range(0, 1000, 1), range(0, 999, 2)], [range(1, 1000)], 2, -7)),
+        # range(0, 1000, 2) == range(0, 999, 2): Python keeps the old key object
+        (["--generators", "3", "--terms", "10", "--coefficients", "1-1000",
+          "--exponents", "0-1000:2", "--number", "1", "--seed", "2**33", "--append"],
+         ([range(3, 4)], [range(10, 11)], [range(0, 1000, 2)], [range(1, 1000)], 1, 2**33)),
     ]
     want = {}
     bad = None
@@ -228,7 +232,7 @@ def test_append():
     with open(os.path.join(out, "dataset.json")) as f:
         meta = json.load(f)
     runs = meta.get("runs", [])
-    report([r.get("seed") for r in runs] == [12, 34, 45, -7] and runs[1].get("coefficients") == "2**65-2**66"
+    report([r.get("seed") for r in runs] == [12, 34, 45, -7, 2**33] and runs[1].get("coefficients") == "2**65-2**66"
            and runs[3].get("number") == 2 and runs[3].get("append") is True,
            "dataset.json records every run's seed and options", json.dumps(meta)[:300])
 
