@@ -1,0 +1,84 @@
+#!/bin/sh
+# cpu_overhead.sh — what does --cpu-profiling cost the calls it profiles
+# (issue 6, "Speed": at most 10 % over benchmark mode at the default rate)?
+# The same calls — FLINT and SymPy multiplications of random 4-variable
+# polynomials, SymPy in python3 and, when the machine has it, in Python 3.13
+# (which runs under -X perf_jit, the costliest case) — are run with
+# --benchmark and with --cpu-profiling, one runner at a time, in ROUNDS
+# rounds that alternate which mode goes first.  Per call: the fastest
+# repeat (least disturbed by other work on the machine); per round: the
+# geometric mean over calls of cpu / benchmark; printed: every round's
+# ratios per library and the median over rounds.  Goal: <= 1.10.
+# Usage: sh bench/cpu_overhead.sh [ROUNDS [RATE]]   (default 3 rounds, 500 Hz)
+set -eu
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${CASBENCH_BUILD:-$ROOT/build}
+CB=$BUILD/casbench
+ROUNDS=${1:-3}
+RATE=${2:-500}
+command -v perf >/dev/null || { echo "cpu_overhead: perf is not installed" >&2; exit 1; }
+[ -x "$BUILD/harness/casbench-harness-flint" ] || { echo "cpu_overhead: build first (make)" >&2; exit 1; }
+T=$(mktemp -d /tmp/cbcpuover.XXXXXX)
+trap 'rm -rf "$T"' EXIT
+python3 - "$T" <<'PY'
+import pickle, random, sys
+t = sys.argv[1]
+rnd = random.Random(11)
+def poly(terms):
+    return {tuple(rnd.randrange(9) for _ in range(4)): rnd.randrange(-10**18, 10**18) for _ in range(terms)}
+polys = {"s%d" % i: (["x", "y", "z", "w"], [poly(150), poly(150)]) for i in range(3)}
+run_list = {"mult": [("s%d" % i, "s%d" % i) for i in range(3)]}
+pickle.dump(polys, open(t + "/polys.pickle", "wb"))
+pickle.dump(run_list, open(t + "/run_list.pickle", "wb"))
+PY
+VENVS="python3"
+PY313=/root/.pyenv/versions/3.13.0/bin/python3
+if [ -x "$PY313" ] && python3 -c "import sympy" 2>/dev/null; then
+    "$PY313" -m venv --without-pip "$T/py313"
+    site=$("$T/py313/bin/python" -c "import sysconfig; print(sysconfig.get_paths()['purelib'])")
+    for d in $(python3 -c "import sympy, mpmath, os; print(os.path.dirname(sympy.__file__), os.path.dirname(mpmath.__file__))"); do
+        ln -s "$d" "$site/"
+    done
+    VENVS="python3 $T/py313"
+fi
+i=0
+while [ $i -lt "$ROUNDS" ]; do
+    if [ $((i % 2)) -eq 0 ]; then order="--benchmark --cpu-profiling"; else order="--cpu-profiling --benchmark"; fi
+    for mode in $order; do
+        # --min-time: FLINT's multiplication loops for 0.2 s, SymPy's runs once or twice
+        "$CB" run "$T/polys.pickle" "$T/run_list.pickle" "$T/r$i$mode" $mode --profile-rate "$RATE" \
+            --libraries flint sympy-domains --venvs $VENVS --cores 1 --repeats 5 --min-time 0.2 \
+            >/dev/null 2>"$T/err" || { cat "$T/err" >&2; exit 1; }
+    done
+    i=$((i + 1))
+done
+python3 - "$T" "$ROUNDS" "$RATE" <<'PY'
+import glob, json, math, statistics, sys
+t, rounds, rate = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def fastest(path):
+    out = {}
+    for line in open(glob.glob(path + "/results_*/calls.jsonl")[0]):
+        r = json.loads(line)
+        if r["status"] == "ok":
+            lib = r["library"] + ("" if r["env"] is None else " (" + r["env"].split()[-1] + ")")
+            out[(lib, tuple(r["args"]))] = min(r["times"])
+    return out
+per_lib = {}
+for i in range(rounds):
+    b, c = fastest("%s/r%d--benchmark" % (t, i)), fastest("%s/r%d--cpu-profiling" % (t, i))
+    ratios = {}
+    for key in b:
+        if key in c:
+            ratios.setdefault(key[0], []).append(c[key] / b[key])
+    for lib, rs in ratios.items():
+        g = math.exp(sum(map(math.log, rs)) / len(rs))
+        per_lib.setdefault(lib, []).append(g)
+        print("round %d  %-28s cpu/benchmark %.3f  (%d calls)" % (i + 1, lib, g, len(rs)))
+print("median over %d rounds, %s Hz:" % (rounds, rate))
+worst = 0
+for lib, gs in sorted(per_lib.items()):
+    m = statistics.median(gs)
+    worst = max(worst, m)
+    print("  %-28s %.3f" % (lib, m))
+print("worst: %.3f (goal <= 1.10)" % worst)
+PY
