@@ -4,6 +4,7 @@ when it is unavailable; the expected availability of the gmpy variants is
 derived here independently (can that interpreter import gmpy2?)."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -28,7 +29,10 @@ def imports(python, module):
         return False
 
 
-envs = ["python3"] + (["/usr/bin/python3"] if os.access("/usr/bin/python3", os.X_OK) else [])
+import tempfile
+venv = os.path.join(tempfile.mkdtemp(prefix="cbtest-venv."), "v")
+made = subprocess.run([sys.executable, "-m", "venv", "--without-pip", venv], capture_output=True).returncode == 0
+envs = ["python3"] + (["/usr/bin/python3"] if os.access("/usr/bin/python3", os.X_OK) else []) + ([venv] if made else [])
 p = subprocess.run([CB, "libraries", "--format", "json", "--venvs"] + envs + ["/nonexistent/venv"],
                    capture_output=True, text=True, timeout=300)
 check("exit 0 even with a broken environment listed", p.returncode == 0, p.stderr[-400:])
@@ -47,11 +51,17 @@ if not any(os.access(os.path.join(d, "sage"), os.X_OK) for d in os.environ.get("
 dmp = [r for r in rows if r["library"] == "sympy-dmp-gmpy"]
 check("Python libraries: one row per environment", len(dmp) == len(envs) + 1, dmp)
 for env, row in zip(envs, dmp):
-    want = imports(env, "sympy") and imports(env, "gmpy2")
+    py = os.path.join(env, "bin", "python") if os.path.isdir(env) else env
+    want = imports(py, "sympy") and imports(py, "gmpy2")
     check("sympy-dmp-gmpy in %s: available iff sympy and gmpy2 import" % env,
           (row["available"] == "yes") == want, row)
     if row["available"] == "no":
         check("sympy-dmp-gmpy in %s: reason given" % env, len(row["reason / description"]) > 5, row)
+if made:
+    vrow = [r for r in rows if r["library"] == "sympy-dmp" and r["environment"].startswith(venv + "/bin/python ")]
+    check("a venv directory runs its own bin/python", len(vrow) == 1 and
+          (vrow[0]["available"] == "yes") == imports(os.path.join(venv, "bin", "python"), "sympy"), vrow)
+    shutil.rmtree(os.path.dirname(venv), ignore_errors=True)
 check("a broken environment is a row with the reason", dmp[-1]["available"] == "no" and
       "/nonexistent/venv" in dmp[-1]["reason / description"], dmp[-1])
 # (a broken environment only: no Python probe, so this one is quick)
