@@ -1094,10 +1094,10 @@ static cb_table *verify_table(const grid *g, verify_counts *vc)
             free(done);
         }
         cb_table_set(t, 1, groups.len ? groups.data : "");
-        if (differ)
-            cb_table_set_class(t, 1, "dnf");
-        cb_buf note = {0};
         const char *why = differ ? expected_disagreement(g->function, ok, nok) : NULL;
+        if (differ)   /* a disagreement by design is not an alarm */
+            cb_table_set_class(t, 1, why ? "expected" : "dnf");
+        cb_buf note = {0};
         if (why)
             cb_buf_puts(&note, why);
         if (failed.len)
@@ -1769,7 +1769,7 @@ static const char html_style[] =
     "caption{text-align:left;font-weight:bold;font-size:1.1em;padding:.3em 0}\n"
     "th,td{border:1px solid #ddd;padding:.25em .6em}th{background:#f3f3f3}th.group{background:#e8eef7}\n"
     "td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}\n"
-    "td.dnf{color:#a00;background:#fff3f3}td.noisy{color:#a60}\n"
+    "td.dnf{color:#a00;background:#fff3f3}td.noisy{color:#a60}td.expected{color:#666}\n"
     ".warnings{background:#fff8e1;border:1px solid #f0d070;padding:.5em 1em}\n"
     ".note{color:#555;font-size:.9em}.meta{color:#555}\n"
     ".plots{display:flex;flex-wrap:wrap;gap:1em}figure.plot{margin:0;flex:1 1 560px;max-width:900px}\n"
