@@ -23,11 +23,15 @@
  * (json-c would load into every harness and allocate through the hooks). */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <link.h>
+#include <sys/auxv.h>
+#include <elf.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "memtrack.h"
 #include "mt_internal.h"
@@ -95,7 +99,7 @@ static void sb_json_str(sbuf *b, const char *s)
 /* ---- native symbols, cached by address ---- */
 typedef struct sym {
     uintptr_t addr;
-    char *func;     /* "sym+0xoff" or "lib+0xoff" */
+    char *func;     /* the function's name, or "lib+0xoff" when unknown (for rows) */
     char *file;     /* the library's path */
     char *frame;    /* "sym+0xoff (lib)" */
     int in_python;  /* inside libpython (or the interpreter binary) */
@@ -113,6 +117,107 @@ static const char *base_name(const char *path)
     return s ? s + 1 : path;
 }
 
+/* ---- libdw (elfutils), when installed: names dladdr cannot give ----
+ * dladdr knows exported symbols only; libdw also reads .symtab (static
+ * functions, executables linked without -rdynamic, e.g. the harnesses) and,
+ * where there is DWARF, source lines.  Asked only about addresses of the
+ * executable that dladdr cannot name.  CASBENCH_MEMTRACK_NO_LIBDW=1 turns it off.  Loaded with dlopen and declared here
+ * (opaque types, x86-64 ELF64), so neither the build nor the preload needs it. */
+typedef struct {
+    void *find_elf, *find_debuginfo, *section_address;
+    char **debuginfo_path;
+} dw_callbacks;
+static struct {
+    int tried;
+    void *dwfl;
+    dw_callbacks cb;
+    void *(*begin)(const dw_callbacks *);
+    int (*report_begin)(void *);
+    int (*proc_report)(void *, pid_t);
+    int (*report_end)(void *, void *, void *);
+    void *(*addrmodule)(void *, uint64_t);
+    const char *(*addrinfo)(void *, uint64_t, uint64_t *, Elf64_Sym *, uint32_t *, void **, uint64_t *);
+    void *(*getsrc)(void *, uint64_t);
+    const char *(*lineinfo)(void *, uint64_t *, int *, int *, uint64_t *, uint64_t *);
+} dw;
+
+static void dw_open(void)
+{
+    if (dw.tried)
+        return;
+    dw.tried = 1;
+    if (getenv("CASBENCH_MEMTRACK_NO_LIBDW"))
+        return;
+    void *h = dlopen("libdw.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!h)
+        return;
+    *(void **)&dw.begin = dlsym(h, "dwfl_begin");
+    *(void **)&dw.report_begin = dlsym(h, "dwfl_report_begin");
+    *(void **)&dw.proc_report = dlsym(h, "dwfl_linux_proc_report");
+    *(void **)&dw.report_end = dlsym(h, "dwfl_report_end");
+    *(void **)&dw.addrmodule = dlsym(h, "dwfl_addrmodule");
+    *(void **)&dw.addrinfo = dlsym(h, "dwfl_module_addrinfo");
+    *(void **)&dw.getsrc = dlsym(h, "dwfl_module_getsrc");
+    *(void **)&dw.lineinfo = dlsym(h, "dwfl_lineinfo");
+    dw.cb.find_elf = dlsym(h, "dwfl_linux_proc_find_elf");
+    dw.cb.find_debuginfo = dlsym(h, "dwfl_standard_find_debuginfo");
+    if (!dw.begin || !dw.report_begin || !dw.proc_report || !dw.report_end || !dw.addrmodule
+        || !dw.addrinfo || !dw.getsrc || !dw.lineinfo || !dw.cb.find_elf || !dw.cb.find_debuginfo)
+        return;
+    dw.dwfl = dw.begin(&dw.cb);
+    if (dw.dwfl && (dw.report_begin(dw.dwfl) < 0 || dw.proc_report(dw.dwfl, getpid()) != 0
+                    || dw.report_end(dw.dwfl, NULL, NULL) != 0))
+        dw.dwfl = NULL;   /* (leaked: a report is rare, and this is the error path) */
+}
+
+/* name (and "file:line" when known) of addr through libdw; 0 if it does not know */
+static int dw_name(uintptr_t addr, char *name, size_t size, char *where, size_t wsize, uintptr_t *off)
+{
+    dw_open();
+    if (!dw.dwfl)
+        return 0;
+    void *mod = dw.addrmodule(dw.dwfl, addr - 1);
+    if (!mod)
+        return 0;
+    uint64_t o = 0;
+    Elf64_Sym sym;
+    const char *n = dw.addrinfo(mod, addr - 1, &o, &sym, NULL, NULL, NULL);
+    if (!n)
+        return 0;
+    snprintf(name, size, "%.*s", (int)strcspn(n, "@"), n);   /* no "@@GLIBC_2.34" */
+    *off = (uintptr_t)o + 1;
+    where[0] = 0;
+    void *line = dw.getsrc(mod, addr - 1);
+    int lineno = 0;
+    const char *src = line ? dw.lineinfo(line, NULL, &lineno, NULL, NULL, NULL) : NULL;
+    if (src && lineno > 0)
+        snprintf(where, wsize, "%s:%d", src, lineno);
+    return 1;
+}
+
+static int first_module(struct dl_phdr_info *info, size_t size, void *data)
+{
+    (void)size;
+    *(uintptr_t *)data = (uintptr_t)info->dlpi_addr;
+    return 1;   /* the first module is the executable */
+}
+
+/* the executable's load address, as dladdr's dli_fbase gives it */
+static uintptr_t main_base(void)
+{
+    static uintptr_t base;
+    static int known;
+    if (!known) {
+        uintptr_t bias = 0;
+        dl_iterate_phdr(first_module, &bias);
+        Dl_info di;
+        /* dli_fbase is the mapping's start, not the bias: ask dladdr about main's own code */
+        base = dladdr((void *)(bias + getauxval(AT_ENTRY) - bias), &di) ? (uintptr_t)di.dli_fbase : bias;
+        known = 1;
+    }
+    return base;
+}
+
 static const sym *symbolise(symcache *c, uintptr_t addr)
 {
     size_t i = (size_t)((addr * 0x9E3779B97F4A7C15ull) >> 40) & (c->cap - 1);
@@ -123,15 +228,28 @@ static const sym *symbolise(symcache *c, uintptr_t addr)
         return s;
     s->addr = addr;
     Dl_info di;
-    char func[512], frame[1024];
+    char func[512], frame[2048], where[1024];
     const char *file = "?";
+    uintptr_t off;
     if (dladdr((void *)(addr - 1), &di) && di.dli_fname) {
         file = di.dli_fname[0] ? di.dli_fname : "(main)";
-        if (di.dli_sname)
-            snprintf(func, sizeof func, "%s+0x%" PRIxPTR, di.dli_sname, addr - (uintptr_t)di.dli_saddr);
-        else
+        if (di.dli_sname) {
+            snprintf(func, sizeof func, "%s", di.dli_sname);
+            snprintf(frame, sizeof frame, "%s+0x%" PRIxPTR " (%s)", func, addr - (uintptr_t)di.dli_saddr,
+                     base_name(file));
+        } else if ((uintptr_t)di.dli_fbase == main_base()
+                   && dw_name(addr, func, sizeof func, where, sizeof where, &off)) {
+            /* the executable only: libdw reads a module's tables on first use,
+             * 0.2 s for libc's and libflint's (which dladdr mostly names) */
+            if (where[0])
+                snprintf(frame, sizeof frame, "%s %s (%s)", where, func, base_name(file));
+            else
+                snprintf(frame, sizeof frame, "%s+0x%" PRIxPTR " (%s)", func, off, base_name(file));
+        } else {
+            /* no name: the offset in the library stands for the function */
             snprintf(func, sizeof func, "%s+0x%" PRIxPTR, base_name(file), addr - (uintptr_t)di.dli_fbase);
-        snprintf(frame, sizeof frame, "%s (%s)", func, base_name(file));
+            snprintf(frame, sizeof frame, "%s (%s)", func, base_name(file));
+        }
         s->in_python = c->python_file && !strcmp(file, c->python_file);
     } else {
         snprintf(func, sizeof func, "0x%" PRIxPTR, addr);
