@@ -277,6 +277,19 @@ done
 if [ $same = 1 ]; then pass "stack cache: same sites and rows as unwinding every allocation"
 else fail "stack cache differs from plain unwinding: $(diff "$T/two.sites" "$T/two.nocache.sites"; diff "$T/threads.sites" "$T/threads.nocache.sites" | head -c 300)"; fi
 
+# frames of an executable without -rdynamic: named by libdw when it is there
+if cc -O1 -g -o "$T/prog_nr" "$T/prog.c" -ldl -lpthread 2>/dev/null; then
+    LD_PRELOAD=$SO "$T/prog_nr" live 100 10 >"$T/nr" 2>&1
+    if ! ldconfig -p 2>/dev/null | grep -q 'libdw\.so\.1'; then
+        skip "libdw is not installed: executable frames stay offsets"
+    elif tail -n 1 "$T/nr" | "$PY" -c "
+import json, sys
+f = json.load(sys.stdin)['top_by_count'][0]['frames']
+assert f[0].startswith('$T/prog.c:') and f[0].endswith(' alloc_blocks_live (prog_nr)'), f
+" 2>"$T/py.err"; then pass "libdw names the executable's frames: file:line function"
+    else fail "libdw names: $(tail -c 300 "$T/py.err")"; fi
+fi
+
 # start-up safety: ordinary programs run unchanged with the tracker preloaded
 ok=1
 for cmd in "sh -c true" "ls /" "$PY -c pass" "cc --version"; do
