@@ -574,6 +574,16 @@ static size_t *first_equal_parts(const cb_ranges *r)
     return first;
 }
 
+/* One sampler per part; returns how many were initialised (all, unless a
+ * range is empty, which cb_ranges_parse already refuses). */
+static size_t init_samplers(const cb_ranges *r, cb_pyrandom_sampler *s, cb_err *err)
+{
+    for (size_t i = 0; i < r->n; i++)
+        if (cb_pyrandom_sampler_init(&s[i], r->parts[i].start, r->parts[i].stop, r->parts[i].step, err) < 0)
+            return i;
+    return r->n;
+}
+
 int cb_gen_polys(const cb_gen_options *o, cb_buf *out, cb_value *keys, cb_gen_progress progress,
                  void *ctx, cb_err *err)
 {
@@ -584,22 +594,12 @@ int cb_gen_polys(const cb_gen_options *o, cb_buf *out, cb_value *keys, cb_gen_pr
     size_t *efirst = first_equal_parts(&o->exponents), *cfirst = first_equal_parts(&o->coefficients);
     size_t ne = o->exponents.n, nc = o->coefficients.n;
     cb_pyrandom_sampler *es = cb_xcalloc(ne, sizeof *es), *cs = cb_xcalloc(nc, sizeof *cs);
-    int rc = 0;
-    size_t e_ok = 0, c_ok = 0;
-    for (; rc == 0 && e_ok < ne; e_ok++) {
-        const cb_range_part *p = &o->exponents.parts[e_ok];
-        if (cb_pyrandom_sampler_init(&es[e_ok], p->start, p->stop, p->step, err) < 0)
-            rc = -1;
+    size_t e_ok = init_samplers(&o->exponents, es, err), c_ok = 0;
+    int rc = e_ok == ne ? 0 : -1;
+    if (rc == 0) {
+        c_ok = init_samplers(&o->coefficients, cs, err);
+        rc = c_ok == nc ? 0 : -1;
     }
-    if (rc < 0)
-        e_ok--;
-    for (; rc == 0 && c_ok < nc; c_ok++) {
-        const cb_range_part *p = &o->coefficients.parts[c_ok];
-        if (cb_pyrandom_sampler_init(&cs[c_ok], p->start, p->stop, p->step, err) < 0)
-            rc = -1;
-    }
-    if (rc < 0)
-        c_ok--;
 
     cb_value keylist = cb_list_new(0), seen = cb_dict_new(0);
     if (rc == 0) {
