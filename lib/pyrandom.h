@@ -70,8 +70,8 @@ static inline uint64_t cb_pyrandom_randbelow64(cb_pyrandom *r, uint64_t n)
     return x;
 }
 void cb_pyrandom_randbelow(cb_pyrandom *r, const mpz_t n, mpz_t out);
-/* randrange(start, stop, step): 0, or -1 with Python's ValueError text in
- * err for an empty range or a zero step. */
+/* randrange(start, stop, step): 0, or -1 with Python 3.12's ValueError text
+ * in err for an empty range or a zero step. */
 int cb_pyrandom_randrange(cb_pyrandom *r, const mpz_t start, const mpz_t stop, const mpz_t step,
                           mpz_t out, cb_err *err);
 

@@ -47,6 +47,10 @@ one_line_error "no OUTPUT_DIR" "OUTPUT_DIR"
 expect_exit 2 "two OUTPUT_DIRs" "$CB" gen "$T/a" "$T/b" --seed 1
 one_line_error "two OUTPUT_DIRs" "'$T/b'"
 [ ! -e "$T/a" ] && [ ! -e "$T/b" ] && pass "two OUTPUT_DIRs: nothing written" || fail "two OUTPUT_DIRs: wrote files"
+: >"$T/afile"
+expect_exit 2 "OUTPUT_DIR is a file" "$CB" gen "$T/afile" --seed 1
+one_line_error "OUTPUT_DIR is a file" "afile"
+[ ! -s "$T/afile" ] && pass "OUTPUT_DIR is a file: left alone" || fail "OUTPUT_DIR is a file: changed"
 expect_exit 0 "gen --help" "$CB" gen --help
 grep -q "usage: casbench gen" "$T/out" && pass "gen --help prints usage" || fail "gen --help prints usage"
 
