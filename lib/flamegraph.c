@@ -66,7 +66,8 @@ static int by_name(const void *a, const void *b)
 static int depth_of(fg_node *n)
 {
     int d = 0;
-    qsort(n->kids, n->nkids, sizeof *n->kids, by_name);
+    if (n->nkids > 1)
+        qsort(n->kids, n->nkids, sizeof *n->kids, by_name);
     for (size_t i = 0; i < n->nkids; i++) {
         int k = depth_of(n->kids[i]);
         if (k > d)
