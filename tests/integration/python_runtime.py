@@ -186,7 +186,8 @@ def main():
     # -- statuses, each call isolated from the next -------------------------
     rl = {"segfault": [("a",)], "abort": [("a",)], "exit3": [("a",)], "raise": [("a",)],
           "hang_ignoring_term": [("a",)], "busy_2ms": [(KEY,)], "refused_in_child": [("a",)],
-          "not_a_function": [("a",)], "sleep_20ms": [("bad",)], "hang_at_exit": [("a",)]}
+          "not_a_function": [("a",)], "sleep_20ms": [("bad",)], "hang_at_exit": [("a",)],
+          "leading_coefficient": [("a", "a")], "allocate": [("missing",)]}
     records, values, elapsed = run(tmp, "statuses", rl, timeout=0.5)
     r = by_function(records)
     check("one record per call, in run-list order",
@@ -209,8 +210,17 @@ def main():
     check("unsupported from the child", r["refused_in_child"]["status"] == "unsupported"
           and r["refused_in_child"]["error"] == "not in this build", r["refused_in_child"])
     nf = r["not_a_function"]
-    check("unknown function is unsupported without a child",
-          nf["status"] == "unsupported" and nf["pid"] is None and nf["times"] == [], nf)
+    check("unknown function is unsupported without a child, as C says it",
+          nf["status"] == "unsupported" and nf["pid"] is None and nf["times"] == []
+          and nf["error"] == "selftest-py does not offer not_a_function", nf)
+    ar = r["leading_coefficient"]
+    check("wrong number of arguments is an error without a child",
+          (ar["status"], ar["error"], ar["pid"]) ==
+          ("error", "leading_coefficient takes 1 argument(s)", None), ar)
+    ms = r["allocate"]
+    check("a system missing from the dataset is an error without a child",
+          (ms["status"], ms["error"], ms["pid"]) ==
+          ("error", "system 'missing' is not in the dataset", None), ms)
     bad = r["sleep_20ms"]
     check("a system that does not parse makes its calls errors",
           bad["status"] == "error" and "cannot parse system 'bad'" in bad["error"]
@@ -284,6 +294,8 @@ def main():
           (m["allocate"]["max_rss_kib"], m["busy_2ms"]["max_rss_kib"]))
 
     # -- verify digest, and the perturbation tests use -----------------------
+    global warmed_in_parent
+    warmed_in_parent = 0
     rl = {"leading_coefficient": [("a",), (KEY,)]}
     recs, values, _ = run(tmp, "verify", rl, type="verify", perturb=("leading_coefficient", (KEY,)),
                           result_text=True)

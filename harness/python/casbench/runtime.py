@@ -31,6 +31,8 @@ from . import canonical
 MODES = ("benchmark", "cpu", "mem", "verify")
 FUNCTIONS = ("add", "sub", "mult", "divmod", "resultant", "gcd", "lcm",
              "factor", "leading_coefficient", "groebner")
+ARITY = dict.fromkeys(FUNCTIONS, 2)
+ARITY.update(factor=1, leading_coefficient=1, groebner=1)
 
 # Child -> parent frames: a 1-byte kind and a 4-byte length, then the payload.
 _FRAME = struct.Struct("<cI")
@@ -237,6 +239,9 @@ class Executor:
                 uses.setdefault(key, set()).add(function)
         polys = self.config["polys"]
         for key, functions in uses.items():
+            if key not in polys:
+                self.systems[key] = ParseFailure("system %r is not in the dataset" % (key,))
+                continue
             try:
                 gens, plist = polys[key]
                 self.systems[key] = self.adapter.parse(key, list(gens), list(plist), functions)
@@ -343,11 +348,15 @@ class Executor:
     def run_call(self, function, args):
         out = Outcome()
         failed = [self.systems[k] for k in args if isinstance(self.systems[k], ParseFailure)]
+        # decided without a child, with the C harnesses' messages
         if function not in self.adapter.functions:
-            out.status, out.error = "unsupported", "%s is not offered by this library" % function
+            out.status = "unsupported"
+            out.error = "%s does not offer %s" % (self.config.get("library"), function)
             return out
-        if failed:
-            out.status, out.error = "error", failed[0].message
+        if failed or (function in ARITY and len(args) != ARITY[function]):
+            out.status = "error"
+            out.error = failed[0].message if failed else \
+                "%s takes %d argument(s)" % (function, ARITY[function])
             return out
         sys.stdout.flush()
         sys.stderr.flush()
