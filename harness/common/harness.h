@@ -100,6 +100,13 @@ typedef struct cb_harness_ops {
     /* Verify mode: compute the result untimed and append its canonical text
      * (docs/protocol.md, "The verify digest"; see canon.h) to out. */
     int (*verify)(const cb_call *call, cb_buf *out, cb_err *err);
+    /* Optional, for harnesses that drive another interpreter (Singular):
+     * one whole timed repeat, measured by the library itself (its own
+     * clock, so that talking to the interpreter is not timed), instead of
+     * the executor's clock around call().  Sets the repeat's total wall and
+     * CPU nanoseconds and its executions (>= 1; several under min_time). */
+    int (*timed_repeat)(const cb_call *call, int64_t *wall_ns, int64_t *cpu_ns, int64_t *loops,
+                        cb_err *err);
 } cb_harness_ops;
 
 /* The whole harness: `--probe LIBRARY`, `--help`, or the protocol on stdin
