@@ -25,7 +25,27 @@
  * fmpz_mpoly_mul frames (docs/profiling.md).  16 KiB of stack per sample
  * reach main() from a Python harness's deepest calls. */
 #define CALL_GRAPH "dwarf,16384"
-#define EVENT "cpu-clock"
+
+static int paranoid_level(void)
+{
+    FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
+    int level = 2;
+    if (f) {
+        if (fscanf(f, "%d", &level) != 1)
+            level = 2;
+        fclose(f);
+    }
+    return level;
+}
+
+/* cpu-clock, user space only where the kernel does not let this user
+ * sample it (perf_event_paranoid >= 2): perf would fall back to that by
+ * itself, but under the name "cpu-clock:u", and the control fifo's
+ * "enable cpu-clock" would then find no event. */
+static const char *event_name(void)
+{
+    return geteuid() == 0 || paranoid_level() < 2 ? "cpu-clock" : "cpu-clock:u";
+}
 
 static const char *profiler_of(const cb_run_settings *s)
 {
@@ -49,13 +69,7 @@ const char *cb_profile_unavailable(const char *profiler)
     }
     free(exe);
     if (!strcmp(name, "perf") && geteuid() != 0) {
-        FILE *f = fopen("/proc/sys/kernel/perf_event_paranoid", "r");
-        int level = 2;
-        if (f) {
-            if (fscanf(f, "%d", &level) != 1)
-                level = 2;
-            fclose(f);
-        }
+        int level = paranoid_level();
         if (level > 2) {
             snprintf(why, sizeof why,
                      "perf cannot sample: kernel.perf_event_paranoid is %d (needs 2 or less: "
@@ -137,7 +151,7 @@ static int wrap_perf(cb_runner *r, const cb_run_settings *s, char ***argv, cb_va
         goto out;
     char **w = NULL;
     size_t n = 0;
-    const char *head[] = {"perf", "record", "-q", "-e", EVENT, "-F", NULL, "--call-graph", CALL_GRAPH,
+    const char *head[] = {"perf", "record", "-q", "-e", event_name(), "-F", NULL, "--call-graph", CALL_GRAPH,
                           "-k", "mono", NULL, "-D", "-1", "-o", data, "--"};
     for (size_t i = 0; i < sizeof head / sizeof *head; i++) {
         if (i == 6)
@@ -155,8 +169,11 @@ static int wrap_perf(cb_runner *r, const cb_run_settings *s, char ***argv, cb_va
     cb_dict_set_str(p, "ack_fifo", cb_str_c(ack));
     /* by name: perf 6.1's bare "disable" also stops the tracking event, and
      * the fork and mmap records of the next call children would be lost */
-    cb_dict_set_str(p, "enable", cb_str_c("enable " EVENT));
-    cb_dict_set_str(p, "disable", cb_str_c("disable " EVENT));
+    char *on = cb_xasprintf("enable %s", event_name()), *off = cb_xasprintf("disable %s", event_name());
+    cb_dict_set_str(p, "enable", cb_str_c(on));
+    cb_dict_set_str(p, "disable", cb_str_c(off));
+    free(on);
+    free(off);
     *cfg = p;
     rc = 0;
 out:
@@ -586,7 +603,7 @@ static json_object *call_profile(const cb_runner *r, const cb_run_settings *s, c
         cb_buf svg = {0};
         char *title = cb_xasprintf("%s: %s(%s)", id, c->function, c->args);
         char *sub = cb_xasprintf("call %ld, pid %d: %ld samples of %s at %d Hz, %s call graphs%s%s", c->call, c->pid,
-                                 samples, EVENT, rate_of(s), CALL_GRAPH, pyframes ? ", Python frames: " : "",
+                                 samples, event_name(), rate_of(s), CALL_GRAPH, pyframes ? ", Python frames: " : "",
                                  pyframes ? pyframes : "");
         cb_flamegraph_svg(title, sub, f, n, &svg);
         free(title);
@@ -596,7 +613,7 @@ static json_object *call_profile(const cb_runner *r, const cb_run_settings *s, c
             count_functions(f, n, &t);
             p = json_object_new_object();
             json_object_object_add(p, "profiler", json_object_new_string("perf"));
-            json_object_object_add(p, "event", json_object_new_string(EVENT));
+            json_object_object_add(p, "event", json_object_new_string(event_name()));
             json_object_object_add(p, "rate", json_object_new_int(rate_of(s)));
             json_object_object_add(p, "call_graph", json_object_new_string(CALL_GRAPH));
             json_object_object_add(p, "python_frames", pyframes ? json_object_new_string(pyframes) : NULL);

@@ -259,6 +259,7 @@ def main():
                          s.index("Executor._child_timed [runtime.py]") < s.index("PolyElement.__mul__ [rings.py]")]
                 check("SymPy: PolyElement.__mul__ inside whole Python stacks (%d stacks)" % len(whole), whole,
                       p["top_total"][:10])
+                check_svg("SymPy SVG (names with <, > escaped)", os.path.join(d, p["flamegraph"]), folded)
                 check("SymPy: PolyElement.__mul__ among the top total functions",
                       any(t["function"] == "PolyElement.__mul__ [rings.py]" for t in p["top_total"]))
                 left = [x for x in glob.glob("/tmp/jit-*.dump") + glob.glob("/tmp/jitted-*.so")
