@@ -260,6 +260,15 @@ static const void *body_of(cb_value v)
 
 static uint32_t sat32(uint64_t x) { return x > UINT32_MAX ? UINT32_MAX : (uint32_t)x; }
 
+/* Weights saturate at UINT32_MAX, which no input can afford anyway. */
+static uint64_t sat_add(uint64_t a, uint64_t b) { return a + b > UINT32_MAX ? UINT32_MAX : a + b; }
+static uint64_t sat_mul(uint64_t a, uint64_t b)
+{
+    a = a > UINT32_MAX ? UINT32_MAX : a;
+    b = b > UINT32_MAX ? UINT32_MAX : b;
+    return sat32(a * b);   /* both below 2**32: no overflow */
+}
+
 /* ---------- input ---------- */
 
 static int need(reader *r, size_t n)
@@ -472,7 +481,7 @@ static int build_tuple(reader *r, size_t at, cb_type type)
         return -1;
     cb_value t;
     if (type == CB_FROZENSET) {
-        weight = weight * (n + 1);   /* frozenset equality is quadratic in cb_equal */
+        weight = sat_mul(weight, n + 1);   /* frozenset equality is quadratic in cb_equal */
         t = cb_frozenset_new(n);
         cb_value *items = cb_xmalloc((n ? n : 1) * sizeof *items);
         for (size_t i = 0; i < n; i++)
@@ -613,9 +622,9 @@ static uint64_t walk_weight(reader *r, cb_value v, bool *hashable)
     case CB_TUPLE: case CB_FROZENSET: {
         uint64_t w = 1;
         for (size_t i = 0; i < v.u.seq->len && *hashable && r->work <= r->work_budget; i++)
-            w += walk_weight(r, v.u.seq->items[i], hashable);
+            w = sat_add(w, walk_weight(r, v.u.seq->items[i], hashable));
         if (v.type == CB_FROZENSET)
-            w *= v.u.seq->len + 1;
+            w = sat_mul(w, v.u.seq->len + 1);
         return w;
     }
     default:
@@ -887,7 +896,7 @@ static int call_global(reader *r, int g, cb_value args, bool newobj)
         }
     }
     if (frozen) {
-        push(r, s, depth, sat32(weight * (cb_len(s) + 1)));
+        push(r, s, depth, sat32(sat_mul(weight, cb_len(s) + 1)));
     } else {
         push(r, s, depth, 0);
         open_container(r, s, depth);
@@ -1182,6 +1191,8 @@ static int memo_put(reader *r, uint64_t idx)
         size_t cap = r->memo_cap ? r->memo_cap : 64;
         while (cap <= idx)
             cap *= 2;
+        if (cap > r->memo_limit)   /* memory stays within 24 bytes per input byte */
+            cap = r->memo_limit;
         r->memo = cb_xrealloc(r->memo, cap * sizeof *r->memo);
         for (size_t i = r->memo_cap; i < cap; i++)
             r->memo[i].v.type = PK_EMPTY;
