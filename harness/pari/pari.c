@@ -28,7 +28,8 @@
  * Robustness: the PARI stack starts at 64 MiB and may grow to 4 GiB of
  * reserved address space (parisizemax), so big inputs grow it instead of
  * aborting; every call runs under pari_CATCH, so a PARI error (division by
- * zero, stack exhausted, ...) is an `error` record with PARI's message. PARI
+ * zero, stack exhausted, ...) is an `error` record with PARI's message
+ * ("PARI: ...", e.g. divmod by a zero polynomial).  PARI
  * installs no signal handlers (no INIT_SIGm: a crash stays a crash for the
  * executor) and leaves GMP's allocators alone (INIT_noINTGMPm). */
 #include "canon.h"
@@ -233,21 +234,12 @@ static GEN binary(long i, GEN *r2)
     }
 }
 
-static int check_divisor(long i, cb_err *err)
-{
-    if (cur == F_DIVMOD && gequal0(B->polys[i]))
-        return cb_fail(err, "division by zero (pair %ld)", i);
-    return 0;
-}
-
-static int call_body(cb_err *err)
+static int call_body(void)
 {
     pari_sp av = avma;
     if (B) {
         for (long i = 0; i < npairs; i++) {
             GEN r2 = NULL;
-            if (check_divisor(i, err) < 0)
-                return -1;
             (void)binary(i, &r2);
             set_avma(av);
         }
@@ -282,7 +274,8 @@ static int guarded(int (*f)(void *, cb_err *), void *arg, cb_err *err)
 static int call_thunk(void *arg, cb_err *err)
 {
     (void)arg;
-    return call_body(err);
+    (void)err;
+    return call_body();
 }
 
 static int call(const cb_call *c, cb_err *err)
@@ -393,10 +386,8 @@ static int verify_body(cb_buf *out, cb_err *err)
             GEN r2 = NULL;
             if (i)
                 cb_buf_putc(out, '\n');
-            rc = check_divisor(i, err);
-            GEN r = rc == 0 ? binary(i, &r2) : gen_0;
-            if (rc == 0)
-                rc = put_poly(out, &t, r, flags, err);
+            GEN r = binary(i, &r2);
+            rc = put_poly(out, &t, r, flags, err);
             if (rc == 0 && cur == F_DIVMOD) {
                 cb_buf_puts(out, " | ");
                 rc = put_poly(out, &t, r2, 0, err);
