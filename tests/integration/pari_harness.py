@@ -1,0 +1,204 @@
+"""pari_harness.py — the pari harness computes with the real libpari.
+
+Through the harness protocol (docs/protocol.md), without the engine:
+- --probe: available, with the version gp itself reports (`version()`);
+- verify with `result_text`: every function's canonical text against SymPy's
+  answer written here by this file's own writer (add, sub, mult, gcd, lcm,
+  resultant w.r.t. the first generator, factor with its integer content,
+  leading coefficient in lex order) and divmod against SymPy's pseudo-
+  division in the first generator (Poly.pdiv), which is what PARI's
+  RgX_pseudodivrem computes; groebner is `unsupported`;
+- benchmark with a 1 s limit: a factorisation PARI does not finish (four
+  generators; gp takes over 10 s) is `timeout`, and the calls after it are
+  `ok`, one time per repeat;
+- errors: divmod by a zero polynomial is PARI's own error, caught (`error`
+  with PARI's message), and systems of different generator counts are
+  `error`, for that call only; a call after them is `ok`."""
+import json
+import os
+import pickle
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from functools import reduce
+from math import gcd
+
+BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
+HARNESS = os.path.join(BUILD, "harness", "casbench-harness-pari")
+failed = False
+
+
+def check(name, ok, detail=""):
+    global failed
+    print(("PASS: " if ok else "FAIL: ") + "pari_harness: " + name + ("" if ok else " -- " + str(detail)[:600]))
+    if not ok:
+        failed = True
+
+
+def run_harness(tmp, config, timeout=120):
+    cfg_path, res_path, calls = (os.path.join(tmp, n) for n in ("c.pickle", "r.pickle", "calls.jsonl"))
+    for p in (res_path, calls):
+        if os.path.exists(p):
+            os.remove(p)
+    with open(cfg_path, "wb") as f:
+        pickle.dump(dict(config, calls_jsonl=calls), f)
+    t0 = time.monotonic()
+    proc = subprocess.run([HARNESS], input=f"{cfg_path}\n{res_path}\n", capture_output=True, text=True,
+                          timeout=timeout)
+    took = time.monotonic() - t0
+    records = []
+    if os.path.exists(calls):
+        with open(calls) as f:
+            records = [json.loads(line) for line in f]
+    return records, proc, took
+
+
+# ---- the canonical text, written independently of the C code ----------------
+
+def canon(terms, positive=False, primitive=False):
+    items = sorted(((e, c) for e, c in terms.items() if c), reverse=True)
+    if not items:
+        return "0"
+    if primitive:
+        g = reduce(gcd, (abs(c) for _, c in items))
+        items = [(e, c // g) for e, c in items]
+    if positive and items[0][1] < 0:
+        items = [(e, -c) for e, c in items]
+    return " ".join("%d@%s" % (c, ".".join(map(str, e))) for e, c in items)
+
+
+def main():
+    if not os.path.exists(HARNESS):
+        print("FAIL: pari_harness: %s is missing" % HARNESS)
+        return 1
+    import sympy
+    from sympy import Poly, ZZ, symbols
+
+    def terms_of(expr, gens):
+        return {e: int(c) for e, c in Poly(expr, *gens, domain=ZZ).terms()}
+
+    def to_expr(terms, gens):
+        return sum(c * sympy.Mul(*[g ** k for g, k in zip(gens, e)]) for e, c in terms.items())
+
+    def canon_factor(expr, gens):
+        content, factors = sympy.factor_list(Poly(expr, *gens, domain=ZZ))
+        content = int(content)
+        parts = []
+        for f, m in factors:
+            t = terms_of(f.as_expr(), gens)
+            items = sorted(t.items(), reverse=True)
+            g = reduce(gcd, (abs(c) for _, c in items))
+            if items[0][1] < 0:
+                g = -g
+            content *= g ** m
+            parts.append((canon({e: c // g for e, c in t.items()}), m))
+        return " * ".join([str(content)] + ["(%s)^%d" % (f, m) for f, m in sorted(parts)])
+
+    pr = subprocess.run([HARNESS, "--probe", "pari"], capture_output=True, text=True, timeout=30)
+    probe = json.loads(pr.stdout or "{}")
+    gp = shutil.which("gp")
+    if gp:
+        v = subprocess.run([gp, "-q", "-f"], input='print(strjoin(apply(x->Str(x), version()[1..3]), "."))',
+                           capture_output=True, text=True, timeout=30).stdout.strip()
+        check("probe: available, version as gp says", probe.get("available") is True
+              and probe.get("version") == v, (probe, v))
+    else:
+        print("SKIP: pari_harness: probe version (gp not installed)")
+    check("probe: groebner not offered", "groebner" not in probe.get("functions", ["groebner"])
+          and "factor" in probe.get("functions", []), probe)
+
+    rng = random.Random(8)
+    x, y, z = gens = symbols("x y z")
+    names = [str(g) for g in gens]
+
+    def rand(n, k=3, e=4, c=50):
+        return {tuple(rng.randrange(e) for _ in range(k)): rng.choice([-1, 1]) * rng.randrange(1, c)
+                for _ in range(n)}
+    common = to_expr(rand(3), gens)
+    P = [sympy.expand(to_expr(rand(4), gens) * common) for _ in range(2)] + [to_expr(rand(5), gens)]
+    Q = [sympy.expand(to_expr(rand(4), gens) * common) for _ in range(2)] + [to_expr(rand(5), gens)]
+    P.append(sympy.expand(6 * (x * y - 1) * (x + z) ** 2))   # content and a repeated factor
+    Q.append(sympy.expand(-4 * y * z + 2))
+    # factor inputs kept small: PARI's multivariate factoring takes seconds
+    # on the products above
+    F = [P[2], P[3], sympy.expand((3 * x * z - 2 * y + 1) * (x ** 2 - y * z) * (z - 5) * -2), sympy.Integer(-12)]
+    polys = {
+        "p": (names, [terms_of(e, gens) for e in P]),
+        "q": (names, [terms_of(e, gens) for e in Q]),
+        "zero": (names, [{}]),
+        "f": (names, [terms_of(e, gens) for e in F]),
+        "two": (["x", "y"], [{(1, 0): 1}]),
+    }
+    fns2 = ["add", "sub", "mult", "divmod", "gcd", "lcm", "resultant"]
+    run_list = {f: [("p", "q")] for f in fns2}
+    run_list.update({"factor": [("f",)], "leading_coefficient": [("p",)], "groebner": [("p",)]})
+    run_list["divmod"].append(("p", "zero"))
+    run_list["gcd"].append(("p", "two"))
+    run_list["mult"].append(("q", "p"))
+    tmp = tempfile.mkdtemp(prefix="cb-pari-")
+    try:
+        cfg = {"type": "verify", "run_list": run_list, "polys": polys, "gc": False, "repeats": 1,
+               "log_file": None, "timeout": 60.0, "library": "pari", "result_text": True}
+        records, proc, _ = run_harness(tmp, cfg)
+        check("verify run exits 0", proc.returncode == 0, proc.stderr[-500:])
+        by = {(r["function"], tuple(r["args"])): r for r in records}
+        res = lambda f, *a: (by.get((f, tuple(repr(s) for s in a)), {}).get("result") or "")  # noqa: E731
+        lines = lambda f, *a: res(f, *a).split("\n")  # noqa: E731
+        want = {
+            "add": [canon(terms_of(a + b, gens)) for a, b in zip(P, Q)],
+            "sub": [canon(terms_of(a - b, gens)) for a, b in zip(P, Q)],
+            "mult": [canon(terms_of(sympy.expand(a * b), gens)) for a, b in zip(P, Q)],
+            "gcd": [canon(terms_of(sympy.gcd(a, b), gens), positive=True) for a, b in zip(P, Q)],
+            "lcm": [canon(terms_of(sympy.lcm(a, b), gens), positive=True) for a, b in zip(P, Q)],
+            "resultant": [canon(terms_of(sympy.resultant(a, b, x), gens)) for a, b in zip(P, Q)],
+        }
+        for f, exp in want.items():
+            check("%s = SymPy's" % f, lines(f, "p", "q") == exp, (res(f, "p", "q")[:300], exp[0][:300]))
+        check("mult of the swapped pair: same products", lines("mult", "q", "p") == want["mult"])
+        pd = []
+        for a, b in zip(P, Q):
+            qq, rr = Poly(a, *gens, domain=ZZ).pdiv(Poly(b, *gens, domain=ZZ))
+            pd.append(canon(terms_of(qq.as_expr(), gens)) + " | " + canon(terms_of(rr.as_expr(), gens)))
+        check("divmod = SymPy's pseudo-division in the first generator", lines("divmod", "p", "q") == pd,
+              (res("divmod", "p", "q")[:300], pd[0][:300]))
+        check("factor = SymPy's factor_list (content included)",
+              lines("factor", "f") == [canon_factor(a, gens) for a in F],
+              (res("factor", "f")[:400], [canon_factor(a, gens) for a in F]))
+        lc = [str(sorted(terms_of(a, gens).items(), reverse=True)[0][1]) for a in P]
+        check("leading_coefficient = the lex one", lines("leading_coefficient", "p") == lc,
+              (res("leading_coefficient", "p"), lc))
+        g = by.get(("groebner", ("'p'",)), {})
+        check("groebner: unsupported", g.get("status") == "unsupported", g)
+        bad = by.get(("divmod", ("'p'", "'zero'")), {})
+        check("divmod by a zero polynomial: PARI's error, caught", bad.get("status") == "error"
+              and (bad.get("error") or "").startswith("PARI: "), bad)
+        bad = by.get(("gcd", ("'p'", "'two'")), {})
+        check("different generator counts: error", bad.get("status") == "error"
+              and "generators" in (bad.get("error") or ""), bad)
+
+        # benchmark: a factorisation that does not finish in 1 s, then more calls
+        k = symbols("a b c d")
+        rng2 = random.Random(20)
+        hard = {}
+        for _ in range(10):
+            c = rng2.choice([-1, 1]) * rng2.randrange(1, 1000)
+            hard[tuple(rng2.randrange(5) for _ in range(4))] = c
+        polys["hard"] = ([str(s) for s in k], [hard])
+        bench = {"factor": [("hard",)], "divmod": [("p", "zero")], "mult": [("p", "q")]}
+        cfg_b = {"type": "benchmark", "run_list": bench, "polys": polys, "gc": False, "repeats": 3,
+                 "log_file": None, "timeout": 1.0, "grace": 0.5, "library": "pari"}
+        records, proc, took = run_harness(tmp, cfg_b)
+        st = [(r["function"], r["status"], len(r["times"])) for r in records]
+        check("benchmark: a 4-generator factor times out at 1 s, the calls after it run",
+              st == [("factor", "timeout", 0), ("divmod", "error", 0), ("mult", "ok", 3)], st)
+        check("benchmark: the limit is enforced (run well under 10 s)", took < 10, took)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
