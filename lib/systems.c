@@ -16,6 +16,7 @@
 
 #include <flint/fmpz_mpoly.h>
 
+#include "literature.h"
 #include "poly.h"
 #include "util.h"
 
@@ -189,6 +190,7 @@ static const cb_family families[] = {
     {"katsura", 1, {1}, {100}, "katsura-N", "Katsura's magnetism problem, N+1 equations in u0..uN", build_katsura},
     {"eco", 1, {2}, {100}, "eco-N", "Morgan's economics problem, N equations in x1..xN", build_eco},
     {"noon", 1, {2}, {100}, "noon-N", "Noonburg's neural network (x10), N equations in x1..xN", build_noon},
+    CB_LITERATURE_FAMILIES,   /* issue 9: lib/literature.h */
 };
 
 const cb_family *cb_families(size_t *count)
