@@ -6,7 +6,20 @@
  * trusts a length or a memo index, and reports failures as one line with the
  * byte offset ("pickle: offset 123: truncated BINUNICODE").  The writer emits
  * what Python's pickle.load reads back as the same value, types, order and
- * shared references included. */
+ * shared references included.
+ *
+ * Decisions (details at the top of pickle.c):
+ *  - Python 2 strings (STRING, BINSTRING, SHORT_BINSTRING) load as latin-1
+ *    text into str, like pickle.load(encoding="latin1"); BYTEARRAY8 loads
+ *    as bytes.
+ *  - Below protocol 3 Python writes b"" as builtins.bytes(): that global is
+ *    not among the four allowed, so such a pickle is refused.
+ *  - Refused as well: recursive structures, values nested deeper than 1000
+ *    levels, more than 10000 open MARKs, memo indices beyond the input's
+ *    size, unhashable dict keys or set items, and keys so shared that
+ *    hashing them would cost more than 64 steps per input byte.
+ *  - The writer's bytes equal CPython's pickle.dumps(v, protocol=4) for the
+ *    same value and sharing (tested against CPython 3.11). */
 #ifndef CB_PICKLE_H
 #define CB_PICKLE_H
 
