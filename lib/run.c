@@ -600,6 +600,21 @@ static int run_pool(run_state *s, cb_err *err)
     return rc;
 }
 
+/* Another executor (run.h): the same runners as the pool would get. */
+static int run_executor(run_state *s, bool *pending, cb_err *err)
+{
+    s->jobs = cb_xcalloc(s->plan.n_runners ? s->plan.n_runners : 1, sizeof *s->jobs);
+    for (size_t i = 0; i < s->plan.n_runners; i++) {
+        cb_runner *r = &s->runners[i];
+        if (r->available && r->n_calls)
+            s->jobs[s->n_jobs++] = i;
+        else
+            r->state = CB_RUNNER_SKIPPED;
+    }
+    const cb_executor *x = s->o->executor;
+    return x->run(x->ctx, &s->settings, s->o->polys, s->runners, s->jobs, s->n_jobs, pending, err);
+}
+
 int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
 {
     memset(res, 0, sizeof *res);
@@ -658,7 +673,7 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
         if (r->n_calls && cb_runner_write_unavailable(r, &s.settings, o->run_list, err) < 0)
             goto out;
     }
-    int prc = run_pool(&s, err);
+    int prc = o->executor ? run_executor(&s, &res->pending, err) : run_pool(&s, err);
     if (prc < 0)
         goto out;
     res->signo = prc;
@@ -680,6 +695,8 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
     if (prc) {
         snprintf(sigbuf, sizeof sigbuf, "interrupted (%s)", sigabbrev_np(prc) ? sigabbrev_np(prc) : "signal");
         status = sigbuf;
+    } else if (res->pending) {
+        status = "submitted";
     }
     if (run_json_write(&s, status, err) < 0)
         goto out;

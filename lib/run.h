@@ -22,7 +22,20 @@
 #include "error.h"
 #include "libraries.h"
 #include "plan.h"
+#include "runner.h"
 #include "value.h"
+
+/* An executor other than the local pool (lib/slurm.h runs the runners as a
+ * Slurm job array).  RUN is called instead of the pool with the runners
+ * that have calls to run (JOBS index RUNNERS); it sets each one's state
+ * (CB_RUNNER_DONE), wstatus and done, and returns 0, the signal that
+ * interrupted it, or -1 with err.  It sets *pending when calls may still be
+ * running elsewhere (results are collected later). */
+typedef struct {
+    int (*run)(void *ctx, const cb_run_settings *s, cb_value polys, cb_runner *runners, const size_t *jobs,
+               size_t n_jobs, bool *pending, cb_err *err);
+    void *ctx;
+} cb_executor;
 
 typedef struct {
     cb_value polys, run_list;             /* validated; run_list already filtered */
@@ -53,6 +66,7 @@ typedef struct {
     json_object *dataset;                 /* run.json "dataset" (paths or the suite); borrowed */
     json_object *seeds;                   /* run.json "seeds", or NULL; borrowed */
     FILE *log;                            /* progress output (stderr) */
+    const cb_executor *executor;          /* NULL: the local pool */
 } cb_run_opts;
 
 typedef struct {
@@ -60,6 +74,7 @@ typedef struct {
     int signo;                            /* the signal that interrupted the run, or 0 */
     size_t runners, runners_failed, runners_unavailable;
     size_t calls_planned, calls_recorded; /* in calls.jsonl at the end */
+    bool pending;                         /* the executor left calls running (slurm --no-wait) */
 } cb_run_result;
 
 int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err);

@@ -21,6 +21,8 @@ static const cb_command commands[] = {
     {"libraries", cmd_libraries, "list libraries and whether they are available"},
     {"report", cmd_report, "tables and plots from a results directory"},
     {"compare", cmd_compare, "compare two results directories"},
+    {"collect", cmd_collect, "merge a Slurm run's records (after run --executor slurm --no-wait)"},
+    {"run-runner", cmd_run_runner, "run one Slurm array task of a results directory (used by sbatch)"},
 };
 
 _Noreturn void cb_die(const cb_err *err)

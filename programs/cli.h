@@ -30,5 +30,7 @@ int cmd_run(int argc, char **argv);
 int cmd_libraries(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_collect(int argc, char **argv);
+int cmd_run_runner(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@
 #include "report.h"
 #include "run.h"
 #include "runner.h"
+#include "slurm.h"
 #include "suite.h"
 #include "util.h"
 
@@ -63,6 +64,12 @@ static const char usage[] =
     "  --pin                    give each runner a CPU of its own\n"
     "  --resume DIR             run only the calls of DIR without a record, appending\n"
     "                           to DIR; 'run --resume DIR' alone repeats DIR's command\n"
+    "  --executor local|slurm   where the runners run (default local: this machine);\n"
+    "                           slurm: one Slurm job array, a task per runner\n"
+    "                           (docs/slurm.md; OUTPUT must be on a shared filesystem)\n"
+    "  --slurm-args \"ARGS\"      extra sbatch options (--partition=..., --time=...)\n"
+    "  --shard-calls N          slurm: a task per N calls of a runner\n"
+    "  --no-wait                slurm: submit and return; 'casbench collect DIR' merges\n"
     "  -v                       more output (-v -v: a line per call)\n"
     "\n"
     "Exit status: 0 when the run completed, 1 when a harness failed (its finished\n"
@@ -93,6 +100,9 @@ typedef struct {
     bool pin;
     const char *resume;
     int verbose;
+    bool slurm, no_wait;           /* --executor slurm, --no-wait */
+    const char *slurm_args;
+    long shard_calls;
 } run_args;
 
 static bool is_option(const char *w)
@@ -236,6 +246,19 @@ static void parse_args(int argc, char **argv, run_args *a)
             a->pin = true;
         } else if (!strcmp(w, "--resume")) {
             a->resume = one_value(argc, argv, &i);
+        } else if (!strcmp(w, "--executor")) {
+            const char *x = one_value(argc, argv, &i);
+            if (strcmp(x, "local") && strcmp(x, "slurm"))
+                cb_die_msg("--executor: '%s' is not local or slurm", x);
+            a->slurm = !strcmp(x, "slurm");
+        } else if (!strcmp(w, "--slurm-args")) {
+            a->slurm_args = one_value(argc, argv, &i);
+        } else if (!strncmp(w, "--slurm-args=", 13)) {
+            a->slurm_args = w + 13;
+        } else if (!strcmp(w, "--shard-calls")) {
+            a->shard_calls = parse_long(w, one_value(argc, argv, &i), 1, 100000000);
+        } else if (!strcmp(w, "--no-wait")) {
+            a->no_wait = true;
         } else if (!strcmp(w, "-v") || !strcmp(w, "--verbose")) {
             a->verbose++;
         } else if (!strcmp(w, "-vv")) {
@@ -252,6 +275,13 @@ static void parse_args(int argc, char **argv, run_args *a)
         cb_die_msg("run needs POLYS RUN_LIST OUTPUT, or none of them for the default suite");
     if (!a->nmodes)
         add_mode(a, CB_MODE_BENCHMARK);
+    if (!a->slurm && (a->slurm_args || a->shard_calls || a->no_wait))
+        cb_die_msg("%s needs --executor slurm", a->slurm_args ? "--slurm-args" : a->shard_calls ? "--shard-calls" : "--no-wait");
+    for (int m = 0; a->slurm && m < a->nmodes; m++)
+        if (a->modes[m] == CB_MODE_CPU)
+            cb_die_msg("--executor slurm: --cpu-profiling is not supported (its post-processing runs on the submitting machine)");
+    if (a->slurm && a->pin)
+        cb_die_msg("--executor slurm: --pin has no meaning (Slurm places the tasks; --slurm-args for binding)");
     if (!a->ngcs) {
         a->gcs[0] = true;
         a->ngcs = 1;
@@ -432,11 +462,24 @@ int cmd_run(int argc, char **argv)
         .output = output, .resume_dir = a.resume, .argc = argc, .argv = argv,
         .only_available = !a.libs_given, .dataset = dataset, .seeds = seeds, .log = stderr,
     };
+    /* --executor slurm (lib/slurm.h): the same run, its runners as a job array */
+    char exe[PATH_MAX];
+    cb_slurm_opts so = {
+        .slurm_args = a.slurm_args, .shard_calls = (size_t)a.shard_calls, .no_wait = a.no_wait,
+        .casbench = realpath("/proc/self/exe", exe) ? exe : argv[0], .run_list = filtered, .log = stderr,
+    };
+    cb_executor slurm = {cb_slurm_execute, &so};
+    if (a.slurm)
+        o.executor = &slurm;
+    if (a.resume && cb_slurm_is_slurm_dir(a.resume) && cb_slurm_prepare_resume(a.resume, &err) < 0)
+        cb_die(&err);
     cb_run_result res;
     if (cb_run(&o, &res, &err) < 0)
         cb_die(&err);
     if (res.signo)
         fprintf(stderr, "casbench: interrupted; the finished calls are in %s (resume with --resume)\n", res.dir);
+    else if (res.pending)
+        fprintf(stderr, "casbench: submitted; when the job has run: casbench collect %s\n", res.dir);
     else
         print_summary(&res);
     fprintf(stderr, "casbench: results in %s\n", res.dir);

@@ -1,0 +1,885 @@
+/* slurm.c — the Slurm executor, run-runner, merging and collect (see
+ * slurm.h and docs/slurm.md). */
+#define _GNU_SOURCE
+#include "slurm.h"
+#include "hostinfo.h"
+#include "libraries.h"
+#include "pickle.h"
+#include "plan.h"
+#include "results.h"
+#include "util.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <fcntl.h>
+#include <json-c/json.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <wordexp.h>
+
+#define POLL_FIRST_MS 1000
+#define POLL_MAX_MS 30000
+
+/* ---------- small helpers ---------- */
+
+static json_object *jget(json_object *o, const char *key)
+{
+    json_object *v;
+    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+    json_object *v = jget(o, key);
+    return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static json_object *jnew_str(const char *s)
+{
+    return s ? json_object_new_string(s) : NULL;
+}
+
+static int write_json(const char *path, json_object *j, cb_err *err)
+{
+    const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+    char *body = cb_xasprintf("%s\n", text);
+    int rc = cb_write_file_atomic(path, body, strlen(body), err);
+    free(body);
+    return rc;
+}
+
+static double unix_now(void)
+{
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static char *tasks_path(const char *dir, int k)
+{
+    return cb_xasprintf("%s/slurm/tasks-%d.json", dir, k);
+}
+
+/* The number of the latest submission (0: none). */
+static int latest_submission(const char *dir)
+{
+    int k = 0;
+    for (;;) {
+        char *p = tasks_path(dir, k + 1);
+        bool there = access(p, F_OK) == 0;
+        free(p);
+        if (!there)
+            return k;
+        k++;
+    }
+}
+
+bool cb_slurm_is_slurm_dir(const char *results_dir)
+{
+    return latest_submission(results_dir) > 0;
+}
+
+/* Run ARGV (a Slurm client), its stdout into *OUT (may be NULL), stderr
+ * into *ERRTEXT (may be NULL).  Returns the wait status, or -1 when it
+ * could not be started. */
+static int run_capture(char *const *argv, char **out, char **errtext)
+{
+    int po[2], pe[2];
+    if (pipe2(po, O_CLOEXEC) < 0)
+        return -1;
+    if (pipe2(pe, O_CLOEXEC) < 0) {
+        close(po[0]);
+        close(po[1]);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        dup2(po[1], 1);
+        dup2(pe[1], 2);
+        int devnull = open("/dev/null", O_RDONLY);
+        if (devnull >= 0)
+            dup2(devnull, 0);
+        execvp(argv[0], argv);
+        dprintf(2, "cannot run %s: %s", argv[0], strerror(errno));
+        _exit(127);
+    }
+    close(po[1]);
+    close(pe[1]);
+    if (pid < 0) {
+        close(po[0]);
+        close(pe[0]);
+        return -1;
+    }
+    /* Slurm clients print little: read stdout then stderr (stderr's pipe
+     * cannot fill while we read stdout for any output these tools make). */
+    cb_buf bo = {0}, be = {0};
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(po[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0)
+            cb_buf_put(&bo, buf, (size_t)n);
+    while ((n = read(pe[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
+        if (n > 0)
+            cb_buf_put(&be, buf, (size_t)n);
+    close(po[0]);
+    close(pe[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    cb_buf_putc(&bo, 0);
+    cb_buf_putc(&be, 0);
+    if (out)
+        *out = cb_buf_take(&bo);
+    if (errtext) {
+        char *e = cb_buf_take(&be);
+        size_t l = strlen(e);
+        while (l && (e[l - 1] == '\n' || e[l - 1] == ' '))
+            e[--l] = 0;
+        *errtext = e;
+    }
+    cb_buf_free(&bo);
+    cb_buf_free(&be);
+    return st;
+}
+
+/* Whether squeue still lists JOB: 1 yes, 0 no, -1 squeue failed (the job
+ * id unknown to it counts as gone). */
+static int job_queued(const char *job, size_t *lines)
+{
+    char *argv[] = {"squeue", "-h", "-j", (char *)job, "-o", "%T", NULL};
+    char *out = NULL, *e = NULL;
+    int st = run_capture(argv, &out, &e);
+    int rc;
+    size_t n = 0;
+    if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+        for (char *p = out; *p; p++)
+            n += *p == '\n';
+        rc = n > 0;
+    } else {
+        rc = e && strstr(e, "Invalid job id") ? 0 : -1;
+    }
+    if (lines)
+        *lines = n;
+    free(out);
+    free(e);
+    return rc;
+}
+
+static void scancel(const char *job)
+{
+    char *argv[] = {"scancel", (char *)job, NULL};
+    int st = run_capture(argv, NULL, NULL);
+    (void)st;
+}
+
+/* 'word' for sh. */
+static void sh_quote(cb_buf *b, const char *s)
+{
+    cb_buf_putc(b, '\'');
+    for (; *s; s++) {
+        if (*s == '\'')
+            cb_buf_puts(b, "'\\''");
+        else
+            cb_buf_putc(b, *s);
+    }
+    cb_buf_putc(b, '\'');
+}
+
+/* ---------- tasks ---------- */
+
+/* The run list's calls FROM..FROM+N (in run-list order) as a run list. */
+static cb_value runlist_slice(cb_value run_list, size_t from, size_t n)
+{
+    cb_value out = cb_dict_new(4);
+    size_t pos = 0;
+    for (size_t f = 0; f < cb_len(run_list); f++) {
+        cb_value entries = cb_dict_val(run_list, f);
+        cb_value keep = cb_list_new(4);
+        for (size_t e = 0; e < cb_len(entries); e++, pos++)
+            if (pos >= from && pos < from + n)
+                cb_seq_push(keep, cb_retain(cb_item(entries, e)));
+        if (cb_len(keep))
+            cb_dict_set(out, cb_retain(cb_dict_key(run_list, f)), keep);
+        else
+            cb_release(keep);
+    }
+    return out;
+}
+
+/* Write task TI's config pickle (a shard of runner R) and describe it. */
+static json_object *make_task(const char *dir, int k, size_t ti, cb_runner *r, cb_value slice, size_t n_calls,
+                              int shard, const cb_run_settings *s, cb_value polys, cb_err *err)
+{
+    char *tag = shard < 0 ? cb_xstrdup(r->spec->id) : cb_xasprintf("%s.shard%d", r->spec->id, shard);
+    cb_runner t = *r;   /* the same runner with its own run list and files */
+    t.run_list = slice;
+    t.n_calls = n_calls;
+    t.config_path = cb_xasprintf("%s/runners/%s.s%d.config.pickle", dir, tag, k);
+    t.results_path = cb_xasprintf("%s/runners/%s.s%d.results.pickle", dir, tag, k);
+    t.log_path = cb_xasprintf("%s/logs/%s.log", dir, tag);
+    char *records = cb_xasprintf("%s/slurm/calls/%d.%zu.jsonl", dir, k, ti);
+    cb_run_settings ts = *s;
+    ts.calls_jsonl = records;
+    json_object *j = NULL;
+    if (cb_runner_write_config(&t, &ts, polys, err) == 0) {
+        j = json_object_new_object();
+        json_object_object_add(j, "runner", json_object_new_string(r->spec->id));
+        json_object_object_add(j, "shard", shard < 0 ? NULL : json_object_new_int(shard));
+        json_object_object_add(j, "library", json_object_new_string(r->spec->lib->id));
+        json_object_object_add(j, "env", r->spec->env < 0 ? NULL : json_object_new_int(r->spec->env));
+        json_object_object_add(j, "gc", r->spec->gc < 0 ? NULL : json_object_new_boolean(r->spec->gc));
+        json_object_object_add(j, "mode", json_object_new_string(cb_mode_name(r->spec->mode)));
+        json_object_object_add(j, "calls", json_object_new_int64((int64_t)n_calls));
+        json_object *argv = json_object_new_array();
+        for (char **a = r->argv; *a; a++)
+            json_object_array_add(argv, json_object_new_string(*a));
+        json_object_object_add(j, "command", argv);
+        json_object_object_add(j, "config", json_object_new_string(t.config_path));
+        json_object_object_add(j, "results", json_object_new_string(t.results_path));
+        json_object_object_add(j, "log", json_object_new_string(t.log_path));
+        json_object_object_add(j, "records", json_object_new_string(records));
+        char *st = cb_xasprintf("%s/slurm/status/%d.%zu.json", dir, k, ti);
+        json_object_object_add(j, "status", json_object_new_string(st));
+        free(st);
+    }
+    free(tag);
+    free(t.config_path);
+    free(t.results_path);
+    free(t.log_path);
+    free(records);
+    return j;
+}
+
+static json_object *make_tasks(const char *dir, int k, const cb_slurm_opts *o, const cb_run_settings *s,
+                               cb_value polys, cb_runner *runners, const size_t *jobs, size_t n_jobs, cb_err *err)
+{
+    json_object *tasks = json_object_new_array();
+    for (size_t j = 0; j < n_jobs; j++) {
+        cb_runner *r = &runners[jobs[j]];
+        size_t per = o->shard_calls ? o->shard_calls : r->n_calls;
+        int shards = (int)((r->n_calls + per - 1) / per);
+        for (int sh = 0; sh < shards; sh++) {
+            size_t from = (size_t)sh * per, n = r->n_calls - from < per ? r->n_calls - from : per;
+            cb_value slice = runlist_slice(r->run_list, from, n);
+            json_object *t = make_task(dir, k, json_object_array_length(tasks), r, slice, n,
+                                       o->shard_calls ? sh : -1, s, polys, err);
+            cb_release(slice);
+            if (!t) {
+                json_object_put(tasks);
+                return NULL;
+            }
+            json_object_array_add(tasks, t);
+        }
+    }
+    return tasks;
+}
+
+/* ---------- submission ---------- */
+
+static int write_script(const char *path, const cb_slurm_opts *o, const char *dir, int k, cb_err *err)
+{
+    cb_buf b = {0};
+    cb_buf_puts(&b, "#!/bin/sh\n# casbench: one array task = one runner (or shard); see docs/slurm.md\nexec ");
+    sh_quote(&b, o->casbench);
+    cb_buf_puts(&b, " run-runner ");
+    sh_quote(&b, dir);
+    cb_buf_printf(&b, " \"$SLURM_ARRAY_TASK_ID\" --submission %d\n", k);
+    int rc = cb_write_file_atomic(path, b.data, b.len, err);
+    cb_buf_free(&b);
+    if (rc == 0 && chmod(path, 0755) < 0)
+        rc = cb_fail(err, "chmod %s: %s", path, strerror(errno));
+    return rc;
+}
+
+/* sbatch the array; *job gets the job id. */
+static int submit(const cb_slurm_opts *o, const char *dir, int k, size_t n_tasks, char **job, cb_err *err)
+{
+    char *script = cb_xasprintf("%s/slurm/submit-%d.sh", dir, k);
+    if (write_script(script, o, dir, k, err) < 0) {
+        free(script);
+        return -1;
+    }
+    wordexp_t we = {0};
+    bool have_we = false;
+    if (o->slurm_args && *o->slurm_args) {
+        int w = wordexp(o->slurm_args, &we, WRDE_NOCMD);
+        if (w) {
+            free(script);
+            return cb_fail(err, "--slurm-args: cannot split '%s' into words%s", o->slurm_args,
+                           w == WRDE_CMDSUB ? " (no command substitution)" : "");
+        }
+        have_we = true;
+    }
+    size_t n = 0, cap = 8 + (have_we ? we.we_wordc : 0);
+    char **argv = cb_xcalloc(cap + 1, sizeof *argv);
+    argv[n++] = cb_xstrdup("sbatch");
+    argv[n++] = cb_xstrdup("--parsable");
+    argv[n++] = cb_xstrdup("--job-name=casbench");
+    argv[n++] = cb_xasprintf("--array=0-%zu", n_tasks - 1);
+    argv[n++] = cb_xasprintf("--output=%s/logs/slurm-%d.%%a.out", dir, k);
+    argv[n++] = cb_xstrdup("--open-mode=append");
+    for (size_t i = 0; have_we && i < we.we_wordc; i++)   /* the user's options win */
+        argv[n++] = cb_xstrdup(we.we_wordv[i]);
+    argv[n++] = cb_xstrdup(script);
+    if (have_we)
+        wordfree(&we);
+    char *out = NULL, *e = NULL;
+    int st = run_capture(argv, &out, &e);
+    int rc = 0;
+    if (st == -1) {
+        rc = cb_fail(err, "cannot run sbatch: %s", strerror(errno));
+    } else if (!WIFEXITED(st) || WEXITSTATUS(st)) {
+        rc = cb_fail(err, "sbatch failed: %s", e && *e ? e : (WEXITSTATUS(st) == 127 ? "not found (is Slurm installed?)" : "?"));
+    } else {
+        char *semi = strchr(out, ';');    /* --parsable: JOBID[;CLUSTER] */
+        if (semi)
+            *semi = 0;
+        out[strcspn(out, "\n")] = 0;
+        if (!*out)
+            rc = cb_fail(err, "sbatch printed no job id");
+        else
+            *job = cb_xstrdup(out);
+    }
+    free(out);
+    free(e);
+    cb_argv_free(argv);
+    free(script);
+    return rc;
+}
+
+static size_t count_status_files(json_object *tasks)
+{
+    size_t done = 0;
+    for (size_t i = 0; i < json_object_array_length(tasks); i++)
+        done += access(jstr(json_object_array_get_idx(tasks, i), "status"), F_OK) == 0;
+    return done;
+}
+
+/* Sleep MS, or less when a signal of SET arrives: its number, else 0. */
+static int sleep_or_signal(const sigset_t *set, int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    int sig = sigtimedwait(set, NULL, &ts);
+    return sig > 0 ? sig : 0;
+}
+
+/* Ask squeue until the job has left the queue.  Returns 0, or the signal
+ * that stopped the wait (the job is then cancelled). */
+static int wait_job(const char *job, json_object *tasks, FILE *log)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    int ms = POLL_FIRST_MS, failures = 0, signo = 0;
+    size_t n_tasks = json_object_array_length(tasks), last_done = (size_t)-1;
+    for (;;) {
+        size_t listed = 0;
+        int q = job_queued(job, &listed);
+        if (q == 0)
+            break;
+        if (q < 0 && ++failures >= 5)   /* the controller is gone: stop asking */
+            break;
+        if (q > 0)
+            failures = 0;
+        size_t done = count_status_files(tasks);
+        if (log && done != last_done) {
+            fprintf(log, "casbench: slurm job %s: %zu of %zu tasks finished\n", job, done, n_tasks);
+            fflush(log);
+            last_done = done;
+        }
+        if ((signo = sleep_or_signal(&set, ms))) {
+            if (log)
+                fprintf(log, "casbench: %s: cancelling slurm job %s\n", strsignal(signo), job);
+            scancel(job);
+            for (int i = 0; i < 60 && job_queued(job, NULL) > 0; i++)   /* until it has stopped */
+                sleep_or_signal(&set, 500);
+            return signo;
+        }
+        /* every task has reported: the job leaves the queue in a moment */
+        ms = done == n_tasks ? 250 : ms * 3 / 2 > POLL_MAX_MS ? POLL_MAX_MS : ms * 3 / 2;
+    }
+    return 0;
+}
+
+/* After the wait: each runner's records and how its tasks ended. */
+static void runner_outcomes(json_object *tasks, cb_runner *runners, const size_t *jobs, size_t n_jobs)
+{
+    for (size_t j = 0; j < n_jobs; j++) {
+        cb_runner *r = &runners[jobs[j]];
+        r->state = CB_RUNNER_DONE;
+        r->wstatus = 0;
+        r->done = 0;
+        for (size_t i = 0; i < json_object_array_length(tasks); i++) {
+            json_object *t = json_object_array_get_idx(tasks, i);
+            if (strcmp(jstr(t, "runner"), r->spec->id))
+                continue;
+            cb_calls c;
+            cb_err e;
+            if (cb_calls_read(jstr(t, "records"), &c, &e) == 0) {
+                r->done += c.n;
+                for (size_t n = 0; n < c.n; n++)
+                    if (c.recs[n].status && !strcmp(c.recs[n].status, "timeout"))
+                        r->timeouts++;
+                    else if (c.recs[n].status && strcmp(c.recs[n].status, "ok") && strcmp(c.recs[n].status, "unsupported"))
+                        r->failures++;
+                cb_calls_free(&c);
+            }
+            json_object *st = json_object_from_file(jstr(t, "status"));
+            json_object *ex = jget(st, "exit");
+            if (!st)
+                r->wstatus = SIGKILL;              /* never reported back: cancelled or lost */
+            else if (!ex || !json_object_is_type(ex, json_type_int))
+                r->wstatus = SIGTERM;              /* the harness was killed */
+            else if (json_object_get_int(ex) && !r->wstatus)
+                r->wstatus = (json_object_get_int(ex) & 0xff) << 8;
+            json_object_put(st);
+        }
+    }
+}
+
+int cb_slurm_execute(void *ctx, const cb_run_settings *s, cb_value polys, cb_runner *runners, const size_t *jobs,
+                     size_t n_jobs, bool *pending, cb_err *err)
+{
+    const cb_slurm_opts *o = ctx;
+    char dir[PATH_MAX];   /* absolute: the tasks run elsewhere */
+    if (!realpath(s->results_dir, dir))
+        return cb_fail(err, "%s: %s", s->results_dir, strerror(errno));
+    *pending = false;
+    static const char *const subs[] = {"slurm", "slurm/calls", "slurm/status"};
+    for (size_t i = 0; i < 3; i++) {
+        char *d = cb_xasprintf("%s/%s", dir, subs[i]);
+        int rc = cb_mkdir_p(d, err);
+        free(d);
+        if (rc < 0)
+            return -1;
+    }
+    /* what collect needs to rebuild results.pickle without the dataset */
+    char *pp = cb_xasprintf("%s/slurm/polys.pickle", dir), *rp = cb_xasprintf("%s/slurm/run_list.pickle", dir);
+    int rc = cb_pickle_dump_file(pp, polys, err);
+    if (rc == 0)
+        rc = cb_pickle_dump_file(rp, o->run_list, err);
+    free(pp);
+    free(rp);
+    if (rc < 0)
+        return -1;
+    if (!n_jobs)
+        return 0;
+    int k = latest_submission(dir) + 1;
+    json_object *tasks = make_tasks(dir, k, o, s, polys, runners, jobs, n_jobs, err);
+    if (!tasks)
+        return -1;
+    json_object *sub = json_object_new_object();
+    json_object_object_add(sub, "submission", json_object_new_int(k));
+    json_object_object_add(sub, "job", NULL);
+    json_object_object_add(sub, "submitted_unix", json_object_new_double(unix_now()));
+    json_object_object_add(sub, "tracker", jnew_str(s->tracker));
+    json_object_object_add(sub, "mem_profiler", jnew_str(s->mem_profiler));
+    json_object_object_add(sub, "slurm_args", jnew_str(o->slurm_args));
+    json_object_object_add(sub, "tasks", tasks);
+    char *path = tasks_path(dir, k), *job = NULL;
+    rc = write_json(path, sub, err);   /* before sbatch: a task may start at once */
+    if (rc == 0)
+        rc = submit(o, dir, k, json_object_array_length(tasks), &job, err);
+    if (rc == 0) {
+        json_object_object_add(sub, "job", json_object_new_string(job));
+        rc = write_json(path, sub, err);
+    }
+    if (rc == 0 && o->log)
+        fprintf(o->log, "casbench: submitted slurm job %s: %zu tasks (%s)\n", job, json_object_array_length(tasks),
+                path);
+    int signo = 0;
+    if (rc == 0 && o->no_wait) {
+        *pending = true;
+        for (size_t j = 0; j < n_jobs; j++)
+            runners[jobs[j]].state = CB_RUNNER_RUNNING;
+    } else if (rc == 0) {
+        signo = wait_job(job, tasks, o->log);
+        size_t merged;
+        rc = cb_slurm_merge(dir, &merged, err);
+        runner_outcomes(tasks, runners, jobs, n_jobs);
+    } else {
+        /* not submitted: a failed submission must not look like a submission */
+        unlink(path);
+    }
+    free(path);
+    free(job);
+    json_object_put(sub);
+    return rc < 0 ? -1 : signo;
+}
+
+/* ---------- run-runner ---------- */
+
+static int write_status(const char *path, int wstatus, bool stopped, double started, cb_err *err)
+{
+    json_object *j = json_object_new_object();
+    json_object_object_add(j, "exit", WIFEXITED(wstatus) ? json_object_new_int(WEXITSTATUS(wstatus)) : NULL);
+    json_object_object_add(j, "signal", WIFSIGNALED(wstatus) ? json_object_new_string(strsignal(WTERMSIG(wstatus))) : NULL);
+    json_object_object_add(j, "stopped", json_object_new_boolean(stopped));
+    json_object_object_add(j, "node", jnew_str(getenv("SLURMD_NODENAME")));
+    const char *aj = getenv("SLURM_ARRAY_JOB_ID"), *at = getenv("SLURM_ARRAY_TASK_ID");
+    char *job = aj && at ? cb_xasprintf("%s_%s", aj, at) : NULL;
+    json_object_object_add(j, "job", jnew_str(job));
+    free(job);
+    json_object *host = cb_hostinfo();
+    json_object_object_add(j, "host", json_object_get(jget(host, "hostname")));
+    json_object_object_add(j, "cpu_model", json_object_get(jget(host, "cpu_model")));
+    json_object_put(host);
+    json_object_object_add(j, "started", json_object_new_double(started));
+    json_object_object_add(j, "ended", json_object_new_double(unix_now()));
+    int rc = write_json(path, j, err);
+    json_object_put(j);
+    return rc;
+}
+
+static int task_runner(json_object *task, cb_runner_spec *spec, cb_runner *r, cb_err *err)
+{
+    const char *lib_id = jstr(task, "library"), *mode = jstr(task, "mode");
+    json_object *cmd = jget(task, "command");
+    if (!jstr(task, "runner") || !lib_id || !mode || !cmd || !json_object_is_type(cmd, json_type_array) ||
+        !jstr(task, "config") || !jstr(task, "results") || !jstr(task, "log") || !jstr(task, "status"))
+        return cb_fail(err, "the task is incomplete (a tasks file from another casbench?)");
+    if (!(spec->lib = cb_library_find(lib_id)))
+        return cb_fail(err, "unknown library '%s'", lib_id);
+    spec->id = (char *)jstr(task, "runner");
+    json_object *gc = jget(task, "gc"), *env = jget(task, "env");
+    spec->gc = gc ? json_object_get_boolean(gc) : -1;
+    spec->env = env ? json_object_get_int(env) : -1;
+    spec->mode = !strcmp(mode, "cpu") ? CB_MODE_CPU : !strcmp(mode, "mem") ? CB_MODE_MEM
+               : !strcmp(mode, "verify") ? CB_MODE_VERIFY : CB_MODE_BENCHMARK;
+    size_t n = json_object_array_length(cmd);
+    r->spec = spec;
+    r->argv = cb_xcalloc(n + 1, sizeof *r->argv);
+    for (size_t i = 0; i < n; i++)
+        r->argv[i] = cb_xstrdup(json_object_get_string(json_object_array_get_idx(cmd, i)));
+    r->config_path = cb_xstrdup(jstr(task, "config"));
+    r->results_path = cb_xstrdup(jstr(task, "results"));
+    r->log_path = cb_xstrdup(jstr(task, "log"));
+    r->n_calls = (size_t)json_object_get_int64(jget(task, "calls"));
+    r->cpu = -1;
+    r->available = true;
+    return 0;
+}
+
+/* Wait for the harness; SIGTERM/SIGINT/SIGHUP (scancel, the node going
+ * down) are passed on to its process group. */
+static int wait_harness(pid_t pid, bool *stopped)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    for (;;) {
+        int st;
+        pid_t w = waitpid(pid, &st, WNOHANG);
+        if (w == pid) {
+            kill(-pid, SIGKILL);   /* whatever it left behind */
+            return st;
+        }
+        if (w < 0 && errno != EINTR)
+            return -1;
+        struct timespec ts = {1, 0};
+        int sig = sigtimedwait(&set, NULL, &ts);
+        if (sig == SIGINT || sig == SIGTERM || sig == SIGHUP) {
+            *stopped = true;
+            kill(-pid, SIGTERM);
+        }
+    }
+}
+
+int cb_slurm_run_task(const char *results_dir, int submission, long index, int *exit_status, cb_err *err)
+{
+    *exit_status = 1;
+    int k = submission > 0 ? submission : latest_submission(results_dir);
+    if (k <= 0)
+        return cb_fail(err, "%s has no Slurm submission (no slurm/tasks-1.json)", results_dir);
+    char *path = tasks_path(results_dir, k);
+    json_object *sub = json_object_from_file(path);
+    if (!sub) {
+        cb_fail(err, "cannot read %s", path);
+        free(path);
+        return -1;
+    }
+    json_object *tasks = jget(sub, "tasks");
+    if (!tasks || !json_object_is_type(tasks, json_type_array) || index < 0 ||
+        (size_t)index >= json_object_array_length(tasks)) {
+        cb_fail(err, "%s has no task %ld", path, index);
+        free(path);
+        json_object_put(sub);
+        return -1;
+    }
+    free(path);
+    json_object *task = json_object_array_get_idx(tasks, (size_t)index);
+    cb_runner_spec spec = {0};
+    cb_runner r = {0};
+    int rc = task_runner(task, &spec, &r, err);
+    char host[256] = "?";
+    gethostname(host, sizeof host - 1);
+    cb_run_settings s = {
+        .results_dir = results_dir, .calls_jsonl = jstr(task, "records"), .tracker = jstr(sub, "tracker"),
+        .mem_profiler = jstr(sub, "mem_profiler"), .hostname = host,
+    };
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGCHLD);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGHUP);
+    sigprocmask(SIG_BLOCK, &set, NULL);   /* the harness child unblocks them */
+    signal(SIGPIPE, SIG_IGN);
+    double started = unix_now();
+    pid_t pid = rc == 0 ? cb_runner_start(&r, &s, -1, err) : -1;
+    if (pid > 0) {
+        bool stopped = false;
+        int st = wait_harness(pid, &stopped);
+        *exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+        rc = write_status(jstr(task, "status"), st, stopped, started, err);
+    } else {
+        rc = -1;
+    }
+    cb_runner_free(&r);
+    json_object_put(sub);
+    return rc;
+}
+
+/* ---------- merging ---------- */
+
+static int append_all(const char *path, const cb_buf *b, cb_err *err)
+{
+    if (!b->len)
+        return 0;
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return cb_fail(err, "cannot open %s: %s", path, strerror(errno));
+    size_t off = 0;
+    while (off < b->len) {
+        ssize_t w = write(fd, b->data + off, b->len - off);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            close(fd);
+            return cb_fail(err, "writing %s: %s", path, strerror(errno));
+        }
+        off += (size_t)w;
+    }
+    if (fsync(fd) < 0 && errno != EINVAL) {
+        close(fd);
+        return cb_fail(err, "fsync %s: %s", path, strerror(errno));
+    }
+    close(fd);
+    return 0;
+}
+
+/* Task T's records not yet in SEEN, onto OUT (with where they ran). */
+static void merge_task(json_object *t, cb_strset *seen, cb_buf *out, size_t *merged)
+{
+    cb_calls c;
+    cb_err e;
+    if (cb_calls_read(jstr(t, "records"), &c, &e) < 0)
+        return;
+    json_object *st = json_object_from_file(jstr(t, "status"));
+    for (size_t i = 0; i < c.n; i++) {
+        if (!c.recs[i].key || !cb_strset_add(seen, c.recs[i].key))
+            continue;
+        json_object *rec = c.recs[i].obj;
+        json_object_object_add(rec, "node", json_object_get(jget(st, "node")));
+        json_object_object_add(rec, "slurm_job", json_object_get(jget(st, "job")));
+        json_object_object_add(rec, "cpu_model", json_object_get(jget(st, "cpu_model")));
+        cb_buf_puts(out, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
+        cb_buf_putc(out, '\n');
+        (*merged)++;
+    }
+    json_object_put(st);
+    cb_calls_free(&c);
+}
+
+int cb_slurm_merge(const char *results_dir, size_t *merged, cb_err *err)
+{
+    *merged = 0;
+    char *calls_path = cb_xasprintf("%s/calls.jsonl", results_dir);
+    cb_calls calls;
+    if (cb_calls_read(calls_path, &calls, err) < 0) {
+        free(calls_path);
+        return -1;
+    }
+    int rc = calls.torn_tail ? cb_calls_truncate(calls_path, calls.valid_len, err) : 0;
+    cb_strset seen = {0};
+    for (size_t i = 0; i < calls.n; i++)
+        if (calls.recs[i].key)
+            cb_strset_add(&seen, calls.recs[i].key);
+    cb_calls_free(&calls);
+    cb_buf out = {0};
+    int last = latest_submission(results_dir);
+    for (int k = 1; rc == 0 && k <= last; k++) {
+        char *p = tasks_path(results_dir, k);
+        json_object *sub = json_object_from_file(p), *tasks = jget(sub, "tasks");
+        free(p);
+        for (size_t i = 0; tasks && i < json_object_array_length(tasks); i++)
+            merge_task(json_object_array_get_idx(tasks, i), &seen, &out, merged);
+        json_object_put(sub);
+    }
+    if (rc == 0)
+        rc = append_all(calls_path, &out, err);
+    cb_buf_free(&out);
+    cb_strset_free(&seen);
+    free(calls_path);
+    return rc;
+}
+
+static const char *latest_job(const char *dir, json_object **sub)
+{
+    char *tp = tasks_path(dir, latest_submission(dir));
+    *sub = json_object_from_file(tp);
+    free(tp);
+    return jstr(*sub, "job");
+}
+
+int cb_slurm_prepare_resume(const char *results_dir, cb_err *err)
+{
+    json_object *sub;
+    const char *job = latest_job(results_dir, &sub);
+    int rc = 0;
+    if (job && job_queued(job, NULL) > 0)
+        rc = cb_fail(err, "--resume: slurm job %s of %s is still queued or running; wait for it (or scancel %s)",
+                     job, results_dir, job);
+    json_object_put(sub);
+    size_t merged;
+    return rc < 0 ? -1 : cb_slurm_merge(results_dir, &merged, err);
+}
+
+/* ---------- collect ---------- */
+
+static int lock_dir(const char *dir, int *fd, cb_err *err)
+{
+    char *path = cb_xasprintf("%s/run.lock", dir);
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    free(path);
+    if (*fd < 0)
+        return cb_fail(err, "cannot create %s/run.lock: %s", dir, strerror(errno));
+    if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
+        close(*fd);
+        *fd = -1;
+        return cb_fail(err, "%s is in use by a casbench run (run.lock is held); it collects when its job ends", dir);
+    }
+    return 0;
+}
+
+/* The runners results.pickle lists (run.json's, not dropped). */
+static cb_runner_info *infos_of(json_object *run, size_t *n)
+{
+    json_object *runners = jget(run, "runners");
+    size_t len = runners && json_object_is_type(runners, json_type_array) ? json_object_array_length(runners) : 0;
+    cb_runner_info *infos = cb_xcalloc(len ? len : 1, sizeof *infos);
+    *n = 0;
+    for (size_t i = 0; i < len; i++) {
+        json_object *r = json_object_array_get_idx(runners, i), *gc = jget(r, "gc");
+        if (json_object_get_boolean(jget(r, "dropped")) || !jstr(r, "id"))
+            continue;
+        infos[(*n)++] = (cb_runner_info){
+            .id = jstr(r, "id"), .library = jstr(r, "library"), .group = jstr(r, "group"),
+            .flags = jstr(r, "flags"), .gc = gc ? json_object_get_boolean(gc) : -1,
+            .type = jstr(r, "mode"), .venv = jstr(r, "venv"),
+        };
+    }
+    return infos;
+}
+
+static size_t count_missing(const cb_calls *calls, const cb_runner_info *infos, size_t n_infos, cb_value run_list,
+                            size_t *expected)
+{
+    cb_strset have = {0};
+    for (size_t i = 0; i < calls->n; i++)
+        if (calls->recs[i].key)
+            cb_strset_add(&have, calls->recs[i].key);
+    size_t missing = 0;
+    *expected = 0;
+    for (size_t r = 0; r < n_infos; r++)
+        for (size_t f = 0; f < cb_len(run_list); f++) {
+            cb_value entries = cb_dict_val(run_list, f);
+            for (size_t e = 0; e < cb_len(entries); e++) {
+                char *key = cb_call_key_entry(infos[r].id, cb_str_data(cb_dict_key(run_list, f)), cb_item(entries, e));
+                missing += !cb_strset_has(&have, key);
+                (*expected)++;
+                free(key);
+            }
+        }
+    cb_strset_free(&have);
+    return missing;
+}
+
+static int collect_locked(const char *dir, cb_collect_result *res, cb_err *err)
+{
+    if (cb_slurm_merge(dir, &res->merged, err) < 0)
+        return -1;
+    char *rj = cb_xasprintf("%s/run.json", dir), *cj = cb_xasprintf("%s/calls.jsonl", dir);
+    char *pp = cb_xasprintf("%s/slurm/polys.pickle", dir), *rp = cb_xasprintf("%s/slurm/run_list.pickle", dir);
+    char *out = cb_xasprintf("%s/results.pickle", dir);
+    json_object *run = json_object_from_file(rj);
+    cb_value polys = cb_none(), run_list = cb_none();   /* replaced by the loads */
+    cb_calls calls = {0};
+    cb_runner_info *infos = NULL;
+    size_t n_infos = 0;
+    int rc = -1;
+    if (!run) {
+        cb_fail(err, "cannot read %s", rj);
+        goto out;
+    }
+    if (cb_pickle_load_file(pp, &polys, err) < 0 || cb_pickle_load_file(rp, &run_list, err) < 0)
+        goto out;
+    if (cb_calls_read(cj, &calls, err) < 0)
+        goto out;
+    infos = infos_of(run, &n_infos);
+    res->recorded = calls.n;
+    res->missing = count_missing(&calls, infos, n_infos, run_list, &res->expected);
+    json_object *sub;
+    const char *job = latest_job(dir, &sub);
+    res->queued = job && job_queued(job, NULL) > 0;
+    json_object_put(sub);
+    if (cb_results_write_pickle(out, &calls, infos, n_infos, polys, err) < 0)
+        goto out;
+    json_object_object_add(run, "status", json_object_new_string(res->queued ? "running"
+                                                                   : res->missing ? "incomplete" : "complete"));
+    json_object_object_add(run, "collected_unix", json_object_new_double(unix_now()));
+    json_object_object_add(run, "calls_missing", json_object_new_int64((int64_t)res->missing));
+    if (!res->queued && !jget(run, "ended_unix"))
+        json_object_object_add(run, "ended_unix", json_object_new_double(unix_now()));
+    rc = write_json(rj, run, err);
+out:
+    json_object_put(run);
+    cb_release(polys);
+    cb_release(run_list);
+    cb_calls_free(&calls);
+    free(infos);
+    free(rj);
+    free(cj);
+    free(pp);
+    free(rp);
+    free(out);
+    return rc;
+}
+
+int cb_slurm_collect(const char *results_dir, cb_collect_result *res, cb_err *err)
+{
+    memset(res, 0, sizeof *res);
+    if (!cb_slurm_is_slurm_dir(results_dir))
+        return cb_fail(err, "%s is not a results directory of a Slurm run (no slurm/tasks-1.json)", results_dir);
+    int fd;
+    if (lock_dir(results_dir, &fd, err) < 0)
+        return -1;
+    int rc = collect_locked(results_dir, res, err);
+    close(fd);
+    return rc;
+}

@@ -1,0 +1,43 @@
+/* cmd_collect.c — `casbench collect RESULTS_DIR`: after `casbench run
+ * --executor slurm --no-wait` (or a wait that was cut short), merge the
+ * Slurm tasks' records into calls.jsonl, rebuild results.pickle, update
+ * run.json and print the summary (lib/slurm.h, docs/slurm.md). */
+#include "cli.h"
+#include "report.h"
+#include "slurm.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char usage[] =
+    "usage: casbench collect RESULTS_DIR\n"
+    "\n"
+    "Merges the records of a Slurm run's tasks (RESULTS_DIR/slurm/calls/) into\n"
+    "calls.jsonl, each call once, with the node it ran on; rebuilds\n"
+    "results.pickle; sets run.json's status (complete, running while the job is\n"
+    "still queued, or incomplete) and prints the summary table.  Safe to run\n"
+    "any number of times, also while the job runs.  Calls without a record are\n"
+    "run by 'casbench run --resume RESULTS_DIR'.\n"
+    "\n"
+    "Exit status: 0 when every planned call has a record, 1 when some have\n"
+    "none yet, 2 on bad input.\n";
+
+int cmd_collect(int argc, char **argv)
+{
+    if (cb_wants_help(argc, argv)) {
+        fputs(usage, stdout);
+        return 0;
+    }
+    if (argc != 2 || argv[1][0] == '-')
+        cb_die_msg("collect needs one RESULTS_DIR (see 'casbench collect --help')");
+    cb_err err;
+    cb_collect_result res;
+    if (cb_slurm_collect(argv[1], &res, &err) < 0)
+        cb_die(&err);
+    if (cb_report_summary(argv[1], stdout, &err) < 0)
+        fprintf(stderr, "casbench: no summary: %s\n", err.msg);
+    fprintf(stderr, "casbench: collected %zu new records; %zu of %zu calls have a record%s\n", res.merged,
+            res.expected - res.missing, res.expected,
+            res.queued ? " (the Slurm job is still running)" : res.missing ? " (run --resume for the rest)" : "");
+    return res.missing ? 1 : 0;
+}
