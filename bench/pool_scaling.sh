@@ -49,11 +49,15 @@ MODES="--benchmark --verify"
 [ -f "$BUILD/libcasbench-memtrack.so" ] && MODES="$MODES --cpu-profiling --memory-profiling"
 NRUNNERS=$(echo $MODES | wc -w)
 
-wall() { # CORES -> seconds
+wall() { # CORES -> seconds, or "invalid" when not every call ran ok (the
+          # shared build tree being rebuilt under us, for instance)
+    rm -rf "$T/out"
     s=$(date +%s.%N)
     "$CB" run "$T/polys.pickle" "$T/run_list.pickle" "$T/out" --libraries selftest $MODES \
-        --repeats 1 --timeout 60 --cores "$1" >/dev/null 2>"$T/err" || { cat "$T/err" >&2; exit 1; }
+        --repeats 1 --timeout 60 --cores "$1" >/dev/null 2>"$T/err" || { cat "$T/err" >&2; echo invalid; return; }
     e=$(date +%s.%N)
+    ok=$(cat "$T"/out/results_*/calls.jsonl | grep -c '"status":"ok"')
+    if [ "$ok" -ne $((NRUNNERS * CALLS)) ]; then echo invalid; return; fi
     echo "$s $e" | awk '{printf "%.3f", $2 - $1}'
 }
 
@@ -79,6 +83,10 @@ ratios= refs= rels=
 for r in $(seq "$ROUNDS"); do
     one=$(wall 1)
     two=$(wall 2)
+    if [ "$one" = invalid ] || [ "$two" = invalid ]; then
+        echo "  round $r: invalid (not every call ran ok: $(tail -1 "$T/err"))"
+        continue
+    fi
     r1=$(reference 1)
     r2=$(reference 2)
     ratio=$(echo "$two $one" | awk '{printf "%.3f", $1 / $2}')
@@ -88,6 +96,7 @@ for r in $(seq "$ROUNDS"); do
          "bare spins 1 at a time ${r1} s, 2 at a time ${r2} s, ratio $ref"
     ratios="$ratios $ratio" refs="$refs $ref" rels="$rels $rel"
 done
+[ -n "$ratios" ] || { echo "pool_scaling: no valid round"; exit 1; }
 median() { echo $* | tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 m=$(median $ratios) mref=$(median $refs) mrel=$(median $rels)
 verdict=$(echo "$m" | awk '{print ($1 <= 0.6) ? "meets" : "MISSES"}')
