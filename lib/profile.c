@@ -679,20 +679,40 @@ static size_t runner_calls(const char *calls_jsonl, const char *runner, call_inf
 
 /* Python's perf support leaves /tmp/perf-PID.map (-X perf) and
  * /tmp/jit-PID.dump plus perf inject's /tmp/jitted-PID-N.so (-X perf_jit)
- * for every pid; remove those of the pids in TEXT's samples and symbols. */
-static void remove_python_perf_files(const char *text)
+ * for every pid; remove those of the pids whose files TEXT's symbols name
+ * (the harness parent's, whose code the children inherit, and the
+ * children's own). */
+static void add_pid(int **pids, size_t *n, size_t *cap, int pid)
+{
+    for (size_t i = 0; i < *n; i++)
+        if ((*pids)[i] == pid)
+            return;
+    if (pid <= 0)
+        return;
+    if (*n == *cap)
+        *pids = cb_xrealloc(*pids, (*cap = *cap ? 2 * *cap : 16) * sizeof **pids);
+    (*pids)[(*n)++] = pid;
+}
+
+static void remove_python_perf_files(const char *text, const char *tasks)
 {
     size_t n = 0, cap = 0;
     int *pids = NULL;
-    for (const char *p = text; (p = strstr(p, "/tmp/jitted-")); p += 12) {
-        int pid = atoi(p + 12);
-        bool known = false;
-        for (size_t i = 0; i < n && !known; i++)
-            known = pids[i] == pid;
-        if (!known && pid > 0) {
-            if (n == cap)
-                pids = cb_xrealloc(pids, (cap = cap ? 2 * cap : 16) * sizeof *pids);
-            pids[n++] = pid;
+    /* TASKS: `perf script -F pid --show-task-events`, each line led by the
+     * pid of the process that forked, exec'd or exited: every process of
+     * the recording, the harness parent included */
+    for (const char *line = tasks; line && *line;) {
+        const char *end = strchr(line, '\n');
+        size_t len = end ? (size_t)(end - line) : strlen(line);
+        if (memmem(line, len, "PERF_RECORD_", 12))
+            add_pid(&pids, &n, &cap, atoi(line));
+        line = end ? end + 1 : NULL;
+    }
+    static const char *const marks[] = {"/tmp/jitted-", "/tmp/perf-"};
+    for (size_t m = 0; m < 2; m++) {
+        size_t ml = strlen(marks[m]);
+        for (const char *p = text; (p = strstr(p, marks[m])); p += ml) {
+            add_pid(&pids, &n, &cap, atoi(p + ml));
         }
     }
     DIR *d = opendir("/tmp");
@@ -792,8 +812,18 @@ static int finish_perf(const cb_runner *r, const cb_run_settings *s, cb_err *err
     if (run_tool(script, tmp, r->log_path, err) < 0 || rename(tmp, txt) < 0 ||
         cb_read_file(txt, &text, &len, err) < 0)
         goto out;
-    if (pyframes)
-        remove_python_perf_files(text);
+    if (pyframes) {
+        char *tasks_path = profiles_path(s, id, ".tasks.tmp"), *tasks = NULL;
+        char *events[] = {"perf", "script", "-F", "pid", "--show-task-events", "-i", script_in, NULL};
+        size_t tl;
+        cb_err ignored;
+        if (run_tool(events, tasks_path, r->log_path, &ignored) < 0 || cb_read_file(tasks_path, &tasks, &tl, &ignored) < 0)
+            tasks = NULL;
+        remove_python_perf_files(text, tasks);
+        unlink(tasks_path);
+        free(tasks_path);
+        free(tasks);
+    }
     parse_script(text, &set);
     ncalls = runner_calls(s->calls_jsonl, id, &calls, err);
     index = json_object_new_array();
