@@ -1,0 +1,173 @@
+#!/bin/sh
+# slurm_executor.sh — `casbench run --executor slurm` on a real single-node
+# Slurm cluster started on this machine (tools/slurm-test-cluster.sh:
+# Debian's slurm-wlm and munge, slurmctld + slurmd on localhost, stopped at
+# exit whatever happens).  `make test-slurm` runs it alone.
+#   - a sweep of selftest + flint through Slurm, sharded, gives the same
+#     calls with the same statuses as a local run of the same plan, each
+#     record with the host and node it ran on; results.pickle has the same
+#     keys;
+#   - --no-wait returns at once, a task cancelled mid-run (scancel) keeps
+#     its finished calls, `collect` says what is missing (exit 1), and
+#     `run --resume` submits only the calls without a record and completes
+#     the run, the old records untouched;
+#   - bad uses are one line and exit 2.
+# Skipped (not failed) when Slurm is not installed or cannot start here.
+. "$(dirname "$0")/../lib/testlib.sh"
+
+command -v python3 >/dev/null || { skip "python3 is needed to write the dataset"; exit 0; }
+if [ "$(id -u)" -ne 0 ]; then skip "the test cluster's daemons run as root"; exit 0; fi
+for p in slurmctld slurmd munged sbatch; do
+    command -v $p >/dev/null 2>&1 || [ -x /usr/sbin/$p ] || {
+        skip "Slurm is not installed ($p missing; apt-get install slurm-wlm munge)"; exit 0; }
+done
+[ -x "$BUILD/harness/casbench-harness-selftest" ] || { skip "the selftest harness is not built"; exit 0; }
+
+CLUSTER=$T/cluster
+cleanup() {
+    sh "$ROOT/tools/slurm-test-cluster.sh" stop "$CLUSTER" >/dev/null 2>&1
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+export SLURM_TEST_PORT=$((20000 + ($$ % 2000) * 2))
+if ! start=$(sh "$ROOT/tools/slurm-test-cluster.sh" start "$CLUSTER" 2>"$T/start.err"); then
+    skip "Slurm cannot start here: $(head -c 300 "$T/start.err")"
+    exit 0
+fi
+eval "$start"
+pass "a single-node cluster starts (slurmctld, slurmd, munged)"
+
+# The dataset: selftest calls of known behaviour (ok, error) and FLINT
+# arithmetic on small real polynomials.
+python3 - "$T" <<'EOF'
+import pickle, sys
+t = sys.argv[1]
+polys = {"us%d:%d" % (i, 60000): (["x", "y"], [{(1, 0): 3 + i, (0, 1): -2}, {(2, 1): 5, (0, 0): i + 1}])
+         for i in range(6)}
+keys = list(polys)
+run_list = {"selftest_sleep": [(k,) for k in keys],
+            "selftest_error": [(k,) for k in keys[:2]],
+            "mult": [(a, b) for a in keys[:3] for b in keys[:3]],
+            "gcd": [(a, b) for a in keys[:2] for b in keys[2:4]]}
+pickle.dump(polys, open(t + "/polys.pickle", "wb"))
+pickle.dump(run_list, open(t + "/run_list.pickle", "wb"))
+# a slow run list for the cancel: 8 calls of 0.6 s in one task
+slow = {"us%d:%d" % (i, 600000): (["x"], [{(1,): 1}]) for i in range(8)}
+pickle.dump(slow, open(t + "/slow.pickle", "wb"))
+pickle.dump({"selftest_sleep": [(k,) for k in slow], "selftest_noop": [(k,) for k in list(slow)[:2]]},
+            open(t + "/slow_rl.pickle", "wb"))
+EOF
+D="$T/polys.pickle $T/run_list.pickle"
+OPTS="--libraries selftest flint --repeats 1 --timeout 20"
+
+# ---- the same plan, locally and through Slurm ----
+$CB run $D "$T/local" $OPTS >"$T/local.out" 2>"$T/local.err" || fail "local run: $(tail -3 "$T/local.err")"
+started=$(date +%s)
+$CB run $D "$T/slurm" $OPTS --executor slurm --shard-calls 5 --slurm-args "--time=10" \
+    >"$T/slurm.out" 2>"$T/slurm.err"
+rc=$?
+if [ $rc -eq 0 ]; then pass "run --executor slurm exits 0 ($(( $(date +%s) - started )) s)"
+else fail "run --executor slurm exit $rc: $(tail -5 "$T/slurm.err")"; fi
+L=$(ls -d "$T"/local/results_*) S=$(ls -d "$T"/slurm/results_*)
+grep -q 'submitted slurm job' "$T/slurm.err" && pass "the run says which job it submitted" || fail "no job line: $(cat "$T/slurm.err")"
+grep -q selftest_sleep "$T/slurm.out" && pass "the summary table is printed" || fail "no summary: $(cat "$T/slurm.out")"
+
+python3 - "$L" "$S" <<'EOF'
+import json, pickle, sys
+loc, slu = sys.argv[1], sys.argv[2]
+def recs(d):
+    return [json.loads(l) for l in open(d + "/calls.jsonl")]
+def key(r):
+    return (r["runner"], r["function"], tuple(r["args"]))
+def check(name, ok, detail=""):
+    print(("PASS: " if ok else "FAIL: ") + "slurm_executor.sh: " + name + ("" if ok else " -- " + str(detail)[:400]))
+L, S = recs(loc), recs(slu)
+lk = {key(r): r["status"] for r in L}
+sk = {key(r): r["status"] for r in S}
+check("every call recorded once", len(sk) == len(S), (len(sk), len(S)))
+check("same calls as the local run (%d)" % len(lk), set(lk) == set(sk), set(lk) ^ set(sk))
+check("same statuses as the local run", lk == sk, [(k, lk.get(k), sk.get(k)) for k in lk if lk.get(k) != sk.get(k)])
+check("statuses cover ok, error and unsupported", {"ok", "error", "unsupported"} <= set(sk.values()), set(sk.values()))
+check("each record names its host and node", all(r.get("host") and r.get("node") == "localhost" and r.get("slurm_job") for r in S),
+      S[0])
+rl, rs = pickle.load(open(loc + "/results.pickle", "rb")), pickle.load(open(slu + "/results.pickle", "rb"))
+def shape(res):
+    return {(g, r["library"], r["type"]): sorted(map(repr, r["results"])) for g in res for r in res[g]}
+check("results.pickle: same runners and keys", shape(rl) == shape(rs), (shape(rl), shape(rs)))
+run = json.load(open(slu + "/run.json"))
+check("run.json status complete", run["status"] == "complete", run["status"])
+tasks = json.load(open(slu + "/slurm/tasks-1.json"))["tasks"]
+check("--shard-calls 5: tasks of at most 5 calls", all(t["calls"] <= 5 for t in tasks) and len(tasks) >= 4, [t["calls"] for t in tasks])
+EOF
+
+# ---- --no-wait, a task cancelled mid-run, collect, --resume ----
+SD="$T/slow.pickle $T/slow_rl.pickle"
+SOPTS="--libraries selftest flint --repeats 1 --timeout 20 --executor slurm"
+started=$(date +%s)
+$CB run $SD "$T/cancel" $SOPTS --no-wait >"$T/nw.out" 2>"$T/nw.err"
+rc=$? now=$(date +%s)
+C=$(ls -d "$T"/cancel/results_* 2>/dev/null)
+if [ $rc -eq 0 ] && [ -n "$C" ] && grep -q 'casbench collect' "$T/nw.err" && [ $((now - started)) -lt 10 ]; then
+    pass "--no-wait returns at once and says how to collect"
+else
+    fail "--no-wait: exit $rc after $((now - started)) s: $(tail -3 "$T/nw.err")"
+fi
+[ "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['status'])" "$C/run.json" 2>/dev/null)" = submitted ] &&
+    pass "run.json says submitted" || fail "run.json status is not submitted"
+job=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['job'])" "$C/slurm/tasks-1.json")
+# task 0 is selftest (8 calls of 0.6 s): cancel it after its second record
+n=0
+while [ "$(cat "$C/slurm/calls/1.0.jsonl" 2>/dev/null | wc -l)" -lt 2 ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+scancel "${job}_0"
+n=0
+while [ -n "$(squeue -h -j "$job" 2>/dev/null)" ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+kept=$(wc -l <"$C/slurm/calls/1.0.jsonl")
+if [ "$kept" -ge 2 ] && [ "$kept" -lt 10 ]; then pass "the cancelled task kept its $kept finished calls"
+else fail "the cancelled task has $kept records"; fi
+$CB collect "$C" >"$T/col.out" 2>"$T/col.err"
+rc=$?
+[ $rc -eq 1 ] && grep -q 'resume' "$T/col.err" && pass "collect after the cancel: exit 1, calls missing, says --resume" ||
+    fail "collect: exit $rc: $(cat "$T/col.err")"
+cp "$C/calls.jsonl" "$T/before.jsonl"
+$CB run $SD "$T/cancel" $SOPTS --resume "$C" >"$T/res.out" 2>"$T/res.err"
+rc=$?
+[ $rc -eq 0 ] && pass "run --resume through Slurm exits 0" || fail "resume exit $rc: $(tail -5 "$T/res.err")"
+python3 - "$C" "$T/before.jsonl" <<'EOF'
+import json, sys
+d, before = sys.argv[1], sys.argv[2]
+def check(name, ok, detail=""):
+    print(("PASS: " if ok else "FAIL: ") + "slurm_executor.sh: " + name + ("" if ok else " -- " + str(detail)[:400]))
+recs = [json.loads(l) for l in open(d + "/calls.jsonl")]
+old = [json.loads(l) for l in open(before)]
+keys = [(r["runner"], r["function"], tuple(r["args"])) for r in recs]
+check("after --resume: one record per call (2 runners x 10 calls)", len(keys) == len(set(keys)) == 20, len(keys))
+check("the records before the resume are untouched", recs[:len(old)] == old)
+sub2 = json.load(open(d + "/slurm/tasks-2.json"))
+missing = 20 - len(old)
+check("the resubmission has only the %d calls without a record" % missing,
+      sum(t["calls"] for t in sub2["tasks"]) == missing and all(t["runner"] == "selftest.benchmark" for t in sub2["tasks"]),
+      [(t["runner"], t["calls"]) for t in sub2["tasks"]])
+sel = [r for r in recs if r["runner"] == "selftest.benchmark"]
+check("every selftest call ok after the resume", all(r["status"] == "ok" for r in sel) and len(sel) == 10,
+      [r["status"] for r in sel])
+check("run.json complete", json.load(open(d + "/run.json"))["status"] == "complete")
+EOF
+$CB collect "$C" >/dev/null 2>"$T/col2.err" && pass "collect after the resume: exit 0 (nothing missing)" ||
+    fail "collect after resume: $(cat "$T/col2.err")"
+
+# ---- bad uses ----
+expect_exit 2 "--no-wait without --executor slurm" $CB run $D "$T/x" --no-wait
+expect_exit 2 "--executor bogus" $CB run $D "$T/x" --executor bogus
+expect_exit 2 "collect of a local results directory" $CB collect "$L"
+expect_exit 2 "run-runner without INDEX" $CB run-runner "$S"
+expect_exit 2 "run-runner: no such task" $CB run-runner "$S" 999 --submission 1
+
+# ---- the cluster goes away with nothing left ----
+pids=$(cat "$CLUSTER"/*.pid 2>/dev/null)
+sh "$ROOT/tools/slurm-test-cluster.sh" stop "$CLUSTER"
+left=
+for p in $pids; do kill -0 "$p" 2>/dev/null && left="$left $p"; done
+[ -n "$pids" ] && [ -z "$left" ] && pass "stop leaves no daemon running" || fail "still running:$left (pids: $pids)"
+finish
