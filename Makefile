@@ -48,7 +48,7 @@ FUZZERS      := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
 
 CLI := $(BUILD)/casbench
 
-.PHONY: all test test-unit test-asan fuzz run install clean deps bench
+.PHONY: all test test-unit test-asan test-slurm fuzz run install clean deps bench
 all: $(CLI) $(HARNESSES) $(PY_OUT) $(DATA_OUT) $(TRACKER) $(TESTS)
 
 $(BUILD)/obj/%.o: %.c
@@ -103,6 +103,12 @@ test: deps
 
 test-unit: all
 	sh tests/run-tests.sh --unit
+
+# The Slurm executor on a real single-node cluster (docs/slurm.md); installs
+# slurm-wlm and munge when missing.  `make test` runs it too, or skips it.
+test-slurm: all
+	sh tools/slurm-test-cluster.sh install
+	sh tests/run-tests.sh --no-asan --only slurm_
 
 run: deps
 	$(MAKE) all

@@ -951,6 +951,55 @@ static int run_pinned(json_object *run)
     return -1;
 }
 
+/* A run that spans hosts (the Slurm executor, docs/slurm.md): the calls per
+ * host, and a warning for each function whose timed calls ran on more than
+ * one CPU model (records carry `cpu_model` when merged from Slurm tasks). */
+static void host_warnings(const cb_results *r, char ***lines, size_t *n)
+{
+    const char **hosts = cb_xcalloc(r->n + 1, sizeof *hosts);
+    size_t *counts = cb_xcalloc(r->n + 1, sizeof *counts), nh = 0;
+    for (size_t i = 0; i < r->n; i++) {
+        const char *h = jstr(r->recs[i].obj, "host");
+        if (!h)
+            continue;
+        size_t k = 0;
+        while (k < nh && strcmp(hosts[k], h))
+            k++;
+        if (k == nh)
+            hosts[nh++] = h;
+        counts[k]++;
+    }
+    if (nh > 1) {
+        cb_buf b = {0};
+        cb_buf_printf(&b, "the calls ran on %zu hosts:", nh);
+        for (size_t k = 0; k < nh; k++)
+            cb_buf_printf(&b, "%s %s (%zu calls)", k ? "," : "", hosts[k], counts[k]);
+        push_line(lines, n, cb_buf_take(&b));
+    }
+    for (size_t i = 0; i < r->n; i++) {   /* each function once, at its first timed record */
+        const cb_record *a = &r->recs[i];
+        const char *cpu = jstr(a->obj, "cpu_model");
+        if (!cpu || !is_timing(r, a) || strcmp(a->status, "ok"))
+            continue;
+        bool first = true, other = false;
+        for (size_t j = 0; j < r->n && first; j++) {
+            const cb_record *b = &r->recs[j];
+            if (j != i && is_timing(r, b) && !strcmp(b->status, "ok") && !strcmp(b->function, a->function) &&
+                jstr(b->obj, "cpu_model")) {
+                if (j < i)
+                    first = false;
+                else if (strcmp(jstr(b->obj, "cpu_model"), cpu))
+                    other = true;
+            }
+        }
+        if (first && other)
+            push_line(lines, n, cb_xasprintf("%s: its calls ran on different CPU models (%s and others): "
+                                             "their times are not comparable", a->function, cpu));
+    }
+    free(hosts);
+    free(counts);
+}
+
 void cb_report_noise_warnings(const cb_results *r, char ***lines, size_t *n)
 {
     json_object *noise = run_noise(r->run);
@@ -1008,6 +1057,7 @@ void cb_report_noise_warnings(const cb_results *r, char ***lines, size_t *n)
         push_line(lines, n, cb_xasprintf("%zu of %zu calls have repeats under 1 ms, too short to time "
                                          "reliably: use --min-time 0.01 to loop them",
                                          fast, timed));
+    host_warnings(r, lines, n);
 }
 
 /* ------------------------------------------------------------ verify */

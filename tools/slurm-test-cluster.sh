@@ -5,6 +5,10 @@
 #
 #   tools/slurm-test-cluster.sh start DIR   start munged, slurmctld, slurmd
 #   tools/slurm-test-cluster.sh stop DIR    stop them (every pid it started)
+#   tools/slurm-test-cluster.sh install     apt-get install slurm-wlm munge when
+#                                           missing (`make test-slurm` does; not
+#                                           tools/install-deps.sh, because Debian's
+#                                           packages also enable system services)
 #
 # Everything lives in DIR: slurm.conf, the munge key and socket, state and
 # spool directories, logs and pid files.  The node is NodeName=localhost
@@ -18,9 +22,28 @@
 # users).  Needs Debian's slurm-wlm and munge.
 set -u
 cmd=${1:-} dir=${2:-}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR" >&2; exit 2; }
+if [ "$cmd" = install ]; then
+    missing=
+    for p in slurm-wlm munge; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+    done
+    [ -z "$missing" ] && exit 0
+    echo "installing:$missing"
+    SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+    exit $?
+fi
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR | install" >&2; exit 2; }
 
 stop() {
+    # jobs first: their slurmstepd would outlive slurmd
+    if [ -s "$dir/slurmctld.pid" ] && kill -0 "$(cat "$dir/slurmctld.pid")" 2>/dev/null; then
+        SLURM_CONF="$dir/slurm.conf" scancel --partition=casbench >/dev/null 2>&1
+        n=0
+        while [ -n "$(SLURM_CONF="$dir/slurm.conf" squeue -h 2>/dev/null)" ] && [ $n -lt 100 ]; do
+            sleep 0.1; n=$((n + 1))
+        done
+    fi
     for d in slurmd slurmctld munged; do
         f="$dir/$d.pid"
         [ -s "$f" ] || continue
@@ -31,8 +54,6 @@ stop() {
         kill -9 "$pid" 2>/dev/null
         rm -f "$f"
     done
-    # a job step still running under the stopped slurmd
-    for f in "$dir"/spool/*; do :; done
     return 0
 }
 

@@ -102,6 +102,25 @@ tasks = json.load(open(slu + "/slurm/tasks-1.json"))["tasks"]
 check("--shard-calls 5: tasks of at most 5 calls", all(t["calls"] <= 5 for t in tasks) and len(tasks) >= 4, [t["calls"] for t in tasks])
 EOF
 
+# ---- report: one host here, so no host lines; records as if from two
+# nodes with different CPUs (what a real cluster gives) get both warnings ----
+$CB report "$S" >"$T/rep1" 2>&1
+grep -qi 'hosts\|CPU models' "$T/rep1" && fail "report of a one-host run talks of hosts: $(grep -i 'hosts' "$T/rep1")" ||
+    pass "report of a one-host run: no host warnings"
+cp -r "$S" "$T/twohosts"
+python3 - "$T/twohosts/calls.jsonl" <<'EOF2'
+import json, sys
+recs = [json.loads(l) for l in open(sys.argv[1])]
+for i, r in enumerate(recs):
+    if i % 2:
+        r["host"], r["node"], r["cpu_model"] = "node2", "node2", "Another CPU"
+open(sys.argv[1], "w").write("".join(json.dumps(r) + "\n" for r in recs))
+EOF2
+$CB report "$T/twohosts" >"$T/rep2" 2>&1
+grep -q 'ran on 2 hosts:.*node2' "$T/rep2" && pass "report lists the calls per host" || fail "no host line: $(head -30 "$T/rep2")"
+grep -q 'mult: its calls ran on different CPU models' "$T/rep2" && ! grep -q 'selftest_error: its calls' "$T/rep2" &&
+    pass "report warns per function timed on different CPU models" || fail "no CPU model warning: $(grep -i warn "$T/rep2")"
+
 # ---- --no-wait, a task cancelled mid-run, collect, --resume ----
 SD="$T/slow.pickle $T/slow_rl.pickle"
 SOPTS="--libraries selftest flint --repeats 1 --timeout 20 --executor slurm"
