@@ -58,6 +58,10 @@ typedef struct {
 static wl_system *systems;
 static size_t nsystems;
 static bool grevlex;
+/* mem mode: the allocation tracker would see only the call child talking
+ * to the server, not the server's work, so no call is offered there
+ * (`unsupported`, docs/external.md). */
+static bool mem_mode;
 
 /* Shared by the parent and every call child. */
 typedef struct {
@@ -277,6 +281,9 @@ static int start_server(cb_err *err)
         dup2(out, 1);
         dup2(out, 2);
         signal(SIGTERM, SIG_DFL);
+        /* the allocation tracker (mem mode) counts only in the call child's
+         * timed region: it has nothing to do in the server */
+        unsetenv("LD_PRELOAD");
         if (script)
             execl(exe, "wolframscript", "-code", server_loop, (char *)NULL);
         else
@@ -393,6 +400,7 @@ static void parse_systems(cb_value polys_dict, cb_err *err)
 static int setup(const cb_config *cfg, cb_err *err)
 {
     grevlex = cfg->grevlex;
+    mem_mode = cfg->mode == CB_MODE_MEM;
     parse_systems(cfg->polys, err);
     void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
     if (page == MAP_FAILED)
@@ -433,7 +441,7 @@ static int find(const char *name)
 
 static bool supports(const char *function)
 {
-    return find(function) >= 0;
+    return find(function) >= 0 && !mem_mode;
 }
 
 static long items(void)

@@ -66,6 +66,10 @@ typedef struct {
 static sing_system *systems;
 static size_t nsystems;
 static bool grevlex;
+/* mem mode: the allocation tracker would see only the call child talking
+ * to the server, not the server's work, so no call is offered there
+ * (`unsupported`, docs/external.md). */
+static bool mem_mode;
 
 /* Shared by the parent and every call child. */
 typedef struct {
@@ -249,6 +253,9 @@ static int start_server(cb_err *err)
         dup2(out, 1);
         dup2(out, 2);
         signal(SIGTERM, SIG_DFL);
+        /* the allocation tracker (mem mode) counts only in the call child's
+         * timed region: it has nothing to do in the server */
+        unsetenv("LD_PRELOAD");
         execlp("Singular", "Singular", "-q", "--no-rc", "-t", "--ticks-per-sec=1000000", (char *)NULL);
         _exit(127);
     }
@@ -335,6 +342,7 @@ static char *poly_text(cb_value terms, int nvars, bool *zero, cb_err *err)
 static int setup(const cb_config *cfg, cb_err *err)
 {
     grevlex = cfg->grevlex;
+    mem_mode = cfg->mode == CB_MODE_MEM;
     nsystems = cb_len(cfg->polys);
     systems = cb_xcalloc(nsystems ? nsystems : 1, sizeof *systems);
     for (size_t s = 0; s < nsystems; s++) {
@@ -399,7 +407,7 @@ static int find(const char *name)
 
 static bool supports(const char *function)
 {
-    return find(function) >= 0;
+    return find(function) >= 0 && !mem_mode;
 }
 
 /* The expression of item i of the call (pair i, polynomial i). */

@@ -13,7 +13,8 @@ Through the harness protocol (docs/protocol.md), without the engine:
   are `ok` (a fresh Singular), with one time per repeat; no Singular is left
   behind and the FIFO directory is gone when the harness exits;
 - errors: divmod by a zero polynomial and systems of different generator
-  counts are `error` for that call only; --min-time loops."""
+  counts are `error` for that call only; --min-time loops; mem mode is
+  `unsupported`."""
 import glob
 import json
 import os
@@ -237,6 +238,9 @@ def main():
         records, proc, _ = run_harness(tmp, cfg_m)
         check("--min-time: a repeat loops", records and records[0]["status"] == "ok"
               and records[0]["loops"] > 1, records)
+        records, proc, _ = run_harness(tmp, dict(cfg_b, type="mem", run_list={"add": [("p", "q")]}))
+        check("mem mode: unsupported (the tracker cannot see the server)",
+              [r["status"] for r in records] == ["unsupported"], records)
         time.sleep(0.3)
         left = singular_pids() - before
         check("no Singular left behind", not left, left)
