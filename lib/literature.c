@@ -121,8 +121,9 @@ static int build_mult(const char *key, slong nvars, const char *const *vars, con
     return rc;
 }
 
-/* The exact division problem p / f with p = f*g, f = (ftext)^m,
- * g = (gtext)^n: systems p and f, call divmod(p, f). */
+/* The exact division problem p / g with p = f*g, f = (ftext)^m,
+ * g = (gtext)^n: systems p and g, call divmod(p, g).  The divisor is the
+ * second factor, as in the D5.13 report's sparse division. */
 static int build_div(const char *key, slong nvars, const char *const *vars, const char *ftext,
                      ulong m, const char *gtext, ulong n, cb_systems_out *out, cb_err *err)
 {
@@ -137,7 +138,7 @@ static int build_div(const char *key, slong nvars, const char *const *vars, cons
         rc = power(g, gtext, n, &r, err);
     if (rc == 0) {
         fmpz_mpoly_mul(p, f, g, r.ctx);
-        rc = add_pair(out, key, "divmod", "p", p, "f", f, &r, err);
+        rc = add_pair(out, key, "divmod", "p", p, "g", g, &r, err);
     }
     fmpz_mpoly_clear(f, r.ctx);
     fmpz_mpoly_clear(g, r.ctx);

@@ -2,12 +2,12 @@
  * literature (issue 9), as families of `casbench systems`.
  *
  * Multiplication (Fateman, Pearce's sparse, FLINT's dense, Monagan–Pearce),
- * exact division of those products, FLINT's gcd profile inputs, the
+ * exact division of those products by their second factor, FLINT's gcd profile inputs, the
  * Moses–Yun / Liao–Fateman gcd families in n variables, a factorisation
  * family, and graph 3-colouring ideals.  Each builder writes its input
  * polynomials as one-polynomial systems keyed "SPEC:f", "SPEC:g", ... and
  * the run-list entries the problem is about (mult on (f, g), divmod on
- * (p, f), gcd on (a, b), factor on (p,), groebner on the ideal).
+ * (p, g), gcd on (a, b), factor on (p,), groebner on the ideal).
  *
  * lib/systems.c lists these rows in its family table through
  * CB_LITERATURE_FAMILIES, so `casbench systems`, its --help and the default
@@ -39,9 +39,9 @@ int cb_lit_build_color3_petersen(const char *key, const long *p, cb_systems_out 
     {"fateman", 1, {1}, {40}, "fateman-N", "mult f*(f+1), f = (1+x+y+z+t)^N", cb_lit_build_fateman}, \
     {"fateman3", 1, {1}, {60}, "fateman3-N", "mult f*(f+1), f = (1+x+y+z)^N", cb_lit_build_fateman3}, \
     {"pearce", 2, {1, 1}, {30, 30}, "pearce-M-N", "mult (1+x+y+2z^2+3t^3+5u^5)^M * (1+u+t+2z^2+3y^3+5x^5)^N", cb_lit_build_pearce}, \
-    {"pearcediv", 2, {1, 1}, {12, 12}, "pearcediv-M-N", "divmod of Pearce's product by its first factor", cb_lit_build_pearcediv}, \
+    {"pearcediv", 2, {1, 1}, {12, 12}, "pearcediv-M-N", "divmod of Pearce's product by its second factor", cb_lit_build_pearcediv}, \
     {"dense", 2, {1, 1}, {40, 40}, "dense-M-N", "mult (1+x+y+z+t)^M * (1+x+y+z+t)^N (FLINT's dense)", cb_lit_build_dense}, \
-    {"densediv", 2, {1, 1}, {30, 30}, "densediv-M-N", "divmod of the dense product by its first factor", cb_lit_build_densediv}, \
+    {"densediv", 2, {1, 1}, {30, 30}, "densediv-M-N", "divmod of the dense product by its second factor", cb_lit_build_densediv}, \
     {"mp", 1, {1}, {6}, "mp-K", "Monagan-Pearce product K: mult f*g and factor f*g", cb_lit_build_mp}, \
     {"gcd-sparse", 4, {0, 0, 0, 0}, {30, 30, 30, 30}, "gcd-sparse-M1-N1-M2-N2", "gcd(a^M1 b^N1, a^M2 b^N2), FLINT's sparse pair", cb_lit_build_gcd}, \
     {"gcd-sparse3", 4, {0, 0, 0, 0}, {30, 30, 30, 30}, "gcd-sparse3-M1-N1-M2-N2", "FLINT's sparse3 pair", cb_lit_build_gcd}, \
