@@ -151,12 +151,18 @@ static int wrap_perf(cb_runner *r, const cb_run_settings *s, char ***argv, cb_va
         goto out;
     char **w = NULL;
     size_t n = 0;
-    const char *head[] = {"perf", "record", "-q", "-e", event_name(), "-F", NULL, "--call-graph", CALL_GRAPH,
-                          "-k", "mono", NULL, "-D", "-1", "-o", data, "--"};
+    /* LD_BIND_NOW=1 from the start: a C harness otherwise re-executes
+     * itself with it (harness/common), and after that second exec in the
+     * same pid, perf 6.1's DWARF unwinding of the call children fails now
+     * and then for a whole recording (every stack cut at its leaf: seen in
+     * 1 recording of 4).  --no-buildid-cache: perf would copy every DSO,
+     * each jitted Python function included, into ~/.debug. */
+    const char *head[] = {"env", "LD_BIND_NOW=1", "perf", "record", "-q", "--no-buildid-cache", "-e", event_name(),
+                          "-F", NULL, "--call-graph", CALL_GRAPH, "-k", "mono", NULL, "-D", "-1", "-o", data, "--"};
     for (size_t i = 0; i < sizeof head / sizeof *head; i++) {
-        if (i == 6)
+        if (i == 9)
             argv_push(&w, &n, cb_xasprintf("%d", rate_of(s)));
-        else if (i == 11)
+        else if (i == 14)
             argv_push(&w, &n, cb_xasprintf("--control=fifo:%s,%s", ctl, ack));
         else
             argv_push(&w, &n, cb_xstrdup(head[i]));
