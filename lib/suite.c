@@ -7,7 +7,8 @@
  * keyed (G, T, range(0, 5), range(1, 1000)) and (..., range(-999, 1000)).
  * The run list is the suite's own (below), not gen's: gen's would run
  * resultant on every pair, which SymPy cannot finish on three generators.
- * Standard part: cyclic-4 and katsura-3 from lib/systems.h, for groebner. */
+ * Standard part: cyclic-4 and katsura-3 from lib/systems.h, for groebner,
+ * and small instances of the literature families (lib/literature.h). */
 #include "suite.h"
 #include "gen.h"
 #include "pickle.h"
@@ -96,7 +97,11 @@ int cb_suite_build(cb_value *polys, cb_value *run_list, json_object **desc, json
 {
     cb_systems_out out;
     cb_systems_out_init(&out);
-    static const char *const standard[] = {"cyclic-4", "katsura-3"};
+    /* small instances of every literature family (lib/literature.h); mp-K
+     * has no small size (docs/literature.md) */
+    static const char *const standard[] = {"cyclic-4", "katsura-3", "fateman-4", "fateman3-5",
+        "pearce-3-3", "dense-4-4", "pearcediv-3-3", "densediv-4-4", "gcd-dense2-3-2-2-3",
+        "gcd-semisparse3-2-1-1-2", "lfgcd-2-3", "factor-1", "color3-cycle-4"};
     cb_value rl = cb_dict_new(12), ps = cb_dict_new(8);
     size_t n = sizeof sizes / sizeof *sizes;
     for (size_t i = 0; i < n; i++)

@@ -41,8 +41,9 @@ try:
     with open(os.path.join(d, "runners", "flint.benchmark.config.pickle"), "rb") as f:
         cfg = pickle.load(f)
     polys, run_list = cfg["polys"], cfg["run_list"]
-    check("run list: add on one pair per size, groebner on cyclic-4 and katsura-3",
-          len(run_list["add"]) == 3 and sorted(a for (a,) in run_list["groebner"]) == ["cyclic-4", "katsura-3"],
+    check("run list: add on one pair per size, groebner on cyclic-4, katsura-3 and color3-cycle-4",
+          len(run_list["add"]) == 3 and
+          sorted(a for (a,) in run_list["groebner"]) == ["color3-cycle-4", "cyclic-4", "katsura-3"],
           run_list)
     check("timeout and repeats of the suite", cfg["timeout"] == 10.0 and cfg["repeats"] == 1, cfg["timeout"])
     for gens, terms in [(2, 6), (3, 8), (4, 10)]:
@@ -63,7 +64,7 @@ try:
     check("run.json: the suite and its seed", rj["dataset"]["suite"] == "default" and
           rj["seeds"] == {"suite": 20260101}, (rj["dataset"], rj["seeds"]))
     recs = [json.loads(l) for l in open(os.path.join(d, "calls.jsonl"))]
-    check("flint ran every call", len(recs) == 5 and all(r["status"] == "ok" for r in recs),
+    check("flint ran every call", len(recs) == 6 and all(r["status"] == "ok" for r in recs),
           [(r["function"], r["status"], r.get("error")) for r in recs])
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
