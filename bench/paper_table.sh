@@ -17,10 +17,10 @@ set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build}
 CB=$BUILD/casbench
-PEARCE=${PEARCE:-8-8}
-DENSE=${DENSE:-15-15}
-DIV=${DIV:-5-5}
-GCD=${GCD:-4-3-2-4}
+PEARCE=${PEARCE:-10-10}
+DENSE=${DENSE:-20-20}
+DIV=${DIV:-7-7}
+GCD=${GCD:-6-4-3-6}
 REPEATS=${REPEATS:-3}
 TIMEOUT=${TIMEOUT:-60}
 T=$(mktemp -d /tmp/cb_paper.XXXXXX)
