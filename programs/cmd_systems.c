@@ -18,15 +18,16 @@ static void usage(FILE *f)
     fprintf(f, "usage: casbench systems OUTPUT_DIR NAME-N...\n\n"
                "Builds standard benchmark systems from their definitions and writes\n"
                "OUTPUT_DIR/polys.pickle (key NAME-N -> (gens, polys)), a run list\n"
-               "OUTPUT_DIR/run_list.pickle calling groebner on each, and\n"
+               "OUTPUT_DIR/run_list.pickle (groebner on each ideal; mult, divmod, gcd or\n"
+               "factor on the literature problems, docs/literature.md), and\n"
                "OUTPUT_DIR/dataset.json (how it was made).  Definitions: docs/systems.md.\n\n"
                "families:\n");
     for (size_t i = 0; i < n; i++) {
-        fprintf(f, "  %-12s %s (N from %ld to %ld", fams[i].synopsis, fams[i].summary,
-                fams[i].min[0], fams[i].max[0]);
-        for (int j = 1; j < fams[i].nparams; j++)
-            fprintf(f, "; parameter %d from %ld to %ld", j + 1, fams[i].min[j], fams[i].max[j]);
-        fprintf(f, ")\n");
+        fprintf(f, "  %-12s %s", fams[i].synopsis, fams[i].summary);
+        /* parameter ranges in synopsis order, e.g. "(1-30, 1-30)" */
+        for (int j = 0; j < fams[i].nparams; j++)
+            fprintf(f, "%s%ld-%ld", j ? ", " : " (", fams[i].min[j], fams[i].max[j]);
+        fprintf(f, "%s\n", fams[i].nparams ? ")" : "");
     }
     fprintf(f, "\nexample: casbench systems out cyclic-6 katsura-5 noon-4 eco-6\n");
 }
