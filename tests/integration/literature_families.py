@@ -39,7 +39,7 @@ if not os.access(CB, os.X_OK):
     sys.exit(0)
 try:
     import sympy
-    from sympy import Poly, expand, symbols, sympify
+    from sympy import symbols
 except ImportError:
     print("SKIP: literature_families: SymPy is not importable")
     sys.exit(0)
@@ -59,9 +59,11 @@ def build(specs):
 
 
 def sympy_dict(expr, gens):
-    syms = symbols(gens)
-    d = Poly(expand(sympify(expr, locals={g: s for g, s in zip(gens, syms)})), *syms).as_dict()
-    return {tuple(int(e) for e in k): int(v) for k, v in d.items()}
+    """The expansion of expr (SymPy syntax) by SymPy's sparse polynomial
+    arithmetic (PolyElement of ZZ[gens]): exponent tuple -> int."""
+    R, *syms = sympy.ring(",".join(gens), sympy.ZZ)
+    value = eval(expr, {"__builtins__": {}}, dict(zip(gens, syms)))
+    return {tuple(int(e) for e in k): int(v) for k, v in (R(value)).items()}
 
 
 def only_poly(polys, key):
