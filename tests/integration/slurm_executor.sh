@@ -136,6 +136,8 @@ fi
 [ "$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['status'])" "$C/run.json" 2>/dev/null)" = submitted ] &&
     pass "run.json says submitted" || fail "run.json status is not submitted"
 job=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['job'])" "$C/slurm/tasks-1.json")
+expect_exit 2 "--resume while the job is still queued or running is refused" $CB run $SD "$T/cancel" $SOPTS --resume "$C"
+grep -q 'still queued or running' "$T/err" && pass "... and says so" || fail "resume refusal: $(cat "$T/err")"
 # task 0 is selftest (8 calls of 0.6 s): cancel it after its second record
 n=0
 while [ "$(cat "$C/slurm/calls/1.0.jsonl" 2>/dev/null | wc -l)" -lt 2 ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
@@ -175,6 +177,23 @@ check("run.json complete", json.load(open(d + "/run.json"))["status"] == "comple
 EOF
 $CB collect "$C" >/dev/null 2>"$T/col2.err" && pass "collect after the resume: exit 0 (nothing missing)" ||
     fail "collect after resume: $(cat "$T/col2.err")"
+
+# ---- Ctrl-C while waiting: the job is cancelled, finished calls kept, 130 ----
+$CB run $SD "$T/int" $SOPTS >"$T/int.out" 2>"$T/int.err" &
+cbpid=$!
+n=0
+while [ "$(cat "$T"/int/results_*/slurm/calls/1.0.jsonl 2>/dev/null | wc -l)" -lt 1 ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
+kill -INT $cbpid
+wait $cbpid
+rc=$?
+I=$(ls -d "$T"/int/results_* 2>/dev/null)
+ijob=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['job'])" "$I/slurm/tasks-1.json" 2>/dev/null)
+if [ $rc -eq 130 ] && [ -z "$(squeue -h -j "$ijob" 2>/dev/null)" ] && [ "$(wc -l <"$I/calls.jsonl")" -ge 1 ] &&
+    grep -q '"status": *"interrupted' "$I/run.json"; then
+    pass "SIGINT while waiting: exit 130, job cancelled, finished calls merged, run.json interrupted"
+else
+    fail "SIGINT: exit $rc, queue '$(squeue -h -j "$ijob" 2>/dev/null)', $(wc -l <"$I/calls.jsonl" 2>/dev/null) records: $(tail -3 "$T/int.err")"
+fi
 
 # ---- bad uses ----
 expect_exit 2 "--no-wait without --executor slurm" $CB run $D "$T/x" --no-wait
