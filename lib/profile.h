@@ -3,9 +3,10 @@
  *
  * Recording: cb_cpu_profile_wrap (declared in runner.h, the engine's seam)
  * turns a runner's harness command into
- *     perf record -q -e cpu-clock -F RATE --call-graph dwarf,16384 -k mono
- *                 --control=fifo:CTL,ACK -D -1 -o profiles/RUNNER.perf.data
- *                 -- HARNESS...
+ *     env LD_BIND_NOW=1 perf record -q --no-buildid-cache -e cpu-clock
+ *         -F RATE --call-graph dwarf,16384 -k mono --control=fifo:CTL,ACK
+ *         -D -1 -o profiles/RUNNER.perf.data -- HARNESS...
+ * (cpu-clock:u for users who may not sample the kernel)
  * (a Python 3.13+ harness also gets `-X perf_jit`, 3.12 `-X perf`), and
  * gives the harness the fifos in its config's `profile`, so that sampling is
  * on only inside the timed repeats of each call (the harness writes
