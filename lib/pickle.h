@@ -16,8 +16,10 @@
  *    not among the four allowed, so such a pickle is refused.
  *  - Refused as well: recursive structures, values nested deeper than 1000
  *    levels, more than 10000 open MARKs, memo indices beyond the input's
- *    size, unhashable dict keys or set items, and keys so shared that
- *    hashing them would cost more than 64 steps per input byte.
+ *    size, unhashable dict keys or set items, and keys whose hashing and
+ *    comparison would cost more than 64 steps per input byte (shared
+ *    sub-values; frozensets count quadratically, so a key frozenset of
+ *    thousands of items needs a file of matching size).
  *  - The writer's bytes equal CPython's pickle.dumps(v, protocol=4) for the
  *    same value and sharing (tested against CPython 3.11). */
 #ifndef CB_PICKLE_H
