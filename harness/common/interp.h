@@ -1,0 +1,93 @@
+/* interp.h — driving a long-lived interpreter subprocess from a C harness
+ * (the singular and mathematica harnesses), and reading its tagged replies.
+ *
+ * Execution (DESIGN §5) is still the executor's: a child is forked per call
+ * and supervised with the time limit.  The work happens in one long-lived
+ * interpreter (the "server") that has every polynomial defined once, so a
+ * call sends only a short command:
+ *
+ *   - The server's stdin and stdout are two FIFOs in a private directory
+ *     (/tmp/casbench-<tag>-XXXXXX), so that whichever process needs it (the
+ *     call child of the moment) can talk to it, and whichever call child
+ *     finds it missing or dirty starts a fresh one.  Its pid, a "busy" flag
+ *     and the reply counter live in a page shared (MAP_SHARED) by the parent
+ *     and all call children.
+ *   - The parent keeps a write end of the input FIFO open, so when the
+ *     harness goes away the server reads EOF and exits.
+ *   - A command is followed by one that prints an end marker "@@E<seq>"
+ *     alone on a line; the reply is every line before it.  Lines starting
+ *     with "@@" are the answer; an error line (as the spec recognises it)
+ *     makes the command fail with its message.
+ *   - Time limit: the executor SIGTERMs the call child at the limit; its
+ *     handler (cb_interp_catch_sigterm) SIGKILLs the server, and the next
+ *     call starts a fresh one (definitions again, untimed).  A call child
+ *     killed outright leaves the "busy" flag set, which has the same effect.
+ *
+ * Replies for verify: a result polynomial is one line "TAG COEFF@E1,E2,..."
+ * per polynomial, "@@F MULT TERMS" per factor, "@@C COEFF" for a
+ * coefficient; cb_interp_verify() turns them into the canonical text
+ * (canon.h). */
+#ifndef CB_INTERP_H
+#define CB_INTERP_H
+
+#include <stdint.h>
+
+#include "canon.h"
+#include "error.h"
+#include "harness.h"
+#include "util.h"
+
+typedef struct cb_interp_spec {
+    const char *name;         /* in messages: "Singular", "the Wolfram kernel" */
+    const char *fifos;        /* "opening FIFOS: ...": "the Singular FIFOs" */
+    const char *tmp_tag;      /* the FIFO directory /tmp/casbench-TAG-XXXXXX */
+    const char *error_label;  /* an error line's message becomes "LABEL: message" */
+    const char *sender;       /* "SENDER sent no ...": "Singular", "the kernel" */
+    const char *output_label; /* "unexpected LABEL output": "Singular", "kernel" */
+    /* The interpreter's command line, {file, argv[0], argv[1], ..., NULL}
+     * (file looked up on PATH), every string heap-allocated: the caller
+     * frees them.  NULL with err set when there is nothing to start. */
+    char **(*command)(cb_err *err);
+    /* Append the command that prints marker alone on a line. */
+    void (*end_marker)(cb_buf *b, const char *marker);
+    /* The message of a reply line (leading spaces skipped) that reports an
+     * error, or NULL when the line is not one. */
+    const char *(*error_text)(const char *line);
+    /* What a fresh server is sent first (the polynomials...). */
+    void (*definitions)(cb_buf *b);
+} cb_interp_spec;
+
+/* In setup (the parent): the shared page and the FIFOs; removes them and
+ * kills the server at exit.  spec must outlive the process. */
+int cb_interp_init(const cb_interp_spec *spec, cb_err *err);
+/* In prepare (the call child): SIGTERM kills the server, then exits 143. */
+void cb_interp_catch_sigterm(void);
+/* This process's connection to a clean server (starting one if needed). */
+int cb_interp_connect(cb_err *err);
+/* Send cmd and its end marker; the reply's "@@" lines (but the marker) are
+ * appended to lines (each with '\n'; NULL: dropped), the first error line
+ * goes into err.  -1 on an error or when the server died. */
+int cb_interp_exchange(const char *cmd, cb_buf *lines, cb_err *err);
+
+/* A timed_repeat op over one execution measured by the interpreter (once:
+ * its wall and CPU nanoseconds): executions until min_time is reached. */
+int cb_interp_timed_repeat(const cb_call *c, int (*once)(int64_t *wall_ns, int64_t *cpu_ns, cb_err *err),
+                           int64_t *wall_ns, int64_t *cpu_ns, int64_t *loops, cb_err *err);
+
+/* How a verify reply reads (its lines) and is written canonically. */
+typedef enum {
+    CB_REPLY_POLY,            /* one "@@P" polynomial, as it is */
+    CB_REPLY_POLY_POSITIVE,   /* one "@@P" polynomial, positive leading coeff. */
+    CB_REPLY_QUOREM,          /* two "@@P" polynomials: "Q | R" */
+    CB_REPLY_FACTORS,         /* "@@F MULT TERMS" lines: the factor line */
+    CB_REPLY_COEFF,           /* one "@@C COEFF" line, as it is */
+    CB_REPLY_BASIS,           /* "@@P" lines: primitive, positive, sorted */
+} cb_reply_kind;
+
+/* Verify mode: for each of the call's nitems items, send the command that
+ * cmd(b, i) writes and append the canonical text of its reply (items joined
+ * by '\n') to out. */
+int cb_interp_verify(cb_buf *out, long nitems, void (*cmd)(cb_buf *b, long i), cb_reply_kind kind,
+                     int nvars, cb_err *err);
+
+#endif
