@@ -5,7 +5,7 @@
  * Language text this file sends (`--wl CONFIG`, tests/integration/
  * mathematica_text.sh against hand-written files of expected text).
  *
- * The machinery is the singular harness's (harness/singular/singular.c):
+ * The machinery is the singular harness's, in harness/common/interp.c:
  * one long-lived kernel (the "server") whose stdin and stdout are two FIFOs,
  * its pid, a "busy" flag and the reply counter in a page shared by the
  * parent and the call children; the polynomials are defined once per
@@ -33,20 +33,13 @@
 #include "canon.h"
 #include "dataset.h"
 #include "harness.h"
+#include "interp.h"
 #include "paths.h"
 #include "pickle.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 typedef struct {
     int nvars;
@@ -62,20 +55,6 @@ static bool grevlex;
  * to the server, not the server's work, so no call is offered there
  * (`unsupported`, docs/external.md). */
 static bool mem_mode;
-
-/* Shared by the parent and every call child. */
-typedef struct {
-    volatile pid_t pid;       /* the server, 0: none */
-    volatile int busy;        /* a command is in flight (its reply unread) */
-    volatile long seq;        /* reply markers: @@E<seq> */
-    volatile int starts;      /* servers started so far */
-    volatile pid_t parent;    /* the harness (cleans up at exit) */
-} shared_state;
-
-static shared_state *shared;
-static char fifo_dir[64], in_path[96], out_path[96];
-static int keep_fd = -1;      /* parent's write end of the input FIFO */
-static int to_fd = -1, from_fd = -1;   /* this process's ends */
 
 /* The kernel to start: WolframKernel (or math), else wolframscript. */
 static char *kernel_path(bool *is_script)
@@ -97,135 +76,39 @@ static const char *server_loop =
     "cbIn = OpenRead[\"/dev/stdin\"]; "
     "While[True, cbE = Read[cbIn, Hold[Expression]]; "
     "If[cbE === EndOfFile, Exit[0]]; ReleaseHold[cbE]]";
-/* ------------------------------------------------------------- server */
-
-static bool alive(pid_t pid)
+/* The kernel's command line (cb_interp_spec.command). */
+static char **command(cb_err *err)
 {
-    if (pid <= 0 || kill(pid, 0) < 0)
-        return false;
-    char path[64], buf[256];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return false;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = 0;
-    char *p = strrchr(buf, ')');
-    return p && p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
-}
-
-static void kill_server(void)
-{
-    pid_t pid = shared ? shared->pid : 0;
-    if (pid > 0) {
-        kill(pid, SIGKILL);
-        /* reap it when it is ours; otherwise wait until it is gone */
-        for (int i = 0; i < 200 && alive(pid); i++) {
-            waitpid(pid, NULL, WNOHANG);
-            usleep(5000);
-        }
-        waitpid(pid, NULL, WNOHANG);
-        shared->pid = 0;
+    bool script;
+    char *exe = kernel_path(&script);
+    if (!exe) {
+        cb_fail(err, "wolframscript/WolframKernel not on PATH");
+        return NULL;
     }
-}
-
-static void on_sigterm(int sig)
-{
-    (void)sig;
-    if (shared && shared->pid > 0)
-        kill(shared->pid, SIGKILL);
-    if (shared)
-        shared->pid = 0;
-    _exit(143);
-}
-
-static int write_all(int fd, const char *s, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, s, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        s += w;
-        n -= (size_t)w;
+    char **v = cb_xcalloc(5, sizeof *v);
+    v[0] = exe;
+    if (script) {
+        v[1] = cb_xstrdup("wolframscript");
+        v[2] = cb_xstrdup("-code");
+        v[3] = cb_xstrdup(server_loop);
+    } else {
+        v[1] = cb_xstrdup(exe);
+        v[2] = cb_xstrdup("-noprompt");
+        v[3] = cb_xstrdup("-run");
+        v[4] = cb_xstrdup(server_loop);
     }
-    return 0;
+    return v;
 }
 
-/* Lines read from the server. */
-static cb_buf inbuf;
-static size_t inpos;
-
-/* Next line from the server (without '\n') into line; -1 when the server
- * died.  No timeout: the executor's limit applies to the whole call. */
-static int read_line(cb_buf *line, cb_err *err)
+static void end_marker(cb_buf *b, const char *marker)
 {
-    for (;;) {
-        char *nl = inbuf.data ? memchr(inbuf.data + inpos, '\n', inbuf.len - inpos) : NULL;
-        if (nl) {
-            line->len = 0;
-            cb_buf_put(line, inbuf.data + inpos, (size_t)(nl - (inbuf.data + inpos)));
-            inpos = (size_t)(nl - inbuf.data) + 1;
-            if (inpos == inbuf.len)
-                inbuf.len = inpos = 0;
-            return 0;
-        }
-        struct pollfd p = {from_fd, POLLIN, 0};
-        int r = poll(&p, 1, 200);
-        if (r < 0 && errno != EINTR)
-            return cb_fail(err, "poll: %s", strerror(errno));
-        if (r <= 0) {
-            if (!alive(shared->pid))
-                return cb_fail(err, "the Wolfram kernel (pid %d) died", (int)shared->pid);
-            continue;
-        }
-        char chunk[65536];
-        ssize_t n = read(from_fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return cb_fail(err, "the Wolfram kernel closed its output");
-        cb_buf_put(&inbuf, chunk, (size_t)n);
-    }
+    cb_buf_printf(b, "Print[\"%s\"]", marker);
 }
 
-/* Send a command followed by its end marker; collect the reply's lines
- * starting with "@@" (except the marker) into lines (joined by '\n'), and
- * the first error line ("? ...") into err.  Returns -1 on an error. */
-static int exchange(const char *cmd, cb_buf *lines, cb_err *err)
+/* A command that emits messages prints "@@X MESSAGES" (cbRun). */
+static const char *error_text(const char *line)
 {
-    long seq = ++shared->seq;
-    char marker[48];
-    snprintf(marker, sizeof marker, "@@E%ld", seq);
-    cb_buf msg = {0};
-    cb_buf_printf(&msg, "%s\nPrint[\"%s\"]\n", cmd, marker);
-    shared->busy = 1;
-    int rc = write_all(to_fd, msg.data, msg.len);
-    cb_buf_free(&msg);
-    if (rc < 0)
-        return cb_fail(err, "writing to the Wolfram kernel: %s", strerror(errno));
-    cb_buf line = {0};
-    bool failed = false;
-    while ((rc = read_line(&line, err)) == 0) {
-        cb_buf_putc(&line, 0);
-        line.len--;
-        if (!strcmp(line.data, marker))
-            break;
-        const char *s = line.data + strspn(line.data, " ");
-        if (!strncmp(s, "@@X ", 4) && !failed) {
-            failed = true;
-            cb_fail(err, "Wolfram kernel: %s", s + 4);
-        } else if (!strncmp(s, "@@", 2) && lines) {
-            cb_buf_puts(lines, s);
-            cb_buf_putc(lines, '\n');
-        }
-    }
-    cb_buf_free(&line);
-    if (rc == 0)
-        shared->busy = 0;
-    return rc < 0 || failed ? -1 : 0;
+    return !strncmp(line, "@@X ", 4) ? line + 4 : NULL;
 }
 
 /* The helpers and polynomials, defined once in a fresh kernel: one
@@ -260,71 +143,18 @@ static void definitions(cb_buf *b)
         b->len--;   /* exchange() adds the newline */
 }
 
-static int start_server(cb_err *err)
-{
-    kill_server();
-    shared->busy = 0;
-    bool script;
-    char *exe = kernel_path(&script);
-    if (!exe)
-        return cb_fail(err, "wolframscript/WolframKernel not on PATH");
-    pid_t pid = fork();
-    if (pid < 0) {
-        free(exe);
-        return cb_fail(err, "fork: %s", strerror(errno));
-    }
-    if (pid == 0) {
-        int in = open(in_path, O_RDONLY), out = open(out_path, O_RDWR);
-        if (in < 0 || out < 0)
-            _exit(127);
-        dup2(in, 0);
-        dup2(out, 1);
-        dup2(out, 2);
-        signal(SIGTERM, SIG_DFL);
-        /* the allocation tracker (mem mode) counts only in the call child's
-         * timed region: it has nothing to do in the server */
-        unsetenv("LD_PRELOAD");
-        if (script)
-            execl(exe, "wolframscript", "-code", server_loop, (char *)NULL);
-        else
-            execl(exe, exe, "-noprompt", "-run", server_loop, (char *)NULL);
-        _exit(127);
-    }
-    free(exe);
-    shared->pid = pid;
-    shared->starts++;
-    inbuf.len = inpos = 0;
-    cb_buf defs = {0};
-    definitions(&defs);
-    int rc = exchange(defs.data, NULL, err);
-    cb_buf_free(&defs);
-    if (rc < 0)
-        cb_fail_prefix(err, "starting the Wolfram kernel");
-    return rc;
-}
-
-static int connect_server(cb_err *err)
-{
-    if (to_fd < 0)
-        to_fd = open(in_path, O_WRONLY | O_CLOEXEC);
-    if (from_fd < 0)
-        from_fd = open(out_path, O_RDWR | O_CLOEXEC);
-    if (to_fd < 0 || from_fd < 0)
-        return cb_fail(err, "opening the kernel's FIFOs: %s", strerror(errno));
-    if (shared->pid > 0 && !shared->busy && alive(shared->pid))
-        return 0;
-    return start_server(err);
-}
-
-static void cleanup(void)
-{
-    if (!shared || getpid() != shared->parent)
-        return;   /* only the parent cleans up */
-    kill_server();
-    unlink(in_path);
-    unlink(out_path);
-    rmdir(fifo_dir);
-}
+static const cb_interp_spec server = {
+    .name = "the Wolfram kernel",
+    .fifos = "the kernel's FIFOs",
+    .tmp_tag = "wolfram",
+    .error_label = "Wolfram kernel",
+    .sender = "the kernel",
+    .output_label = "kernel",
+    .command = command,
+    .end_marker = end_marker,
+    .error_text = error_text,
+    .definitions = definitions,
+};
 
 /* --------------------------------------------------------------- setup */
 
@@ -402,21 +232,7 @@ static int setup(const cb_config *cfg, cb_err *err)
     grevlex = cfg->grevlex;
     mem_mode = cfg->mode == CB_MODE_MEM;
     parse_systems(cfg->polys, err);
-    void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (page == MAP_FAILED)
-        return cb_fail(err, "mmap: %s", strerror(errno));
-    shared = page;
-    shared->parent = getpid();
-    snprintf(fifo_dir, sizeof fifo_dir, "/tmp/casbench-wolfram-XXXXXX");
-    if (!mkdtemp(fifo_dir))
-        return cb_fail(err, "mkdtemp: %s", strerror(errno));
-    snprintf(in_path, sizeof in_path, "%s/in", fifo_dir);
-    snprintf(out_path, sizeof out_path, "%s/out", fifo_dir);
-    if (mkfifo(in_path, 0600) < 0 || mkfifo(out_path, 0600) < 0)
-        return cb_fail(err, "mkfifo: %s", strerror(errno));
-    keep_fd = open(in_path, O_RDWR);   /* the kernel reads EOF when we are gone */
-    atexit(cleanup);
-    return 0;
+    return cb_interp_init(&server, err);
 }
 
 /* ---------------------------------------------------------------- calls */
@@ -537,10 +353,10 @@ static int select_call(const char *function, int nargs, const int *sys, cb_err *
 
 static int prepare(const cb_call *c, cb_err *err)
 {
-    signal(SIGTERM, on_sigterm);
+    cb_interp_catch_sigterm();
     if (select_call(c->function, c->nargs, c->sys, err) < 0)
         return -1;
-    return connect_server(err);
+    return cb_interp_connect(err);
 }
 
 static int call(const cb_call *c, cb_err *err)
@@ -554,7 +370,7 @@ static int run_once(int64_t *wall_ns, int64_t *cpu_ns, cb_err *err)
 {
     cb_buf cmd = {0}, out = {0};
     timed_cmd(&cmd);
-    int rc = exchange(cmd.data, &out, err);
+    int rc = cb_interp_exchange(cmd.data, &out, err);
     double w = -1, cp = -1;
     if (rc == 0 && (!out.data || sscanf(out.data, "@@T %lf %lf", &w, &cp) != 2))
         rc = cb_fail(err, "the kernel sent no timing");
@@ -567,159 +383,21 @@ static int run_once(int64_t *wall_ns, int64_t *cpu_ns, cb_err *err)
 
 static int timed_repeat(const cb_call *c, int64_t *wall_ns, int64_t *cpu_ns, int64_t *loops, cb_err *err)
 {
-    int64_t min_ns = (int64_t)(c->cfg->min_time * 1e9);
-    *wall_ns = *cpu_ns = *loops = 0;
-    do {
-        int64_t w, cp;
-        if (run_once(&w, &cp, err) < 0)
-            return -1;
-        *wall_ns += w;
-        *cpu_ns += cp;
-        ++*loops;
-    } while (min_ns > 0 && *wall_ns < min_ns);
-    return 0;
+    return cb_interp_timed_repeat(c, run_once, wall_ns, cpu_ns, loops, err);
 }
+
 /* -------------------------------------------------------------- verify */
-
-/* "COEFF@E1,E2,... COEFF@..." (cbp's output) into t. */
-static int parse_terms(cb_terms *t, const char *s, cb_err *err)
-{
-    cb_terms_reset(t, (size_t)nvars);
-    unsigned long *exp = cb_xcalloc((size_t)nvars, sizeof *exp);
-    int rc = 0;
-    while (*s == ' ')
-        s++;
-    while (*s && rc == 0) {
-        const char *at = strchr(s, '@');
-        if (!at) {
-            rc = cb_fail(err, "unexpected kernel output: %.60s", s);
-            break;
-        }
-        char *c = cb_xasprintf("%.*s", (int)(at - s), s);
-        s = at + 1;
-        for (int k = 0; k < nvars && rc == 0; k++) {
-            char *end;
-            exp[k] = strtoul(s, &end, 10);
-            if (end == s)
-                rc = cb_fail(err, "unexpected kernel exponents: %.60s", s);
-            s = *end == ',' ? end + 1 : end;
-        }
-        if (rc == 0 && mpz_set_str(cb_terms_push(t, exp), c, 10) < 0)
-            rc = cb_fail(err, "a coefficient is not an integer: %.60s", c);
-        free(c);
-        while (*s == ' ')
-            s++;
-    }
-    free(exp);
-    return rc;
-}
-
-/* The lines of a reply starting with tag (e.g. "@@P "), in order. */
-static char **lines_with(const char *reply, const char *tag, size_t *n)
-{
-    char **v = NULL;
-    *n = 0;
-    size_t tl = strlen(tag);
-    for (const char *p = reply; p && *p;) {
-        const char *nl = strchr(p, '\n');
-        size_t len = nl ? (size_t)(nl - p) : strlen(p);
-        if (len >= tl && !strncmp(p, tag, tl)) {
-            v = cb_xrealloc(v, (*n + 1) * sizeof *v);
-            v[(*n)++] = cb_xasprintf("%.*s", (int)(len - tl), p + tl);
-        }
-        p = nl ? nl + 1 : NULL;
-    }
-    return v;
-}
-
-static void free_lines(char **v, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        free(v[i]);
-    free(v);
-}
-
-static int verify_item(cb_buf *out, cb_terms *t, long i, cb_err *err)
-{
-    cb_buf cmd = {0}, reply = {0};
-    verify_cmd(&cmd, i);
-    int rc = exchange(cmd.data, &reply, err);
-    cb_buf_free(&cmd);
-    const char *r = reply.data ? reply.data : "";
-    size_t n = 0;
-    char **v = NULL;
-    if (rc == 0 && cur == F_LC) {
-        v = lines_with(r, "@@C ", &n);
-        if (n != 1)
-            rc = cb_fail(err, "the kernel sent no leading coefficient");
-        else
-            cb_buf_puts(out, v[0]);
-    } else if (rc == 0 && cur == F_FACTOR) {
-        v = lines_with(r, "@@F ", &n);
-        cb_terms *fs = cb_xcalloc(n ? n : 1, sizeof *fs);
-        unsigned long *mults = cb_xcalloc(n ? n : 1, sizeof *mults);
-        for (size_t k = 0; k < n; k++) {
-            char *sp;
-            mults[k] = strtoul(v[k], &sp, 10);
-            cb_terms_init(&fs[k], (size_t)nvars);
-            if (rc == 0)
-                rc = parse_terms(&fs[k], sp, err);
-        }
-        if (rc == 0) {
-            mpz_t one;
-            mpz_init_set_ui(one, 1);
-            cb_canon_factor(out, one, fs, mults, n);
-            mpz_clear(one);
-        }
-        for (size_t k = 0; k < n; k++)
-            cb_terms_clear(&fs[k]);
-        free(fs);
-        free(mults);
-    } else if (rc == 0 && cur == F_GROEBNER) {
-        v = lines_with(r, "@@P ", &n);
-        char **texts = cb_xcalloc(n ? n : 1, sizeof *texts);
-        size_t m = 0;
-        for (size_t k = 0; k < n && rc == 0; k++) {
-            rc = parse_terms(t, v[k], err);
-            if (rc == 0 && t->n) {
-                cb_buf b = {0};
-                cb_canon_poly(&b, t, CB_CANON_PRIMITIVE | CB_CANON_POSITIVE);
-                texts[m++] = cb_buf_take(&b);
-            }
-        }
-        if (rc == 0)
-            cb_canon_sorted_lines(out, texts, m);
-        free_lines(texts, m);
-    } else if (rc == 0) {
-        v = lines_with(r, "@@P ", &n);
-        if (n != (cur == F_DIVMOD ? 2u : 1u))
-            rc = cb_fail(err, "the kernel sent %zu results", n);
-        for (size_t k = 0; k < n && rc == 0; k++) {
-            if (k)
-                cb_buf_puts(out, " | ");
-            rc = parse_terms(t, v[k], err);
-            if (rc == 0)
-                cb_canon_poly(out, t, cur == F_GCD || cur == F_LCM ? CB_CANON_POSITIVE : 0);
-        }
-    }
-    free_lines(v, n);
-    cb_buf_free(&reply);
-    return rc;
-}
 
 static int verify(const cb_call *c, cb_buf *out, cb_err *err)
 {
     (void)c;
-    cb_terms t;
-    cb_terms_init(&t, (size_t)nvars);
-    int rc = 0;
-    for (long i = 0; i < items() && rc == 0; i++) {
-        if (i)
-            cb_buf_putc(out, '\n');
-        rc = verify_item(out, &t, i, err);
-    }
-    cb_terms_clear(&t);
-    return rc;
+    cb_reply_kind kind = cur == F_LC         ? CB_REPLY_COEFF
+                       : cur == F_FACTOR     ? CB_REPLY_FACTORS
+                       : cur == F_GROEBNER   ? CB_REPLY_BASIS
+                       : cur == F_DIVMOD     ? CB_REPLY_QUOREM
+                       : cur == F_GCD || cur == F_LCM ? CB_REPLY_POLY_POSITIVE
+                                             : CB_REPLY_POLY;
+    return cb_interp_verify(out, items(), verify_cmd, kind, nvars, err);
 }
 
 /* --------------------------------------------------------------- probe */
@@ -830,7 +508,6 @@ static const cb_harness_ops ops = {
 
 int main(int argc, char **argv)
 {
-    (void)keep_fd;
     if (argc == 3 && !strcmp(argv[1], "--wl"))
         return print_wl(argv[2]);
     return cb_harness_main(argc, argv, &ops);
