@@ -14,102 +14,23 @@ and systems with different generator counts are an `error`, not a crash."""
 import hashlib
 import json
 import os
-import pickle
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
-from functools import reduce
-from math import gcd
 
 import sympy
 from sympy import Poly, ZZ, symbols
 
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
-HARNESS = os.path.join(BUILD, "harness", "casbench-harness-flint")
-failed = False
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
 
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + "harness_flint_verify: " + name + ("" if ok else " -- " + str(detail)[:600]))
-    if not ok:
-        failed = True
-
-
-def run_harness(tmp, config):
-    cfg_path, res_path, calls = (os.path.join(tmp, n) for n in ("c.pickle", "r.pickle", "calls.jsonl"))
-    for p in (res_path, calls):
-        if os.path.exists(p):
-            os.remove(p)
-    with open(cfg_path, "wb") as f:
-        pickle.dump(dict(config, calls_jsonl=calls), f)
-    proc = subprocess.run([HARNESS], input=f"{cfg_path}\n{res_path}\n", capture_output=True, text=True,
-                          timeout=120)
-    records = []
-    if os.path.exists(calls):
-        with open(calls) as f:
-            records = [json.loads(line) for line in f]
-    results = None
-    if os.path.exists(res_path):
-        with open(res_path, "rb") as f:
-            results = pickle.load(f)
-    return records, results, proc
+HARNESS = cbtest.harness_path("flint")
+check = cbtest.Checker("harness_flint_verify", 600)
 
 
 # ---- the canonical text, written independently of the C code ----------------
-
-def canon(terms, positive=False, primitive=False):
-    """terms: dict exponent-tuple -> int."""
-    items = sorted(((e, c) for e, c in terms.items() if c), reverse=True)
-    if not items:
-        return "0"
-    if primitive:
-        g = reduce(gcd, (abs(c) for _, c in items))
-        items = [(e, c // g) for e, c in items]
-    if positive and items[0][1] < 0:
-        items = [(e, -c) for e, c in items]
-    return " ".join("%d@%s" % (c, ".".join(map(str, e))) for e, c in items)
-
-
-def terms_of(expr, gens):
-    return {e: int(c) for e, c in Poly(expr, *gens, domain=ZZ).terms()}
-
-
-def canon_factor(expr, gens):
-    content, factors = sympy.factor_list(Poly(expr, *gens, domain=ZZ))
-    content = int(content)
-    parts = []
-    for f, m in factors:
-        t = terms_of(f.as_expr(), gens)
-        if all(not any(e) for e in t):   # a constant factor
-            content *= list(t.values())[0] ** m
-            continue
-        items = sorted(t.items(), reverse=True)
-        g = reduce(gcd, (abs(c) for _, c in items))
-        if items[0][1] < 0:
-            g = -g
-        content *= g ** m
-        parts.append((canon({e: c // g for e, c in t.items()}), m))
-    if content == 0:
-        return "0"
-    return " * ".join([str(content)] + ["(%s)^%d" % (f, m) for f, m in sorted(parts)])
-
-
-def parse_canon(text, gens):
-    """canonical text of one polynomial -> SymPy expression"""
-    if text == "0":
-        return sympy.Integer(0)
-    out = 0
-    for term in text.split(" "):
-        c, e = term.split("@")
-        mono = 1
-        for g, k in zip(gens, e.split(".") if e else []):
-            mono *= g ** int(k)
-        out += int(c) * mono
-    return sympy.expand(out)
-
 
 # ---- data -------------------------------------------------------------------
 
@@ -118,10 +39,6 @@ def random_poly(rng, nvars, nterms, maxexp, maxcoeff):
     for _ in range(nterms):
         t[tuple(rng.randrange(maxexp + 1) for _ in range(nvars))] = rng.choice([-1, 1]) * rng.randrange(1, maxcoeff)
     return t
-
-
-def to_expr(terms, gens):
-    return sum(c * sympy.Mul(*[g ** k for g, k in zip(gens, e)]) for e, c in terms.items())
 
 
 def cyclic(n, gens):
@@ -158,19 +75,19 @@ def arithmetic(tmp):
     Q = [random_poly(rng, 3, 4, 2, 20) for _ in range(4)]
     # a planted common factor makes gcd, lcm and factor non-trivial
     common = random_poly(rng, 3, 3, 2, 5)
-    Pe = [sympy.expand(to_expr(p, gens) * to_expr(common, gens)) for p in P[:2]] + [to_expr(p, gens) for p in P[2:]]
-    Qe = [sympy.expand(to_expr(q, gens) * to_expr(common, gens)) for q in Q[:2]] + [to_expr(q, gens) for q in Q[2:]]
+    Pe = [sympy.expand(cbtest.to_expr(p, gens) * cbtest.to_expr(common, gens)) for p in P[:2]] + [cbtest.to_expr(p, gens) for p in P[2:]]
+    Qe = [sympy.expand(cbtest.to_expr(q, gens) * cbtest.to_expr(common, gens)) for q in Q[:2]] + [cbtest.to_expr(q, gens) for q in Q[2:]]
     PQe = [sympy.expand(p * q) for p, q in zip(Pe, Qe)]
     big = {(2, 0, 1): "123456789012345678901234567890", (0, 1, 0): -(2 ** 70), (0, 0, 0): 7}
     polys = {
-        "p": (names, [terms_of(e, gens) for e in Pe]),
-        "q": (names, [terms_of(e, gens) for e in Qe]),
-        "pq": (names, [terms_of(e, gens) for e in PQe]),
+        "p": (names, [cbtest.terms_of(e, gens) for e in Pe]),
+        "q": (names, [cbtest.terms_of(e, gens) for e in Qe]),
+        "pq": (names, [cbtest.terms_of(e, gens) for e in PQe]),
         "big": (names, [big, {(1, 1, 1): "-5", (0, 0, 0): 3}]),
         "two": (["a", "b"], [{(1, 0): 1}]),
         "bad": (names, [{(1, 0, 0): 2.5}]),   # invalid: its calls fail, the others run
     }
-    Be = [to_expr({e: int(c) for e, c in big.items()}, gens), -5 * gens[0] * gens[1] * gens[2] + 3]
+    Be = [cbtest.to_expr({e: int(c) for e, c in big.items()}, gens), -5 * gens[0] * gens[1] * gens[2] + 3]
     run_list = {
         "add": [("p", "q"), ("big", "p")], "sub": [("p", "q")], "mult": [("p", "q"), ("big", "big")],
         "divmod": [("pq", "q"), ("p", "q")], "gcd": [("p", "q")], "lcm": [("p", "q")],
@@ -180,7 +97,7 @@ def arithmetic(tmp):
     run_list["add"].append(("bad", "p"))
     cfg = {"type": "verify", "run_list": run_list, "polys": polys, "gc": False, "repeats": 1,
            "log_file": None, "timeout": 60.0, "library": "flint", "result_text": True}
-    records, results, proc = run_harness(tmp, cfg)
+    records, results, _, proc = cbtest.run_harness(HARNESS, tmp, cfg)
     check("verify run exits 0", proc.returncode == 0, proc.stderr[-500:])
     by = {(r["function"], tuple(r["args"])): r for r in records}
     lines = lambda f, *a: (by.get((f, tuple(repr(x) for x in a)), {}).get("result") or "").split("\n")  # noqa: E731
@@ -199,42 +116,42 @@ def arithmetic(tmp):
           and "'bad'" in (bad.get("error") or ""), bad)
 
     P_, Q_ = polys["p"][1], polys["q"][1]
-    check("add = SymPy p + q", lines("add", "p", "q") == [canon(terms_of(a + b, gens)) for a, b in zip(Pe, Qe)],
+    check("add = SymPy p + q", lines("add", "p", "q") == [cbtest.canon(cbtest.terms_of(a + b, gens)) for a, b in zip(Pe, Qe)],
           lines("add", "p", "q"))
     check("add with big and string coefficients",
-          lines("add", "big", "p") == [canon(terms_of(a + b, gens)) for a, b in zip(Be, Pe)], lines("add", "big", "p"))
-    check("sub = SymPy p - q", lines("sub", "p", "q") == [canon(terms_of(a - b, gens)) for a, b in zip(Pe, Qe)])
-    check("mult = SymPy p * q", lines("mult", "p", "q") == [canon(terms_of(a * b, gens)) for a, b in zip(Pe, Qe)])
-    check("mult of big coefficients", lines("mult", "big", "big") == [canon(terms_of(a * a, gens)) for a in Be])
+          lines("add", "big", "p") == [cbtest.canon(cbtest.terms_of(a + b, gens)) for a, b in zip(Be, Pe)], lines("add", "big", "p"))
+    check("sub = SymPy p - q", lines("sub", "p", "q") == [cbtest.canon(cbtest.terms_of(a - b, gens)) for a, b in zip(Pe, Qe)])
+    check("mult = SymPy p * q", lines("mult", "p", "q") == [cbtest.canon(cbtest.terms_of(a * b, gens)) for a, b in zip(Pe, Qe)])
+    check("mult of big coefficients", lines("mult", "big", "big") == [cbtest.canon(cbtest.terms_of(a * a, gens)) for a in Be])
     exact = lines("divmod", "pq", "q")
-    check("(p*q)/q = p, remainder 0", exact == ["%s | 0" % canon(t) for t in P_], (exact, [canon(t) for t in P_]))
+    check("(p*q)/q = p, remainder 0", exact == ["%s | 0" % cbtest.canon(t) for t in P_], (exact, [cbtest.canon(t) for t in P_]))
     dm = lines("divmod", "p", "q")
     good = len(dm) == len(Pe)
     for line, a, b in zip(dm, Pe, Qe):
         qt, rt = line.split(" | ") if " | " in line else ("x", "x")
         try:
-            good &= sympy.expand(parse_canon(qt, gens) * b + parse_canon(rt, gens) - a) == 0
+            good &= sympy.expand(cbtest.parse_canon(qt, gens) * b + cbtest.parse_canon(rt, gens) - a) == 0
         except Exception:
             good = False
     check("divmod: Q*B + R == A", good, dm)
     check("gcd = SymPy gcd up to sign",
-          lines("gcd", "p", "q") == [canon(terms_of(sympy.gcd(a, b), gens), positive=True) for a, b in zip(Pe, Qe)],
+          lines("gcd", "p", "q") == [cbtest.canon(cbtest.terms_of(sympy.gcd(a, b), gens), positive=True) for a, b in zip(Pe, Qe)],
           lines("gcd", "p", "q"))
     check("lcm = SymPy lcm up to sign",
-          lines("lcm", "p", "q") == [canon(terms_of(sympy.lcm(a, b), gens), positive=True) for a, b in zip(Pe, Qe)])
-    want = [canon(terms_of(sympy.resultant(a, b, gens[0]), gens)) for a, b in zip(Pe, Qe)]
+          lines("lcm", "p", "q") == [cbtest.canon(cbtest.terms_of(sympy.lcm(a, b), gens), positive=True) for a, b in zip(Pe, Qe)])
+    want = [cbtest.canon(cbtest.terms_of(sympy.resultant(a, b, gens[0]), gens)) for a, b in zip(Pe, Qe)]
     check("resultant w.r.t. the first generator = SymPy's", lines("resultant", "p", "q") == want,
           (lines("resultant", "p", "q"), want))
-    want = [canon_factor(e, gens) for e in PQe]
+    want = [cbtest.canon_factor(e, gens) for e in PQe]
     check("factor = SymPy factor_list", lines("factor", "pq") == want, (lines("factor", "pq"), want))
-    check("factor with big coefficients", lines("factor", "big") == [canon_factor(e, gens) for e in Be],
-          (lines("factor", "big"), [canon_factor(e, gens) for e in Be]))
+    check("factor with big coefficients", lines("factor", "big") == [cbtest.canon_factor(e, gens) for e in Be],
+          (lines("factor", "big"), [cbtest.canon_factor(e, gens) for e in Be]))
     check("leading_coefficient = SymPy LC (lex)",
           lines("leading_coefficient", "p") == [str(Poly(e, *gens).LC()) for e in Pe]
           and lines("leading_coefficient", "big") == [str(Poly(e, *gens).LC()) for e in Be])
 
     cfg.update(type="benchmark", repeats=2, result_text=False)
-    records, results, proc = run_harness(tmp, cfg)
+    records, results, _, proc = cbtest.run_harness(HARNESS, tmp, cfg)
     check("benchmark run: ok calls with 2 positive times each",
           proc.returncode == 0 and sum(r["status"] == "ok" and len(r["times"]) == 2 and min(r["times"]) > 0
                                        for r in records) == len(records) - 2,
@@ -247,16 +164,16 @@ def arithmetic(tmp):
 def groebner(tmp):
     g4 = symbols("a b c d")
     systems = {"cyclic-4": (g4, cyclic(4, g4)), "katsura-3": (g4, katsura(3, g4))}
-    polys = {k: ([str(g) for g in gens], [terms_of(p, gens) for p in ps]) for k, (gens, ps) in systems.items()}
+    polys = {k: ([str(g) for g in gens], [cbtest.terms_of(p, gens) for p in ps]) for k, (gens, ps) in systems.items()}
     for order in ("lex", "grevlex"):
         cfg = {"type": "verify", "run_list": {"groebner": [(k,) for k in systems]}, "polys": polys,
                "gc": False, "repeats": 1, "log_file": None, "timeout": 60.0, "library": "flint",
                "result_text": True, "order": order}
-        records, _, proc = run_harness(tmp, cfg)
+        records, _, _, proc = cbtest.run_harness(HARNESS, tmp, cfg)
         by = {r["args"][0]: r for r in records}
         for key, (gens, ps) in systems.items():
             G = sympy.groebner(ps, *gens, order=order, domain=ZZ)
-            want = "\n".join(sorted(canon(terms_of(g, gens), positive=True, primitive=True) for g in G.exprs))
+            want = "\n".join(sorted(cbtest.canon(cbtest.terms_of(g, gens), positive=True, primitive=True) for g in G.exprs))
             got = by.get(repr(key), {}).get("result")
             check("groebner %s (%s) = SymPy's, primitive and positive" % (key, order), got == want, (got, want))
 
@@ -274,4 +191,4 @@ def probe():
 
 
 main()
-sys.exit(1 if failed else 0)
+sys.exit(1 if check.failed else 0)

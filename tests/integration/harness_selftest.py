@@ -13,50 +13,17 @@ import hashlib
 import json
 import math
 import os
-import pickle
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
-HARNESS = os.path.join(BUILD, "harness", "casbench-harness-selftest")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
+
+HARNESS = cbtest.harness_path("selftest")
 SANITIZED = os.environ.get("CASBENCH_SANITIZED") == "1"
-failed = False
-
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + "harness_selftest: " + name + ("" if ok else " -- " + str(detail)))
-    if not ok:
-        failed = True
-
-
-def run_harness(tmp, config, env=None, timeout=60):
-    """Run the harness through the protocol; returns (records, results, seconds, proc)."""
-    cfg_path = os.path.join(tmp, "config.pickle")
-    res_path = os.path.join(tmp, "results.pickle")
-    calls = os.path.join(tmp, "calls.jsonl")
-    for p in (res_path, calls):
-        if os.path.exists(p):
-            os.remove(p)
-    config = dict(config, calls_jsonl=calls)
-    with open(cfg_path, "wb") as f:
-        pickle.dump(config, f)
-    t0 = time.monotonic()
-    proc = subprocess.run([HARNESS], input=f"{cfg_path}\n{res_path}\n", capture_output=True,
-                          text=True, env=env, timeout=timeout)
-    took = time.monotonic() - t0
-    records = []
-    if os.path.exists(calls):
-        with open(calls) as f:
-            records = [json.loads(line) for line in f]
-    results = None
-    if os.path.exists(res_path):
-        with open(res_path, "rb") as f:
-            results = pickle.load(f)
-    return records, results, took, proc
+check = cbtest.Checker("harness_selftest")
 
 
 def system():
@@ -108,7 +75,7 @@ def statuses(tmp):
     }
     keys = ["n:0", "n:1", "n:2", "us:20000", "us:5000", "alloc:1048576,64", "code:3", "code:0"]
     cfg = base_config(run_list, keys, timeout=timeout, grace=1.0)
-    records, results, took, proc = run_harness(tmp, cfg)
+    records, results, took, proc = cbtest.run_harness(HARNESS, tmp, cfg, timeout=60)
     check("harness exits 0", proc.returncode == 0, proc.stderr[-500:])
     by = {(r["function"], tuple(r["args"])): r for r in records}
     n_calls = sum(len(v) for v in run_list.values())
@@ -174,7 +141,7 @@ def statuses(tmp):
 def min_time(tmp):
     cfg = base_config({"selftest_noop": [("n:0",)], "selftest_sleep": [("us:1000",)]}, ["n:0", "us:1000"],
                       min_time=0.02, repeats=2)
-    records, results, _, proc = run_harness(tmp, cfg)
+    records, results, _, proc = cbtest.run_harness(HARNESS, tmp, cfg, timeout=60)
     check("min_time run exits 0", proc.returncode == 0, proc.stderr[-300:])
     by = {r["function"]: r for r in records}
     no = by.get("selftest_noop", {})
@@ -189,7 +156,7 @@ def verify(tmp):
     run_list = {"selftest_noop": [("n:0",), ("n:1",)], "selftest_segv": [("n:0",)]}
     cfg = base_config(run_list, ["n:0", "n:1"], type="verify", repeats=1, result_text=True,
                       perturb=("selftest_noop", ("n:1",)))
-    records, results, _, proc = run_harness(tmp, cfg)
+    records, results, _, proc = cbtest.run_harness(HARNESS, tmp, cfg, timeout=60)
     check("verify run exits 0", proc.returncode == 0, proc.stderr[-300:])
     by = {(r["function"], tuple(r["args"])): r for r in records}
     a = by.get(("selftest_noop", ("'n:0'",)), {})
@@ -254,7 +221,7 @@ def mem_hooks(tmp):
     subprocess.run(["cc", "-shared", "-fPIC", "-o", so, src], check=True)
     cfg = base_config({"selftest_noop": [("n:0",)]}, ["n:0"], type="mem", repeats=2)
     env = dict(os.environ, LD_PRELOAD=so)
-    records, results, _, proc = run_harness(tmp, cfg, env=env)
+    records, results, _, proc = cbtest.run_harness(HARNESS, tmp, cfg, env=env, timeout=60)
     mem = records[0].get("mem") if records else None
     check("mem hooks wrap each timed repeat and the report becomes `mem`",
           isinstance(mem, dict) and mem.get("begins") == 2 and mem.get("ends") == 2, (mem, proc.stderr[-300:]))
@@ -263,4 +230,4 @@ def mem_hooks(tmp):
 
 
 main()
-sys.exit(1 if failed else 0)
+sys.exit(1 if check.failed else 0)

@@ -27,17 +27,12 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(HERE, "..", "..", "build")
-HARNESS = os.path.join(BUILD, "harness", "casbench-harness-mathematica")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
+
+HARNESS = cbtest.harness_path("mathematica")
 EXPECTED = os.path.join(HERE, "mathematica")
-failed = False
-
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + "mathematica_text: " + name + ("" if ok else " -- " + str(detail)[:800]))
-    if not ok:
-        failed = True
+check = cbtest.Checker("mathematica_text", 800)
 
 
 def wl_text(tmp, cfg):
@@ -158,7 +153,7 @@ def main():
                   and "not on PATH" in recs[0]["error"] and "generators" in recs[1]["error"],
                   [(r["status"], r["error"]) for r in recs])
 
-        cb = os.path.join(BUILD, "casbench")
+        cb = os.path.join(cbtest.BUILD, "casbench")
         if os.path.exists(cb):
             lib = subprocess.run([cb, "libraries"], capture_output=True, text=True, timeout=120).stdout
             rows = {l.split()[0]: l for l in lib.split("\n") if l.strip()}
@@ -175,7 +170,7 @@ def main():
                       rows.get("mathematica"))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
+    return 1 if check.failed else 0
 
 
 if __name__ == "__main__":

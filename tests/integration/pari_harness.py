@@ -16,58 +16,17 @@ Through the harness protocol (docs/protocol.md), without the engine:
   `error`, for that call only; a call after them is `ok`."""
 import json
 import os
-import pickle
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
-from functools import reduce
-from math import gcd
 
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
-HARNESS = os.path.join(BUILD, "harness", "casbench-harness-pari")
-failed = False
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
 
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + "pari_harness: " + name + ("" if ok else " -- " + str(detail)[:600]))
-    if not ok:
-        failed = True
-
-
-def run_harness(tmp, config, timeout=120):
-    cfg_path, res_path, calls = (os.path.join(tmp, n) for n in ("c.pickle", "r.pickle", "calls.jsonl"))
-    for p in (res_path, calls):
-        if os.path.exists(p):
-            os.remove(p)
-    with open(cfg_path, "wb") as f:
-        pickle.dump(dict(config, calls_jsonl=calls), f)
-    t0 = time.monotonic()
-    proc = subprocess.run([HARNESS], input=f"{cfg_path}\n{res_path}\n", capture_output=True, text=True,
-                          timeout=timeout)
-    took = time.monotonic() - t0
-    records = []
-    if os.path.exists(calls):
-        with open(calls) as f:
-            records = [json.loads(line) for line in f]
-    return records, proc, took
-
-
-# ---- the canonical text, written independently of the C code ----------------
-
-def canon(terms, positive=False, primitive=False):
-    items = sorted(((e, c) for e, c in terms.items() if c), reverse=True)
-    if not items:
-        return "0"
-    if primitive:
-        g = reduce(gcd, (abs(c) for _, c in items))
-        items = [(e, c // g) for e, c in items]
-    if positive and items[0][1] < 0:
-        items = [(e, -c) for e, c in items]
-    return " ".join("%d@%s" % (c, ".".join(map(str, e))) for e, c in items)
+HARNESS = cbtest.harness_path("pari")
+check = cbtest.Checker("pari_harness", 600)
 
 
 def main():
@@ -76,26 +35,6 @@ def main():
         return 1
     import sympy
     from sympy import Poly, ZZ, symbols
-
-    def terms_of(expr, gens):
-        return {e: int(c) for e, c in Poly(expr, *gens, domain=ZZ).terms()}
-
-    def to_expr(terms, gens):
-        return sum(c * sympy.Mul(*[g ** k for g, k in zip(gens, e)]) for e, c in terms.items())
-
-    def canon_factor(expr, gens):
-        content, factors = sympy.factor_list(Poly(expr, *gens, domain=ZZ))
-        content = int(content)
-        parts = []
-        for f, m in factors:
-            t = terms_of(f.as_expr(), gens)
-            items = sorted(t.items(), reverse=True)
-            g = reduce(gcd, (abs(c) for _, c in items))
-            if items[0][1] < 0:
-                g = -g
-            content *= g ** m
-            parts.append((canon({e: c // g for e, c in t.items()}), m))
-        return " * ".join([str(content)] + ["(%s)^%d" % (f, m) for f, m in sorted(parts)])
 
     pr = subprocess.run([HARNESS, "--probe", "pari"], capture_output=True, text=True, timeout=30)
     probe = json.loads(pr.stdout or "{}")
@@ -117,19 +56,19 @@ def main():
     def rand(n, k=3, e=4, c=50):
         return {tuple(rng.randrange(e) for _ in range(k)): rng.choice([-1, 1]) * rng.randrange(1, c)
                 for _ in range(n)}
-    common = to_expr(rand(3), gens)
-    P = [sympy.expand(to_expr(rand(4), gens) * common) for _ in range(2)] + [to_expr(rand(5), gens)]
-    Q = [sympy.expand(to_expr(rand(4), gens) * common) for _ in range(2)] + [to_expr(rand(5), gens)]
+    common = cbtest.to_expr(rand(3), gens)
+    P = [sympy.expand(cbtest.to_expr(rand(4), gens) * common) for _ in range(2)] + [cbtest.to_expr(rand(5), gens)]
+    Q = [sympy.expand(cbtest.to_expr(rand(4), gens) * common) for _ in range(2)] + [cbtest.to_expr(rand(5), gens)]
     P.append(sympy.expand(6 * (x * y - 1) * (x + z) ** 2))   # content and a repeated factor
     Q.append(sympy.expand(-4 * y * z + 2))
     # factor inputs kept small: PARI's multivariate factoring takes seconds
     # on the products above
     F = [P[2], P[3], sympy.expand((3 * x * z - 2 * y + 1) * (x ** 2 - y * z) * (z - 5) * -2), sympy.Integer(-12)]
     polys = {
-        "p": (names, [terms_of(e, gens) for e in P]),
-        "q": (names, [terms_of(e, gens) for e in Q]),
+        "p": (names, [cbtest.terms_of(e, gens) for e in P]),
+        "q": (names, [cbtest.terms_of(e, gens) for e in Q]),
         "zero": (names, [{}]),
-        "f": (names, [terms_of(e, gens) for e in F]),
+        "f": (names, [cbtest.terms_of(e, gens) for e in F]),
         "two": (["x", "y"], [{(1, 0): 1}]),
     }
     fns2 = ["add", "sub", "mult", "divmod", "gcd", "lcm", "resultant"]
@@ -142,18 +81,18 @@ def main():
     try:
         cfg = {"type": "verify", "run_list": run_list, "polys": polys, "gc": False, "repeats": 1,
                "log_file": None, "timeout": 60.0, "library": "pari", "result_text": True}
-        records, proc, _ = run_harness(tmp, cfg)
+        records, _, _, proc = cbtest.run_harness(HARNESS, tmp, cfg)
         check("verify run exits 0", proc.returncode == 0, proc.stderr[-500:])
         by = {(r["function"], tuple(r["args"])): r for r in records}
         res = lambda f, *a: (by.get((f, tuple(repr(s) for s in a)), {}).get("result") or "")  # noqa: E731
         lines = lambda f, *a: res(f, *a).split("\n")  # noqa: E731
         want = {
-            "add": [canon(terms_of(a + b, gens)) for a, b in zip(P, Q)],
-            "sub": [canon(terms_of(a - b, gens)) for a, b in zip(P, Q)],
-            "mult": [canon(terms_of(sympy.expand(a * b), gens)) for a, b in zip(P, Q)],
-            "gcd": [canon(terms_of(sympy.gcd(a, b), gens), positive=True) for a, b in zip(P, Q)],
-            "lcm": [canon(terms_of(sympy.lcm(a, b), gens), positive=True) for a, b in zip(P, Q)],
-            "resultant": [canon(terms_of(sympy.resultant(a, b, x), gens)) for a, b in zip(P, Q)],
+            "add": [cbtest.canon(cbtest.terms_of(a + b, gens)) for a, b in zip(P, Q)],
+            "sub": [cbtest.canon(cbtest.terms_of(a - b, gens)) for a, b in zip(P, Q)],
+            "mult": [cbtest.canon(cbtest.terms_of(sympy.expand(a * b), gens)) for a, b in zip(P, Q)],
+            "gcd": [cbtest.canon(cbtest.terms_of(sympy.gcd(a, b), gens), positive=True) for a, b in zip(P, Q)],
+            "lcm": [cbtest.canon(cbtest.terms_of(sympy.lcm(a, b), gens), positive=True) for a, b in zip(P, Q)],
+            "resultant": [cbtest.canon(cbtest.terms_of(sympy.resultant(a, b, x), gens)) for a, b in zip(P, Q)],
         }
         for f, exp in want.items():
             check("%s = SymPy's" % f, lines(f, "p", "q") == exp, (res(f, "p", "q")[:300], exp[0][:300]))
@@ -161,13 +100,13 @@ def main():
         pd = []
         for a, b in zip(P, Q):
             qq, rr = Poly(a, *gens, domain=ZZ).pdiv(Poly(b, *gens, domain=ZZ))
-            pd.append(canon(terms_of(qq.as_expr(), gens)) + " | " + canon(terms_of(rr.as_expr(), gens)))
+            pd.append(cbtest.canon(cbtest.terms_of(qq.as_expr(), gens)) + " | " + cbtest.canon(cbtest.terms_of(rr.as_expr(), gens)))
         check("divmod = SymPy's pseudo-division in the first generator", lines("divmod", "p", "q") == pd,
               (res("divmod", "p", "q")[:300], pd[0][:300]))
         check("factor = SymPy's factor_list (content included)",
-              lines("factor", "f") == [canon_factor(a, gens) for a in F],
-              (res("factor", "f")[:400], [canon_factor(a, gens) for a in F]))
-        lc = [str(sorted(terms_of(a, gens).items(), reverse=True)[0][1]) for a in P]
+              lines("factor", "f") == [cbtest.canon_factor(a, gens) for a in F],
+              (res("factor", "f")[:400], [cbtest.canon_factor(a, gens) for a in F]))
+        lc = [str(sorted(cbtest.terms_of(a, gens).items(), reverse=True)[0][1]) for a in P]
         check("leading_coefficient = the lex one", lines("leading_coefficient", "p") == lc,
               (res("leading_coefficient", "p"), lc))
         g = by.get(("groebner", ("'p'",)), {})
@@ -190,14 +129,14 @@ def main():
         bench = {"factor": [("hard",)], "divmod": [("p", "zero")], "mult": [("p", "q")]}
         cfg_b = {"type": "benchmark", "run_list": bench, "polys": polys, "gc": False, "repeats": 3,
                  "log_file": None, "timeout": 1.0, "grace": 0.5, "library": "pari"}
-        records, proc, took = run_harness(tmp, cfg_b)
+        records, _, took, proc = cbtest.run_harness(HARNESS, tmp, cfg_b)
         st = [(r["function"], r["status"], len(r["times"])) for r in records]
         check("benchmark: a 4-generator factor times out at 1 s, the calls after it run",
               st == [("factor", "timeout", 0), ("divmod", "error", 0), ("mult", "ok", 3)], st)
         check("benchmark: the limit is enforced (run well under 10 s)", took < 10, took)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
+    return 1 if check.failed else 0
 
 
 if __name__ == "__main__":

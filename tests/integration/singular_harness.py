@@ -18,44 +18,18 @@ Through the harness protocol (docs/protocol.md), without the engine:
 import glob
 import json
 import os
-import pickle
 import random
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from functools import reduce
-from math import gcd
 
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
-HARNESS = os.path.join(BUILD, "harness", "casbench-harness-singular")
-failed = False
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
 
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + "singular_harness: " + name + ("" if ok else " -- " + str(detail)[:600]))
-    if not ok:
-        failed = True
-
-
-def run_harness(tmp, config, timeout=120):
-    cfg_path, res_path, calls = (os.path.join(tmp, n) for n in ("c.pickle", "r.pickle", "calls.jsonl"))
-    for p in (res_path, calls):
-        if os.path.exists(p):
-            os.remove(p)
-    with open(cfg_path, "wb") as f:
-        pickle.dump(dict(config, calls_jsonl=calls), f)
-    t0 = time.monotonic()
-    proc = subprocess.run([HARNESS], input=f"{cfg_path}\n{res_path}\n", capture_output=True, text=True,
-                          timeout=timeout)
-    took = time.monotonic() - t0
-    records = []
-    if os.path.exists(calls):
-        with open(calls) as f:
-            records = [json.loads(line) for line in f]
-    return records, proc, took
+HARNESS = cbtest.harness_path("singular")
+check = cbtest.Checker("singular_harness", 600)
 
 
 def singular_pids():
@@ -77,20 +51,6 @@ def singular_pids():
     return out
 
 
-# ---- the canonical text, written independently of the C code ----------------
-
-def canon(terms, positive=False, primitive=False):
-    items = sorted(((e, c) for e, c in terms.items() if c), reverse=True)
-    if not items:
-        return "0"
-    if primitive:
-        g = reduce(gcd, (abs(c) for _, c in items))
-        items = [(e, c // g) for e, c in items]
-    if positive and items[0][1] < 0:
-        items = [(e, -c) for e, c in items]
-    return " ".join("%d@%s" % (c, ".".join(map(str, e))) for e, c in items)
-
-
 def main():
     if not shutil.which("Singular"):
         print("SKIP: singular_harness: Singular is not installed")
@@ -99,36 +59,7 @@ def main():
         print("FAIL: singular_harness: %s is missing" % HARNESS)
         return 1
     import sympy
-    from sympy import Poly, ZZ, QQ, symbols, groebner
-
-    def terms_of(expr, gens):
-        return {e: int(c) for e, c in Poly(expr, *gens, domain=ZZ).terms()}
-
-    def to_expr(terms, gens):
-        return sum(c * sympy.Mul(*[g ** k for g, k in zip(gens, e)]) for e, c in terms.items())
-
-    def parse_canon(text, gens):
-        if text == "0":
-            return sympy.Integer(0)
-        out = 0
-        for term in text.split(" "):
-            c, e = term.split("@")
-            out += int(c) * sympy.Mul(*[g ** int(k) for g, k in zip(gens, e.split("."))])
-        return sympy.expand(out)
-
-    def canon_factor(expr, gens):
-        content, factors = sympy.factor_list(Poly(expr, *gens, domain=ZZ))
-        content = int(content)
-        parts = []
-        for f, m in factors:
-            t = terms_of(f.as_expr(), gens)
-            items = sorted(t.items(), reverse=True)
-            g = reduce(gcd, (abs(c) for _, c in items))
-            if items[0][1] < 0:
-                g = -g
-            content *= g ** m
-            parts.append((canon({e: c // g for e, c in t.items()}), m))
-        return " * ".join([str(content)] + ["(%s)^%d" % (f, m) for f, m in sorted(parts)])
+    from sympy import QQ, symbols, groebner
 
     # probe
     pr = subprocess.run([HARNESS, "--probe", "singular"], capture_output=True, text=True, timeout=30)
@@ -146,16 +77,16 @@ def main():
     def rand(n):
         return {tuple(rng.randrange(4) for _ in range(3)): rng.choice([-1, 1]) * rng.randrange(1, 50)
                 for _ in range(n)}
-    common = to_expr(rand(3), gens[:3])
-    P = [sympy.expand(to_expr(rand(4), gens[:3]) * common) for _ in range(2)] + [to_expr(rand(5), gens[:3])]
-    Q = [sympy.expand(to_expr(rand(4), gens[:3]) * common) for _ in range(2)] + [to_expr(rand(5), gens[:3])]
+    common = cbtest.to_expr(rand(3), gens[:3])
+    P = [sympy.expand(cbtest.to_expr(rand(4), gens[:3]) * common) for _ in range(2)] + [cbtest.to_expr(rand(5), gens[:3])]
+    Q = [sympy.expand(cbtest.to_expr(rand(4), gens[:3]) * common) for _ in range(2)] + [cbtest.to_expr(rand(5), gens[:3])]
     cyc = [x + y + z + w, x*y + y*z + z*w + w*x, x*y*z + y*z*w + z*w*x + w*x*y, x*y*z*w - 1]
     polys = {
-        "p": (names, [terms_of(e, gens[:3]) for e in P]),
-        "q": (names, [terms_of(e, gens[:3]) for e in Q]),
+        "p": (names, [cbtest.terms_of(e, gens[:3]) for e in P]),
+        "q": (names, [cbtest.terms_of(e, gens[:3]) for e in Q]),
         "zero": (names, [{}, {(0, 0, 0): 0}, {(1, 0, 0): 1}]),
         "two": (["x", "y"], [{(1, 0): 1}]),
-        "cyclic4": ([str(g) for g in gens], [terms_of(e, gens) for e in cyc]),
+        "cyclic4": ([str(g) for g in gens], [cbtest.terms_of(e, gens) for e in cyc]),
     }
     fns2 = ["add", "sub", "mult", "divmod", "gcd", "lcm", "resultant"]
     run_list = {f: [("p", "q")] for f in fns2}
@@ -168,34 +99,34 @@ def main():
     try:
         cfg = {"type": "verify", "run_list": run_list, "polys": polys, "gc": False, "repeats": 1,
                "log_file": None, "timeout": 60.0, "library": "singular", "result_text": True}
-        records, proc, _ = run_harness(tmp, cfg)
+        records, _, _, proc = cbtest.run_harness(HARNESS, tmp, cfg)
         check("verify run exits 0", proc.returncode == 0, proc.stderr[-500:])
         by = {(r["function"], tuple(r["args"])): r for r in records}
         res = lambda f, *a: (by.get((f, tuple(repr(s) for s in a)), {}).get("result") or "")  # noqa: E731
         lines = lambda f, *a: res(f, *a).split("\n")  # noqa: E731
         g3 = gens[:3]
         want = {
-            "add": [canon(terms_of(a + b, g3)) for a, b in zip(P, Q)],
-            "sub": [canon(terms_of(a - b, g3)) for a, b in zip(P, Q)],
-            "mult": [canon(terms_of(sympy.expand(a * b), g3)) for a, b in zip(P, Q)],
-            "gcd": [canon(terms_of(sympy.gcd(a, b), g3), positive=True) for a, b in zip(P, Q)],
-            "lcm": [canon(terms_of(sympy.lcm(a, b), g3), positive=True) for a, b in zip(P, Q)],
-            "resultant": [canon(terms_of(sympy.resultant(a, b, x), g3)) for a, b in zip(P, Q)],
+            "add": [cbtest.canon(cbtest.terms_of(a + b, g3)) for a, b in zip(P, Q)],
+            "sub": [cbtest.canon(cbtest.terms_of(a - b, g3)) for a, b in zip(P, Q)],
+            "mult": [cbtest.canon(cbtest.terms_of(sympy.expand(a * b), g3)) for a, b in zip(P, Q)],
+            "gcd": [cbtest.canon(cbtest.terms_of(sympy.gcd(a, b), g3), positive=True) for a, b in zip(P, Q)],
+            "lcm": [cbtest.canon(cbtest.terms_of(sympy.lcm(a, b), g3), positive=True) for a, b in zip(P, Q)],
+            "resultant": [cbtest.canon(cbtest.terms_of(sympy.resultant(a, b, x), g3)) for a, b in zip(P, Q)],
         }
         for f, exp in want.items():
             check("%s = SymPy's" % f, lines(f, "p", "q") == exp, (res(f, "p", "q")[:300], exp[0][:300]))
-        check("factor = SymPy's factor_list", lines("factor", "p") == [canon_factor(a, g3) for a in P],
-              (res("factor", "p")[:300], canon_factor(P[0], g3)[:300]))
-        lc = [str(sorted(terms_of(a, g3).items(), reverse=True)[0][1]) for a in P]
+        check("factor = SymPy's factor_list", lines("factor", "p") == [cbtest.canon_factor(a, g3) for a in P],
+              (res("factor", "p")[:300], cbtest.canon_factor(P[0], g3)[:300]))
+        lc = [str(sorted(cbtest.terms_of(a, g3).items(), reverse=True)[0][1]) for a in P]
         check("leading_coefficient = the lex one", lines("leading_coefficient", "p") == lc,
               (res("leading_coefficient", "p"), lc))
         dm = lines("divmod", "p", "q")
         ok = len(dm) == 3
         for line, a, b in zip(dm, P, Q):
             qt, rt = line.split(" | ")
-            ok = ok and sympy.expand(parse_canon(qt, g3) * b + parse_canon(rt, g3) - a) == 0
+            ok = ok and sympy.expand(cbtest.parse_canon(qt, g3) * b + cbtest.parse_canon(rt, g3) - a) == 0
         check("divmod: Q*B + R == A (Singular's division)", ok, res("divmod", "p", "q")[:300])
-        basis = [parse_canon(t, gens) for t in lines("groebner", "cyclic4")]
+        basis = [cbtest.parse_canon(t, gens) for t in lines("groebner", "cyclic4")]
         ref = groebner(cyc, *gens, order="lex", domain=QQ)
         check("groebner cyclic-4: a basis of the same ideal (lex)",
               len(basis) >= 1 and list(groebner(basis, *gens, order="lex", domain=QQ).exprs) == list(ref.exprs),
@@ -209,8 +140,8 @@ def main():
 
         # grevlex: std in a dp ring
         cfg_g = dict(cfg, run_list={"groebner": [("cyclic4",)]}, order="grevlex")
-        records, proc, _ = run_harness(tmp, cfg_g)
-        basis = [parse_canon(t, gens) for t in ((records or [{}])[0].get("result") or "0").split("\n")]
+        records, _, _, proc = cbtest.run_harness(HARNESS, tmp, cfg_g)
+        basis = [cbtest.parse_canon(t, gens) for t in ((records or [{}])[0].get("result") or "0").split("\n")]
         ref = groebner(cyc, *gens, order="grevlex", domain=QQ)
         check("groebner cyclic-4 grevlex: a basis of the same ideal",
               records and records[0]["status"] == "ok"
@@ -220,12 +151,12 @@ def main():
         k = symbols("u0:5")
         kat = [sum(k[abs(l)] * k[abs(m - l)] for l in range(-4, 5) if abs(l) <= 4 and abs(m - l) <= 4) - k[m]
                for m in range(4)] + [k[0] + 2 * sum(k[1:]) - 1]
-        polys["katsura4"] = ([str(s) for s in k], [terms_of(sympy.expand(e), k) for e in kat])
+        polys["katsura4"] = ([str(s) for s in k], [cbtest.terms_of(sympy.expand(e), k) for e in kat])
         bench = {"groebner": [("katsura4",)], "mult": [("p", "q")], "divmod": [("p", "zero")],
                  "add": [("p", "q")]}
         cfg_b = {"type": "benchmark", "run_list": bench, "polys": polys, "gc": False, "repeats": 3,
                  "log_file": None, "timeout": 1.0, "grace": 0.5, "library": "singular"}
-        records, proc, took = run_harness(tmp, cfg_b)
+        records, _, took, proc = cbtest.run_harness(HARNESS, tmp, cfg_b)
         st = [(r["function"], r["status"], len(r["times"])) for r in records]
         check("benchmark: groebner katsura-4 times out at 1 s, the calls after it run",
               st == [("groebner", "timeout", 0), ("mult", "ok", 3), ("divmod", "error", 0), ("add", "ok", 3)], st)
@@ -235,10 +166,10 @@ def main():
               okr and all(0 < t < 1.0 and abs(t * 1e6 - round(t * 1e6)) < 1e-3 for r in okr for t in r["times"])
               and all(r["loops"] == 1 and r["pid"] for r in okr), okr)
         cfg_m = dict(cfg_b, run_list={"add": [("p", "q")]}, min_time=0.02, repeats=1)
-        records, proc, _ = run_harness(tmp, cfg_m)
+        records, _, _, proc = cbtest.run_harness(HARNESS, tmp, cfg_m)
         check("--min-time: a repeat loops", records and records[0]["status"] == "ok"
               and records[0]["loops"] > 1, records)
-        records, proc, _ = run_harness(tmp, dict(cfg_b, type="mem", run_list={"add": [("p", "q")]}))
+        records, _, _, proc = cbtest.run_harness(HARNESS, tmp, dict(cfg_b, type="mem", run_list={"add": [("p", "q")]}))
         check("mem mode: unsupported (the tracker cannot see the server)",
               [r["status"] for r in records] == ["unsupported"], records)
         time.sleep(0.3)
@@ -248,7 +179,7 @@ def main():
               set(glob.glob("/tmp/casbench-singular-*")) - dirs_before)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
+    return 1 if check.failed else 0
 
 
 if __name__ == "__main__":

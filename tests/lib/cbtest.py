@@ -1,0 +1,149 @@
+"""cbtest.py — helpers shared by the Python integration tests
+(tests/integration/*.py), so that each piece of test plumbing is written once:
+
+- where things are: the build (CASBENCH_BUILD), the source tree
+  (CASBENCH_ROOT) and the fixtures beside it (../shared);
+- Checker: the PASS:/FAIL: lines a test prints, remembering a failure;
+- run_harness: drive a harness through the protocol (docs/protocol.md):
+  write the config pickle, feed the two paths on stdin, read calls.jsonl and
+  the results pickle;
+- canon: the canonical text of a polynomial (docs/protocol.md, "The verify
+  digest"), written independently of the C code.
+
+A test imports it by path:
+
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+    import cbtest  # noqa: E402
+"""
+import json
+import os
+import pickle
+import subprocess
+import time
+from functools import reduce
+from math import gcd
+
+ROOT = os.environ.get("CASBENCH_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(ROOT, "build")
+SHARED = os.path.join(ROOT, "..", "shared")
+
+
+def harness_path(name):
+    """The built C harness casbench-harness-NAME."""
+    return os.path.join(BUILD, "harness", "casbench-harness-" + name)
+
+
+class Checker:
+    """check(name, ok, detail) prints "PASS: PREFIX: name" or "FAIL: PREFIX:
+    name -- detail" (detail cut to limit characters; None: whole);
+    check.failed tells whether any check failed."""
+
+    def __init__(self, prefix, limit=None):
+        self.prefix = prefix
+        self.limit = limit
+        self.failed = False
+
+    def __call__(self, name, ok, detail=""):
+        print(("PASS: " if ok else "FAIL: ") + self.prefix + ": " + name
+              + ("" if ok else " -- " + str(detail)[:self.limit]))
+        if not ok:
+            self.failed = True
+
+
+def run_harness(harness, tmp, config, env=None, timeout=120):
+    """Run a harness through the protocol with config (a dict; calls_jsonl is
+    set to a file in tmp); returns (records, results, seconds, proc): the
+    calls.jsonl records, the results pickle (None when not written), the
+    wall time, the CompletedProcess."""
+    cfg_path = os.path.join(tmp, "config.pickle")
+    res_path = os.path.join(tmp, "results.pickle")
+    calls = os.path.join(tmp, "calls.jsonl")
+    for p in (res_path, calls):
+        if os.path.exists(p):
+            os.remove(p)
+    with open(cfg_path, "wb") as f:
+        pickle.dump(dict(config, calls_jsonl=calls), f)
+    t0 = time.monotonic()
+    proc = subprocess.run([harness], input=f"{cfg_path}\n{res_path}\n", capture_output=True,
+                          text=True, env=env, timeout=timeout)
+    took = time.monotonic() - t0
+    records = []
+    if os.path.exists(calls):
+        with open(calls) as f:
+            records = [json.loads(line) for line in f]
+    results = None
+    if os.path.exists(res_path):
+        with open(res_path, "rb") as f:
+            results = pickle.load(f)
+    return records, results, took, proc
+
+
+def canon(terms, positive=False, primitive=False):
+    """The canonical text of terms (dict exponent-tuple -> int): descending
+    lex order, "COEFF@E1.E2...", "0" when empty; primitive divides by the
+    coefficients' gcd, positive makes the leading coefficient positive."""
+    items = sorted(((e, c) for e, c in terms.items() if c), reverse=True)
+    if not items:
+        return "0"
+    if primitive:
+        g = reduce(gcd, (abs(c) for _, c in items))
+        items = [(e, c // g) for e, c in items]
+    if positive and items[0][1] < 0:
+        items = [(e, -c) for e, c in items]
+    return " ".join("%d@%s" % (c, ".".join(map(str, e))) for e, c in items)
+
+
+# ---- SymPy's side of the canonical text (imports SymPy when used) ----------
+
+def terms_of(expr, gens):
+    """A SymPy expression as terms over ZZ (dict exponent-tuple -> int)."""
+    from sympy import Poly, ZZ
+    return {e: int(c) for e, c in Poly(expr, *gens, domain=ZZ).terms()}
+
+
+def to_expr(terms, gens):
+    """Terms (dict exponent-tuple -> int) as a SymPy expression."""
+    import sympy
+    return sum(c * sympy.Mul(*[g ** k for g, k in zip(gens, e)]) for e, c in terms.items())
+
+
+def canon_factor(expr, gens):
+    """The canonical factor line of SymPy's factorization of expr over ZZ:
+    each factor primitive with a positive leading coefficient (what it loses
+    goes into the content), constant factors folded into the content,
+    factors sorted by text then multiplicity."""
+    import sympy
+    from sympy import Poly, ZZ
+    content, factors = sympy.factor_list(Poly(expr, *gens, domain=ZZ))
+    content = int(content)
+    parts = []
+    for f, m in factors:
+        t = terms_of(f.as_expr(), gens)
+        if all(not any(e) for e in t):   # a constant factor
+            content *= list(t.values())[0] ** m
+            continue
+        items = sorted(t.items(), reverse=True)
+        g = reduce(gcd, (abs(c) for _, c in items))
+        if items[0][1] < 0:
+            g = -g
+        content *= g ** m
+        parts.append((canon({e: c // g for e, c in t.items()}), m))
+    if content == 0:
+        return "0"
+    return " * ".join([str(content)] + ["(%s)^%d" % (f, m) for f, m in sorted(parts)])
+
+
+def parse_canon(text, gens):
+    """The canonical text of one polynomial as a SymPy expression."""
+    import sympy
+    if text == "0":
+        return sympy.Integer(0)
+    out = 0
+    for term in text.split(" "):
+        c, e = term.split("@")
+        mono = 1
+        for g, k in zip(gens, e.split(".") if e else []):
+            mono *= g ** int(k)
+        out += int(c) * mono
+    return sympy.expand(out)
