@@ -8,10 +8,12 @@
 # median of the per-round ratios cores2 / cores1.
 # Reference, measured in the same rounds: the same CPU work as bare
 # processes (a C spin loop of the same CPU time per runner, compiled here),
+# each in a session of its own as casbench starts its harnesses (setsid),
 # one at a time vs two at a time — what the machine gives right now.  On a
-# machine saturated by other work (other sessions, autogrouped), a second
-# core is not there to be had: the reference then shows it, and
-# pool / reference says how much the pool adds beyond the machine.
+# machine busy with other work (the kernel autogroups by session: each
+# session gets an equal share), a whole second core is not there to be had:
+# the reference then shows it, and pool / reference says how much the pool
+# adds beyond the machine.
 # Goal on a 2-core machine: ratio <= 0.6 (ideal 0.5); with a busy machine
 # judge pool / reference (ideal 1.0).
 # Usage: sh bench/pool_scaling.sh [CALLS [ROUNDS]]   (default 20 calls of 100 ms, 3 rounds)
@@ -69,10 +71,10 @@ reference() { # PARALLEL -> seconds for NRUNNERS spins of SPIN s, PARALLEL at a 
     i=0
     while [ $i -lt "$NRUNNERS" ]; do
         if [ "$1" = 2 ] && [ $((i + 1)) -lt "$NRUNNERS" ]; then
-            "$T/spin" "$SPIN" & "$T/spin" "$SPIN"; wait
+            setsid -w "$T/spin" "$SPIN" & setsid -w "$T/spin" "$SPIN"; wait
             i=$((i + 2))
         else
-            "$T/spin" "$SPIN"
+            setsid -w "$T/spin" "$SPIN"
             i=$((i + 1))
         fi
     done
@@ -105,5 +107,5 @@ verdict=$(echo "$m" | awk '{print ($1 <= 0.6) ? "meets" : "MISSES"}')
 echo "pool_scaling: median ratio --cores 2 / --cores 1 = $m ($verdict the goal <= 0.6; ideal 0.5)"
 echo "pool_scaling: reference (bare processes, same rounds) = $mref; pool / reference = $mrel (ideal 1.0)"
 [ "$(echo "$mref" | awk '{print ($1 > 0.6)}')" = 1 ] &&
-    echo "pool_scaling: the machine itself gave no second core during the measurement (reference > 0.6): rerun when it is idle"
+    echo "pool_scaling: the machine itself gave less than a second core during the measurement (reference > 0.6): rerun when it is idle"
 exit 0

@@ -69,10 +69,18 @@ static int free_cpu(const slot *slots, int nslots, const int *cpus, int ncpus)
 
 /* The process has exited (its pidfd is readable): kill what is left of its
  * group while the zombie still holds the group id, then reap it. */
+/* The job's process and its group (a child that has not yet made its own
+ * group or session is reached through its pid). */
+static void signal_job(pid_t pid, int sig)
+{
+    kill(-pid, sig);
+    kill(pid, sig);
+}
+
 static void reap(slot *sl, const cb_pool_ops *ops)
 {
     int st = 0;
-    kill(-sl->pid, SIGKILL);
+    signal_job(sl->pid, SIGKILL);
     while (waitpid(sl->pid, &st, 0) < 0 && errno == EINTR)
         ;
     close(sl->pidfd);
@@ -87,7 +95,7 @@ static void stop_all(slot *slots, int nslots, int grace_ms, const cb_pool_ops *o
 {
     for (int s = 0; s < nslots; s++)
         if (slots[s].pid > 0)
-            kill(-slots[s].pid, SIGTERM);
+            signal_job(slots[s].pid, SIGTERM);
     int64_t deadline = cb_now_ns() + (int64_t)grace_ms * 1000000;
     for (;;) {
         struct pollfd pfd[64];
@@ -152,7 +160,7 @@ int cb_pool_run(size_t n, const cb_pool_opts *o, const cb_pool_ops *ops, cb_err 
             if (pfd_ < 0) {
                 /* cannot watch it: stop it and report (should not happen on Linux >= 5.3) */
                 cb_fail(&e, "pidfd_open: %s", strerror(errno));
-                kill(-pid, SIGKILL);
+                signal_job(pid, SIGKILL);
                 waitpid(pid, NULL, 0);
                 ops->failed(ops->ctx, job, &e);
                 s--;

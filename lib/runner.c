@@ -97,7 +97,14 @@ static _Noreturn void exec_harness(cb_runner *r, const cb_run_settings *s, int c
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     signal(SIGPIPE, SIG_DFL);
-    setpgid(0, 0);
+    /* A session of its own (hence a process group of its own, id = pid):
+     * the engine stops the runner by its group, terminal signals never reach
+     * it, and with the kernel's autogrouping (sched_autogroup_enabled) each
+     * runner is scheduled as a job of its own, as two terminals would be, so
+     * that on a machine shared with other work N runners get N shares rather
+     * than one between them. */
+    if (setsid() < 0)
+        setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)   /* casbench died before prctl took effect */
         _exit(1);
@@ -157,7 +164,8 @@ pid_t cb_runner_start(cb_runner *r, const cb_run_settings *s, int cpu, cb_err *e
         close(in[1]);
         return cb_fail(err, "fork: %s", strerror(errno));
     }
-    setpgid(pid, pid);   /* also in the child: whichever runs first */
+    /* no setpgid(pid, pid) here: it would make the child a group leader
+     * before its setsid(), which then fails; the pool signals pid and -pid */
     /* Two short lines: far below the pipe's capacity, so this never blocks
      * even if the harness has not started reading. */
     char *lines = cb_xasprintf("%s\n%s\n", r->config_path, r->results_path);
