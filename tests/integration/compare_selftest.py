@@ -28,16 +28,12 @@ import subprocess
 import sys
 import tempfile
 
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
-CB = os.path.join(BUILD, "casbench")
-failed = False
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
 
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + "compare_selftest: " + name + ("" if ok else " -- " + str(detail)[:1500]))
-    if not ok:
-        failed = True
+BUILD = cbtest.BUILD
+CB = cbtest.CB
+check = cbtest.Checker("compare_selftest", 1500)
 
 
 def cb(*args):
@@ -233,4 +229,4 @@ def main():
 
 
 main()
-sys.exit(1 if failed else 0)
+sys.exit(1 if check.failed else 0)

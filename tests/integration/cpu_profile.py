@@ -29,18 +29,14 @@ import sys
 import tempfile
 import xml.etree.ElementTree as ET
 
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
-CB = os.path.join(BUILD, "casbench")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
+
+BUILD = cbtest.BUILD
+CB = cbtest.CB
 PY313 = "/root/.pyenv/versions/3.13.0/bin/python3"
 RATE = 500
-failed = False
-
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + "cpu_profile: " + name + ("" if ok else " -- " + str(detail)[:600]))
-    if not ok:
-        failed = True
+check = cbtest.Checker("cpu_profile", 600)
 
 
 def skip(name, why):
@@ -288,4 +284,4 @@ def main():
 
 
 main()
-sys.exit(1 if failed else 0)
+sys.exit(1 if check.failed else 0)

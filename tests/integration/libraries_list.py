@@ -8,18 +8,14 @@ import shutil
 import subprocess
 import sys
 
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
-CB = os.path.join(BUILD, "casbench")
-failed = False
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
+
+BUILD = cbtest.BUILD
+CB = cbtest.CB
+check = cbtest.Checker("libraries_list")
 IDS = ["flint", "python-flint", "sympy-dmp", "sympy-dmp-gmpy", "sympy-dmp-flint", "sympy-domains",
        "sympy-domains-gmpy", "sympy-domains-flint", "sagemath", "singular", "pari", "mathematica", "selftest"]
-
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + "libraries_list: " + name + ("" if ok else " -- " + str(detail)))
-    if not ok:
-        failed = True
 
 
 def imports(python, module):
@@ -72,4 +68,4 @@ h = subprocess.run([CB, "libraries", "--help"], capture_output=True, text=True)
 check("--help", h.returncode == 0 and "--venvs" in h.stdout)
 b = subprocess.run([CB, "libraries", "--bogus"], capture_output=True, text=True)
 check("bad option: one line, exit 2", b.returncode == 2 and len(b.stderr.splitlines()) == 1, b.stderr)
-sys.exit(1 if failed else 0)
+sys.exit(1 if check.failed else 0)

@@ -22,16 +22,12 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.environ.get("CASBENCH_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("CASBENCH_BUILD", os.path.join(ROOT, "build"))
-CB = os.path.join(BUILD, "casbench")
-failed = False
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
 
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + str(detail)[:600]))
-    failed |= not ok
+ROOT, BUILD = cbtest.ROOT, cbtest.BUILD
+CB = cbtest.CB
+check = cbtest.Checker(None, 600, sep=": ")
 
 
 if not os.access(CB, os.X_OK):
@@ -256,4 +252,4 @@ for bad, why in [("pearce-0-3", "parameter 1"), ("gcd-sparse-1-2", "expected"),
               p.returncode == 2 and p.stderr.count("\n") == 1 and bad in p.stderr and why in p.stderr
               and not os.path.exists(os.path.join(d, "o")), (p.returncode, p.stderr))
 
-sys.exit(1 if failed else 0)
+sys.exit(1 if check.failed else 0)

@@ -20,18 +20,14 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.environ.get("CASBENCH_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("CASBENCH_BUILD", os.path.join(ROOT, "build"))
-CB = os.path.join(BUILD, "casbench")
-PHC = os.path.join(ROOT, "..", "shared", "fixtures", "phc")
-ORIGINAL = os.path.join(ROOT, "..", "shared", "fixtures", "original-tool", "polys.pickle")
-failed = False
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
 
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + str(detail)[:800]))
-    failed |= not ok
+ROOT, BUILD = cbtest.ROOT, cbtest.BUILD
+CB = cbtest.CB
+PHC = os.path.join(cbtest.SHARED, "fixtures", "phc")
+ORIGINAL = os.path.join(cbtest.SHARED, "fixtures", "original-tool", "polys.pickle")
+check = cbtest.Checker(None, 800, sep=": ")
 
 
 def skip(name, why):
@@ -213,4 +209,4 @@ if data is not None:
     check("the original's mickey is permuted (4x^2 + y^2 - 4)", "mickey" in permuted, permuted)
     print("# systems the original stored permuted: %d of %d" % (len(permuted), len(want)))
 
-sys.exit(1 if failed else 0)
+sys.exit(1 if check.failed else 0)

@@ -13,16 +13,12 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.environ.get("CASBENCH_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("CASBENCH_BUILD", os.path.join(ROOT, "build"))
-CB = os.path.join(BUILD, "casbench")
-failed = False
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
 
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + str(detail)[:600]))
-    failed |= not ok
+ROOT, BUILD = cbtest.ROOT, cbtest.BUILD
+CB = cbtest.CB
+check = cbtest.Checker(None, 600, sep=": ")
 
 
 if not os.access(CB, os.X_OK):
@@ -154,4 +150,4 @@ p = subprocess.run([CB, "import-phc", os.path.join(TMP, "x"), "--frobnicate", ok
 check("unknown option: exit 2", p.returncode == 2, p.stderr)
 
 subprocess.run(["rm", "-rf", TMP])
-sys.exit(1 if failed else 0)
+sys.exit(1 if check.failed else 0)

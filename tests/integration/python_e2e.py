@@ -24,24 +24,16 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.environ.get("CASBENCH_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(ROOT, "build")
-CB = os.path.join(BUILD, "casbench")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
+
+ROOT, BUILD = cbtest.ROOT, cbtest.BUILD
+CB = cbtest.CB
 NAME = "python_e2e.py"
 VARIANTS = ("sympy-dmp", "sympy-domains", "sympy-dmp-gmpy", "sympy-domains-gmpy")
 AGREE = ("add", "sub", "mult", "gcd", "lcm", "resultant", "factor", "leading_coefficient",
          "groebner")
-failed = False
-
-
-def check(name, ok, detail=""):
-    global failed
-    if ok:
-        print("PASS: %s: %s" % (NAME, name))
-    else:
-        failed = True
-        print("FAIL: %s: %s%s" % (NAME, name, (" -- " + str(detail)[:800]) if detail else ""))
+check = cbtest.Checker(NAME, 800, only_given=True)
 
 
 def pmul(p, q):
@@ -192,7 +184,7 @@ def main():
             print("SKIP: %s: the flint harness is not built" % NAME)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
+    return 1 if check.failed else 0
 
 
 if __name__ == "__main__":

@@ -28,24 +28,16 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.environ.get("CASBENCH_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(ROOT, "build")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
+
+ROOT, BUILD = cbtest.ROOT, cbtest.BUILD
 HARNESS = os.path.join(BUILD, "harness", "python", "casbench_harness.py")
 NAME = "python_harness.py"
 SYMPY_VARIANTS = ("sympy-dmp", "sympy-domains", "sympy-dmp-gmpy", "sympy-domains-gmpy")
 ALL_FUNCTIONS = ["add", "sub", "mult", "divmod", "resultant", "gcd", "lcm", "factor",
                  "leading_coefficient", "groebner"]
-failed = False
-
-
-def check(name, ok, detail=""):
-    global failed
-    if ok:
-        print("PASS: %s: %s" % (NAME, name))
-    else:
-        failed = True
-        print("FAIL: %s: %s%s" % (NAME, name, (" -- " + str(detail)[:600]) if detail else ""))
+check = cbtest.Checker(NAME, 600, only_given=True)
 
 
 # ---------------------------------------------------------------- polynomials
@@ -395,7 +387,7 @@ def main():
             print("SKIP: %s: every library is available: no unavailable one to refuse" % NAME)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if failed else 0
+    return 1 if check.failed else 0
 
 
 if __name__ == "__main__":

@@ -23,21 +23,13 @@ import sys
 import tempfile
 import time
 
-ROOT = os.environ.get("CASBENCH_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(ROOT, "build")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
+
+ROOT, BUILD = cbtest.ROOT, cbtest.BUILD
 HARNESS_DIR = os.path.join(BUILD, "harness", "python")
 NAME = "python_runtime.py"
-failed = False
-
-
-def check(name, ok, detail=""):
-    global failed
-    if ok:
-        print("PASS: %s: %s" % (NAME, name))
-    else:
-        failed = True
-        print("FAIL: %s: %s%s" % (NAME, name, (" -- " + str(detail)) if detail else ""))
+check = cbtest.Checker(NAME, only_given=True)
 
 
 if os.environ.get("CASBENCH_SANITIZED") == "1":
@@ -328,7 +320,7 @@ def main():
     for name in os.listdir(tmp):
         os.unlink(os.path.join(tmp, name))
     os.rmdir(tmp)
-    return 1 if failed else 0
+    return 1 if check.failed else 0
 
 
 if __name__ == "__main__":

@@ -19,17 +19,13 @@ import subprocess
 import sys
 import tempfile
 
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
-CB = os.path.join(BUILD, "casbench")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
+
+BUILD = cbtest.BUILD
+CB = cbtest.CB
 SYSTEM_PYTHON = "/usr/bin/python3"   # Debian's, where python3-pandas lives
-failed = False
-
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + "report_selftest: " + name + ("" if ok else " -- " + str(detail)[:800]))
-    if not ok:
-        failed = True
+check = cbtest.Checker("report_selftest", 800)
 
 
 def cb(*args, **kw):
@@ -253,4 +249,4 @@ def main():
 
 
 main()
-sys.exit(1 if failed else 0)
+sys.exit(1 if check.failed else 0)

@@ -20,16 +20,12 @@ import subprocess
 import sys
 import tempfile
 
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
-CB = os.path.join(BUILD, "casbench")
-failed = False
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
 
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + "report_verify: " + name + ("" if ok else " -- " + str(detail)[:1500]))
-    if not ok:
-        failed = True
+BUILD = cbtest.BUILD
+CB = cbtest.CB
+check = cbtest.Checker("report_verify", 1500)
 
 
 def available_libraries():
@@ -128,4 +124,4 @@ def main():
 
 
 main()
-sys.exit(1 if failed else 0)
+sys.exit(1 if check.failed else 0)

@@ -16,17 +16,13 @@ import subprocess
 import sys
 import tempfile
 
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
-CB = os.path.join(BUILD, "casbench")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
+
+BUILD = cbtest.BUILD
+CB = cbtest.CB
 HAVE_FLINT = os.access(os.path.join(BUILD, "harness", "casbench-harness-flint"), os.X_OK)
-failed = False
-
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + "run_engine: " + name + ("" if ok else " -- " + str(detail)))
-    if not ok:
-        failed = True
+check = cbtest.Checker("run_engine")
 
 
 def system(n=1):
@@ -251,7 +247,7 @@ def main():
         python_envs_run(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if check.failed else 0)
 
 
 main()

@@ -13,32 +13,12 @@ import sys
 import tempfile
 import time
 
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
-CB = os.path.join(BUILD, "casbench")
-failed = False
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
 
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + "run_interrupt: " + name + ("" if ok else " -- " + str(detail)))
-    if not ok:
-        failed = True
-
-
-def descendants(pid):
-    """Every process below pid (children files of /proc)."""
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            for task in os.listdir("/proc/%d/task" % p):
-                with open("/proc/%d/task/%s/children" % (p, task)) as f:
-                    kids = [int(x) for x in f.read().split()]
-                out += kids
-                todo += kids
-        except OSError:
-            pass
-    return out
+BUILD = cbtest.BUILD
+CB = cbtest.CB
+check = cbtest.Checker("run_interrupt")
 
 
 def pgid_alive(pgids):
@@ -89,7 +69,7 @@ def one(tmp, sig, name):
         time.sleep(0.05)
     check(name + ": runs reached the long calls", d is not None and count_lines(os.path.join(d, "calls.jsonl")) >= 2)
     time.sleep(0.3)   # the hang and sleep calls are in progress
-    groups = {os.getpgid(p) for p in descendants(proc.pid) if p}
+    groups = {os.getpgid(p) for p in cbtest.descendants(proc.pid) if p}
     check(name + ": runners run in their own process groups", len(groups) >= 2 and os.getpgid(proc.pid) not in groups,
           groups)
     t0 = time.time()
@@ -128,7 +108,7 @@ def main():
         one(tmp, signal.SIGTERM, "SIGTERM")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if check.failed else 0)
 
 
 main()

@@ -11,16 +11,12 @@ import subprocess
 import sys
 import tempfile
 
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
-CB = os.path.join(BUILD, "casbench")
-failed = False
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
 
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + "run_progress: " + name + ("" if ok else " -- " + str(detail)))
-    if not ok:
-        failed = True
+BUILD = cbtest.BUILD
+CB = cbtest.CB
+check = cbtest.Checker("run_progress")
 
 
 tmp = tempfile.mkdtemp(prefix="cbtest-progress.")
@@ -74,4 +70,4 @@ try:
     check("-v -v: a line per call", len(calls) == 10, p.stderr[-500:])
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
-sys.exit(1 if failed else 0)
+sys.exit(1 if check.failed else 0)

@@ -17,31 +17,12 @@ import sys
 import tempfile
 import time
 
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
-CB = os.path.join(BUILD, "casbench")
-failed = False
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
 
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + "run_resume: " + name + ("" if ok else " -- " + str(detail)))
-    if not ok:
-        failed = True
-
-
-def descendants(pid):
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        try:
-            for task in os.listdir("/proc/%d/task" % p):
-                with open("/proc/%d/task/%s/children" % (p, task)) as f:
-                    kids = [int(x) for x in f.read().split()]
-                out += kids
-                todo += kids
-        except OSError:
-            pass
-    return out
+BUILD = cbtest.BUILD
+CB = cbtest.CB
+check = cbtest.Checker("run_resume")
 
 
 def alive(pids):
@@ -107,7 +88,7 @@ def kill9_then_resume(tmp):
     busy = subprocess.run([CB, "run", "--resume", d], capture_output=True, text=True, timeout=120)
     check("a second casbench cannot resume a run that is still going",
           busy.returncode == 2 and "in use" in busy.stderr, (busy.returncode, busy.stderr))
-    kids = descendants(proc.pid)
+    kids = cbtest.descendants(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     deadline = time.time() + 3
@@ -158,7 +139,7 @@ def kill9_under_profiler(tmp):
         proc.wait()
         print("SKIP: run_resume: cpu profiling is unavailable here: " + str(records(d)[0]["error"]))
         return
-    kids = descendants(proc.pid)
+    kids = cbtest.descendants(proc.pid)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     deadline = time.time() + 3
@@ -181,7 +162,7 @@ def crashed_runner(tmp):
                             text=True)
     d = wait_records(out, 2)
     victim = None
-    for pid in descendants(proc.pid):
+    for pid in cbtest.descendants(proc.pid):
         try:
             if os.readlink("/proc/%d/fd/1" % pid).endswith("/logs/selftest.benchmark.log"):
                 if int(open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()[1]) == proc.pid:
@@ -212,7 +193,7 @@ def main():
         crashed_runner(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if check.failed else 0)
 
 
 main()

@@ -13,16 +13,12 @@ import subprocess
 import sys
 import tempfile
 
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
+
+BUILD = cbtest.BUILD
 CB = os.path.abspath(os.path.join(BUILD, "casbench"))
-failed = False
-
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + "run_suite: " + name + ("" if ok else " -- " + str(detail)))
-    if not ok:
-        failed = True
+check = cbtest.Checker("run_suite")
 
 
 if not os.access(os.path.join(BUILD, "harness", "casbench-harness-flint"), os.X_OK):
@@ -68,4 +64,4 @@ try:
           [(r["function"], r["status"], r.get("error")) for r in recs])
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
-sys.exit(1 if failed else 0)
+sys.exit(1 if check.failed else 0)

@@ -20,17 +20,13 @@ import sys
 import tempfile
 from math import gcd
 
-ROOT = os.environ.get("CASBENCH_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))
-BUILD = os.environ.get("CASBENCH_BUILD", os.path.join(ROOT, "build"))
-CB = os.path.join(BUILD, "casbench")
-PHC = os.path.join(ROOT, "..", "shared", "fixtures", "phc")
-failed = False
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
 
-
-def check(name, ok, detail=""):
-    global failed
-    print(("PASS: " if ok else "FAIL: ") + name + ("" if ok else ": " + str(detail)[:800]))
-    failed |= not ok
+ROOT, BUILD = cbtest.ROOT, cbtest.BUILD
+CB = cbtest.CB
+PHC = os.path.join(cbtest.SHARED, "fixtures", "phc")
+check = cbtest.Checker(None, 800, sep=": ")
 
 
 if not os.access(CB, os.X_OK):
@@ -119,7 +115,7 @@ check("every system equals its definition restated in Python (gens, polys, types
 # ---- against PHCpack's files, read by SymPy ----
 if not os.path.isdir(PHC):
     print("SKIP: systems_families: ../shared fixtures are absent")
-    sys.exit(1 if failed else 0)
+    sys.exit(1 if check.failed else 0)
 import sympy
 from sympy.parsing.sympy_parser import parse_expr, rationalize, standard_transformations
 
@@ -213,4 +209,4 @@ if ok:
     check("large systems equal their definitions",
           big["katsura-60"] == katsura(60) and big["noon-100"] == noon(100) and big["eco-100"] == eco(100))
 
-sys.exit(1 if failed else 0)
+sys.exit(1 if check.failed else 0)

@@ -2,13 +2,15 @@
 (tests/integration/*.py), so that each piece of test plumbing is written once:
 
 - where things are: the build (CASBENCH_BUILD), the source tree
-  (CASBENCH_ROOT) and the fixtures beside it (../shared);
+  (CASBENCH_ROOT), casbench, and the fixtures beside the tree (../shared);
 - Checker: the PASS:/FAIL: lines a test prints, remembering a failure;
 - run_harness: drive a harness through the protocol (docs/protocol.md):
   write the config pickle, feed the two paths on stdin, read calls.jsonl and
   the results pickle;
 - canon: the canonical text of a polynomial (docs/protocol.md, "The verify
-  digest"), written independently of the C code.
+  digest"), written independently of the C code, and SymPy's side of it
+  (terms_of, to_expr, canon_factor, parse_canon);
+- descendants: the processes below a pid.
 
 A test imports it by path:
 
@@ -26,6 +28,7 @@ from math import gcd
 ROOT = os.environ.get("CASBENCH_ROOT") or os.path.dirname(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))))
 BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(ROOT, "build")
+CB = os.path.join(BUILD, "casbench")
 SHARED = os.path.join(ROOT, "..", "shared")
 
 
@@ -36,17 +39,23 @@ def harness_path(name):
 
 class Checker:
     """check(name, ok, detail) prints "PASS: PREFIX: name" or "FAIL: PREFIX:
-    name -- detail" (detail cut to limit characters; None: whole);
-    check.failed tells whether any check failed."""
+    name -- detail" (detail cut to limit characters, None: whole; no
+    "PREFIX: " when prefix is None; sep instead of " -- "; when only_given,
+    nothing after the name for an empty detail); check.failed tells whether
+    any check failed."""
 
-    def __init__(self, prefix, limit=None):
+    def __init__(self, prefix, limit=None, sep=" -- ", only_given=False):
         self.prefix = prefix
         self.limit = limit
+        self.sep = sep
+        self.only_given = only_given
         self.failed = False
 
     def __call__(self, name, ok, detail=""):
-        print(("PASS: " if ok else "FAIL: ") + self.prefix + ": " + name
-              + ("" if ok else " -- " + str(detail)[:self.limit]))
+        line = ("PASS: " if ok else "FAIL: ") + (self.prefix + ": " if self.prefix is not None else "") + name
+        if not ok and (detail or not self.only_given):
+            line += self.sep + str(detail)[:self.limit]
+        print(line)
         if not ok:
             self.failed = True
 
@@ -147,3 +156,19 @@ def parse_canon(text, gens):
             mono *= g ** int(k)
         out += int(c) * mono
     return sympy.expand(out)
+
+
+def descendants(pid):
+    """Every process below pid (children files of /proc)."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for task in os.listdir("/proc/%d/task" % p):
+                with open("/proc/%d/task/%s/children" % (p, task)) as f:
+                    kids = [int(x) for x in f.read().split()]
+                out += kids
+                todo += kids
+        except OSError:
+            pass
+    return out
