@@ -1,10 +1,13 @@
 /* interp.c — the interpreter server of interp.h: its FIFOs and shared page,
  * starting and killing it, the command/reply exchange, the repeat loop of a
- * timed_repeat op, and turning tagged verify replies into canonical text.
+ * timed_repeat op, the systems as text with the checks a call makes, and
+ * turning tagged verify replies into canonical text.
  * Used by the singular and mathematica harnesses, which supply only what
  * their interpreter's language says (cb_interp_spec). */
 #define _GNU_SOURCE
 #include "interp.h"
+
+#include "dataset.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -255,6 +258,58 @@ int cb_interp_init(const cb_interp_spec *s, cb_err *err)
         return cb_fail(err, "mkfifo: %s", strerror(errno));
     keep_fd = open(in_path, O_RDWR);   /* the server reads EOF when we are gone */
     atexit(cleanup);
+    return 0;
+}
+
+/* ------------------------------------------------------------ systems */
+
+cb_interp_system *cb_interp_systems(cb_value polys_dict, size_t *n,
+                                    char *(*poly_text)(cb_value terms, int nvars, bool *zero, cb_err *err),
+                                    const char *no_gens, cb_err *err)
+{
+    *n = cb_len(polys_dict);
+    cb_interp_system *v = cb_xcalloc(*n ? *n : 1, sizeof *v);
+    for (size_t s = 0; s < *n; s++) {
+        cb_value sys = cb_dict_val(polys_dict, s);
+        cb_value polys = cb_system_polys(sys);
+        cb_interp_system *sy = &v[s];
+        sy->nvars = (int)cb_len(cb_system_gens(sys));
+        sy->npolys = (long)cb_len(polys);
+        sy->text = cb_xcalloc((size_t)(sy->npolys ? sy->npolys : 1), sizeof *sy->text);
+        sy->zero = cb_xcalloc((size_t)(sy->npolys ? sy->npolys : 1), sizeof *sy->zero);
+        if (sy->nvars == 0)
+            sy->error = cb_xstrdup(no_gens);
+        for (long i = 0; i < sy->npolys && !sy->error; i++) {
+            sy->text[i] = poly_text(cb_item(polys, (size_t)i), sy->nvars, &sy->zero[i], err);
+            if (!sy->text[i]) {
+                char *key = cb_repr(cb_dict_key(polys_dict, s));
+                cb_fail_prefix(err, "system %s, polynomial %ld", key, i);
+                sy->error = cb_xstrdup(err->msg);
+                free(key);
+            }
+        }
+    }
+    return v;
+}
+
+bool cb_interp_first_with_nvars(const cb_interp_system *v, size_t s)
+{
+    for (size_t t = 0; t < s; t++)
+        if (!v[t].error && v[t].nvars == v[s].nvars)
+            return false;
+    return true;
+}
+
+int cb_interp_check_call(const cb_interp_system *v, int sa, int sb, long *npairs, cb_err *err)
+{
+    const cb_interp_system *A = &v[sa], *B = sb >= 0 ? &v[sb] : NULL;
+    if (A->error || (B && B->error))
+        return cb_fail(err, "%s", A->error ? A->error : B->error);
+    if (B) {
+        if (A->nvars != B->nvars)
+            return cb_fail(err, "the systems have %d and %d generators", A->nvars, B->nvars);
+        *npairs = A->npolys < B->npolys ? A->npolys : B->npolys;
+    }
     return 0;
 }
 

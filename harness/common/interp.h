@@ -30,12 +30,14 @@
 #ifndef CB_INTERP_H
 #define CB_INTERP_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "canon.h"
 #include "error.h"
 #include "harness.h"
 #include "util.h"
+#include "value.h"
 
 typedef struct cb_interp_spec {
     const char *name;         /* in messages: "Singular", "the Wolfram kernel" */
@@ -56,6 +58,29 @@ typedef struct cb_interp_spec {
     /* What a fresh server is sent first (the polynomials...). */
     void (*definitions)(cb_buf *b);
 } cb_interp_spec;
+
+/* A dataset system as the interpreter is sent it. */
+typedef struct cb_interp_system {
+    int nvars;
+    long npolys;
+    char **text;       /* the interpreter's expression of each polynomial */
+    bool *zero;        /* per polynomial: it is zero */
+    char *error;       /* why it cannot be used: its calls are `error` */
+} cb_interp_system;
+
+/* The dataset dict's systems (*n of them, in its order), each polynomial
+ * written by poly_text (NULL with err: the system gets that error, prefixed
+ * with where); a system without generators gets the error no_gens. */
+cb_interp_system *cb_interp_systems(cb_value polys_dict, size_t *n,
+                                    char *(*poly_text)(cb_value terms, int nvars, bool *zero, cb_err *err),
+                                    const char *no_gens, cb_err *err);
+/* Is system s the first usable one with its number of generators (the one
+ * whose definitions make the ring)? */
+bool cb_interp_first_with_nvars(const cb_interp_system *v, size_t s);
+/* The checks every call makes on its systems sa and sb (sb -1: a single
+ * argument): neither has an error, a pair has the same generators; *npairs
+ * is the shorter length of a pair. */
+int cb_interp_check_call(const cb_interp_system *v, int sa, int sb, long *npairs, cb_err *err);
 
 /* In setup (the parent): the shared page and the FIFOs; removes them and
  * kills the server at exit.  spec must outlive the process. */

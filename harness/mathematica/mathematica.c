@@ -41,14 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    int nvars;
-    long npolys;
-    char **text;       /* Wolfram Language expression of each polynomial */
-    char *error;       /* why it cannot be used: its calls are `error` */
-} wl_system;
-
-static wl_system *systems;
+static cb_interp_system *systems;   /* polynomials as Wolfram Language expressions */
 static size_t nsystems;
 static bool grevlex;
 /* mem mode: the allocation tracker would see only the call child talking
@@ -123,14 +116,10 @@ static void definitions(cb_buf *b)
         "StringRiffle[ToString /@ #[[1]], \",\"]) & /@ CoefficientRules[p, g], \" \"]\n"
         "cbLC[p_, g_] := If[p === 0, 0, CoefficientRules[p, g, \"Lexicographic\"][[1, 2]]]\n");
     for (size_t s = 0; s < nsystems; s++) {
-        const wl_system *sy = &systems[s];
+        const cb_interp_system *sy = &systems[s];
         if (sy->error)
             continue;
-        bool first = true;
-        for (size_t t = 0; t < s; t++)
-            if (!systems[t].error && systems[t].nvars == sy->nvars)
-                first = false;
-        if (first) {
+        if (cb_interp_first_with_nvars(systems, s)) {
             cb_buf_printf(b, "cbG[%d] = {", sy->nvars);
             for (int k = 1; k <= sy->nvars; k++)
                 cb_buf_printf(b, "%sx%d", k > 1 ? ", " : "", k);
@@ -159,7 +148,7 @@ static const cb_interp_spec server = {
 /* --------------------------------------------------------------- setup */
 
 /* "c*x1^e1*x2^e2 + (-c)*x1 + ..." (exponent 1 omitted), "0" when empty. */
-static char *poly_text(cb_value terms, int nvars, cb_err *err)
+static char *poly_text(cb_value terms, int nvars, bool *zero, cb_err *err)
 {
     cb_buf b = {0};
     mpz_t z;
@@ -192,6 +181,7 @@ static char *poly_text(cb_value terms, int nvars, cb_err *err)
         }
     }
     mpz_clear(z);
+    *zero = nterms == 0;
     if (nterms == 0)
         cb_buf_puts(&b, "0");
     if (rc < 0) {
@@ -204,27 +194,8 @@ static char *poly_text(cb_value terms, int nvars, cb_err *err)
 /* Parse the dataset into texts (no kernel needed: --wl uses this too). */
 static void parse_systems(cb_value polys_dict, cb_err *err)
 {
-    nsystems = cb_len(polys_dict);
-    systems = cb_xcalloc(nsystems ? nsystems : 1, sizeof *systems);
-    for (size_t s = 0; s < nsystems; s++) {
-        cb_value sys = cb_dict_val(polys_dict, s);
-        cb_value polys = cb_system_polys(sys);
-        wl_system *sy = &systems[s];
-        sy->nvars = (int)cb_len(cb_system_gens(sys));
-        sy->npolys = (long)cb_len(polys);
-        sy->text = cb_xcalloc((size_t)(sy->npolys ? sy->npolys : 1), sizeof *sy->text);
-        if (sy->nvars == 0)
-            sy->error = cb_xstrdup("the Wolfram harness needs at least one generator");
-        for (long i = 0; i < sy->npolys && !sy->error; i++) {
-            sy->text[i] = poly_text(cb_item(polys, (size_t)i), sy->nvars, err);
-            if (!sy->text[i]) {
-                char *key = cb_repr(cb_dict_key(polys_dict, s));
-                cb_fail_prefix(err, "system %s, polynomial %ld", key, i);
-                sy->error = cb_xstrdup(err->msg);
-                free(key);
-            }
-        }
-    }
+    systems = cb_interp_systems(polys_dict, &nsystems, poly_text, "the Wolfram harness needs at least one generator",
+                                err);
 }
 
 static int setup(const cb_config *cfg, cb_err *err)
@@ -339,15 +310,9 @@ static int select_call(const char *function, int nargs, const int *sys, cb_err *
     cur = (fid)find(function);
     sa = sys[0];
     sb = nargs > 1 ? sys[1] : -1;
-    const wl_system *A = &systems[sa], *B = sb >= 0 ? &systems[sb] : NULL;
-    if (A->error || (B && B->error))
-        return cb_fail(err, "%s", A->error ? A->error : B->error);
-    nvars = A->nvars;
-    if (B) {
-        if (A->nvars != B->nvars)
-            return cb_fail(err, "the systems have %d and %d generators", A->nvars, B->nvars);
-        npairs = A->npolys < B->npolys ? A->npolys : B->npolys;
-    }
+    if (cb_interp_check_call(systems, sa, sb, &npairs, err) < 0)
+        return -1;
+    nvars = systems[sa].nvars;
     return 0;
 }
 

@@ -44,15 +44,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    int nvars;
-    long npolys;
-    char **text;       /* Singular expression of each polynomial */
-    bool *zero;
-    char *error;       /* why it cannot be used: its calls are `error` */
-} sing_system;
-
-static sing_system *systems;
+static cb_interp_system *systems;   /* polynomials as Singular expressions */
 static size_t nsystems;
 static bool grevlex;
 /* mem mode: the allocation tracker would see only the call child talking
@@ -90,14 +82,10 @@ static void definitions(cb_buf *b)
                    "proc cbp(poly p) { string s = \"\"; while (p != 0) { s = s + string(leadcoef(p))"
                    " + \"@\" + string(leadexp(p)) + \" \"; p = p - lead(p); } return(s); }\n");
     for (size_t s = 0; s < nsystems; s++) {
-        const sing_system *sy = &systems[s];
+        const cb_interp_system *sy = &systems[s];
         if (sy->error)
             continue;
-        bool first = true;
-        for (size_t t = 0; t < s; t++)
-            if (!systems[t].error && systems[t].nvars == sy->nvars)
-                first = false;
-        if (first)
+        if (cb_interp_first_with_nvars(systems, s))
             cb_buf_printf(b, "ring R%d = integer, (x(1..%d)), lp;\n", sy->nvars, sy->nvars);
         else
             cb_buf_printf(b, "setring R%d;\n", sy->nvars);
@@ -167,28 +155,7 @@ static int setup(const cb_config *cfg, cb_err *err)
 {
     grevlex = cfg->grevlex;
     mem_mode = cfg->mode == CB_MODE_MEM;
-    nsystems = cb_len(cfg->polys);
-    systems = cb_xcalloc(nsystems ? nsystems : 1, sizeof *systems);
-    for (size_t s = 0; s < nsystems; s++) {
-        cb_value sys = cb_dict_val(cfg->polys, s);
-        cb_value polys = cb_system_polys(sys);
-        sing_system *sy = &systems[s];
-        sy->nvars = (int)cb_len(cb_system_gens(sys));
-        sy->npolys = (long)cb_len(polys);
-        sy->text = cb_xcalloc((size_t)(sy->npolys ? sy->npolys : 1), sizeof *sy->text);
-        sy->zero = cb_xcalloc((size_t)(sy->npolys ? sy->npolys : 1), sizeof *sy->zero);
-        if (sy->nvars == 0)
-            sy->error = cb_xstrdup("Singular needs at least one generator");
-        for (long i = 0; i < sy->npolys && !sy->error; i++) {
-            sy->text[i] = poly_text(cb_item(polys, (size_t)i), sy->nvars, &sy->zero[i], err);
-            if (!sy->text[i]) {
-                char *key = cb_repr(cb_dict_key(cfg->polys, s));
-                cb_fail_prefix(err, "system %s, polynomial %ld", key, i);
-                sy->error = cb_xstrdup(err->msg);
-                free(key);
-            }
-        }
-    }
+    systems = cb_interp_systems(cfg->polys, &nsystems, poly_text, "Singular needs at least one generator", err);
     return cb_interp_init(&server, err);
 }
 
@@ -250,19 +217,13 @@ static int prepare(const cb_call *c, cb_err *err)
     cur = (fid)find(c->function);
     sa = c->sys[0];
     sb = c->nargs > 1 ? c->sys[1] : -1;
-    const sing_system *A = &systems[sa], *B = sb >= 0 ? &systems[sb] : NULL;
-    if (A->error || (B && B->error))
-        return cb_fail(err, "%s", A->error ? A->error : B->error);
-    nvars = A->nvars;
-    if (B) {
-        if (A->nvars != B->nvars)
-            return cb_fail(err, "the systems have %d and %d generators", A->nvars, B->nvars);
-        npairs = A->npolys < B->npolys ? A->npolys : B->npolys;
-        if (cur == F_DIVMOD)
-            for (long i = 0; i < npairs; i++)
-                if (B->zero[i])
-                    return cb_fail(err, "division by zero (pair %ld)", i);
-    }
+    if (cb_interp_check_call(systems, sa, sb, &npairs, err) < 0)
+        return -1;
+    nvars = systems[sa].nvars;
+    if (sb >= 0 && cur == F_DIVMOD)
+        for (long i = 0; i < npairs; i++)
+            if (systems[sb].zero[i])
+                return cb_fail(err, "division by zero (pair %ld)", i);
     if (cb_interp_connect(err) < 0)
         return -1;
     /* untimed: the call's ring and what must be mapped into it */
@@ -281,9 +242,9 @@ static int prepare(const cb_call *c, cb_err *err)
                           sa, i, sa, i, sa, i, nvars, sa, i, sb, i, sb, i, sb, i, nvars, sb, i);
     } else if (cur == F_GROEBNER) {
         cb_buf_puts(&cmd, "if (defined(I_)) { kill I_; }\nideal I_ = ");
-        for (long i = 0; i < A->npolys; i++)
+        for (long i = 0; i < systems[sa].npolys; i++)
             cb_buf_printf(&cmd, "%sp_%d_%ld", i ? ", " : "", sa, i);
-        cb_buf_puts(&cmd, A->npolys ? ";\n" : "0;\n");
+        cb_buf_puts(&cmd, systems[sa].npolys ? ";\n" : "0;\n");
         if (grevlex) {
             snprintf(ring_buf, sizeof ring_buf, "D%d", nvars);
             cb_buf_printf(&cmd, "if (!defined(D%d)) { ring D%d = integer, (x(1..%d)), dp; setring R%d; }\n",
