@@ -102,6 +102,14 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+/* cb_exec_run, and how long it took in seconds. */
+static double run_took(const cb_exec_limits *lim, cb_exec_body body, cb_exec_result *res)
+{
+    double t0 = now_s();
+    cb_exec_run(lim, body, NULL, res);
+    return now_s() - t0;
+}
+
 TEST(ok_streams_every_time)
 {
     cb_exec_limits lim = {5, 1};
@@ -127,9 +135,7 @@ TEST(timeout_ignoring_sigterm_is_killed_and_keeps_times)
 {
     cb_exec_limits lim = {0.3, 0.2};
     cb_exec_result res = {0};
-    double t0 = now_s();
-    cb_exec_run(&lim, body_one_then_hang, NULL, &res);
-    double took = now_s() - t0;
+    double took = run_took(&lim, body_one_then_hang, &res);
     CHECK_MSG(res.status == CB_CALL_TIMEOUT, "status %s", cb_call_status_name(res.status));
     CHECK_MSG(took >= 0.45 && took < 2.0, "took %.3f s (timeout 0.3 + grace 0.2)", took);
     CHECK_MSG(res.ntimes == 1 && res.loops == 4, "%zu times, loops %lld", res.ntimes, (long long)res.loops);
@@ -145,9 +151,7 @@ TEST(timeout_obeying_sigterm_needs_no_grace)
 {
     cb_exec_limits lim = {0.2, 5};
     cb_exec_result res = {0};
-    double t0 = now_s();
-    cb_exec_run(&lim, body_hang_default, NULL, &res);
-    double took = now_s() - t0;
+    double took = run_took(&lim, body_hang_default, &res);
     CHECK(res.status == CB_CALL_TIMEOUT);
     CHECK_MSG(took < 1.5, "took %.3f s: SIGTERM should have ended it", took);
     cb_exec_result_free(&res);
@@ -157,9 +161,7 @@ TEST(done_but_stuck_is_stopped_and_stays_ok)
 {
     cb_exec_limits lim = {0.2, 0.1};
     cb_exec_result res = {0};
-    double t0 = now_s();
-    cb_exec_run(&lim, body_done_then_hang, NULL, &res);
-    double took = now_s() - t0;
+    double took = run_took(&lim, body_done_then_hang, &res);
     CHECK_MSG(res.status == CB_CALL_OK, "status %s", cb_call_status_name(res.status));
     CHECK(res.ntimes == 1);
     CHECK_MSG(took < 1.5, "took %.3f s", took);
