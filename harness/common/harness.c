@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <signal.h>
@@ -481,6 +482,34 @@ static void add_result(recorder *rec, const plan_call *c, const cb_exec_result *
 }
 
 /* ------------------------------------------------------------- probing */
+
+int cb_harness_find_function(const char *const *names, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(names[i], name))
+            return (int)i;
+    return -1;
+}
+
+void cb_probe_versions(json_object *out, const char *version, ...)
+{
+    json_object_object_add(out, "version", version ? json_object_new_string(version) : NULL);
+    json_object *v = json_object_new_object();
+    va_list ap;
+    va_start(ap, version);
+    for (const char *name; (name = va_arg(ap, const char *));) {
+        const char *value = va_arg(ap, const char *);
+        json_object_object_add(v, name, value ? json_object_new_string(value) : NULL);
+    }
+    va_end(ap);
+    json_object_object_add(out, "versions", v);
+}
+
+void cb_probe_unavailable(json_object *out, const char *reason)
+{
+    json_object_object_add(out, "available", json_object_new_boolean(0));
+    json_object_object_add(out, "reason", json_object_new_string(reason));
+}
 
 static int probe(const cb_harness_ops *ops, const char *library)
 {

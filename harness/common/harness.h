@@ -109,6 +109,18 @@ typedef struct cb_harness_ops {
                         cb_err *err);
 } cb_harness_ops;
 
+/* For a harness's function table: the index of name in names[0..n-1], -1
+ * when absent. */
+int cb_harness_find_function(const char *const *names, size_t n, const char *name);
+
+/* For a probe op: add "version" (NULL: null) and "versions", an object of
+ * the (name, version) pairs that follow, up to a NULL name (a NULL version:
+ * null). */
+void cb_probe_versions(json_object *out, const char *version, ...);
+/* For a probe op: the library cannot be used here ("available": false, and
+ * the reason). */
+void cb_probe_unavailable(json_object *out, const char *reason);
+
 /* The whole harness: `--probe LIBRARY`, `--help`, or the protocol on stdin
  * (line 1: config pickle path, line 2: results pickle path).  Returns the
  * exit status: 0 when the results were written, 2 on bad input. */

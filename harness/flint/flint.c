@@ -169,10 +169,7 @@ static fmpz_mpoly_vec_t ideal;   /* groebner's input, built untimed */
 
 static int find(const char *name)
 {
-    for (int i = 0; i < NF; i++)
-        if (!strcmp(fnames[i], name))
-            return i;
-    return -1;
+    return cb_harness_find_function(fnames, NF, name);
 }
 
 static bool supports(const char *function)
@@ -435,12 +432,8 @@ static int verify(const cb_call *c, cb_buf *out, cb_err *err)
 
 static void probe(json_object *out)
 {
-    json_object_object_add(out, "version", json_object_new_string(flint_version));
-    json_object *v = json_object_new_object();
-    json_object_object_add(v, "flint", json_object_new_string(flint_version));
-    json_object_object_add(v, "calcium", json_object_new_string(calcium_version()));
-    json_object_object_add(v, "gmp", json_object_new_string(gmp_version));
-    json_object_object_add(out, "versions", v);
+    cb_probe_versions(out, flint_version, "flint", flint_version, "calcium", calcium_version(), "gmp", gmp_version,
+                      (char *)NULL);
 }
 
 static const cb_harness_ops ops = {

@@ -220,10 +220,7 @@ static int nvars;
 
 static int find(const char *name)
 {
-    for (int i = 0; i < NF; i++)
-        if (!strcmp(fnames[i], name))
-            return i;
-    return -1;
+    return cb_harness_find_function(fnames, NF, name);
 }
 
 static bool supports(const char *function)
@@ -372,8 +369,7 @@ static void probe(json_object *out)
     bool script;
     char *exe = kernel_path(&script);
     if (!exe) {
-        json_object_object_add(out, "available", json_object_new_boolean(0));
-        json_object_object_add(out, "reason", json_object_new_string("wolframscript/WolframKernel not on PATH"));
+        cb_probe_unavailable(out, "wolframscript/WolframKernel not on PATH");
         json_object_object_add(out, "version", NULL);
         return;
     }
@@ -389,15 +385,9 @@ static void probe(json_object *out)
     }
     free(cmd);
     line[strcspn(line, "\r\n")] = 0;
-    if (!line[0]) {
-        json_object_object_add(out, "available", json_object_new_boolean(0));
-        json_object_object_add(out, "reason", json_object_new_string("the Wolfram kernel did not start "
-                                                                     "(license? see the runner log)"));
-    }
-    json_object_object_add(out, "version", line[0] ? json_object_new_string(line) : NULL);
-    json_object *v = json_object_new_object();
-    json_object_object_add(v, "kernel", json_object_new_string(exe));
-    json_object_object_add(out, "versions", v);
+    if (!line[0])
+        cb_probe_unavailable(out, "the Wolfram kernel did not start (license? see the runner log)");
+    cb_probe_versions(out, line[0] ? line : NULL, "kernel", exe, (char *)NULL);
     free(exe);
 }
 

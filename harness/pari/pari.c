@@ -173,10 +173,7 @@ static long npairs;
 
 static int find(const char *name)
 {
-    for (int i = 0; i < NF; i++)
-        if (!strcmp(fnames[i], name))
-            return i;
-    return -1;
+    return cb_harness_find_function(fnames, NF, name);
 }
 
 static bool supports(const char *function)
@@ -442,11 +439,7 @@ static void probe(json_object *out)
     GEN lv = pari_version();
     if (typ(lv) == t_VEC && lg(lv) >= 4)
         snprintf(v, sizeof v, "%ld.%ld.%ld", itos(gel(lv, 1)), itos(gel(lv, 2)), itos(gel(lv, 3)));
-    json_object_object_add(out, "version", json_object_new_string(v));
-    json_object *vs = json_object_new_object();
-    json_object_object_add(vs, "pari", json_object_new_string(v));
-    json_object_object_add(vs, "gmp", json_object_new_string(gmp_version));
-    json_object_object_add(out, "versions", vs);
+    cb_probe_versions(out, v, "pari", v, "gmp", gmp_version, (char *)NULL);
 }
 
 static const cb_harness_ops ops = {

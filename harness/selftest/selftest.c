@@ -203,10 +203,7 @@ static int verify(const cb_call *c, cb_buf *out, cb_err *err)
 
 static void probe(json_object *out)
 {
-    json_object_object_add(out, "version", json_object_new_string("1"));
-    json_object *v = json_object_new_object();
-    json_object_object_add(v, "selftest", json_object_new_string("1"));
-    json_object_object_add(out, "versions", v);
+    cb_probe_versions(out, "1", "selftest", "1", (char *)NULL);
 }
 
 static const cb_harness_ops ops = {

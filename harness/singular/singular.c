@@ -175,10 +175,7 @@ static char ring_buf[32];
 
 static int find(const char *name)
 {
-    for (int i = 0; i < NF; i++)
-        if (!strcmp(fnames[i], name))
-            return i;
-    return -1;
+    return cb_harness_find_function(fnames, NF, name);
 }
 
 static bool supports(const char *function)
@@ -342,8 +339,7 @@ static void probe(json_object *out)
 {
     char *exe = cb_which("Singular");
     if (!exe) {
-        json_object_object_add(out, "available", json_object_new_boolean(0));
-        json_object_object_add(out, "reason", json_object_new_string("Singular is not on PATH"));
+        cb_probe_unavailable(out, "Singular is not on PATH");
         json_object_object_add(out, "version", NULL);
         return;
     }
@@ -355,15 +351,10 @@ static void probe(json_object *out)
         pclose(p);
     }
     line[strcspn(line, "\r\n")] = 0;
-    if (!line[0]) {
-        json_object_object_add(out, "available", json_object_new_boolean(0));
-        json_object_object_add(out, "reason", json_object_new_string("Singular --dump-versiontuple gave no version"));
-    }
-    json_object_object_add(out, "version", line[0] ? json_object_new_string(line) : NULL);
-    json_object *v = json_object_new_object();
-    json_object_object_add(v, "singular", line[0] ? json_object_new_string(line) : NULL);
-    json_object_object_add(v, "path", json_object_new_string(exe));
-    json_object_object_add(out, "versions", v);
+    if (!line[0])
+        cb_probe_unavailable(out, "Singular --dump-versiontuple gave no version");
+    const char *version = line[0] ? line : NULL;
+    cb_probe_versions(out, version, "singular", version, "path", exe, (char *)NULL);
     free(exe);
 }
 
