@@ -263,8 +263,51 @@ int cb_interp_init(const cb_interp_spec *s, cb_err *err)
 
 /* ------------------------------------------------------------ systems */
 
-cb_interp_system *cb_interp_systems(cb_value polys_dict, size_t *n,
-                                    char *(*poly_text)(cb_value terms, int nvars, bool *zero, cb_err *err),
+/* One polynomial (dict exponent-tuple -> coefficient) as the interpreter's
+ * text; NULL with err when it cannot be written. */
+static char *poly_text(cb_value terms, int nvars, const cb_interp_text *text, bool *zero, cb_err *err)
+{
+    cb_buf b = {0};
+    mpz_t z;
+    mpz_init(z);
+    int rc = 0;
+    size_t nterms = 0;
+    for (size_t t = 0; t < cb_len(terms) && rc == 0; t++) {
+        cb_value e = cb_dict_key(terms, t);
+        if (!cb_is_seq(e) || (int)cb_len(e) != nvars) {
+            rc = cb_fail(err, "term %zu: exponent tuple of the wrong length", t);
+            break;
+        }
+        if (cb_coeff_get_mpz(cb_dict_val(terms, t), z, err) < 0) {
+            rc = -1;
+            break;
+        }
+        if (!mpz_sgn(z))
+            continue;
+        char *c = mpz_get_str(NULL, 10, z);
+        text->coeff(&b, nterms++ == 0, c, mpz_sgn(z));
+        free(c);
+        for (int k = 0; k < nvars && rc == 0; k++) {
+            cb_value x = cb_item(e, (size_t)k);
+            if (!cb_is(x, CB_INT) || cb_int_sgn(x) < 0 || !cb_int_fits_i64(x)
+                || cb_int_get_i64(x) > text->max_exp)
+                rc = cb_fail(err, "term %zu: %s", t, text->exp_error);
+            else if (cb_int_get_i64(x))
+                text->power(&b, k, (long long)cb_int_get_i64(x));
+        }
+    }
+    mpz_clear(z);
+    *zero = nterms == 0;
+    if (nterms == 0)
+        cb_buf_puts(&b, "0");
+    if (rc < 0) {
+        cb_buf_free(&b);
+        return NULL;
+    }
+    return cb_buf_take(&b);
+}
+
+cb_interp_system *cb_interp_systems(cb_value polys_dict, size_t *n, const cb_interp_text *text,
                                     const char *no_gens, cb_err *err)
 {
     *n = cb_len(polys_dict);
@@ -280,7 +323,7 @@ cb_interp_system *cb_interp_systems(cb_value polys_dict, size_t *n,
         if (sy->nvars == 0)
             sy->error = cb_xstrdup(no_gens);
         for (long i = 0; i < sy->npolys && !sy->error; i++) {
-            sy->text[i] = poly_text(cb_item(polys, (size_t)i), sy->nvars, &sy->zero[i], err);
+            sy->text[i] = poly_text(cb_item(polys, (size_t)i), sy->nvars, text, &sy->zero[i], err);
             if (!sy->text[i]) {
                 char *key = cb_repr(cb_dict_key(polys_dict, s));
                 cb_fail_prefix(err, "system %s, polynomial %ld", key, i);

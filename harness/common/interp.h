@@ -68,11 +68,23 @@ typedef struct cb_interp_system {
     char *error;       /* why it cannot be used: its calls are `error` */
 } cb_interp_system;
 
+/* How the interpreter writes a polynomial: a sum of terms, each a
+ * coefficient times powers of generators. */
+typedef struct cb_interp_text {
+    /* Append a nonzero coefficient (decimal digits c, sign sgn), preceded
+     * by the "+" between terms when it is not the first. */
+    void (*coeff)(cb_buf *b, bool first, const char *c, int sgn);
+    /* Append "*" and generator k (from 0) to the power e >= 1. */
+    void (*power)(cb_buf *b, int k, long long e);
+    long long max_exp;        /* the largest exponent it takes */
+    const char *exp_error;    /* "term N: EXP_ERROR" for an exponent out of range */
+} cb_interp_text;
+
 /* The dataset dict's systems (*n of them, in its order), each polynomial
- * written by poly_text (NULL with err: the system gets that error, prefixed
- * with where); a system without generators gets the error no_gens. */
-cb_interp_system *cb_interp_systems(cb_value polys_dict, size_t *n,
-                                    char *(*poly_text)(cb_value terms, int nvars, bool *zero, cb_err *err),
+ * written as text says ("0" when it has no nonzero term); a polynomial
+ * that cannot be written gives its system an error (with where); a system
+ * without generators gets the error no_gens. */
+cb_interp_system *cb_interp_systems(cb_value polys_dict, size_t *n, const cb_interp_text *text,
                                     const char *no_gens, cb_err *err);
 /* Is system s the first usable one with its number of generators (the one
  * whose definitions make the ring)? */

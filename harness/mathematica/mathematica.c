@@ -148,53 +148,30 @@ static const cb_interp_spec server = {
 /* --------------------------------------------------------------- setup */
 
 /* "c*x1^e1*x2^e2 + (-c)*x1 + ..." (exponent 1 omitted), "0" when empty. */
-static char *poly_text(cb_value terms, int nvars, bool *zero, cb_err *err)
+static void coeff(cb_buf *b, bool first, const char *c, int sgn)
 {
-    cb_buf b = {0};
-    mpz_t z;
-    mpz_init(z);
-    int rc = 0;
-    size_t nterms = 0;
-    for (size_t t = 0; t < cb_len(terms) && rc == 0; t++) {
-        cb_value e = cb_dict_key(terms, t);
-        if (!cb_is_seq(e) || (int)cb_len(e) != nvars) {
-            rc = cb_fail(err, "term %zu: exponent tuple of the wrong length", t);
-            break;
-        }
-        if (cb_coeff_get_mpz(cb_dict_val(terms, t), z, err) < 0) {
-            rc = -1;
-            break;
-        }
-        if (!mpz_sgn(z))
-            continue;
-        char *c = mpz_get_str(NULL, 10, z);
-        cb_buf_printf(&b, mpz_sgn(z) < 0 ? "%s(%s)" : "%s%s", nterms++ ? " + " : "", c);
-        free(c);
-        for (int k = 0; k < nvars && rc == 0; k++) {
-            cb_value x = cb_item(e, (size_t)k);
-            if (!cb_is(x, CB_INT) || cb_int_sgn(x) < 0 || !cb_int_fits_i64(x))
-                rc = cb_fail(err, "term %zu: exponents must be non-negative ints below 2^63", t);
-            else if (cb_int_get_i64(x) == 1)
-                cb_buf_printf(&b, "*x%d", k + 1);
-            else if (cb_int_get_i64(x) > 1)
-                cb_buf_printf(&b, "*x%d^%lld", k + 1, (long long)cb_int_get_i64(x));
-        }
-    }
-    mpz_clear(z);
-    *zero = nterms == 0;
-    if (nterms == 0)
-        cb_buf_puts(&b, "0");
-    if (rc < 0) {
-        cb_buf_free(&b);
-        return NULL;
-    }
-    return cb_buf_take(&b);
+    cb_buf_printf(b, sgn < 0 ? "%s(%s)" : "%s%s", first ? "" : " + ", c);
 }
+
+static void power(cb_buf *b, int k, long long e)
+{
+    if (e == 1)
+        cb_buf_printf(b, "*x%d", k + 1);
+    else
+        cb_buf_printf(b, "*x%d^%lld", k + 1, e);
+}
+
+static const cb_interp_text text = {
+    .coeff = coeff,
+    .power = power,
+    .max_exp = INT64_MAX,
+    .exp_error = "exponents must be non-negative ints below 2^63",
+};
 
 /* Parse the dataset into texts (no kernel needed: --wl uses this too). */
 static void parse_systems(cb_value polys_dict, cb_err *err)
 {
-    systems = cb_interp_systems(polys_dict, &nsystems, poly_text, "the Wolfram harness needs at least one generator",
+    systems = cb_interp_systems(polys_dict, &nsystems, &text, "the Wolfram harness needs at least one generator",
                                 err);
 }
 

@@ -109,53 +109,30 @@ static const cb_interp_spec server = {
 
 /* --------------------------------------------------------------- setup */
 
-static char *poly_text(cb_value terms, int nvars, bool *zero, cb_err *err)
+/* Polynomials as "(c)*x(1)^e1*x(2)^e2+(c)*...". */
+static void coeff(cb_buf *b, bool first, const char *c, int sgn)
 {
-    cb_buf b = {0};
-    mpz_t z;
-    mpz_init(z);
-    int rc = 0;
-    size_t nterms = 0;
-    for (size_t t = 0; t < cb_len(terms) && rc == 0; t++) {
-        cb_value e = cb_dict_key(terms, t);
-        if (!cb_is_seq(e) || (int)cb_len(e) != nvars) {
-            rc = cb_fail(err, "term %zu: exponent tuple of the wrong length", t);
-            break;
-        }
-        if (cb_coeff_get_mpz(cb_dict_val(terms, t), z, err) < 0) {
-            rc = -1;
-            break;
-        }
-        if (!mpz_sgn(z))
-            continue;
-        char *c = mpz_get_str(NULL, 10, z);
-        cb_buf_printf(&b, "%s(%s)", nterms++ ? "+" : "", c);
-        free(c);
-        for (int k = 0; k < nvars && rc == 0; k++) {
-            cb_value x = cb_item(e, (size_t)k);
-            if (!cb_is(x, CB_INT) || cb_int_sgn(x) < 0 || !cb_int_fits_i64(x)
-                || cb_int_get_i64(x) > 0x7fffffff)
-                rc = cb_fail(err, "term %zu: exponents must be ints in 0..2^31-1", t);
-            else if (cb_int_get_i64(x))
-                cb_buf_printf(&b, "*x(%d)^%lld", k + 1, (long long)cb_int_get_i64(x));
-        }
-    }
-    mpz_clear(z);
-    *zero = nterms == 0;
-    if (nterms == 0)
-        cb_buf_puts(&b, "0");
-    if (rc < 0) {
-        cb_buf_free(&b);
-        return NULL;
-    }
-    return cb_buf_take(&b);
+    (void)sgn;
+    cb_buf_printf(b, "%s(%s)", first ? "" : "+", c);
 }
+
+static void power(cb_buf *b, int k, long long e)
+{
+    cb_buf_printf(b, "*x(%d)^%lld", k + 1, e);
+}
+
+static const cb_interp_text text = {
+    .coeff = coeff,
+    .power = power,
+    .max_exp = 0x7fffffff,
+    .exp_error = "exponents must be ints in 0..2^31-1",
+};
 
 static int setup(const cb_config *cfg, cb_err *err)
 {
     grevlex = cfg->grevlex;
     mem_mode = cfg->mode == CB_MODE_MEM;
-    systems = cb_interp_systems(cfg->polys, &nsystems, poly_text, "Singular needs at least one generator", err);
+    systems = cb_interp_systems(cfg->polys, &nsystems, &text, "Singular needs at least one generator", err);
     return cb_interp_init(&server, err);
 }
 
