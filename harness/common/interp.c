@@ -513,6 +513,21 @@ static int canon_reply(cb_buf *out, cb_terms *t, const char *r, cb_reply_kind ki
     return rc;
 }
 
+cb_reply_kind cb_interp_reply_kind(const char *function)
+{
+    static const struct {
+        const char *function;
+        cb_reply_kind kind;
+    } kinds[] = {
+        {"leading_coefficient", CB_REPLY_COEFF}, {"factor", CB_REPLY_FACTORS}, {"groebner", CB_REPLY_BASIS},
+        {"divmod", CB_REPLY_QUOREM},             {"gcd", CB_REPLY_POLY_POSITIVE}, {"lcm", CB_REPLY_POLY_POSITIVE},
+    };
+    for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+        if (!strcmp(kinds[i].function, function))
+            return kinds[i].kind;
+    return CB_REPLY_POLY;
+}
+
 int cb_interp_verify(cb_buf *out, long nitems, void (*cmd)(cb_buf *b, long i), cb_reply_kind kind,
                      int nvars, cb_err *err)
 {

@@ -121,6 +121,10 @@ typedef enum {
     CB_REPLY_BASIS,           /* "@@P" lines: primitive, positive, sorted */
 } cb_reply_kind;
 
+/* The reply kind of a run-list function (docs/protocol.md, "The verify
+ * digest": how each function's result is written). */
+cb_reply_kind cb_interp_reply_kind(const char *function);
+
 /* Verify mode: for each of the call's nitems items, send the command that
  * cmd(b, i) writes and append the canonical text of its reply (items joined
  * by '\n') to out. */

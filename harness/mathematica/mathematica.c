@@ -329,14 +329,7 @@ static int timed_repeat(const cb_call *c, int64_t *wall_ns, int64_t *cpu_ns, int
 
 static int verify(const cb_call *c, cb_buf *out, cb_err *err)
 {
-    (void)c;
-    cb_reply_kind kind = cur == F_LC         ? CB_REPLY_COEFF
-                       : cur == F_FACTOR     ? CB_REPLY_FACTORS
-                       : cur == F_GROEBNER   ? CB_REPLY_BASIS
-                       : cur == F_DIVMOD     ? CB_REPLY_QUOREM
-                       : cur == F_GCD || cur == F_LCM ? CB_REPLY_POLY_POSITIVE
-                                             : CB_REPLY_POLY;
-    return cb_interp_verify(out, items(), verify_cmd, kind, nvars, err);
+    return cb_interp_verify(out, items(), verify_cmd, cb_interp_reply_kind(c->function), nvars, err);
 }
 
 /* --------------------------------------------------------------- probe */
