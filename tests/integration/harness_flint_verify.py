@@ -99,8 +99,8 @@ def arithmetic(tmp):
            "log_file": None, "timeout": 60.0, "library": "flint", "result_text": True}
     records, results, _, proc = cbtest.run_harness(HARNESS, tmp, cfg)
     check("verify run exits 0", proc.returncode == 0, proc.stderr[-500:])
-    by = {(r["function"], tuple(r["args"])): r for r in records}
-    lines = lambda f, *a: (by.get((f, tuple(repr(x) for x in a)), {}).get("result") or "").split("\n")  # noqa: E731
+    by = cbtest.by_call(records)
+    lines = lambda f, *a: cbtest.result_text(by, f, *a).split("\n")  # noqa: E731
     ok = [r for r in records if r["status"] == "ok"]
     check("every computable call is ok", len(ok) == len(records) - 2,
           [(r["function"], r["args"], r["status"], r["error"]) for r in records if r["status"] != "ok"])

@@ -77,7 +77,7 @@ def statuses(tmp):
     cfg = base_config(run_list, keys, timeout=timeout, grace=1.0)
     records, results, took, proc = cbtest.run_harness(HARNESS, tmp, cfg, timeout=60)
     check("harness exits 0", proc.returncode == 0, proc.stderr[-500:])
-    by = {(r["function"], tuple(r["args"])): r for r in records}
+    by = cbtest.by_call(records)
     n_calls = sum(len(v) for v in run_list.values())
     check("one record per call", len(records) == n_calls, len(records))
     check("calls numbered in run-list order", [r["call"] for r in records] == list(range(n_calls)),
@@ -158,7 +158,7 @@ def verify(tmp):
                       perturb=("selftest_noop", ("n:1",)))
     records, results, _, proc = cbtest.run_harness(HARNESS, tmp, cfg, timeout=60)
     check("verify run exits 0", proc.returncode == 0, proc.stderr[-300:])
-    by = {(r["function"], tuple(r["args"])): r for r in records}
+    by = cbtest.by_call(records)
     a = by.get(("selftest_noop", ("'n:0'",)), {})
     want = hashlib.sha256(b"selftest_noop 0").hexdigest()
     check("verify digest is SHA-256 of the canonical text", a.get("digest") == want, a)

@@ -101,18 +101,11 @@ def main():
                "log_file": None, "timeout": 60.0, "library": "singular", "result_text": True}
         records, _, _, proc = cbtest.run_harness(HARNESS, tmp, cfg)
         check("verify run exits 0", proc.returncode == 0, proc.stderr[-500:])
-        by = {(r["function"], tuple(r["args"])): r for r in records}
-        res = lambda f, *a: (by.get((f, tuple(repr(s) for s in a)), {}).get("result") or "")  # noqa: E731
+        by = cbtest.by_call(records)
+        res = lambda f, *a: cbtest.result_text(by, f, *a)  # noqa: E731
         lines = lambda f, *a: res(f, *a).split("\n")  # noqa: E731
         g3 = gens[:3]
-        want = {
-            "add": [cbtest.canon(cbtest.terms_of(a + b, g3)) for a, b in zip(P, Q)],
-            "sub": [cbtest.canon(cbtest.terms_of(a - b, g3)) for a, b in zip(P, Q)],
-            "mult": [cbtest.canon(cbtest.terms_of(sympy.expand(a * b), g3)) for a, b in zip(P, Q)],
-            "gcd": [cbtest.canon(cbtest.terms_of(sympy.gcd(a, b), g3), positive=True) for a, b in zip(P, Q)],
-            "lcm": [cbtest.canon(cbtest.terms_of(sympy.lcm(a, b), g3), positive=True) for a, b in zip(P, Q)],
-            "resultant": [cbtest.canon(cbtest.terms_of(sympy.resultant(a, b, x), g3)) for a, b in zip(P, Q)],
-        }
+        want = cbtest.sympy_pair_results(P, Q, g3, x)
         for f, exp in want.items():
             check("%s = SymPy's" % f, lines(f, "p", "q") == exp, (res(f, "p", "q")[:300], exp[0][:300]))
         check("factor = SymPy's factor_list", lines("factor", "p") == [cbtest.canon_factor(a, g3) for a in P],

@@ -10,6 +10,8 @@
 - canon: the canonical text of a polynomial (docs/protocol.md, "The verify
   digest"), written independently of the C code, and SymPy's side of it
   (terms_of, to_expr, canon_factor, parse_canon);
+- by_call, result_text: a verify run's records by call, and their results;
+  sympy_pair_results: SymPy's results of the pair functions;
 - descendants: the processes below a pid.
 
 A test imports it by path:
@@ -172,3 +174,31 @@ def descendants(pid):
         except OSError:
             pass
     return out
+
+
+# ---- reading a verify run's records ----------------------------------------
+
+def by_call(records):
+    """calls.jsonl records by (function, args) (args: the tuple of the keys' reprs)."""
+    return {(r["function"], tuple(r["args"])): r for r in records}
+
+
+def result_text(by, function, *keys):
+    """The result text of function's call on the systems keys ("" when none)."""
+    return by.get((function, tuple(repr(k) for k in keys)), {}).get("result") or ""
+
+
+def sympy_pair_results(P, Q, gens, x):
+    """SymPy's canonical text of each pair function on the pairs zip(P, Q):
+    add, sub, mult, gcd and lcm (positive leading coefficient), resultant
+    in x."""
+    import sympy
+    pairs = list(zip(P, Q))
+    return {
+        "add": [canon(terms_of(a + b, gens)) for a, b in pairs],
+        "sub": [canon(terms_of(a - b, gens)) for a, b in pairs],
+        "mult": [canon(terms_of(sympy.expand(a * b), gens)) for a, b in pairs],
+        "gcd": [canon(terms_of(sympy.gcd(a, b), gens), positive=True) for a, b in pairs],
+        "lcm": [canon(terms_of(sympy.lcm(a, b), gens), positive=True) for a, b in pairs],
+        "resultant": [canon(terms_of(sympy.resultant(a, b, x), gens)) for a, b in pairs],
+    }
