@@ -19,30 +19,31 @@
 
 const cb_library cb_libraries[] = {
     {"flint", CB_LIB_C, "flint", {NULL}, NULL, false,
-     "FLINT fmpz_mpoly (C), Calcium's Buchberger for groebner"},
+     "FLINT fmpz_mpoly (C), Calcium's Buchberger for groebner", NULL},
     {"python-flint", CB_LIB_PYTHON, NULL, {NULL}, NULL, false,
-     "python-flint fmpz_mpoly_ctx, lex order"},
+     "python-flint fmpz_mpoly_ctx, lex order", NULL},
     {"sympy-dmp", CB_LIB_PYTHON, NULL, {"SYMPY_GROUND_TYPES=python", NULL}, NULL, false,
-     "SymPy Poly (DMP), python ground types"},
+     "SymPy Poly (DMP), python ground types", NULL},
     {"sympy-dmp-gmpy", CB_LIB_PYTHON, NULL, {"SYMPY_GROUND_TYPES=gmpy", NULL}, NULL, false,
-     "SymPy Poly (DMP), gmpy2 ground types"},
+     "SymPy Poly (DMP), gmpy2 ground types", NULL},
     {"sympy-dmp-flint", CB_LIB_PYTHON, NULL, {"SYMPY_GROUND_TYPES=flint", NULL}, NULL, false,
-     "SymPy Poly (DMP), python-flint ground types"},
+     "SymPy Poly (DMP), python-flint ground types", NULL},
     {"sympy-domains", CB_LIB_PYTHON, NULL, {"SYMPY_GROUND_TYPES=python", NULL}, NULL, false,
-     "SymPy PolyElement of ZZ[gens], python ground types"},
+     "SymPy PolyElement of ZZ[gens], python ground types", NULL},
     {"sympy-domains-gmpy", CB_LIB_PYTHON, NULL, {"SYMPY_GROUND_TYPES=gmpy", NULL}, NULL, false,
-     "SymPy PolyElement of ZZ[gens], gmpy2 ground types"},
+     "SymPy PolyElement of ZZ[gens], gmpy2 ground types", NULL},
     {"sympy-domains-flint", CB_LIB_PYTHON, NULL, {"SYMPY_GROUND_TYPES=flint", NULL}, NULL, false,
-     "SymPy PolyElement of ZZ[gens], python-flint ground types"},
+     "SymPy PolyElement of ZZ[gens], python-flint ground types", NULL},
     {"sagemath", CB_LIB_PYTHON, NULL, {NULL}, "sage", false,
-     "SageMath PolynomialRing(ZZ, ...) under sage --python"},
+     "SageMath PolynomialRing(ZZ, ...) under sage --python (or Debian's python3-sage)",
+     "/usr/bin/python3"},
     {"singular", CB_LIB_EXTERNAL, "singular", {NULL}, NULL, false,
-     "the Singular interpreter, ring r = integer, (...), lp"},
-    {"pari", CB_LIB_C, "pari", {NULL}, NULL, false, "PARI/GP's libpari (C)"},
+     "the Singular interpreter, ring r = integer, (...), lp", NULL},
+    {"pari", CB_LIB_C, "pari", {NULL}, NULL, false, "PARI/GP's libpari (C)", NULL},
     {"mathematica", CB_LIB_EXTERNAL, "mathematica", {NULL}, NULL, false,
-     "Mathematica through wolframscript / WolframKernel"},
+     "Mathematica through wolframscript / WolframKernel", NULL},
     {"selftest", CB_LIB_C, "selftest", {NULL}, NULL, true,
-     "functions of known behaviour for casbench's own tests (only when asked for)"},
+     "functions of known behaviour for casbench's own tests (only when asked for)", NULL},
 };
 const int cb_n_libraries = sizeof cb_libraries / sizeof *cb_libraries;
 
@@ -316,7 +317,17 @@ char **cb_library_argv(const cb_library *lib, const cb_pyenv *env, const char *p
         push(&argv, &n, cb_c_harness_path(harness_dir, lib->harness));
         return argv;
     }
-    if (lib->interpreter) {
+    char *own = lib->interpreter ? cb_which(lib->interpreter) : NULL;
+    if (own) {
+        free(own);
+        push(&argv, &n, cb_xstrdup(lib->interpreter));
+        push(&argv, &n, cb_xstrdup("--python"));
+    } else if (lib->interpreter && lib->fallback_python && access(lib->fallback_python, X_OK) == 0) {
+        /* No `sage` launcher, but a distribution's Sage library for its
+         * system Python (Debian 12: python3-sage for /usr/bin/python3):
+         * the harness's probe tells whether `import sage.all` works. */
+        push(&argv, &n, cb_xstrdup(lib->fallback_python));
+    } else if (lib->interpreter) {
         push(&argv, &n, cb_xstrdup(lib->interpreter));
         push(&argv, &n, cb_xstrdup("--python"));
     } else {

@@ -32,6 +32,8 @@ typedef struct {
                                  * the environments of --venvs */
     bool hidden;                /* not part of "every available library" (selftest) */
     const char *description;
+    const char *fallback_python;  /* with interpreter: the Python to use when the
+                                   * interpreter is not on PATH, or NULL */
 } cb_library;
 
 extern const cb_library cb_libraries[];
