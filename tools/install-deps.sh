@@ -3,7 +3,7 @@
 # runs with, when any is missing.  Called by `make test` and `make run`.
 PKGS="build-essential clang libclang-rt-14-dev libgmp-dev libmpfr-dev libflint-dev libcalcium-dev
 libpari-dev pari-gp singular libjson-c-dev linux-perf gnuplot-nox heaptrack valgrind chromium
-python3 python3-sympy python3-gmpy2 python3-pandas python3-pil"
+python3 python3-sympy python3-gmpy2 python3-pandas python3-pil python3-sage"
 missing=
 for p in $PKGS; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
