@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include "harness.h"
 #include "canon.h"
+#include "dataset.h"
 #include "executor.h"
 #include "pickle.h"
 
@@ -482,6 +483,14 @@ static void add_result(recorder *rec, const plan_call *c, const cb_exec_result *
 }
 
 /* ------------------------------------------------------------- probing */
+
+int cb_harness_term(cb_value terms, size_t t, int nvars, cb_value *exps, mpz_t coeff, cb_err *err)
+{
+    *exps = cb_dict_key(terms, t);
+    if (!cb_is_seq(*exps) || (int)cb_len(*exps) != nvars)
+        return cb_fail(err, "term %zu: exponent tuple of the wrong length", t);
+    return cb_coeff_get_mpz(cb_dict_val(terms, t), coeff, err) < 0 ? -1 : 0;
+}
 
 int cb_harness_find_function(const char *const *names, size_t n, const char *name)
 {

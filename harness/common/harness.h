@@ -1,4 +1,5 @@
-/* harness.h — what a C harness implements, and the one main() they share.
+/* harness.h — what a C harness implements, the one main() they share, and
+ * the small helpers their ops share (terms, function tables, probe answers).
  *
  * A C harness (docs/protocol.md) puppeteers one library.  All the protocol
  * work — reading the run config, walking the run list, forking a child per
@@ -33,6 +34,7 @@
 #ifndef CB_HARNESS_H
 #define CB_HARNESS_H
 
+#include <gmp.h>
 #include <stdbool.h>
 #include <json-c/json.h>
 
@@ -112,6 +114,11 @@ typedef struct cb_harness_ops {
 /* For a harness's function table: the index of name in names[0..n-1], -1
  * when absent. */
 int cb_harness_find_function(const char *const *names, size_t n, const char *name);
+
+/* For a setup op: term t of a polynomial (dict exponent tuple ->
+ * coefficient) over nvars generators: its exponent tuple (checked to have
+ * nvars entries) into *exps, its coefficient into coeff.  -1 with err. */
+int cb_harness_term(cb_value terms, size_t t, int nvars, cb_value *exps, mpz_t coeff, cb_err *err);
 
 /* For a probe op: add "version" (NULL: null) and "versions", an object of
  * the (name, version) pairs that follow, up to a NULL name (a NULL version:

@@ -273,15 +273,9 @@ static char *poly_text(cb_value terms, int nvars, const cb_interp_text *text, bo
     int rc = 0;
     size_t nterms = 0;
     for (size_t t = 0; t < cb_len(terms) && rc == 0; t++) {
-        cb_value e = cb_dict_key(terms, t);
-        if (!cb_is_seq(e) || (int)cb_len(e) != nvars) {
-            rc = cb_fail(err, "term %zu: exponent tuple of the wrong length", t);
+        cb_value e;
+        if ((rc = cb_harness_term(terms, t, nvars, &e, z, err)) < 0)
             break;
-        }
-        if (cb_coeff_get_mpz(cb_dict_val(terms, t), z, err) < 0) {
-            rc = -1;
-            break;
-        }
         if (!mpz_sgn(z))
             continue;
         char *c = mpz_get_str(NULL, 10, z);

@@ -103,15 +103,9 @@ static int parse_poly(GEN *out, cb_value terms, int nvars, cb_err *err)
     GEN p = gen_0;
     int rc = 0;
     for (size_t t = 0; t < cb_len(terms) && rc == 0; t++) {
-        cb_value e = cb_dict_key(terms, t);
-        if (!cb_is_seq(e) || (int)cb_len(e) != nvars) {
-            rc = cb_fail(err, "term %zu: exponent tuple of the wrong length", t);
+        cb_value e;
+        if ((rc = cb_harness_term(terms, t, nvars, &e, z, err)) < 0)
             break;
-        }
-        if (cb_coeff_get_mpz(cb_dict_val(terms, t), z, err) < 0) {
-            rc = -1;
-            break;
-        }
         for (int k = 0; k < nvars; k++) {
             cb_value x = cb_item(e, (size_t)k);
             if (!cb_is(x, CB_INT) || cb_int_sgn(x) < 0 || !cb_int_fits_i64(x)
