@@ -308,6 +308,20 @@ static void push(char ***argv, size_t *n, char *s)
     (*argv)[*n] = NULL;
 }
 
+const char *cb_library_interpreter(const cb_library *lib)
+{
+    if (!lib->interpreter)
+        return NULL;
+    char *own = cb_which(lib->interpreter);
+    if (own) {
+        free(own);
+        return lib->interpreter;
+    }
+    if (lib->fallback_python && access(lib->fallback_python, X_OK) == 0)
+        return lib->fallback_python;
+    return lib->interpreter;
+}
+
 char **cb_library_argv(const cb_library *lib, const cb_pyenv *env, const char *python_flags,
                        const char *harness_dir)
 {
@@ -317,18 +331,14 @@ char **cb_library_argv(const cb_library *lib, const cb_pyenv *env, const char *p
         push(&argv, &n, cb_c_harness_path(harness_dir, lib->harness));
         return argv;
     }
-    char *own = lib->interpreter ? cb_which(lib->interpreter) : NULL;
-    if (own) {
-        free(own);
-        push(&argv, &n, cb_xstrdup(lib->interpreter));
-        push(&argv, &n, cb_xstrdup("--python"));
-    } else if (lib->interpreter && lib->fallback_python && access(lib->fallback_python, X_OK) == 0) {
+    const char *interp = cb_library_interpreter(lib);
+    if (interp && interp == lib->fallback_python) {
         /* No `sage` launcher, but a distribution's Sage library for its
          * system Python (Debian 12: python3-sage for /usr/bin/python3):
          * the harness's probe tells whether `import sage.all` works. */
-        push(&argv, &n, cb_xstrdup(lib->fallback_python));
-    } else if (lib->interpreter) {
-        push(&argv, &n, cb_xstrdup(lib->interpreter));
+        push(&argv, &n, cb_xstrdup(interp));
+    } else if (interp) {
+        push(&argv, &n, cb_xstrdup(interp));
         push(&argv, &n, cb_xstrdup("--python"));
     } else {
         push(&argv, &n, cb_xstrdup(env ? env->python : "python3"));

@@ -59,6 +59,11 @@ typedef struct {
 int cb_pyenv_resolve(const char *given, cb_pyenv *out, cb_err *err);
 void cb_pyenv_free(cb_pyenv *e);
 
+/* The interpreter a library that brings its own runs under: its launcher
+ * (`sage`) when on PATH, else fallback_python when present, else the
+ * launcher's name (then reported missing); NULL for the others. */
+const char *cb_library_interpreter(const cb_library *lib);
+
 /* The argv (NULL-terminated, malloc'd strings) that starts LIB's harness:
  * ENV is used for Python libraries without their own interpreter,
  * PYTHON_FLAGS (may be NULL) are split on blanks and go before the script. */

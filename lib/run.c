@@ -129,7 +129,7 @@ static void make_runners(run_state *s, const cb_strset *done)
         if (sp->env >= 0)
             r->env_label = o->envs[sp->env].label;
         else if (sp->lib->interpreter)
-            r->env_label = sp->lib->interpreter;   /* "sage" */
+            r->env_label = cb_library_interpreter(sp->lib);   /* "sage" or its fallback */
         r->available = pr->available;
         r->reason = pr->reason;
         if (r->available && sp->mode == CB_MODE_MEM && !s->tracker) {
@@ -212,7 +212,7 @@ static json_object *libraries_json(run_state *s)
         json_object *j = json_object_new_object();
         json_object_object_add(j, "library", json_object_new_string(k->lib->id));
         json_object_object_add(j, "env", k->env >= 0 ? json_object_new_string(s->o->envs[k->env].label)
-                                                     : jstr(k->lib->interpreter));
+                                                     : jstr(cb_library_interpreter(k->lib)));
         json_object_object_add(j, "available", json_object_new_boolean(p->available));
         json_object_object_add(j, "reason", jstr(p->reason));
         json_object_object_add(j, "version", jstr(p->version));

@@ -122,7 +122,7 @@ int cmd_libraries(int argc, char **argv)
         if (e >= 0)
             cb_table_set(t, c_env, env_errors[e] ? venvs[e] : envs[e].label);
         else
-            cb_table_set(t, c_env, lib->interpreter ? lib->interpreter : "-");
+            cb_table_set(t, c_env, lib->interpreter ? cb_library_interpreter(lib) : "-");
         cb_table_set(t, c_av, p->available ? "yes" : "no");
         cb_table_set(t, c_ver, p->version ? p->version : "-");
         if (e >= 0 && env_errors[e])

@@ -40,9 +40,16 @@ sel = [r for r in rows if r["library"] == "selftest"]
 check("selftest available with a version", len(sel) == 1 and sel[0]["available"] == "yes" and sel[0]["version"] != "-",
       sel)
 sage = [r for r in rows if r["library"] == "sagemath"]
-check("sagemath: one row, its own interpreter", len(sage) == 1 and sage[0]["environment"] == "sage", sage)
-if not any(os.access(os.path.join(d, "sage"), os.X_OK) for d in os.environ.get("PATH", "").split(":")):
-    check("sagemath unavailable with the reason", sage[0]["available"] == "no" and "sage" in sage[0]["reason / description"],
+on_path = any(os.access(os.path.join(d, "sage"), os.X_OK) for d in os.environ.get("PATH", "").split(":"))
+debian_sage = subprocess.run(["/usr/bin/python3", "-c", "import sage.all"], capture_output=True).returncode == 0 \
+    if os.access("/usr/bin/python3", os.X_OK) else False
+want_env = "sage" if on_path or not os.access("/usr/bin/python3", os.X_OK) else "/usr/bin/python3"
+check("sagemath: one row, its own interpreter", len(sage) == 1 and sage[0]["environment"] == want_env, sage)
+if not on_path and not debian_sage:
+    check("sagemath unavailable with the reason", sage[0]["available"] == "no" and sage[0]["reason / description"] != "-",
+          sage)
+elif not on_path:
+    check("sagemath available through Debian's python3-sage", sage[0]["available"] == "yes" and sage[0]["version"] != "-",
           sage)
 dmp = [r for r in rows if r["library"] == "sympy-dmp-gmpy"]
 check("Python libraries: one row per environment", len(dmp) == len(envs) + 1, dmp)

@@ -1,6 +1,6 @@
 """run_engine.py — `casbench run` end to end with real harnesses: the
 selftest harness (every status of DESIGN §5.2), flint, an unavailable
-library (sagemath: `sage` is not on a Debian 12 machine), and the results
+library (python-flint: not installable on a Debian 12 machine), and the results
 directory of DESIGN §3.5 read back by Python itself: calls.jsonl (one
 record per call, the fields of docs/protocol.md), results.pickle in the
 original layout ({"python": [...], "external": [...]}, a timeout is
@@ -58,7 +58,7 @@ def selftest_run(tmp):
     write_dataset(tmp, polys, run_list)
     out = os.path.join(tmp, "out")
     p = subprocess.run([CB, "run", os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle"), out,
-                        "--libraries", "selftest", "flint", "sagemath", "--timeout", "1", "--repeats", "2",
+                        "--libraries", "selftest", "flint", "python-flint", "--timeout", "1", "--repeats", "2",
                         "--cores", "2"], capture_output=True, text=True, timeout=120)
     check("run exits 0", p.returncode == 0, p.stderr[-800:])
     d = results_dir(out)
@@ -86,12 +86,13 @@ def selftest_run(tmp):
     if HAVE_FLINT:
         check("flint: selftest functions are unsupported",
               len(fl) == 5 and all(r["status"] == "unsupported" for r in fl), [r["status"] for r in fl])
-    sg = [r for r in recs if r["library"] == "sagemath"]
+    sg = [r for r in recs if r["library"] == "python-flint"]
     check("unavailable library: a record per call with the reason",
           len(sg) == 5 and all(r["status"] == "unavailable" and r["error"] for r in sg),
           [(r["status"], r["error"]) for r in sg])
-    check("sagemath runs per gc setting, env names its interpreter",
-          all(r["runner"] == "sagemath.gc-on.benchmark" and r["gc"] is True and r["env"] == "sage" for r in sg),
+    check("python-flint runs per gc setting, env names its interpreter",
+          all(r["runner"] == "python-flint.env0.gc-on.benchmark" and r["gc"] is True and isinstance(r["env"], str)
+              and "python" in r["env"] for r in sg),
           sg[:1])
 
     with open(os.path.join(d, "results.pickle"), "rb") as f:
@@ -99,7 +100,7 @@ def selftest_run(tmp):
     check("results.pickle layout", isinstance(res, dict) and list(res) == ["python", "external"], list(res))
     ext = {r["library"]: r for r in res["external"]}
     check("C harnesses are external runners", set(ext) == {"selftest", "flint"}, list(ext))
-    check("python list holds sagemath", [r["library"] for r in res["python"]] == ["sagemath"],
+    check("python list holds python-flint", [r["library"] for r in res["python"]] == ["python-flint"],
           [r["library"] for r in res["python"]])
     sr = ext["selftest"]
     check("runner keys", set(sr) == {"library", "flags", "gc", "type", "venv", "results"}, set(sr))
@@ -122,11 +123,11 @@ def selftest_run(tmp):
     libs = {x["library"]: x for x in rj["libraries"]}
     check("run.json: library versions from probes", libs["selftest"]["available"] and libs["selftest"]["version"]
           and (libs["flint"]["version"] or not HAVE_FLINT), libs)
-    check("run.json: unavailable library with reason", not libs["sagemath"]["available"] and libs["sagemath"]["reason"])
+    check("run.json: unavailable library with reason", not libs["python-flint"]["available"] and libs["python-flint"]["reason"])
     check("run.json: times and status", rj["started"] and rj["ended"] and rj["status"] == "complete"
           and rj["casbench_version"], {k: rj.get(k) for k in ("started", "ended", "status")})
     check("run.json: runners", sorted(x["id"] for x in rj["runners"]) ==
-          ["flint.benchmark", "sagemath.gc-on.benchmark", "selftest.benchmark"], [x["id"] for x in rj["runners"]])
+          ["flint.benchmark", "python-flint.env0.gc-on.benchmark", "selftest.benchmark"], [x["id"] for x in rj["runners"]])
     log = os.path.join(d, "logs", "selftest.benchmark.log")
     check("a log per runner", os.path.isfile(log) and os.path.getsize(log) > 0)
     check("summary table printed", "selftest_busy" in p.stdout and "selftest" in p.stdout, p.stdout[-500:])
