@@ -188,26 +188,30 @@ static int str_eq(const char *a, const char *b)
     return (!a && !b) || (a && b && !strcmp(a, b));
 }
 
-/* One (library, env, gc) a run used; a run has few, its records many. */
+/* One (library, env, gc, host) a run used; a run has few, its records many.
+ * The host tells variants apart only when a run spans hosts (the Slurm
+ * executor): then each host's timings get their own column. */
 typedef struct {
-    const char *library, *env;
+    const char *library, *env, *host;
     int gc;
     char *label;
 } variant;
 
 static size_t variant_of(variant **vs, size_t *nv, const cb_record *r)
 {
+    const char *host = jstr(r->obj, "host");
     for (size_t k = 0; k < *nv; k++)
-        if (!strcmp((*vs)[k].library, r->library) && str_eq((*vs)[k].env, r->env) && (*vs)[k].gc == r->gc)
+        if (!strcmp((*vs)[k].library, r->library) && str_eq((*vs)[k].env, r->env) && (*vs)[k].gc == r->gc &&
+            str_eq((*vs)[k].host, host))
             return k;
     *vs = cb_xrealloc(*vs, (*nv + 1) * sizeof **vs);
-    (*vs)[*nv] = (variant){r->library, r->env, r->gc, NULL};
+    (*vs)[*nv] = (variant){r->library, r->env, host, r->gc, NULL};
     return (*nv)++;
 }
 
 static char *variant_label(const variant *vs, size_t nv, const variant *v)
 {
-    int envs = 0, gcs = 0, shorts_clash = 0;
+    int envs = 0, gcs = 0, hosts = 0, shorts_clash = 0;
     char *mine = v->env ? cb_env_short(v->env) : NULL;
     for (size_t k = 0; k < nv; k++) {
         const variant *q = &vs[k];
@@ -222,6 +226,8 @@ static char *variant_label(const variant *vs, size_t nv, const variant *v)
         }
         if (q->gc != v->gc)
             gcs = 1;
+        if (!str_eq(q->host, v->host))
+            hosts = 1;
     }
     cb_buf b = {0};
     cb_buf_puts(&b, v->library);
@@ -229,6 +235,8 @@ static char *variant_label(const variant *vs, size_t nv, const variant *v)
         cb_buf_printf(&b, " [%s]", v->env ? (shorts_clash ? v->env : mine) : "default");
     if (gcs)
         cb_buf_printf(&b, " gc=%s", v->gc == 1 ? "on" : v->gc == 0 ? "off" : "?");
+    if (hosts)
+        cb_buf_printf(&b, " @%s", v->host ? v->host : "?");
     free(mine);
     return cb_buf_take(&b);
 }
