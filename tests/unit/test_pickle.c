@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bigint.h"
 #include "check.h"
 #include "pickle.h"
 
@@ -83,22 +84,6 @@ static const char sample_p4[] =
     "\xff\xff\x87\x94\x52\x94\x8c\x01\x67\x94\x29\x8c\x01\x68\x94\x8c\x08\x68\xc3\xa9\xf0\x9f\x98\x80\x00\x94\x75"
     "\x2e";
 
-static cb_value mpz_pow2(unsigned long e, int sign, long add)
-{
-    mpz_t z;
-    mpz_init(z);
-    mpz_ui_pow_ui(z, 2, e);
-    if (sign < 0)
-        mpz_neg(z, z);
-    if (add >= 0)
-        mpz_add_ui(z, z, (unsigned long)add);
-    else
-        mpz_sub_ui(z, z, (unsigned long)-add);
-    cb_value v = cb_int_mpz(z);
-    mpz_clear(z);
-    return v;
-}
-
 /* {'a': [1, -1, 255, 256, 65535, 65536, 2**31-1, -2**31, 2**31, 2**63, -2**63-1, 2**64, -2**64, 2**1000],
  *  'b': (1.5, inf, None, True, False), 'c': b'xy', 'd': {1, 2}, 'e': frozenset({3}),
  *  'f': range(0, -10, -3), 'g': (), 'h': 'hé😀\0'} */
@@ -109,11 +94,11 @@ static cb_value build_sample(void)
     int64_t smalls[] = {1, -1, 255, 256, 65535, 65536, 2147483647, -2147483648LL, 2147483648LL};
     for (size_t i = 0; i < sizeof smalls / sizeof *smalls; i++)
         cb_seq_push(a, cb_int(smalls[i]));
-    cb_seq_push(a, mpz_pow2(63, 1, 0));
-    cb_seq_push(a, mpz_pow2(63, -1, -1));
-    cb_seq_push(a, mpz_pow2(64, 1, 0));
-    cb_seq_push(a, mpz_pow2(64, -1, 0));
-    cb_seq_push(a, mpz_pow2(1000, 1, 0));
+    cb_seq_push(a, pow2(63, 1, 0));
+    cb_seq_push(a, pow2(63, -1, -1));
+    cb_seq_push(a, pow2(64, 1, 0));
+    cb_seq_push(a, pow2(64, -1, 0));
+    cb_seq_push(a, pow2(1000, 1, 0));
     cb_dict_set_str(d, "a", a);
     cb_dict_set_str(d, "b", cb_tuple_of(5, cb_float(1.5), cb_float(1.0 / 0.0), cb_none(), cb_bool(true), cb_bool(false)));
     cb_dict_set_str(d, "c", cb_bytes_new("xy", 2));
@@ -347,7 +332,7 @@ TEST(ints_round_trip)
     for (size_t i = 0; i < sizeof exps / sizeof *exps; i++)
         for (int sign = -1; sign <= 1; sign += 2)
             for (long add = -1; add <= 1; add++)
-                cb_seq_push(list, mpz_pow2((unsigned long)exps[i], sign, add));
+                cb_seq_push(list, pow2((unsigned long)exps[i], sign, add));
     cb_seq_push(list, cb_int(0));
     cb_seq_push(list, cb_int(INT64_MIN));
     cb_seq_push(list, cb_int(INT64_MAX));

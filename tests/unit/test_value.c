@@ -9,24 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bigint.h"
 #include "check.h"
 #include "value.h"
-
-static cb_value pow2(unsigned long e, int sign, long add)
-{
-    mpz_t z;
-    mpz_init(z);
-    mpz_ui_pow_ui(z, 2, e);
-    if (sign < 0)
-        mpz_neg(z, z);
-    if (add >= 0)
-        mpz_add_ui(z, z, (unsigned long)add);
-    else
-        mpz_sub_ui(z, z, (unsigned long)-add);
-    cb_value v = cb_int_mpz(z);
-    mpz_clear(z);
-    return v;
-}
 
 static bool repr_is(cb_value v, const char *want)
 {
