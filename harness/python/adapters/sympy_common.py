@@ -20,6 +20,14 @@ GROUND_TYPES = {"": ("python", ("builtins", "int")), "gmpy": ("gmpy", ("gmpy2", 
                 "flint": ("flint", ("flint", "fmpz"))}
 PACKAGE = {"gmpy": "gmpy2", "flint": "python-flint"}
 
+# function -> the method both SymPy representations (Poly, PolyElement) need
+# for it (None: an operator or a module function, always there).  One table,
+# so the two adapters offer and report the same functions.
+METHODS = {"add": None, "sub": None, "mult": None, "divmod": "pdiv",
+           "resultant": "resultant", "gcd": "gcd", "lcm": "lcm",
+           "factor": "factor_list", "leading_coefficient": "LC",
+           "groebner": None}
+
 
 def ground_suffix(library):
     for suffix in ("gmpy", "flint"):

@@ -11,13 +11,7 @@ function unsupported.
 import operator
 
 from . import common
-from .sympy_common import import_sympy
-
-# function -> the Poly method it needs (None: an operator, always there)
-METHODS = {"add": None, "sub": None, "mult": None, "divmod": "pdiv",
-           "resultant": "resultant", "gcd": "gcd", "lcm": "lcm",
-           "factor": "factor_list", "leading_coefficient": "LC",
-           "groebner": None}
+from .sympy_common import METHODS, import_sympy
 
 
 class Loaded:

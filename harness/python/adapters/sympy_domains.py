@@ -11,12 +11,7 @@ ideal is built in that ring at parse time, untimed).
 import operator
 
 from . import common
-from .sympy_common import import_sympy
-
-METHODS = {"add": None, "sub": None, "mult": None, "divmod": "pdiv",
-           "resultant": "resultant", "gcd": "gcd", "lcm": "lcm",
-           "factor": "factor_list", "leading_coefficient": "LC",
-           "groebner": None}
+from .sympy_common import METHODS, import_sympy
 
 
 class Loaded:
