@@ -82,7 +82,7 @@ $(BUILD)/libcasbench-memtrack.so: $(TRACKER_SRC)
 	@mkdir -p $(dir $@)
 	$(CC) $(filter-out $(SAN),$(CFLAGS)) -fPIC -shared -o $@ $(TRACKER_SRC) -ldl -lpthread
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libharness.a $(BUILD)/libcasbench.a
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/lib/*.h) $(BUILD)/libharness.a $(BUILD)/libcasbench.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(FLINT_CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $< $(BUILD)/libharness.a $(BUILD)/libcasbench.a $(LIBS) -ldl
 
