@@ -306,12 +306,15 @@ int cb_lit_build_gcd(const char *key, const long *p, cb_systems_out *out, cb_err
     return rc;
 }
 
-/* The Moses–Yun gcd cases (as in REDUCE's gcd test and GiNaC's
- * exam_polygcd.cpp) in N variables x, y0 ... y(N-2), v = N-1:
- *   1: f = (e+1)(e+2), g = (x^2 + sum y_i^2)(-3x^2 y0 + y0^2 - 1),
- *      e = x + sum y_i                                  (gcd 1)
- *   2: d = (e+1)^2, f = d (x - sum y_i - 2)^2, g = d (e+2)^2   (gcd d)
- *   3: e = x^(v+1) + sum y_i^(v+1), d = e+1, f = d(e-2), g = d(e+2) */
+/* The Liao–Fateman gcd families ("Fateman's GCD benchmark" in SymPy's
+ * polys/specialpolys.py, fateman_poly_F_1..3) in N variables x, y0 ...
+ * y(N-2), with s = sum y_i:
+ *   1: u = x + s, v = x^2 + sum y_i^2:
+ *      f = (u+1)(u+2), g = (v+1)(-3x^2 y0 + y0^2 - 1)      (gcd 1)
+ *   2: d = (x+s+1)^2, f = d (x-s-2)^2, g = d (x+s+2)^2      (gcd d)
+ *   3: as 2 with every variable to the power N:
+ *      s' = sum y_i^N, d = (x^N+s'+1)^2, f = d (x^N-s'-2)^2,
+ *      g = d (x^N+s'+2)^2                                   (gcd d) */
 static char *lf_sum(slong v, const char *head, const char *sign, const char *power)
 {
     cb_buf b = {0};
@@ -342,20 +345,17 @@ int cb_lit_build_lfgcd(const char *key, const long *p, cb_systems_out *out, cb_e
         e = lf_sum(v, "x", "+", "");
         char *e2 = lf_sum(v, "x^2", "+", "^2");
         ft = cb_xasprintf("(%s + 1)*(%s + 2)", e, e);
-        gt = cb_xasprintf("(%s)*(-3*x^2*y0 + y0^2 - 1)", e2);
+        gt = cb_xasprintf("(%s + 1)*(-3*x^2*y0 + y0^2 - 1)", e2);
         free(e2);
-    } else if (c == 2) {
-        e = lf_sum(v, "x", "+", "");
-        char *e2 = lf_sum(v, "x", "-", "");
+    } else {
+        /* 2 and 3 differ only in the power every variable carries */
+        char *pw = c == 2 ? cb_xstrdup("") : cb_xasprintf("^%ld", (long)(v + 1));
+        char *head = cb_xasprintf("x%s", pw);
+        e = lf_sum(v, head, "+", pw);
+        char *e2 = lf_sum(v, head, "-", pw);
         ft = cb_xasprintf("(%s + 1)^2*(%s - 2)^2", e, e2);
         gt = cb_xasprintf("(%s + 1)^2*(%s + 2)^2", e, e);
         free(e2);
-    } else {
-        char *pw = cb_xasprintf("^%ld", (long)(v + 1));
-        char *head = cb_xasprintf("x%s", pw);
-        e = lf_sum(v, head, "+", pw);
-        ft = cb_xasprintf("(%s + 1)*(%s - 2)", e, e);
-        gt = cb_xasprintf("(%s + 1)*(%s + 2)", e, e);
         free(pw);
         free(head);
     }

@@ -3,7 +3,7 @@
  *
  * Multiplication (Fateman, Pearce's sparse, FLINT's dense, Monagan–Pearce),
  * exact division of those products by their second factor, FLINT's gcd profile inputs, the
- * Moses–Yun / Liao–Fateman gcd families in n variables, a factorisation
+ * Liao–Fateman gcd families in n variables, a factorisation
  * family, and graph 3-colouring ideals.  Each builder writes its input
  * polynomials as one-polynomial systems keyed "SPEC:f", "SPEC:g", ... and
  * the run-list entries the problem is about (mult on (f, g), divmod on
@@ -54,7 +54,7 @@ int cb_lit_build_color3_petersen(const char *key, const long *p, cb_systems_out 
     {"gcd-boldsparse4", 4, {0, 0, 0, 0}, {30, 30, 30, 30}, "gcd-boldsparse4-M1-N1-M2-N2", "FLINT's boldsparse4 pair", cb_lit_build_gcd}, \
     {"gcd-boldsparse5", 4, {0, 0, 0, 0}, {30, 30, 30, 30}, "gcd-boldsparse5-M1-N1-M2-N2", "FLINT's boldsparse5 pair", cb_lit_build_gcd}, \
     {"gcd-heavysparse5", 4, {0, 0, 0, 0}, {30, 30, 30, 30}, "gcd-heavysparse5-M1-N1-M2-N2", "FLINT's heavysparse5 pair", cb_lit_build_gcd}, \
-    {"lfgcd", 2, {1, 2}, {3, 12}, "lfgcd-C-N", "Moses-Yun/Liao-Fateman gcd case C (1-3) in N variables", cb_lit_build_lfgcd}, \
+    {"lfgcd", 2, {1, 2}, {3, 12}, "lfgcd-C-N", "Liao-Fateman gcd case C (1-3) in N variables", cb_lit_build_lfgcd}, \
     {"factor", 1, {1}, {20}, "factor-I", "factor (x+(1+x+y+z+t)^I)(y+(1+x+y+z+t)^I), expanded", cb_lit_build_factor}, \
     {"color3-cycle", 1, {3}, {100}, "color3-cycle-N", "3-colouring ideal of the N-cycle (groebner)", cb_lit_build_color3_cycle}, \
     {"color3-complete", 1, {2}, {20}, "color3-complete-N", "3-colouring ideal of K_N (groebner)", cb_lit_build_color3_complete}, \

@@ -83,12 +83,6 @@ small = {  # spec -> {suffix: (gens, SymPy text)}
     "factor-2": {"p": (X4, f"(x + {FATEMAN}**2) * (y + {FATEMAN}**2)")},
     "mp-5": {"f": (["u", "v", "w", "x", "y"], "(1 + u**2 + v + w**2 + x - y)**10 + 1"),
              "g": (["u", "v", "w", "x", "y"], "(1 + u + v**2 + w + x**2 - y)**10 + 1")},
-    "lfgcd-1-3": {"f": (["x", "y0", "y1"], "(x + y0 + y1 + 1) * (x + y0 + y1 + 2)"),
-                  "g": (["x", "y0", "y1"], "(x**2 + y0**2 + y1**2) * (-3*x**2*y0 + y0**2 - 1)")},
-    "lfgcd-2-3": {"f": (["x", "y0", "y1"], "(x + y0 + y1 + 1)**2 * (x - y0 - y1 - 2)**2"),
-                  "g": (["x", "y0", "y1"], "(x + y0 + y1 + 1)**2 * (x + y0 + y1 + 2)**2")},
-    "lfgcd-3-3": {"f": (["x", "y0", "y1"], "(x**3 + y0**3 + y1**3 + 1) * (x**3 + y0**3 + y1**3 - 2)"),
-                  "g": (["x", "y0", "y1"], "(x**3 + y0**3 + y1**3 + 1) * (x**3 + y0**3 + y1**3 + 2)")},
 }
 # FLINT's p-gcd.c pairs, written here in SymPy syntax from that file.
 GCD_PAIRS = {
@@ -104,6 +98,23 @@ GCD_PAIRS = {
     "boldsparse5": (5, "1 + x + y**2 + z**3 + t**4 + u**5", "1 + x**5 + y**4 + z**3 + t**2 + u"),
     "heavysparse5": (5, "1 + x + y**2 + z**6 + t**4 + u**9", "1 + x**9 + y**4 + z**3 + t**7 + u"),
 }
+
+
+def liao_fateman(case, n):
+    """The Liao-Fateman inputs as SymPy itself defines them
+    (sympy.polys.specialpolys.fateman_poly_F_1..3, "Fateman's GCD
+    benchmark") in n variables, renamed y_0 -> x, y_(i+1) -> y(i) as in
+    casbench: {suffix: (gens, SymPy text)}."""
+    from sympy.polys import specialpolys
+    F, G = getattr(specialpolys, f"fateman_poly_F_{case}")(n - 1)[:2]
+    gens = ["x"] + [f"y{i}" for i in range(n - 1)]
+    rename = dict(zip(F.gens, symbols(gens)))
+    return {s: (gens, str(P.as_expr().xreplace(rename))) for s, P in (("f", F), ("g", G))}
+
+
+for case in (1, 2, 3):
+    for n in (3, 4):
+        small[f"lfgcd-{case}-{n}"] = liao_fateman(case, n)
 M1, N1, M2, N2 = 2, 1, 1, 2
 for name, (n, a, b) in GCD_PAIRS.items():
     small[f"gcd-{name}-{M1}-{N1}-{M2}-{N2}"] = {
