@@ -130,6 +130,8 @@ static void make_runners(run_state *s, const cb_strset *done)
             r->env_label = o->envs[sp->env].label;
         else if (sp->lib->interpreter)
             r->env_label = cb_library_interpreter(sp->lib);   /* "sage" or its fallback */
+        else if (!strcmp(sp->lib->id, "singular") && o->singular_ring && !strcmp(o->singular_ring, "rational"))
+            r->env_label = "QQ";   /* its results are not those of ring integer: keep them apart */
         r->available = pr->available;
         r->reason = pr->reason;
         if (r->available && sp->mode == CB_MODE_MEM && !s->tracker) {
@@ -245,6 +247,8 @@ static json_object *options_json(const cb_run_opts *o)
     json_object_object_add(j, "min_time", json_object_new_double(o->min_time));
     json_object_object_add(j, "grace", json_object_new_double(o->grace));
     json_object_object_add(j, "order", json_object_new_string(o->order));
+    json_object_object_add(j, "singular_ring",
+                           json_object_new_string(o->singular_ring ? o->singular_ring : "integer"));
     json_object_object_add(j, "pin", json_object_new_boolean(o->pin));
     json_object_object_add(j, "python_flags", jstr(o->python_flags));
     json_object_object_add(j, "cpu_profiler", json_object_new_string(o->cpu_profiler ? o->cpu_profiler : "perf"));
@@ -654,7 +658,7 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
         .results_dir = s.dir, .calls_jsonl = s.calls_path, .harness_dir = s.harness_dir,
         .tracker = s.tracker, .python_flags = o->python_flags, .envs = o->envs, .n_envs = o->n_envs,
         .repeats = o->repeats, .timeout = o->timeout, .min_time = o->min_time, .grace = o->grace,
-        .order = o->order, .hostname = s.hostname,
+        .order = o->order, .singular_ring = o->singular_ring, .hostname = s.hostname,
         .cpu_profiler = o->cpu_profiler, .profile_rate = o->profile_rate, .mem_profiler = o->mem_profiler,
     };
     make_runners(&s, &done);

@@ -54,6 +54,7 @@ typedef struct {
     int repeats, cores;
     double timeout, min_time, grace;
     const char *order;
+    const char *singular_ring;            /* "integer" (NULL: integer) or "rational" */
     bool pin;
     int verbose;
     const char *output;                   /* new run: where results_<time>/ goes */

@@ -78,6 +78,7 @@ int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value poly
     cb_dict_set_str(cfg, "record", record_fields(r));
     cb_dict_set_str(cfg, "min_time", cb_float(s->min_time));
     cb_dict_set_str(cfg, "order", cb_str_c(s->order));
+    cb_dict_set_str(cfg, "singular_ring", cb_str_c(s->singular_ring ? s->singular_ring : "integer"));
     cb_dict_set_str(cfg, "grace", cb_float(s->grace));
     cb_dict_set_str(cfg, "profile", profile);
     if (r->spec->mode == CB_MODE_MEM)

@@ -34,6 +34,7 @@ typedef struct {
     int repeats;
     double timeout, min_time, grace;
     const char *order;            /* "lex" or "grevlex" */
+    const char *singular_ring;    /* "integer" (NULL: integer) or "rational" */
     const char *hostname;
     const char *cpu_profiler;     /* cpu mode: "perf" (NULL: perf) or "samply" (lib/profile.h) */
     const char *mem_profiler;     /* mem mode: "casbench" (NULL) or "memray" (lib/memray.h) */

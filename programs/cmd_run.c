@@ -60,6 +60,10 @@ static const char usage[] =
     "  --cores N                runners at once (default: the usable CPUs)\n"
     "  --timeout S              limit per call, all repeats (default 60)\n"
     "  --order lex|grevlex      monomial order for groebner (default lex)\n"
+    "  --singular-ring integer|rational\n"
+    "                           Singular's coefficients: ring r = integer (ZZ, the\n"
+    "                           default) or ring r = 0 (QQ, as published Singular\n"
+    "                           timings use; docs/external.md)\n"
     "  --min-time S             loop a repeat until it lasts S seconds (default 0)\n"
     "  --pin                    give each runner a CPU of its own\n"
     "  --resume DIR             run only the calls of DIR without a record, appending\n"
@@ -97,6 +101,7 @@ typedef struct {
     long repeats, cores;
     double timeout, min_time;
     const char *order;
+    const char *singular_ring;
     bool pin;
     const char *resume;
     int verbose;
@@ -175,6 +180,7 @@ static void parse_args(int argc, char **argv, run_args *a)
     a->timeout = -1;
     a->cores = 0;
     a->order = "lex";
+    a->singular_ring = "integer";
     for (int i = 1; i < argc; i++) {
         const char *w = argv[i], **vals;
         int n;
@@ -242,6 +248,10 @@ static void parse_args(int argc, char **argv, run_args *a)
             a->order = one_value(argc, argv, &i);
             if (strcmp(a->order, "lex") && strcmp(a->order, "grevlex"))
                 cb_die_msg("--order: '%s' is not lex or grevlex", a->order);
+        } else if (!strcmp(w, "--singular-ring")) {
+            a->singular_ring = one_value(argc, argv, &i);
+            if (strcmp(a->singular_ring, "integer") && strcmp(a->singular_ring, "rational"))
+                cb_die_msg("--singular-ring: '%s' is not integer or rational", a->singular_ring);
         } else if (!strcmp(w, "--pin")) {
             a->pin = true;
         } else if (!strcmp(w, "--resume")) {
@@ -458,7 +468,7 @@ int cmd_run(int argc, char **argv)
         .cpu_profiler = a.cpu_profiler, .profile_rate = (int)a.profile_rate, .mem_profiler = a.mem_profiler,
         .repeats = a.repeats > 0 ? (int)a.repeats : 3, .cores = (int)a.cores,
         .timeout = a.timeout > 0 ? a.timeout : 60, .min_time = a.min_time, .grace = 1.0,
-        .order = a.order, .pin = a.pin, .verbose = a.verbose,
+        .order = a.order, .singular_ring = a.singular_ring, .pin = a.pin, .verbose = a.verbose,
         .output = output, .resume_dir = a.resume, .argc = argc, .argv = argv,
         .only_available = !a.libs_given, .dataset = dataset, .seeds = seeds, .log = stderr,
     };

@@ -1,5 +1,7 @@
 /* singular.c — the `singular` harness: drives Debian's Singular interpreter
- * (DESIGN §6, §7), `ring R = integer, (x(1..n)), lp`.
+ * (DESIGN §6, §7), `ring R = integer, (x(1..n)), lp`, or with the run's
+ * --singular-ring rational `ring R = 0, (x(1..n)), lp` (QQ, the ring of
+ * published Singular timings; docs/external.md).
  *
  * Execution (DESIGN §5) is harness/common's: a child is forked per call and
  * supervised with the time limit.  What differs is where the work happens:
@@ -22,7 +24,9 @@
  *
  * Functions (generator k is x(k+1); "a", "b" a pair of polynomials):
  *   add, sub, mult   a + b, a - b, a * b
- *   divmod           division(a, b): Singular's division over ZZ
+ *   divmod           division(a, b): Singular's division over ZZ; over QQ
+ *                    q = a / b (factory's division, the FLINT path Singular
+ *                    takes for exact quotients) and r = a - q*b
  *   gcd              gcd(a, b)
  *   lcm              (a / gcd(a, b)) * b (Singular has no polynomial lcm
  *                    without libraries)
@@ -47,6 +51,7 @@
 static cb_interp_system *systems;   /* polynomials as Singular expressions */
 static size_t nsystems;
 static bool grevlex;
+static const char *coeffs = "integer";   /* the rings' coefficients: "integer" or "0" */
 /* mem mode: the allocation tracker would see only the call child talking
  * to the server, not the server's work, so no call is offered there
  * (`unsupported`, docs/external.md). */
@@ -80,13 +85,15 @@ static void definitions(cb_buf *b)
 {
     cb_buf_puts(b, "system(\"--ticks-per-sec\", 1000000);\n"
                    "proc cbp(poly p) { string s = \"\"; while (p != 0) { s = s + string(leadcoef(p))"
-                   " + \"@\" + string(leadexp(p)) + \" \"; p = p - lead(p); } return(s); }\n");
+                   " + \"@\" + string(leadexp(p)) + \" \"; p = p - lead(p); } return(s); }\n"
+                   "proc cbdivmod(poly a, poly b) { poly q = a / b; list L = matrix(q), ideal(a - q * b);"
+                   " return(L); }\n");
     for (size_t s = 0; s < nsystems; s++) {
         const cb_interp_system *sy = &systems[s];
         if (sy->error)
             continue;
         if (cb_interp_first_with_nvars(systems, s))
-            cb_buf_printf(b, "ring R%d = integer, (x(1..%d)), lp;\n", sy->nvars, sy->nvars);
+            cb_buf_printf(b, "ring R%d = %s, (x(1..%d)), lp;\n", sy->nvars, coeffs, sy->nvars);
         else
             cb_buf_printf(b, "setring R%d;\n", sy->nvars);
         for (long i = 0; i < sy->npolys; i++)
@@ -131,6 +138,10 @@ static const cb_interp_text text = {
 static int setup(const cb_config *cfg, cb_err *err)
 {
     grevlex = cfg->grevlex;
+    cb_value ring_name;
+    if (cb_dict_get_str(cfg->raw, "singular_ring", &ring_name) && cb_is(ring_name, CB_STR) &&
+        !strcmp(cb_str_data(ring_name), "rational"))
+        coeffs = "0";
     mem_mode = cfg->mode == CB_MODE_MEM;
     systems = cb_interp_systems(cfg->polys, &nsystems, &text, "Singular needs at least one generator", err);
     return cb_interp_init(&server, err);
@@ -170,7 +181,7 @@ static void expr(cb_buf *b, long i)
     case F_ADD: cb_buf_printf(b, "%s + %s", a, c); break;
     case F_SUB: cb_buf_printf(b, "%s - %s", a, c); break;
     case F_MULT: cb_buf_printf(b, "%s * %s", a, c); break;
-    case F_DIVMOD: cb_buf_printf(b, "division(%s, %s)", a, c); break;
+    case F_DIVMOD: cb_buf_printf(b, "%s(%s, %s)", strcmp(coeffs, "0") ? "division" : "cbdivmod", a, c); break;
     case F_RESULTANT: cb_buf_printf(b, "resultant(q_%d_%ld, q_%d_%ld, var(1))", sa, i, sb, i); break;
     case F_GCD: cb_buf_printf(b, "gcd(%s, %s)", a, c); break;
     case F_LCM: cb_buf_printf(b, "(%s / gcd(%s, %s)) * %s", a, a, c, c); break;
@@ -221,8 +232,8 @@ static int prepare(const cb_call *c, cb_err *err)
         cb_buf_puts(&cmd, systems[sa].npolys ? ";\n" : "0;\n");
         if (grevlex) {
             snprintf(ring_buf, sizeof ring_buf, "D%d", nvars);
-            cb_buf_printf(&cmd, "if (!defined(D%d)) { ring D%d = integer, (x(1..%d)), dp; setring R%d; }\n",
-                          nvars, nvars, nvars, nvars);
+            cb_buf_printf(&cmd, "if (!defined(D%d)) { ring D%d = %s, (x(1..%d)), dp; setring R%d; }\n",
+                          nvars, nvars, coeffs, nvars, nvars);
             cb_buf_printf(&cmd, "setring D%d; if (defined(I_)) { kill I_; } ideal I_ = fetch(R%d, I_);\n",
                           nvars, nvars);
         }

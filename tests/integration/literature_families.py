@@ -254,6 +254,25 @@ else:
             ok = all(st == "ok" for st, _ in res.values()) and len({dg for _, dg in agree.values()}) == 1
             check(f"verify {fn}{args}: {', '.join(sorted(agree))} give the same result", ok, res)
 
+        # --singular-ring rational (the paper table's ring): the exact
+        # divisions agree with FLINT's, the records say QQ, run.json the ring
+        p = subprocess.run([CB, "run", os.path.join(d, "in", "polys.pickle"), os.path.join(d, "in", "run_list.pickle"),
+                            os.path.join(d, "qq"), "--verify", "--libraries"] + libs +
+                           ["--singular-ring", "rational", "--run-list-filter", "divmod", "mult"],
+                           capture_output=True, text=True, timeout=300)
+        check("verify --singular-ring rational exits 0", p.returncode == 0, p.stderr[-400:])
+        recs = [json.loads(line) for path in glob.glob(os.path.join(d, "qq", "results_*", "calls.jsonl"))
+                for line in open(path)]
+        qq = {}
+        for r in recs:
+            qq.setdefault((r["function"], tuple(r["args"])), {})[(r["library"], r["env"])] = (r["status"], r["digest"])
+        check("rational: divmod and mult of every problem agree with FLINT, Singular's env is QQ",
+              len(qq) == 4 and all(set(v) == {("flint", None), ("singular", "QQ")} and
+                                   len({x for x in v.values()}) == 1 and all(st == "ok" for st, _ in v.values())
+                                   for v in qq.values()), qq)
+        with open(glob.glob(os.path.join(d, "qq", "results_*", "run.json"))[0]) as f:
+            check("rational: run.json records the ring", json.load(f)["options"].get("singular_ring") == "rational")
+
 # ---- errors ----
 for bad, why in [("pearce-0-3", "parameter 1"), ("gcd-sparse-1-2", "expected"),
                  ("fateman-41", "between"), ("lfgcd-4-3", "between"), ("color3-petersen-3", "expected")]:

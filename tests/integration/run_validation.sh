@@ -44,6 +44,7 @@ bad "bad --cores" "$P" "$R" "$O" --libraries selftest --cores 0
 bad "bad --repeats" "$P" "$R" "$O" --libraries selftest --repeats x
 bad "bad --timeout" "$P" "$R" "$O" --libraries selftest --timeout -1
 bad "bad --order" "$P" "$R" "$O" --libraries selftest --order deglex
+bad "bad --singular-ring" "$P" "$R" "$O" --libraries selftest --singular-ring QQ
 bad "unknown function in --run-list-filter" "$P" "$R" "$O" --libraries selftest --run-list-filter nosuchfn
 bad "function absent from the run list" "$P" "$R" "$O" --libraries selftest --run-list-filter add
 bad "two positionals" "$P" "$R"

@@ -8,6 +8,9 @@ Through the harness protocol (docs/protocol.md), without the engine:
   == A for Singular's division, and for groebner (cyclic-4, lex and grevlex)
   a basis of the same ideal as SymPy's (SymPy's reduced basis of Singular's
   basis is SymPy's reduced basis of the input);
+- singular_ring "rational" (ring 0): exact division gives (quotient, 0),
+  an inexact one (fractions) is an error naming the coefficient, mult as
+  SymPy's;
 - benchmark with a 1 s limit: a groebner that does not finish (katsura-4 over
   ZZ) is `timeout` within the limit plus the grace, and the calls after it
   are `ok` (a fresh Singular), with one time per repeat; no Singular is left
@@ -139,6 +142,26 @@ def main():
         check("groebner cyclic-4 grevlex: a basis of the same ideal",
               records and records[0]["status"] == "ok"
               and list(groebner(basis, *gens, order="grevlex", domain=QQ).exprs) == list(ref.exprs), records)
+
+        # --singular-ring rational: ring 0; divmod is q = a / b, r = a - q*b:
+        # exact quotients exactly, and Q*B + R == A otherwise
+        polys["pq"] = (names, [cbtest.terms_of(sympy.expand(a * b), g3) for a, b in zip(P, Q)])
+        cfg_q = dict(cfg, run_list={"divmod": [("pq", "q"), ("p", "q")], "mult": [("p", "q")]},
+                     singular_ring="rational")
+        records, _, _, proc = cbtest.run_harness(HARNESS, tmp, cfg_q)
+        byq = cbtest.by_call(records)
+        resq = lambda f, *a: cbtest.result_text(byq, f, *a).split("\n")  # noqa: E731
+        exact = resq("divmod", "pq", "q")
+        check("rational ring: exact divmod gives (p, 0)",
+              proc.returncode == 0 and exact == ["%s | 0" % cbtest.canon(cbtest.terms_of(a, g3)) for a in P],
+              exact[:1])
+        # an inexact quotient over QQ has fractions, which casbench's
+        # canonical form (integer coefficients) does not hold: an error
+        bad = byq.get(("divmod", ("'p'", "'q'")), {})
+        check("rational ring: inexact divmod is an error naming the fraction",
+              bad.get("status") == "error" and "not an integer: " in (bad.get("error") or "")
+              and "/" in bad["error"], bad)
+        check("rational ring: mult = SymPy's", resq("mult", "p", "q") == want["mult"], resq("mult", "p", "q")[:1])
 
         # benchmark: a timeout, then fresh Singulars for the calls after it
         k = symbols("u0:5")
