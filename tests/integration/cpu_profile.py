@@ -12,6 +12,9 @@ and mpmath of the default python3) sympy-domains harnesses, then:
 - a FLINT multiplication shows fmpz_mpoly_mul* frames;
 - SymPy on 3.13 (-X perf_jit): PolyElement.__mul__ by name, inside a whole
   Python stack (the harness's own Python frames below it);
+- profiles/RUNNER.perf.txt follows the rules of Firefox Profiler's
+  perf-script importer, and speedscope in headless Chromium opens it with a
+  profile per call child, and a call's folded stacks;
 - folded stacks add up to the samples; the SVG's boxes are as wide as their
   counts say, every box has a <title> with samples and percent; Chromium
   draws it (screenshot inspected with PIL when present);
@@ -155,6 +158,123 @@ def screenshot(tmp, svg_path):
           colours > 20 and full_rows >= 5 * 14, pil.stdout)
 
 
+# ---- the viewers of profiles/RUNNER.perf.txt ----
+
+SAMPLE_HEAD = re.compile(r"^(\S.*?)\s+(\d+)/(\d+)\s+(?:\[\d+\]\s+)?(\d+\.\d+):")
+FRAME = re.compile(r"^\s+[0-9a-f]+\s+(.+) \((\S*)\)$")
+
+
+def firefox_profiler_format(path):
+    """Firefox Profiler (profiler.firefox.com, not installable here: it is a
+    web app, not on npm or in Debian) imports `perf script` text by these
+    rules of its importer (src/profile-logic/import/linux-perf.js): the file
+    is recognised by its first line, a sample's first line; a sample is a
+    line "COMM PID/TID [CPU] TIME:" (the PID/ only with -F +pid, else pid
+    0), then frame lines "ADDR SYMBOL (MODULE)" with no space in MODULE,
+    ended by a blank line.  Returns (samples, problems)."""
+    problems, samples, in_sample, frames = [], 0, False, 0
+    with open(path) as f:
+        lines = f.read().split("\n")
+    if not lines or not SAMPLE_HEAD.match(lines[0]):
+        problems.append("first line is not a sample's: %r" % lines[:1])
+    for i, line in enumerate(lines):
+        if not in_sample:
+            if not line:
+                continue
+            if not SAMPLE_HEAD.match(line):
+                problems.append("line %d: not a sample's first line: %r" % (i + 1, line[:120]))
+            in_sample, frames, samples = True, 0, samples + 1
+        elif not line.strip():
+            if frames == 0:
+                problems.append("line %d: a sample without frames" % (i + 1))
+            in_sample = False
+        elif FRAME.match(line):
+            frames += 1
+        else:
+            problems.append("line %d: not a frame line: %r" % (i + 1, line[:120]))
+    return samples, problems[:5]
+
+
+def speedscope_dir():
+    """speedscope's release (npm package `speedscope`, installed by
+    tools/install-deps.sh), or None."""
+    for root in (os.environ.get("CASBENCH_SPEEDSCOPE"), "/opt/casbench/node_modules/speedscope"):
+        if root and os.path.exists(os.path.join(root, "dist", "release", "index.html")):
+            return os.path.join(root, "dist", "release")
+    return None
+
+
+def speedscope_dom(tmp, www, url_path):
+    """The DOM speedscope shows once it has loaded http://.../url_path."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *a, **kw):
+            super().__init__(*a, directory=www, **kw)
+
+        def log_message(self, *a):
+            pass
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = "http://127.0.0.1:%d/" % server.server_address[1]
+        r = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                            "--user-data-dir=" + tempfile.mkdtemp(dir=tmp), "--virtual-time-budget=10000",
+                            "--dump-dom", base + "ss/index.html#profileURL=" + base + url_path],
+                           capture_output=True, text=True, timeout=180)
+        return r.stdout
+    finally:
+        server.shutdown()
+
+
+def speedscope_profiles(dom):
+    """The names of the profiles speedscope shows: its profile list when the
+    file held several ("(k/N)" in the toolbar), else the page title's."""
+    body = re.search(r"<tbody>(.*?)</tbody>", dom, re.S)
+    if re.search(r"\(\d+/\d+\)", dom) and body:
+        return [re.sub(r"<[^>]+>", "", c).strip()
+                for c in re.findall(r'<td[^>]*>\s*<span>(.*?)</span>\s*</td>', body.group(1), re.S)]
+    title = re.search(r"<title>(.*?) - speedscope</title>", dom, re.S)
+    return [title.group(1).strip()] if title else []
+
+
+def viewers(tmp, d, recs):
+    """Every runner's perf script text in the form Firefox Profiler reads,
+    and in speedscope (headless Chromium): one profile per call child, the
+    per-call folded stacks too."""
+    texts = sorted(glob.glob(os.path.join(d, "profiles", "*.perf.txt")))
+    for txt in texts:
+        n, problems = firefox_profiler_format(txt)
+        check("Firefox Profiler's perf script rules: %s (%d samples)" % (os.path.basename(txt), n),
+              n > 0 and not problems, problems)
+    ss = speedscope_dir()
+    if not ss:
+        skip("speedscope", "speedscope is not installed (tools/install-deps.sh installs it from npm)")
+        return
+    if not (shutil.which("chromium") or shutil.which("chromium-browser")):
+        skip("speedscope", "chromium is not installed")
+        return
+    www = os.path.join(tmp, "www")
+    os.makedirs(www, exist_ok=True)
+    os.symlink(ss, os.path.join(www, "ss"))
+    os.symlink(os.path.join(d, "profiles"), os.path.join(www, "profiles"))
+    for txt in texts:
+        with open(txt) as f:
+            pids = {int(m.group(2)) for m in map(SAMPLE_HEAD.match, f) if m}
+        names = speedscope_profiles(speedscope_dom(tmp, www, "profiles/" + os.path.basename(txt)))
+        shown = {int(m.group(1)) for m in (re.search(r"pid: (\d+) tid:", n) for n in names) if m}
+        check("speedscope opens %s: a profile per call child (%d)" % (os.path.basename(txt), len(pids)),
+              len(names) == len(pids) and shown == pids, (names[:4], sorted(pids)[:4]))
+    folded = [x["profile"]["folded"] for x in recs if (x.get("profile") or {}).get("folded")]
+    if folded:
+        names = speedscope_profiles(speedscope_dom(tmp, www, folded[0]))
+        check("speedscope opens a call's folded stacks (%s)" % folded[0],
+              names == [os.path.basename(folded[0])], names)
+
+
 def perf_files():
     """What CPython's perf support and perf inject leave in /tmp."""
     return glob.glob("/tmp/jit-*.dump") + glob.glob("/tmp/jitted-*.so") + glob.glob("/tmp/perf-*.map")
@@ -230,6 +350,8 @@ def main():
                         seen.add(int(m.group(1)))
         check("perf script text: every sample is a call child's (%d pids)" % len(seen),
               seen and seen <= call_pids, (seen, call_pids))
+
+        viewers(tmp, d, recs)
 
         mult = ok.get(("flint", "mult"))
         if mult and mult.get("profile"):
