@@ -204,20 +204,22 @@ static const mp_case mp_cases[] = {
     {3, {"x", "y", "z"}, "(1 + x)*(1 + y)*(1 + z)", "(1 - x)*(1 - y)*(1 - z)", 20},
 };
 
+/* mp-K: the published powers; mp-K-E: E instead (p[1] is 0 for mp-K). */
 int cb_lit_build_mp(const char *key, const long *p, cb_systems_out *out, cb_err *err)
 {
     const mp_case *c = &mp_cases[p[0] - 1];
+    ulong e = p[1] > 0 ? (ulong)p[1] : c->e;
     ring r;
     ring_init(&r, c->nvars, c->vars);
     fmpz_mpoly_t f, g, prod;
     fmpz_mpoly_init(f, r.ctx);
     fmpz_mpoly_init(g, r.ctx);
     fmpz_mpoly_init(prod, r.ctx);
-    int rc = power(f, c->f, c->e, &r, err);
+    int rc = power(f, c->f, e, &r, err);
     if (rc == 0)
         fmpz_mpoly_add_ui(f, f, 1, r.ctx);
     if (rc == 0 && c->g) {
-        rc = power(g, c->g, c->e, &r, err);
+        rc = power(g, c->g, e, &r, err);
         fmpz_mpoly_add_ui(g, g, 1, r.ctx);
     } else if (rc == 0) {
         fmpz_mpoly_add_ui(g, f, 1, r.ctx);

@@ -43,6 +43,7 @@ int cb_lit_build_color3_petersen(const char *key, const long *p, cb_systems_out 
     {"dense", 2, {1, 1}, {40, 40}, "dense-M-N", "mult (1+x+y+z+t)^M * (1+x+y+z+t)^N (FLINT's dense)", cb_lit_build_dense}, \
     {"densediv", 2, {1, 1}, {30, 30}, "densediv-M-N", "divmod of the dense product by its second factor", cb_lit_build_densediv}, \
     {"mp", 1, {1}, {6}, "mp-K", "Monagan-Pearce product K: mult f*g and factor f*g", cb_lit_build_mp}, \
+    {"mp", 2, {1, 1}, {6, 40}, "mp-K-E", "Monagan-Pearce product K with its powers E instead of the published ones", cb_lit_build_mp}, \
     {"gcd-sparse", 4, {0, 0, 0, 0}, {30, 30, 30, 30}, "gcd-sparse-M1-N1-M2-N2", "gcd(a^M1 b^N1, a^M2 b^N2), FLINT's sparse pair", cb_lit_build_gcd}, \
     {"gcd-sparse3", 4, {0, 0, 0, 0}, {30, 30, 30, 30}, "gcd-sparse3-M1-N1-M2-N2", "FLINT's sparse3 pair", cb_lit_build_gcd}, \
     {"gcd-dense2", 4, {0, 0, 0, 0}, {60, 60, 60, 60}, "gcd-dense2-M1-N1-M2-N2", "FLINT's dense2 pair", cb_lit_build_gcd}, \

@@ -97,10 +97,9 @@ int cb_suite_build(cb_value *polys, cb_value *run_list, json_object **desc, json
 {
     cb_systems_out out;
     cb_systems_out_init(&out);
-    /* small instances of every literature family (lib/literature.h); mp-K
-     * has no small size (docs/literature.md) */
-    static const char *const standard[] = {"cyclic-4", "katsura-3", "fateman-4", "fateman3-5",
-        "pearce-3-3", "dense-4-4", "pearcediv-3-3", "densediv-4-4", "gcd-dense2-3-2-2-3",
+    /* small instances of every literature family (lib/literature.h) */
+    static const char *const standard[] = {"cyclic-4", "katsura-3", "eco-4", "noon-3", "fateman-4", "fateman3-5",
+        "pearce-3-3", "dense-4-4", "pearcediv-3-3", "densediv-4-4", "mp-1-4", "gcd-dense2-3-2-2-3",
         "gcd-semisparse3-2-1-1-2", "lfgcd-2-3", "factor-1", "color3-cycle-4"};
     cb_value rl = cb_dict_new(12), ps = cb_dict_new(8);
     size_t n = sizeof sizes / sizeof *sizes;

@@ -257,10 +257,13 @@ static int parse_params(const char *s, const cb_family *f, long *params)
     return k;
 }
 
+/* A family may have rows of different parameter counts (mp-K, mp-K-E): the
+ * first row of the name whose count fits builds; none fits, an error that
+ * names the first row's synopsis. */
 int cb_systems_build(const char *spec, cb_systems_out *out, cb_err *err)
 {
     size_t n;
-    const cb_family *fams = cb_families(&n);
+    const cb_family *fams = cb_families(&n), *named = NULL;
     for (size_t i = 0; i < n; i++) {
         const cb_family *f = &fams[i];
         size_t len = strlen(f->name);
@@ -268,8 +271,10 @@ int cb_systems_build(const char *spec, cb_systems_out *out, cb_err *err)
             continue;
         long params[CB_FAMILY_MAX_PARAMS] = {0};
         int k = parse_params(spec + len, f, params);
+        if (!named)
+            named = f;
         if (k != f->nparams)
-            return cb_fail(err, "'%s': expected %s", spec, f->synopsis);
+            continue;
         cb_buf key = {0};
         cb_buf_puts(&key, f->name);
         for (int j = 0; j < k; j++) {
@@ -284,6 +289,16 @@ int cb_systems_build(const char *spec, cb_systems_out *out, cb_err *err)
         int rc = f->build(canonical, params, out, err);
         free(canonical);
         return rc;
+    }
+    if (named) {
+        cb_buf forms = {0};
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(fams[i].name, named->name))
+                cb_buf_printf(&forms, "%s%s", forms.len ? " or " : "", fams[i].synopsis);
+        char *list = cb_buf_take(&forms);
+        cb_fail(err, "'%s': expected %s", spec, list);
+        free(list);
+        return -1;
     }
     cb_buf names = {0};
     for (size_t i = 0; i < n; i++)

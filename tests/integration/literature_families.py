@@ -83,6 +83,8 @@ small = {  # spec -> {suffix: (gens, SymPy text)}
     "factor-2": {"p": (X4, f"(x + {FATEMAN}**2) * (y + {FATEMAN}**2)")},
     "mp-5": {"f": (["u", "v", "w", "x", "y"], "(1 + u**2 + v + w**2 + x - y)**10 + 1"),
              "g": (["u", "v", "w", "x", "y"], "(1 + u + v**2 + w + x**2 - y)**10 + 1")},
+    "mp-6-3": {"f": (["x", "y", "z"], "((1 + x) * (1 + y) * (1 + z))**3 + 1"),
+               "g": (["x", "y", "z"], "((1 - x) * (1 - y) * (1 - z))**3 + 1")},
 }
 # FLINT's p-gcd.c pairs, written here in SymPy syntax from that file.
 GCD_PAIRS = {
@@ -148,9 +150,10 @@ check("mp-1:p has the published 12,341 terms = C(43,3)", len(p) == 12341 == math
 # ---- run lists ----
 want_rl = {
     "mult": [("fateman-3:f", "fateman-3:g"), ("fateman3-4:f", "fateman3-4:g"),
-             ("pearce-2-3:f", "pearce-2-3:g"), ("dense-2-3:f", "dense-2-3:g"), ("mp-5:f", "mp-5:g")],
+             ("pearce-2-3:f", "pearce-2-3:g"), ("dense-2-3:f", "dense-2-3:g"), ("mp-5:f", "mp-5:g"),
+             ("mp-6-3:f", "mp-6-3:g")],
     "divmod": [("pearcediv-2-2:p", "pearcediv-2-2:g"), ("densediv-3-2:p", "densediv-3-2:g")],
-    "factor": [("factor-2:p",), ("mp-5:p",)],
+    "factor": [("factor-2:p",), ("mp-5:p",), ("mp-6-3:p",)],
 }
 for fn, entries in want_rl.items():
     check(f"run list {fn}", run_list.get(fn) == entries, run_list.get(fn))

@@ -2,12 +2,14 @@
 suite into ./casbench-results and prints the summary table.  Checked here
 quickly (flint only, a few functions; `make run` is the full run): the
 random systems are exactly what `casbench gen` writes with the documented
-options (docs/run.md), cyclic-4 and katsura-3 are there for groebner, and
+options (docs/run.md), cyclic-4 and katsura-3 are there for groebner,
+every family of `casbench systems` has an instance in the suite, and
 run.json records the suite and its seed."""
 import glob
 import json
 import os
 import pickle
+import re
 import shutil
 import subprocess
 import sys
@@ -37,10 +39,32 @@ try:
     with open(os.path.join(d, "runners", "flint.benchmark.config.pickle"), "rb") as f:
         cfg = pickle.load(f)
     polys, run_list = cfg["polys"], cfg["run_list"]
-    check("run list: add on one pair per size, groebner on cyclic-4, katsura-3 and color3-cycle-4",
+    check("run list: add on one pair per size, groebner on cyclic-4, katsura-3, eco-4, noon-3, color3-cycle-4",
           len(run_list["add"]) == 3 and
-          sorted(a for (a,) in run_list["groebner"]) == ["color3-cycle-4", "cyclic-4", "katsura-3"],
+          sorted(a for (a,) in run_list["groebner"]) == ["color3-cycle-4", "cyclic-4", "eco-4", "katsura-3", "noon-3"],
           run_list)
+    # a small instance of every family `casbench systems` knows (the list
+    # its unknown-system error gives)
+    known = subprocess.run([CB, "systems", os.path.join(tmp, "none"), "no-such-family"],
+                           capture_output=True, text=True).stderr
+    forms = re.search(r"known: (.*)\)", known).group(1).split(", ")
+    # a family is the name before the first "-": gcd-sparse and gcd-dense2
+    # are two pairs of FLINT's gcd family, color3-cycle and color3-petersen
+    # two graphs of the 3-colouring family
+    families = {f.split("-")[0] for f in forms}
+    # the whole suite's systems: a run whose every call the selftest harness
+    # refuses at once (`unsupported`) still gets them all in its config
+    whole = os.path.join(tmp, "whole")
+    os.makedirs(whole)
+    subprocess.run([CB, "run", "--libraries", "selftest", "--repeats", "1"], cwd=whole, capture_output=True,
+                   timeout=300)
+    cfgs = glob.glob(os.path.join(whole, "casbench-results", "results_*", "runners", "selftest*.config.pickle"))
+    with open(cfgs[0], "rb") as f:
+        full = pickle.load(f)["polys"]
+    missing = sorted(f for f in families
+                     if not any(isinstance(k, str) and k.startswith(f + "-") for k in full))
+    check("the suite has an instance of each of the %d families" % len(families),
+          len(families) >= 15 and not missing, (sorted(families), missing))
     check("timeout and repeats of the suite", cfg["timeout"] == 10.0 and cfg["repeats"] == 1, cfg["timeout"])
     for gens, terms in [(2, 6), (3, 8), (4, 10)]:
         out = os.path.join(tmp, "gen-%d" % gens)
@@ -60,7 +84,7 @@ try:
     check("run.json: the suite and its seed", rj["dataset"]["suite"] == "default" and
           rj["seeds"] == {"suite": 20260101}, (rj["dataset"], rj["seeds"]))
     recs = [json.loads(l) for l in open(os.path.join(d, "calls.jsonl"))]
-    check("flint ran every call", len(recs) == 6 and all(r["status"] == "ok" for r in recs),
+    check("flint ran every call", len(recs) == 8 and all(r["status"] == "ok" for r in recs),
           [(r["function"], r["status"], r.get("error")) for r in recs])
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
