@@ -91,19 +91,25 @@ static void probe_libraries(run_state *s)
 
 /* ---------- runners ---------- */
 
-/* The entries of RUN_LIST that RUNNER has no record for (new ref). */
-static cb_value remaining_calls(cb_value run_list, const char *runner, const cb_strset *done, size_t *n)
+/* The entries of RUN_LIST that RUNNER has no record for (new ref), and in
+ * *numbers (new ref) the position of each in the whole run list: the
+ * records' `call`, which must not restart from 0 in a resumed run. */
+static cb_value remaining_calls(cb_value run_list, const char *runner, const cb_strset *done, size_t *n,
+                                cb_value *numbers)
 {
     cb_value out = cb_dict_new(cb_len(run_list));
+    *numbers = cb_list_new(8);
     *n = 0;
+    long position = 0;
     for (size_t f = 0; f < cb_len(run_list); f++) {
         cb_value name = cb_dict_key(run_list, f), entries = cb_dict_val(run_list, f);
         cb_value keep = cb_list_new(cb_len(entries));
-        for (size_t e = 0; e < cb_len(entries); e++) {
+        for (size_t e = 0; e < cb_len(entries); e++, position++) {
             cb_value args = cb_item(entries, e);
             char *key = cb_call_key_entry(runner, cb_str_data(name), args);
             if (!cb_strset_has(done, key)) {
                 cb_seq_push(keep, cb_retain(args));
+                cb_seq_push(*numbers, cb_int(position));
                 (*n)++;
             }
             free(key);
@@ -150,7 +156,7 @@ static void make_runners(run_state *s, const cb_strset *done)
             r->reason = no_profiler;
         }
         r->dropped = !r->available && o->only_available;
-        r->run_list = remaining_calls(o->run_list, sp->id, done, &r->n_calls);
+        r->run_list = remaining_calls(o->run_list, sp->id, done, &r->n_calls, &r->call_numbers);
         r->config_path = cb_xasprintf("%s/runners/%s.config.pickle", s->dir, sp->id);
         r->results_path = cb_xasprintf("%s/runners/%s.results.pickle", s->dir, sp->id);
         r->log_path = cb_xasprintf("%s/logs/%s.log", s->dir, sp->id);

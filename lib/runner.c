@@ -68,6 +68,7 @@ int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value poly
     cb_value cfg = cb_dict_new(16);
     cb_dict_set_str(cfg, "type", cb_str_c(cb_mode_name(r->spec->mode)));
     cb_dict_set_str(cfg, "run_list", cb_retain(r->run_list));
+    cb_dict_set_str(cfg, "call_numbers", cb_retain(r->call_numbers));
     cb_dict_set_str(cfg, "polys", cb_polys_subset(polys, r->run_list));
     cb_dict_set_str(cfg, "gc", cb_bool(r->spec->gc != 0));
     cb_dict_set_str(cfg, "repeats", cb_int(s->repeats));
@@ -245,6 +246,7 @@ void cb_runner_free(cb_runner *r)
 {
     cb_argv_free(r->argv);
     cb_release(r->run_list);
+    cb_release(r->call_numbers);
     free(r->config_path);
     free(r->results_path);
     free(r->log_path);

@@ -51,6 +51,7 @@ typedef struct {
     bool dropped;                 /* unavailable and not asked for: no records at all */
     const char *reason;           /* when not available (borrowed from the probe) */
     cb_value run_list;            /* the calls this runner still has to run */
+    cb_value call_numbers;        /* list: each one's position in the whole run list */
     size_t n_calls;
     char *config_path, *results_path, *log_path;
     /* live state */

@@ -216,13 +216,24 @@ static cb_value runlist_slice(cb_value run_list, size_t from, size_t n)
     return out;
 }
 
-/* Write task TI's config pickle (a shard of runner R) and describe it. */
-static json_object *make_task(const char *dir, int k, size_t ti, cb_runner *r, cb_value slice, size_t n_calls,
-                              int shard, const cb_run_settings *s, cb_value polys, cb_err *err)
+/* Items FROM..FROM+N of the list L (new ref). */
+static cb_value list_slice(cb_value l, size_t from, size_t n)
+{
+    cb_value out = cb_list_new(n);
+    for (size_t i = from; i < from + n && i < cb_len(l); i++)
+        cb_seq_push(out, cb_retain(cb_item(l, i)));
+    return out;
+}
+
+/* Write task TI's config pickle (a shard of runner R: its calls FROM..) and
+ * describe it. */
+static json_object *make_task(const char *dir, int k, size_t ti, cb_runner *r, cb_value slice, size_t from,
+                              size_t n_calls, int shard, const cb_run_settings *s, cb_value polys, cb_err *err)
 {
     char *tag = shard < 0 ? cb_xstrdup(r->spec->id) : cb_xasprintf("%s.shard%d", r->spec->id, shard);
     cb_runner t = *r;   /* the same runner with its own run list and files */
     t.run_list = slice;
+    t.call_numbers = list_slice(r->call_numbers, from, n_calls);   /* the records' `call` */
     t.n_calls = n_calls;
     t.config_path = cb_xasprintf("%s/runners/%s.s%d.config.pickle", dir, tag, k);
     t.results_path = cb_xasprintf("%s/runners/%s.s%d.results.pickle", dir, tag, k);
@@ -253,6 +264,7 @@ static json_object *make_task(const char *dir, int k, size_t ti, cb_runner *r, c
         free(st);
     }
     free(tag);
+    cb_release(t.call_numbers);
     free(t.config_path);
     free(t.results_path);
     free(t.log_path);
@@ -271,7 +283,7 @@ static json_object *make_tasks(const char *dir, int k, const cb_slurm_opts *o, c
         for (int sh = 0; sh < shards; sh++) {
             size_t from = (size_t)sh * per, n = r->n_calls - from < per ? r->n_calls - from : per;
             cb_value slice = runlist_slice(r->run_list, from, n);
-            json_object *t = make_task(dir, k, json_object_array_length(tasks), r, slice, n,
+            json_object *t = make_task(dir, k, json_object_array_length(tasks), r, slice, from, n,
                                        o->shard_calls ? sh : -1, s, polys, err);
             cb_release(slice);
             if (!t) {

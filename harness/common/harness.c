@@ -638,6 +638,18 @@ static void record_unforked(const plan_call *c, cb_exec_result *res)
     res->started = (double)now.tv_sec + now.tv_nsec / 1e9;
 }
 
+/* The record's `call` of the i-th entry: its position in the run's whole run
+ * list, which the engine sends as `call_numbers` (a resumed runner is given
+ * only the calls still missing); i itself without it. */
+static int call_number(const cb_config *cfg, size_t i)
+{
+    cb_value nums = get(cfg->raw, "call_numbers");
+    if (cb_is(nums, CB_LIST) && i < cb_len(nums) && cb_is(cb_item(nums, i), CB_INT) &&
+        cb_int_fits_i64(cb_item(nums, i)))
+        return (int)cb_int_get_i64(cb_item(nums, i));
+    return (int)i;
+}
+
 /* The loop of DESIGN §5.1: one forked child per run-list entry, in order. */
 static void run_calls(const cb_harness_ops *ops, const cb_config *cfg, const plan_call *calls,
                       size_t ncalls, recorder *rec, const char *prog)
@@ -657,14 +669,14 @@ static void run_calls(const cb_harness_ops *ops, const cb_config *cfg, const pla
             record_unforked(c, &res);
         } else {
             cx.call = (cb_call){.function = c->function, .fn = c->fn, .nargs = c->nargs,
-                                .sys = c->sys, .args = c->args, .index = (int)i, .cfg = cfg};
+                                .sys = c->sys, .args = c->args, .index = call_number(cfg, i), .cfg = cfg};
             cx.perturb = is_perturbed(cfg, c);
             cb_exec_run(&lim, child_body, &cx, &res);
             if (cfg->mode == CB_MODE_MEM && !res.has_text[CB_TEXT_MEM])
                 fetch_mem_report(&cx, &res);
         }
         nok += res.status == CB_CALL_OK;
-        write_record(rec, c, (int)i, &res);
+        write_record(rec, c, call_number(cfg, i), &res);
         add_result(rec, c, &res);
     }
     cb_exec_result_free(&res);

@@ -110,6 +110,13 @@ def kill9_then_resume(tmp):
     check("resume: exactly one record per call", one_per_call(after, 2, ncalls), len(after))
     with open(os.path.join(d, "calls.jsonl"), "rb") as f:
         check("resume: the old records are untouched, the torn line is gone", f.read().startswith(old_bytes))
+    # `call` is the position in the whole run list, also for the calls the
+    # resumed harnesses ran (they are given only the missing ones)
+    calls_ok = all(sorted(r["call"] for r in after if r["runner"] == rn) == list(range(ncalls)) and
+                   all(r["args"] == ["'us%d:150000'" % r["call"]] for r in after if r["runner"] == rn)
+                   for rn in {r["runner"] for r in after})
+    check("resume: each record's call is its position in the run list", calls_ok,
+          sorted((r["runner"], r["call"], r["args"][0]) for r in after)[:12])
     pids_before = {r["pid"] for r in before}
     check("resume: finished calls were not run again",
           sum(1 for r in after if r["pid"] in pids_before) == len(before))

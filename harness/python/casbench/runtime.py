@@ -618,7 +618,10 @@ def run(config, results_path, adapter, log=None):
     n_ok = 0
     loop_start = time.monotonic()
     try:
+        numbers = config.get("call_numbers")   # positions in the whole run list (resume)
         for index, (function, args) in enumerate(calls):
+            if isinstance(numbers, list) and index < len(numbers):
+                index = numbers[index]
             started = time.time()
             out = executor.run_call(function, args)
             writer.write(index, function, args, out, executor.timeout, started, mode)
