@@ -414,6 +414,7 @@ int cb_compare(const cb_results *a, const cb_results *b, const cb_compare_opts *
                 first = r;
         }
     }
+    out->newly_failed = broke;
     if (broke)
         warn(out, cb_xasprintf("%zu call%s that finished in A failed in B, e.g. %s %s(%s): %s", broke,
                                broke == 1 ? "" : "s", first->label, first->function, first->args, first->note));

@@ -43,6 +43,7 @@ typedef struct cb_comparison {
     char **warnings;         /* comparability */
     size_t nwarnings;
     size_t count[5];         /* rows per verdict */
+    size_t newly_failed;     /* calls ok in A that crashed or failed in B (not timeouts) */
     double min_confidence;   /* the lowest actual confidence of an interval */
 } cb_comparison;
 

@@ -1,7 +1,7 @@
 /* cmd_compare.c — `casbench compare A B`: per call, the ratio of B's time to
  * A's with a confidence interval, flagged faster / slower / same; exit
- * status 1 when something got slower than the threshold with confidence, so
- * a CI job can act on it.  The statistics are in lib/compare.c. */
+ * status 1 when something got slower than the threshold with confidence or
+ * newly fails, so a CI job can act on it.  The statistics are in lib/compare.c. */
 #include "cli.h"
 #include "compare.h"
 
@@ -26,8 +26,8 @@ static const char usage[] =
     "  --format F       text (default), markdown, csv or json\n"
     "  -o FILE          write to FILE (atomically) instead of stdout\n"
     "\n"
-    "Exit status: 1 when some call is slower with confidence, 0 otherwise,\n"
-    "2 on bad input.\n";
+    "Exit status: 1 when some call is slower with confidence or newly fails\n"
+    "(ok in A, crashed or failed in B), 0 otherwise, 2 on bad input.\n";
 
 static const char *value_of(int argc, char **argv, int *i, const char *name)
 {
@@ -108,7 +108,8 @@ int cmd_compare(int argc, char **argv)
     }
     cb_buf out = {0};
     cb_compare_render(&c, format, &out);
-    int slower = c.count[CB_CMP_SLOWER] > 0;
+    /* a regression either way: confidently slower, or newly broken */
+    int worse = c.count[CB_CMP_SLOWER] > 0 || c.newly_failed > 0;
     cb_comparison_free(&c);
     cb_results_free(&a);
     cb_results_free(&b);
@@ -120,5 +121,5 @@ int cmd_compare(int argc, char **argv)
     cb_buf_free(&out);
     if (rc < 0)
         cb_die(&err);
-    return slower ? 1 : 0;
+    return worse ? 1 : 0;
 }

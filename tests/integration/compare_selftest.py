@@ -166,6 +166,19 @@ def main():
               and "1 slower" in p.stdout, p.stdout[-400:])
         p = cb("compare", a_dir, b_dir, "--threshold", "5000%")
         check("--threshold 5000%: nothing confidently slower: exit 0", p.returncode == 0, p.stdout[-600:])
+        # a call that was ok in A and crashes in B: a regression, exit 1,
+        # even with a threshold nothing else crosses
+        c_dir = os.path.join(tmp, "C")
+        shutil.copytree(a_dir, c_dir)
+        path = os.path.join(c_dir, "calls.jsonl")
+        with open(path) as f:
+            recs = [json.loads(l) for l in f if l.strip()]
+        recs[0].update(status="crash", times=[], cpu_times=[], error="killed by signal 11 (SIGSEGV)")
+        with open(path, "w") as f:
+            f.write("".join(json.dumps(r) + "\n" for r in recs))
+        p = cb("compare", a_dir, c_dir, "--threshold", "5000%")
+        check("a call newly crashed: exit 1, with the warning", p.returncode == 1 and
+              "1 call that finished in A failed in B" in (p.stdout + p.stderr), (p.returncode, p.stdout[:600]))
 
         # not comparable: --min-time differs; CPU differs
         m_dir, m_keys = run(tmp, "M", {"a": 20000, "b": 20000, "c": 60000, "d": 20000}, "--min-time", "0.05")

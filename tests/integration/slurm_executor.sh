@@ -89,6 +89,9 @@ sk = {key(r): r["status"] for r in S}
 check("every call recorded once", len(sk) == len(S), (len(sk), len(S)))
 check("same calls as the local run (%d)" % len(lk), set(lk) == set(sk), set(lk) ^ set(sk))
 check("same statuses as the local run", lk == sk, [(k, lk.get(k), sk.get(k)) for k in lk if lk.get(k) != sk.get(k)])
+lc = {key(r): r["call"] for r in L}
+check("each record's call as in the local run (shards do not restart at 0)",
+      lc == {key(r): r["call"] for r in S}, [(k, lc.get(k)) for k in list(lc)[:3]])
 check("statuses cover ok, error and unsupported", {"ok", "error", "unsupported"} <= set(sk.values()), set(sk.values()))
 check("each record names its host and node", all(r.get("host") and r.get("node") == "localhost" and r.get("slurm_job") for r in S),
       S[0])
