@@ -16,6 +16,15 @@ const cb_function cb_functions[] = {
     {"groebner", 1, CB_ARGS_SYSTEM},
 };
 const int cb_n_functions = sizeof cb_functions / sizeof *cb_functions;
+_Static_assert(sizeof cb_functions / sizeof *cb_functions == CB_FN_COUNT, "cb_fn_id follows cb_functions[]");
+
+int cb_function_index(const char *name)
+{
+    for (int i = 0; i < cb_n_functions; i++)
+        if (!strcmp(cb_functions[i].name, name))
+            return i;
+    return -1;
+}
 
 /* harness/selftest/selftest.c documents what each one does */
 const cb_function cb_selftest_functions[] = {
@@ -33,9 +42,9 @@ const int cb_n_selftest_functions = sizeof cb_selftest_functions / sizeof *cb_se
 
 const cb_function *cb_function_find(const char *name)
 {
-    for (int i = 0; i < cb_n_functions; i++)
-        if (!strcmp(cb_functions[i].name, name))
-            return &cb_functions[i];
+    int i = cb_function_index(name);
+    if (i >= 0)
+        return &cb_functions[i];
     if (!strncmp(name, "selftest_", 9))
         for (int i = 0; i < cb_n_selftest_functions; i++)
             if (!strcmp(cb_selftest_functions[i].name, name))

@@ -16,8 +16,19 @@ typedef struct {
     cb_arg_kind kind;
 } cb_function;
 
+/* The functions of cb_functions[] by index, in its order: the C harnesses
+ * switch on these. */
+typedef enum {
+    CB_FN_ADD, CB_FN_SUB, CB_FN_MULT, CB_FN_DIVMOD, CB_FN_RESULTANT, CB_FN_GCD, CB_FN_LCM,
+    CB_FN_FACTOR, CB_FN_LC, CB_FN_GROEBNER
+} cb_fn_id;
+#define CB_FN_COUNT (CB_FN_GROEBNER + 1)
+
 extern const cb_function cb_functions[];
 extern const int cb_n_functions;
+/* The index in cb_functions[] of a DESIGN §7 function; -1 for any other
+ * name (selftest functions included). */
+int cb_function_index(const char *name);
 /* The selftest library's functions (DESIGN §6), for casbench's own tests:
  * names start with "selftest_", one argument; kept out of cb_functions so
  * that reports and the default suite never see them. */

@@ -492,14 +492,6 @@ int cb_harness_term(cb_value terms, size_t t, int nvars, cb_value *exps, mpz_t c
     return cb_coeff_get_mpz(cb_dict_val(terms, t), coeff, err) < 0 ? -1 : 0;
 }
 
-int cb_harness_find_function(const char *const *names, size_t n, const char *name)
-{
-    for (size_t i = 0; i < n; i++)
-        if (!strcmp(names[i], name))
-            return (int)i;
-    return -1;
-}
-
 void cb_probe_versions(json_object *out, const char *version, ...)
 {
     json_object_object_add(out, "version", version ? json_object_new_string(version) : NULL);

@@ -111,10 +111,6 @@ typedef struct cb_harness_ops {
                         cb_err *err);
 } cb_harness_ops;
 
-/* For a harness's function table: the index of name in names[0..n-1], -1
- * when absent. */
-int cb_harness_find_function(const char *const *names, size_t n, const char *name);
-
 /* For a setup op: term t of a polynomial (dict exponent tuple ->
  * coefficient) over nvars generators: its exponent tuple (checked to have
  * nvars entries) into *exps, its coefficient into coeff.  -1 with err. */

@@ -150,30 +150,20 @@ static int setup(const cb_config *cfg, cb_err *err)
 
 /* ---------------------------------------------------------------- calls */
 
-typedef enum { F_ADD, F_SUB, F_MULT, F_DIVMOD, F_RESULTANT, F_GCD, F_LCM, F_FACTOR, F_LC, F_GROEBNER } fid;
-static const char *fnames[] = {"add", "sub", "mult", "divmod", "resultant", "gcd", "lcm",
-                               "factor", "leading_coefficient", "groebner"};
-enum { NF = sizeof fnames / sizeof *fnames };
-
 /* The call being run, set by prepare() in the child. */
-static fid cur;
+static cb_fn_id cur;
 static const flint_system *A, *B;
 static slong npairs;
 static fmpz_mpoly_vec_t ideal;   /* groebner's input, built untimed */
 
-static int find(const char *name)
-{
-    return cb_harness_find_function(fnames, NF, name);
-}
-
 static bool supports(const char *function)
 {
-    return find(function) >= 0;
+    return cb_function_index(function) >= 0;
 }
 
 static int prepare(const cb_call *c, cb_err *err)
 {
-    cur = (fid)find(c->function);
+    cur = (cb_fn_id)cb_function_index(c->function);
     A = &systems[c->sys[0]];
     B = c->nargs > 1 ? &systems[c->sys[1]] : NULL;
     if (A->error || (B && B->error))
@@ -182,14 +172,14 @@ static int prepare(const cb_call *c, cb_err *err)
         if (A->nvars != B->nvars)
             return cb_fail(err, "the systems have %d and %d generators", A->nvars, B->nvars);
         npairs = A->npolys < B->npolys ? A->npolys : B->npolys;
-        if (cur == F_DIVMOD)
+        if (cur == CB_FN_DIVMOD)
             for (slong i = 0; i < npairs; i++)
                 if (fmpz_mpoly_is_zero(B->polys + i, B->ctx))
                     return cb_fail(err, "division by zero (pair %ld)", (long)i);
-        if (cur == F_RESULTANT && A->nvars == 0)
+        if (cur == CB_FN_RESULTANT && A->nvars == 0)
             return cb_fail(err, "resultant needs at least one generator");
     }
-    if (cur == F_GROEBNER) {
+    if (cur == CB_FN_GROEBNER) {
         fmpz_mpoly_vec_init(ideal, 0, A->ctx);
         for (slong i = 0; i < A->npolys; i++)
             fmpz_mpoly_vec_append(ideal, A->polys + i, A->ctx);
@@ -220,13 +210,13 @@ static int binary(slong i, fmpz_mpoly_t r, fmpz_mpoly_t r2)
     const fmpz_mpoly_struct *a = A->polys + i, *b = B->polys + i;
     const fmpz_mpoly_ctx_struct *ctx = A->ctx;
     switch (cur) {
-    case F_ADD: fmpz_mpoly_add(r, a, b, ctx); return 1;
-    case F_SUB: fmpz_mpoly_sub(r, a, b, ctx); return 1;
-    case F_MULT: fmpz_mpoly_mul(r, a, b, ctx); return 1;
-    case F_DIVMOD: fmpz_mpoly_divrem(r, r2, a, b, ctx); return 1;
-    case F_RESULTANT: return fmpz_mpoly_resultant(r, a, b, 0, ctx);
-    case F_GCD: return fmpz_mpoly_gcd(r, a, b, ctx);
-    case F_LCM: return lcm(r, a, b, ctx);
+    case CB_FN_ADD: fmpz_mpoly_add(r, a, b, ctx); return 1;
+    case CB_FN_SUB: fmpz_mpoly_sub(r, a, b, ctx); return 1;
+    case CB_FN_MULT: fmpz_mpoly_mul(r, a, b, ctx); return 1;
+    case CB_FN_DIVMOD: fmpz_mpoly_divrem(r, r2, a, b, ctx); return 1;
+    case CB_FN_RESULTANT: return fmpz_mpoly_resultant(r, a, b, 0, ctx);
+    case CB_FN_GCD: return fmpz_mpoly_gcd(r, a, b, ctx);
+    case CB_FN_LCM: return lcm(r, a, b, ctx);
     default: return 0;
     }
 }
@@ -244,11 +234,11 @@ static int call(const cb_call *c, cb_err *err)
             fmpz_mpoly_clear(r, ctx);
             fmpz_mpoly_clear(r2, ctx);
             if (!ok)
-                return cb_fail(err, "FLINT could not compute %s of pair %ld", fnames[cur], (long)i);
+                return cb_fail(err, "FLINT could not compute %s of pair %ld", cb_functions[cur].name, (long)i);
         }
         return 0;
     }
-    if (cur == F_GROEBNER) {
+    if (cur == CB_FN_GROEBNER) {
         fmpz_mpoly_vec_t G, H;
         fmpz_mpoly_vec_init(G, 0, ctx);
         fmpz_mpoly_vec_init(H, 0, ctx);
@@ -260,7 +250,7 @@ static int call(const cb_call *c, cb_err *err)
     }
     for (slong i = 0; i < A->npolys; i++) {
         const fmpz_mpoly_struct *a = A->polys + i;
-        if (cur == F_FACTOR) {
+        if (cur == CB_FN_FACTOR) {
             fmpz_mpoly_factor_t f;
             fmpz_mpoly_factor_init(f, ctx);
             int ok = fmpz_mpoly_factor(f, a, ctx);
@@ -307,19 +297,19 @@ static int put_poly(cb_buf *out, cb_terms *t, const fmpz_mpoly_t p, int flags, c
 static int verify_binary(cb_buf *out, cb_terms *t, cb_err *err)
 {
     const fmpz_mpoly_ctx_struct *ctx = A->ctx;
-    int flags = cur == F_GCD || cur == F_LCM ? CB_CANON_POSITIVE : 0;
+    int flags = cur == CB_FN_GCD || cur == CB_FN_LCM ? CB_CANON_POSITIVE : 0;
     int rc = 0;
     for (slong i = 0; i < npairs && rc == 0; i++) {
         fmpz_mpoly_t r, r2;
         fmpz_mpoly_init(r, ctx);
         fmpz_mpoly_init(r2, ctx);
         if (!binary(i, r, r2))
-            rc = cb_fail(err, "FLINT could not compute %s of pair %ld", fnames[cur], (long)i);
+            rc = cb_fail(err, "FLINT could not compute %s of pair %ld", cb_functions[cur].name, (long)i);
         if (i)
             cb_buf_putc(out, '\n');
         if (rc == 0)
             rc = put_poly(out, t, r, flags, err);
-        if (rc == 0 && cur == F_DIVMOD) {
+        if (rc == 0 && cur == CB_FN_DIVMOD) {
             cb_buf_puts(out, " | ");
             rc = put_poly(out, t, r2, 0, err);
         }
@@ -393,13 +383,13 @@ static int verify(const cb_call *c, cb_buf *out, cb_err *err)
     int rc = 0;
     if (B)
         rc = verify_binary(out, &t, err);
-    else if (cur == F_GROEBNER)
+    else if (cur == CB_FN_GROEBNER)
         rc = verify_groebner(out, &t, err);
     else
         for (slong i = 0; i < A->npolys && rc == 0; i++) {
             if (i)
                 cb_buf_putc(out, '\n');
-            if (cur == F_FACTOR) {
+            if (cur == CB_FN_FACTOR) {
                 rc = verify_factor(out, A->polys + i, err);
             } else {
                 /* the leading coefficient in lex order: the first term of

@@ -185,29 +185,19 @@ static int setup(const cb_config *cfg, cb_err *err)
 
 /* ---------------------------------------------------------------- calls */
 
-typedef enum { F_ADD, F_SUB, F_MULT, F_DIVMOD, F_RESULTANT, F_GCD, F_LCM, F_FACTOR, F_LC, F_GROEBNER } fid;
-static const char *fnames[] = {"add", "sub", "mult", "divmod", "resultant", "gcd", "lcm",
-                               "factor", "leading_coefficient", "groebner"};
-enum { NF = sizeof fnames / sizeof *fnames };
-
-static fid cur;
+static cb_fn_id cur;
 static int sa, sb = -1;
 static long npairs;
 static int nvars;
 
-static int find(const char *name)
-{
-    return cb_harness_find_function(fnames, NF, name);
-}
-
 static bool supports(const char *function)
 {
-    return find(function) >= 0 && !mem_mode;
+    return cb_function_index(function) >= 0 && !mem_mode;
 }
 
 static long items(void)
 {
-    return cur == F_GROEBNER ? 1 : sb >= 0 ? npairs : systems[sa].npolys;
+    return cur == CB_FN_GROEBNER ? 1 : sb >= 0 ? npairs : systems[sa].npolys;
 }
 
 /* The expression of item i of the call (pair i, polynomial i, the ideal). */
@@ -217,18 +207,18 @@ static void expr(cb_buf *b, long i)
     snprintf(a, sizeof a, "cbP[%d, %ld]", sa, i);
     snprintf(c, sizeof c, "cbP[%d, %ld]", sb, i);
     switch (cur) {
-    case F_ADD: cb_buf_printf(b, "%s + %s", a, c); break;
-    case F_SUB: cb_buf_printf(b, "%s - %s", a, c); break;
-    case F_MULT: cb_buf_printf(b, "Expand[%s*%s]", a, c); break;
-    case F_DIVMOD:
+    case CB_FN_ADD: cb_buf_printf(b, "%s + %s", a, c); break;
+    case CB_FN_SUB: cb_buf_printf(b, "%s - %s", a, c); break;
+    case CB_FN_MULT: cb_buf_printf(b, "Expand[%s*%s]", a, c); break;
+    case CB_FN_DIVMOD:
         cb_buf_printf(b, "PolynomialReduce[%s, {%s}, cbG[%d], CoefficientDomain -> Integers]", a, c, nvars);
         break;
-    case F_RESULTANT: cb_buf_printf(b, "Resultant[%s, %s, x1]", a, c); break;
-    case F_GCD: cb_buf_printf(b, "PolynomialGCD[%s, %s]", a, c); break;
-    case F_LCM: cb_buf_printf(b, "PolynomialLCM[%s, %s]", a, c); break;
-    case F_FACTOR: cb_buf_printf(b, "FactorList[%s]", a); break;
-    case F_LC: cb_buf_printf(b, "cbLC[%s, cbG[%d]]", a, nvars); break;
-    case F_GROEBNER:
+    case CB_FN_RESULTANT: cb_buf_printf(b, "Resultant[%s, %s, x1]", a, c); break;
+    case CB_FN_GCD: cb_buf_printf(b, "PolynomialGCD[%s, %s]", a, c); break;
+    case CB_FN_LCM: cb_buf_printf(b, "PolynomialLCM[%s, %s]", a, c); break;
+    case CB_FN_FACTOR: cb_buf_printf(b, "FactorList[%s]", a); break;
+    case CB_FN_LC: cb_buf_printf(b, "cbLC[%s, cbG[%d]]", a, nvars); break;
+    case CB_FN_GROEBNER:
         cb_buf_puts(b, "GroebnerBasis[{");
         for (long k = 0; k < systems[sa].npolys; k++)
             cb_buf_printf(b, "%scbP[%d, %ld]", k ? ", " : "", sa, k);
@@ -259,17 +249,17 @@ static void verify_cmd(cb_buf *b, long i)
     expr(b, i);
     cb_buf_puts(b, "; ");
     switch (cur) {
-    case F_DIVMOD:
+    case CB_FN_DIVMOD:
         cb_buf_printf(b, "Print[\"@@P \", cbTerms[cbV[[1, 1]], cbG[%d]]]; "
                          "Print[\"@@P \", cbTerms[cbV[[2]], cbG[%d]]]", nvars, nvars);
         break;
-    case F_FACTOR:
+    case CB_FN_FACTOR:
         cb_buf_printf(b, "Scan[Print[\"@@F \", #[[2]], \" \", cbTerms[#[[1]], cbG[%d]]] &, cbV]", nvars);
         break;
-    case F_LC:
+    case CB_FN_LC:
         cb_buf_puts(b, "Print[\"@@C \", cbV]");
         break;
-    case F_GROEBNER:
+    case CB_FN_GROEBNER:
         cb_buf_printf(b, "Scan[Print[\"@@P \", cbTerms[#, cbG[%d]]] &, cbV]", nvars);
         break;
     default:
@@ -281,7 +271,7 @@ static void verify_cmd(cb_buf *b, long i)
 /* Select the call; the checks that need no kernel. */
 static int select_call(const char *function, int nargs, const int *sys, cb_err *err)
 {
-    cur = (fid)find(function);
+    cur = (cb_fn_id)cb_function_index(function);
     sa = sys[0];
     sb = nargs > 1 ? sys[1] : -1;
     if (cb_interp_check_call(systems, sa, sb, &npairs, err) < 0)
@@ -398,7 +388,7 @@ static int print_wl(const char *config_path)
             int sys[2] = {-1, -1}, nargs = (int)cb_len(args);
             for (int k = 0; k < nargs && k < 2; k++)
                 sys[k] = (int)cb_dict_find(polys, cb_item(args, (size_t)k));
-            if (find(fn) < 0) {
+            if (cb_function_index(fn) < 0) {
                 cb_buf_puts(&out, "(* unsupported *)\n");
                 continue;
             }

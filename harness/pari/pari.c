@@ -156,28 +156,19 @@ static int setup(const cb_config *cfg, cb_err *err)
 
 /* ---------------------------------------------------------------- calls */
 
-typedef enum { F_ADD, F_SUB, F_MULT, F_DIVMOD, F_RESULTANT, F_GCD, F_LCM, F_FACTOR, F_LC } fid;
-static const char *fnames[] = {"add", "sub", "mult", "divmod", "resultant", "gcd", "lcm",
-                               "factor", "leading_coefficient"};
-enum { NF = sizeof fnames / sizeof *fnames };
-
-static fid cur;
+static cb_fn_id cur;
 static const pari_system *A, *B;
 static long npairs;
 
-static int find(const char *name)
-{
-    return cb_harness_find_function(fnames, NF, name);
-}
-
 static bool supports(const char *function)
 {
-    return find(function) >= 0;
+    int f = cb_function_index(function);
+    return f >= 0 && f != CB_FN_GROEBNER;   /* PARI has no Gröbner bases */
 }
 
 static int prepare(const cb_call *c, cb_err *err)
 {
-    cur = (fid)find(c->function);
+    cur = (cb_fn_id)cb_function_index(c->function);
     A = &systems[c->sys[0]];
     B = c->nargs > 1 ? &systems[c->sys[1]] : NULL;
     if (A->error || (B && B->error))
@@ -186,8 +177,8 @@ static int prepare(const cb_call *c, cb_err *err)
         if (A->nvars != B->nvars)
             return cb_fail(err, "the systems have %d and %d generators", A->nvars, B->nvars);
         npairs = A->npolys < B->npolys ? A->npolys : B->npolys;
-        if ((cur == F_RESULTANT || cur == F_DIVMOD) && A->nvars == 0)
-            return cb_fail(err, "%s needs at least one generator", fnames[cur]);
+        if ((cur == CB_FN_RESULTANT || cur == CB_FN_DIVMOD) && A->nvars == 0)
+            return cb_fail(err, "%s needs at least one generator", cb_functions[cur].name);
     }
     return 0;
 }
@@ -214,13 +205,13 @@ static GEN binary(long i, GEN *r2)
 {
     GEN a = A->polys[i], b = B->polys[i];
     switch (cur) {
-    case F_ADD: return gadd(a, b);
-    case F_SUB: return gsub(a, b);
-    case F_MULT: return gmul(a, b);
-    case F_DIVMOD: return RgX_pseudodivrem(in_main_var(a), in_main_var(b), r2);
-    case F_RESULTANT: return polresultant0(in_main_var(a), in_main_var(b), gen_var(0), 0);
-    case F_GCD: return ggcd(a, b);
-    case F_LCM: return glcm(a, b);
+    case CB_FN_ADD: return gadd(a, b);
+    case CB_FN_SUB: return gsub(a, b);
+    case CB_FN_MULT: return gmul(a, b);
+    case CB_FN_DIVMOD: return RgX_pseudodivrem(in_main_var(a), in_main_var(b), r2);
+    case CB_FN_RESULTANT: return polresultant0(in_main_var(a), in_main_var(b), gen_var(0), 0);
+    case CB_FN_GCD: return ggcd(a, b);
+    case CB_FN_LCM: return glcm(a, b);
     default: return gen_0;
     }
 }
@@ -237,7 +228,7 @@ static int call_body(void)
         return 0;
     }
     for (long i = 0; i < A->npolys; i++) {
-        if (cur == F_FACTOR)
+        if (cur == CB_FN_FACTOR)
             (void)factor(A->polys[i]);
         else
             (void)lex_lead(A->polys[i]);
@@ -372,14 +363,14 @@ static int verify_body(cb_buf *out, cb_err *err)
     cb_terms_init(&t, (size_t)A->nvars);
     int rc = 0;
     if (B) {
-        int flags = cur == F_GCD || cur == F_LCM ? CB_CANON_POSITIVE : 0;
+        int flags = cur == CB_FN_GCD || cur == CB_FN_LCM ? CB_CANON_POSITIVE : 0;
         for (long i = 0; i < npairs && rc == 0; i++) {
             GEN r2 = NULL;
             if (i)
                 cb_buf_putc(out, '\n');
             GEN r = binary(i, &r2);
             rc = put_poly(out, &t, r, flags, err);
-            if (rc == 0 && cur == F_DIVMOD) {
+            if (rc == 0 && cur == CB_FN_DIVMOD) {
                 cb_buf_puts(out, " | ");
                 rc = put_poly(out, &t, r2, 0, err);
             }
@@ -388,7 +379,7 @@ static int verify_body(cb_buf *out, cb_err *err)
         for (long i = 0; i < A->npolys && rc == 0; i++) {
             if (i)
                 cb_buf_putc(out, '\n');
-            if (cur == F_FACTOR) {
+            if (cur == CB_FN_FACTOR) {
                 rc = verify_factor(out, A->polys[i], err);
             } else {
                 mpz_t z;

@@ -149,26 +149,16 @@ static int setup(const cb_config *cfg, cb_err *err)
 
 /* ---------------------------------------------------------------- calls */
 
-typedef enum { F_ADD, F_SUB, F_MULT, F_DIVMOD, F_RESULTANT, F_GCD, F_LCM, F_FACTOR, F_LC, F_GROEBNER } fid;
-static const char *fnames[] = {"add", "sub", "mult", "divmod", "resultant", "gcd", "lcm",
-                               "factor", "leading_coefficient", "groebner"};
-enum { NF = sizeof fnames / sizeof *fnames };
-
-static fid cur;
+static cb_fn_id cur;
 static int sa, sb = -1;       /* system indices */
 static long npairs;
 static int nvars;
 static const char *ring;      /* the ring the call runs in */
 static char ring_buf[32];
 
-static int find(const char *name)
-{
-    return cb_harness_find_function(fnames, NF, name);
-}
-
 static bool supports(const char *function)
 {
-    return find(function) >= 0 && !mem_mode;
+    return cb_function_index(function) >= 0 && !mem_mode;
 }
 
 /* The expression of item i of the call (pair i, polynomial i). */
@@ -178,34 +168,34 @@ static void expr(cb_buf *b, long i)
     snprintf(a, sizeof a, "p_%d_%ld", sa, i);
     snprintf(c, sizeof c, "p_%d_%ld", sb, i);
     switch (cur) {
-    case F_ADD: cb_buf_printf(b, "%s + %s", a, c); break;
-    case F_SUB: cb_buf_printf(b, "%s - %s", a, c); break;
-    case F_MULT: cb_buf_printf(b, "%s * %s", a, c); break;
-    case F_DIVMOD: cb_buf_printf(b, "%s(%s, %s)", strcmp(coeffs, "0") ? "division" : "cbdivmod", a, c); break;
-    case F_RESULTANT: cb_buf_printf(b, "resultant(q_%d_%ld, q_%d_%ld, var(1))", sa, i, sb, i); break;
-    case F_GCD: cb_buf_printf(b, "gcd(%s, %s)", a, c); break;
-    case F_LCM: cb_buf_printf(b, "(%s / gcd(%s, %s)) * %s", a, a, c, c); break;
-    case F_FACTOR: cb_buf_printf(b, "factorize(%s)", a); break;
-    case F_LC: cb_buf_printf(b, "leadcoef(%s)", a); break;
-    case F_GROEBNER: cb_buf_puts(b, "std(I_)"); break;
+    case CB_FN_ADD: cb_buf_printf(b, "%s + %s", a, c); break;
+    case CB_FN_SUB: cb_buf_printf(b, "%s - %s", a, c); break;
+    case CB_FN_MULT: cb_buf_printf(b, "%s * %s", a, c); break;
+    case CB_FN_DIVMOD: cb_buf_printf(b, "%s(%s, %s)", strcmp(coeffs, "0") ? "division" : "cbdivmod", a, c); break;
+    case CB_FN_RESULTANT: cb_buf_printf(b, "resultant(q_%d_%ld, q_%d_%ld, var(1))", sa, i, sb, i); break;
+    case CB_FN_GCD: cb_buf_printf(b, "gcd(%s, %s)", a, c); break;
+    case CB_FN_LCM: cb_buf_printf(b, "(%s / gcd(%s, %s)) * %s", a, a, c, c); break;
+    case CB_FN_FACTOR: cb_buf_printf(b, "factorize(%s)", a); break;
+    case CB_FN_LC: cb_buf_printf(b, "leadcoef(%s)", a); break;
+    case CB_FN_GROEBNER: cb_buf_puts(b, "std(I_)"); break;
     }
 }
 
 static long items(void)
 {
-    return cur == F_GROEBNER ? 1 : sb >= 0 ? npairs : systems[sa].npolys;
+    return cur == CB_FN_GROEBNER ? 1 : sb >= 0 ? npairs : systems[sa].npolys;
 }
 
 static int prepare(const cb_call *c, cb_err *err)
 {
     cb_interp_catch_sigterm();
-    cur = (fid)find(c->function);
+    cur = (cb_fn_id)cb_function_index(c->function);
     sa = c->sys[0];
     sb = c->nargs > 1 ? c->sys[1] : -1;
     if (cb_interp_check_call(systems, sa, sb, &npairs, err) < 0)
         return -1;
     nvars = systems[sa].nvars;
-    if (sb >= 0 && cur == F_DIVMOD)
+    if (sb >= 0 && cur == CB_FN_DIVMOD)
         for (long i = 0; i < npairs; i++)
             if (systems[sb].zero[i])
                 return cb_fail(err, "division by zero (pair %ld)", i);
@@ -216,7 +206,7 @@ static int prepare(const cb_call *c, cb_err *err)
     snprintf(ring_buf, sizeof ring_buf, "R%d", nvars);
     ring = ring_buf;
     cb_buf_printf(&cmd, "setring R%d;\n", nvars);
-    if (cur == F_RESULTANT) {
+    if (cur == CB_FN_RESULTANT) {
         snprintf(ring_buf, sizeof ring_buf, "Q%d", nvars);
         cb_buf_printf(&cmd, "if (!defined(Q%d)) { ring Q%d = 0, (x(1..%d)), lp; setring R%d; }\n", nvars,
                       nvars, nvars, nvars);
@@ -225,7 +215,7 @@ static int prepare(const cb_call *c, cb_err *err)
             cb_buf_printf(&cmd, "if (defined(q_%d_%ld)) { kill q_%d_%ld; } poly q_%d_%ld = fetch(R%d, p_%d_%ld);\n"
                                 "if (defined(q_%d_%ld)) { kill q_%d_%ld; } poly q_%d_%ld = fetch(R%d, p_%d_%ld);\n",
                           sa, i, sa, i, sa, i, nvars, sa, i, sb, i, sb, i, sb, i, nvars, sb, i);
-    } else if (cur == F_GROEBNER) {
+    } else if (cur == CB_FN_GROEBNER) {
         cb_buf_puts(&cmd, "if (defined(I_)) { kill I_; }\nideal I_ = ");
         for (long i = 0; i < systems[sa].npolys; i++)
             cb_buf_printf(&cmd, "%sp_%d_%ld", i ? ", " : "", sa, i);
@@ -291,17 +281,17 @@ static void verify_cmd(cb_buf *b, long i)
     expr(b, i);
     cb_buf_puts(b, ";\n");
     switch (cur) {
-    case F_DIVMOD:
+    case CB_FN_DIVMOD:
         cb_buf_puts(b, "print(\"@@P \" + cbp(V_[1][1,1])); print(\"@@P \" + cbp(V_[2][1]));\n");
         break;
-    case F_FACTOR:
+    case CB_FN_FACTOR:
         cb_buf_puts(b, "int k_; for (k_ = 1; k_ <= size(V_[1]); k_++) { print(\"@@F \" + string(V_[2][k_])"
                        " + \" \" + cbp(V_[1][k_])); } kill k_;\n");
         break;
-    case F_LC:
+    case CB_FN_LC:
         cb_buf_puts(b, "print(\"@@C \" + string(V_));\n");
         break;
-    case F_GROEBNER:
+    case CB_FN_GROEBNER:
         cb_buf_puts(b, "int k_; for (k_ = 1; k_ <= ncols(V_); k_++) { print(\"@@P \" + cbp(V_[k_])); } kill k_;\n");
         break;
     default:
