@@ -97,7 +97,8 @@ typedef struct cb_harness_ops {
     /* Optional: per-call preparation in the child, untimed (check the
      * arguments, allocate outputs...). */
     int (*prepare)(const cb_call *call, cb_err *err);
-    /* One execution of the function, timed by the caller. */
+    /* One execution of the function, timed by the caller (not needed with
+     * timed_repeat). */
     int (*call)(const cb_call *call, cb_err *err);
     /* Verify mode: compute the result untimed and append its canonical text
      * (docs/protocol.md, "The verify digest"; see canon.h) to out. */

@@ -288,13 +288,6 @@ static int prepare(const cb_call *c, cb_err *err)
     return cb_interp_connect(err);
 }
 
-static int call(const cb_call *c, cb_err *err)
-{
-    (void)c;
-    (void)err;
-    return 0;   /* never used: timed_repeat does the work */
-}
-
 static int run_once(int64_t *wall_ns, int64_t *cpu_ns, cb_err *err)
 {
     cb_buf cmd = {0}, out = {0};
@@ -416,7 +409,6 @@ static const cb_harness_ops ops = {
     .setup = setup,
     .supports = supports,
     .prepare = prepare,
-    .call = call,
     .verify = verify,
     .timed_repeat = timed_repeat,
 };

@@ -153,8 +153,6 @@ static cb_fn_id cur;
 static int sa, sb = -1;       /* system indices */
 static long npairs;
 static int nvars;
-static const char *ring;      /* the ring the call runs in */
-static char ring_buf[32];
 
 static bool supports(const char *function)
 {
@@ -203,11 +201,8 @@ static int prepare(const cb_call *c, cb_err *err)
         return -1;
     /* untimed: the call's ring and what must be mapped into it */
     cb_buf cmd = {0};
-    snprintf(ring_buf, sizeof ring_buf, "R%d", nvars);
-    ring = ring_buf;
     cb_buf_printf(&cmd, "setring R%d;\n", nvars);
     if (cur == CB_FN_RESULTANT) {
-        snprintf(ring_buf, sizeof ring_buf, "Q%d", nvars);
         cb_buf_printf(&cmd, "if (!defined(Q%d)) { ring Q%d = 0, (x(1..%d)), lp; setring R%d; }\n", nvars,
                       nvars, nvars, nvars);
         cb_buf_printf(&cmd, "setring Q%d;\n", nvars);
@@ -221,7 +216,6 @@ static int prepare(const cb_call *c, cb_err *err)
             cb_buf_printf(&cmd, "%sp_%d_%ld", i ? ", " : "", sa, i);
         cb_buf_puts(&cmd, systems[sa].npolys ? ";\n" : "0;\n");
         if (grevlex) {
-            snprintf(ring_buf, sizeof ring_buf, "D%d", nvars);
             cb_buf_printf(&cmd, "if (!defined(D%d)) { ring D%d = %s, (x(1..%d)), dp; setring R%d; }\n",
                           nvars, nvars, coeffs, nvars, nvars);
             cb_buf_printf(&cmd, "setring D%d; if (defined(I_)) { kill I_; } ideal I_ = fetch(R%d, I_);\n",
@@ -231,13 +225,6 @@ static int prepare(const cb_call *c, cb_err *err)
     int rc = cb_interp_exchange(cmd.data, NULL, err);
     cb_buf_free(&cmd);
     return rc;
-}
-
-static int call(const cb_call *c, cb_err *err)
-{
-    (void)c;
-    (void)err;
-    return 0;   /* never used: timed_repeat does the work */
 }
 
 /* One execution in Singular, timed there (in microseconds): wall and CPU
@@ -335,13 +322,11 @@ static const cb_harness_ops ops = {
     .setup = setup,
     .supports = supports,
     .prepare = prepare,
-    .call = call,
     .verify = verify,
     .timed_repeat = timed_repeat,
 };
 
 int main(int argc, char **argv)
 {
-    (void)ring;
     return cb_harness_main(argc, argv, &ops);
 }
