@@ -9,6 +9,7 @@ Unavailable with the reason.  SYMPY_GROUND_TYPES is set from the library id
 before SymPy is imported (the engine sets it too; the id is the truth).
 """
 
+import operator
 import os
 import sys
 import warnings
@@ -27,6 +28,27 @@ METHODS = {"add": None, "sub": None, "mult": None, "divmod": "pdiv",
            "resultant": "resultant", "gcd": "gcd", "lcm": "lcm",
            "factor": "factor_list", "leading_coefficient": "LC",
            "groebner": None}
+
+
+def offered(cls, have_groebner):
+    """The functions a representation class (Poly or PolyElement) offers."""
+    return frozenset(f for f, m in METHODS.items()
+                     if (m is None or hasattr(cls, m)) and (f != "groebner" or have_groebner))
+
+
+def shared_ops():
+    """The operations both representations spell alike (all but
+    leading_coefficient and groebner), function -> callable."""
+    return {
+        "add": operator.add,
+        "sub": operator.sub,
+        "mult": operator.mul,
+        "divmod": lambda p, q: p.pdiv(q),
+        "resultant": lambda p, q: p.resultant(q),
+        "gcd": lambda p, q: p.gcd(q),
+        "lcm": lambda p, q: p.lcm(q),
+        "factor": lambda p: p.factor_list(),
+    }
 
 
 def ground_suffix(library):

@@ -8,21 +8,15 @@ with respect to the first generator (Poly.resultant's), factor is
 function unsupported.
 """
 
-import operator
-
 from . import common
-from .sympy_common import METHODS, import_sympy
+from .sympy_common import import_sympy, offered, shared_ops
 
 
 class Loaded:
     def __init__(self, library):
         self.sympy = import_sympy(library)
         self.version = self.sympy.__version__
-        Poly = self.sympy.Poly
-        self.functions = frozenset(
-            f for f, m in METHODS.items()
-            if (m is None or hasattr(Poly, m))
-            and (f != "groebner" or hasattr(self.sympy, "groebner")))
+        self.functions = offered(self.sympy.Poly, hasattr(self.sympy, "groebner"))
 
     def adapter(self, config):
         return PolyAdapter(self.sympy, self.functions, config.get("order") or "lex")
@@ -37,18 +31,9 @@ class PolyAdapter(common.OpsAdapter):
         self.sympy = sympy
         self.order = order
         groebner = sympy.groebner if "groebner" in functions else None
-        ops = {
-            "add": operator.add,
-            "sub": operator.sub,
-            "mult": operator.mul,
-            "divmod": lambda p, q: p.pdiv(q),
-            "resultant": lambda p, q: p.resultant(q),
-            "gcd": lambda p, q: p.gcd(q),
-            "lcm": lambda p, q: p.lcm(q),
-            "factor": lambda p: p.factor_list(),
-            "leading_coefficient": lambda p: p.LC(),
-            "groebner": lambda s: groebner(s.polys, *s.gens, order=order),
-        }
+        ops = dict(shared_ops(),
+                   leading_coefficient=lambda p: p.LC(),
+                   groebner=lambda s: groebner(s.polys, *s.gens, order=order))
         self.ops = {f: op for f, op in ops.items() if f in functions}
 
     def parse(self, key, gens, polys, uses):

@@ -8,10 +8,8 @@ sympy.polys.groebnertools.groebner in a ring with the config's order (the
 ideal is built in that ring at parse time, untimed).
 """
 
-import operator
-
 from . import common
-from .sympy_common import METHODS, import_sympy
+from .sympy_common import import_sympy, offered, shared_ops
 
 
 class Loaded:
@@ -24,10 +22,7 @@ class Loaded:
         except ImportError:
             groebner = None
         self.groebner = groebner
-        self.functions = frozenset(
-            f for f, m in METHODS.items()
-            if (m is None or hasattr(PolyElement, m))
-            and (f != "groebner" or groebner is not None))
+        self.functions = offered(PolyElement, groebner is not None)
 
     def adapter(self, config):
         return RingAdapter(self.functions, self.groebner, config.get("order") or "lex")
@@ -45,18 +40,9 @@ class RingAdapter(common.OpsAdapter):
         self.ring, self.ZZ, self.PolyElement = ring, ZZ, PolyElement
         self.lex = lex
         self.order = {"lex": lex, "grevlex": grevlex}[order]
-        ops = {
-            "add": operator.add,
-            "sub": operator.sub,
-            "mult": operator.mul,
-            "divmod": lambda p, q: p.pdiv(q),
-            "resultant": lambda p, q: p.resultant(q),
-            "gcd": lambda p, q: p.gcd(q),
-            "lcm": lambda p, q: p.lcm(q),
-            "factor": lambda p: p.factor_list(),
-            "leading_coefficient": lambda p: p.LC,
-            "groebner": lambda s: groebner(s.ideal, s.ring),
-        }
+        ops = dict(shared_ops(),
+                   leading_coefficient=lambda p: p.LC,   # a property here
+                   groebner=lambda s: groebner(s.ideal, s.ring))
         self.ops = {f: op for f, op in ops.items() if f in functions}
 
     def parse(self, key, gens, polys, uses):
