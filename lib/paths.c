@@ -37,20 +37,20 @@ static int is_file(const char *p)
     return stat(p, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-char *cb_harness_dir(cb_err *err)
+/* NAME beside the executable (the build tree) or in PREFIX/libexec/casbench
+ * (an install), as IS accepts it; the real path, or NULL and err saying
+ * "WHAT: looked for ... and ...". */
+static char *find_beside_exe(const char *name, int (*is)(const char *), const char *what, cb_err *err)
 {
-    const char *env = getenv("CASBENCH_HARNESS_DIR");
-    if (env && *env)
-        return cb_xstrdup(env);
     char *dir = exe_dir(err);
     if (!dir)
         return NULL;
-    char *build = cb_xasprintf("%s/harness", dir);
-    char *inst = cb_xasprintf("%s/../libexec/casbench/harness", dir);
-    char *found = is_dir(build) ? build : is_dir(inst) ? inst : NULL;
+    char *build = cb_xasprintf("%s/%s", dir, name);
+    char *inst = cb_xasprintf("%s/../libexec/casbench/%s", dir, name);
+    char *found = is(build) ? build : is(inst) ? inst : NULL;
     char real[PATH_MAX];
     if (!found)
-        cb_fail(err, "no harness directory: looked for %s and %s", build, inst);
+        cb_fail(err, "%s: looked for %s and %s", what, build, inst);
     else   /* PREFIX/bin/../libexec/... reads better as PREFIX/libexec/... */
         found = cb_xstrdup(realpath(found, real) ? real : found);
     free(build);
@@ -59,23 +59,17 @@ char *cb_harness_dir(cb_err *err)
     return found;
 }
 
+char *cb_harness_dir(cb_err *err)
+{
+    const char *env = getenv("CASBENCH_HARNESS_DIR");
+    if (env && *env)
+        return cb_xstrdup(env);
+    return find_beside_exe("harness", is_dir, "no harness directory", err);
+}
+
 char *cb_tracker_path(cb_err *err)
 {
-    char *dir = exe_dir(err);
-    if (!dir)
-        return NULL;
-    char *build = cb_xasprintf("%s/libcasbench-memtrack.so", dir);
-    char *inst = cb_xasprintf("%s/../libexec/casbench/libcasbench-memtrack.so", dir);
-    char *found = is_file(build) ? build : is_file(inst) ? inst : NULL;
-    char real[PATH_MAX];
-    if (!found)
-        cb_fail(err, "the allocation tracker is not built: looked for %s and %s", build, inst);
-    else
-        found = cb_xstrdup(realpath(found, real) ? real : found);
-    free(build);
-    free(inst);
-    free(dir);
-    return found;
+    return find_beside_exe("libcasbench-memtrack.so", is_file, "the allocation tracker is not built", err);
 }
 
 char *cb_c_harness_path(const char *harness_dir, const char *name)
