@@ -584,16 +584,23 @@ static int task_runner(json_object *task, cb_runner_spec *spec, cb_runner *r, cb
     return 0;
 }
 
-/* Wait for the harness; SIGTERM/SIGINT/SIGHUP (scancel, the node going
- * down) are passed on to its process group. */
+/* The signals a task waits for: its harness ending, and SIGINT/SIGTERM/
+ * SIGHUP (scancel, the node going down), which it passes on. */
+static void task_signals(sigset_t *set)
+{
+    sigemptyset(set);
+    sigaddset(set, SIGCHLD);
+    sigaddset(set, SIGINT);
+    sigaddset(set, SIGTERM);
+    sigaddset(set, SIGHUP);
+}
+
+/* Wait for the harness; the stop signals are passed on to its process
+ * group. */
 static int wait_harness(pid_t pid, bool *stopped)
 {
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
+    task_signals(&set);
     for (;;) {
         int st;
         pid_t w = waitpid(pid, &st, WNOHANG);
@@ -645,11 +652,7 @@ int cb_slurm_run_task(const char *results_dir, int submission, long index, int *
         .mem_profiler = jstr(sub, "mem_profiler"), .hostname = host,
     };
     sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGCHLD);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
+    task_signals(&set);
     sigprocmask(SIG_BLOCK, &set, NULL);   /* the harness child unblocks them */
     signal(SIGPIPE, SIG_IGN);
     double started = unix_now();
