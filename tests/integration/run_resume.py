@@ -25,6 +25,18 @@ CB = cbtest.CB
 check = cbtest.Checker("run_resume")
 
 
+def kill9(proc):
+    """kill -9 casbench; the processes that were below it, given up to 3 s
+    to die with it."""
+    kids = cbtest.descendants(proc.pid)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 3
+    while alive(kids) and time.time() < deadline:
+        time.sleep(0.02)
+    return kids
+
+
 def alive(pids):
     res = []
     for p in pids:
@@ -88,12 +100,7 @@ def kill9_then_resume(tmp):
     busy = subprocess.run([CB, "run", "--resume", d], capture_output=True, text=True, timeout=120)
     check("a second casbench cannot resume a run that is still going",
           busy.returncode == 2 and "in use" in busy.stderr, (busy.returncode, busy.stderr))
-    kids = cbtest.descendants(proc.pid)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    deadline = time.time() + 3
-    while alive(kids) and time.time() < deadline:
-        time.sleep(0.02)
+    kids = kill9(proc)
     check("kill -9: harnesses and their calls die with casbench (PDEATHSIG)", kids and not alive(kids),
           (kids, alive(kids)))
     before = records(d)
@@ -146,12 +153,7 @@ def kill9_under_profiler(tmp):
         proc.wait()
         print("SKIP: run_resume: cpu profiling is unavailable here: " + str(records(d)[0]["error"]))
         return
-    kids = cbtest.descendants(proc.pid)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
-    deadline = time.time() + 3
-    while alive(kids) and time.time() < deadline:
-        time.sleep(0.02)
+    kids = kill9(proc)
     check("kill -9 under perf: profiler, harness and calls all die", d is not None and kids and not alive(kids),
           (kids, alive(kids)))
     if d:
