@@ -21,20 +21,12 @@ import subprocess
 import sys
 import tempfile
 
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
-ROOT = os.environ.get("CASBENCH_ROOT") or os.path.join(os.path.dirname(__file__), "..", "..")
-CB = os.path.join(BUILD, "casbench")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
+
+ROOT, CB = cbtest.ROOT, cbtest.CB
 TMP = tempfile.mkdtemp(prefix="cbgen.")
-failed = False
-
-
-def report(ok, name, detail=""):
-    global failed
-    if ok:
-        print(f"PASS: gen_python.py: {name}")
-    else:
-        failed = True
-        print(f"FAIL: gen_python.py: {name}: {detail}"[:2000])
+check = cbtest.Checker("gen_python.py", 2000, sep=": ", only_given=True)
 
 
 # ---------------------------------------------------------------- reference
@@ -181,7 +173,7 @@ def test_shapes():
             if d:
                 bad = f"seed {seed}: {d}"
                 break
-        report(bad is None, f"shape {name} over {len(seeds)} seeds", bad)
+        check(f"shape {name} over {len(seeds)} seeds", bad is None, bad)
 
 
 def test_groupby():
@@ -192,8 +184,7 @@ def test_groupby():
         run_gen(out, gen_args(shape, 99, ["--groupby"] + groupby))
         polys, rl = load(out)
         want = ref_run_list(list(ref_of(shape, 99)), groupby)
-        report(same_value(rl, want), f"--groupby {' '.join(groupby)}",
-               first_difference(rl, want, "run_list"))
+        check(f"--groupby {' '.join(groupby)}", same_value(rl, want), first_difference(rl, want, "run_list"))
 
 
 def test_append():
@@ -228,13 +219,12 @@ def test_append():
         if d:
             bad = f"after {' '.join(args)}: {d}"
             break
-    report(bad is None, "--append merges as dict.update, run list over all systems", bad)
+    check("--append merges as dict.update, run list over all systems", bad is None, bad)
     with open(os.path.join(out, "dataset.json")) as f:
         meta = json.load(f)
     runs = meta.get("runs", [])
-    report([r.get("seed") for r in runs] == [12, 34, 45, -7, 2**33] and runs[1].get("coefficients") == "2**65-2**66"
-           and runs[3].get("number") == 2 and runs[3].get("append") is True,
-           "dataset.json records every run's seed and options", json.dumps(meta)[:300])
+    check("dataset.json records every run's seed and options", [r.get("seed") for r in runs] == [12, 34, 45, -7, 2**33] and runs[1].get("coefficients") == "2**65-2**66"
+           and runs[3].get("number") == 2 and runs[3].get("append") is True, json.dumps(meta)[:300])
 
 
 def test_append_to_named_systems():
@@ -254,7 +244,7 @@ def test_append_to_named_systems():
     want.update(ref_of(shape, 5))
     want_rl = ref_run_list(list(want), old=rl)
     d = first_difference(polys, want) or first_difference(got_rl, want_rl, "run_list")
-    report(d is None, "--append onto named systems keeps them and their other functions", d)
+    check("--append onto named systems keeps them and their other functions", d is None, d)
 
 
 def test_drawn_seed():
@@ -276,8 +266,7 @@ def test_drawn_seed():
         ok = ok and a.read() == b.read()
     p2 = run_gen(os.path.join(TMP, "noseed-2"), args)
     ok = ok and p2.stdout.split("\n")[0] != p.stdout.split("\n")[0]
-    report(ok, "without --seed: a fresh seed is printed, stored, and reproduces the dataset",
-           f"{p.stdout!r} {meta}")
+    check("without --seed: a fresh seed is printed, stored, and reproduces the dataset", ok, f"{p.stdout!r} {meta}")
 
 
 def test_goldens_reference():
@@ -290,8 +279,7 @@ def test_goldens_reference():
         lines = f.read().splitlines()[1:]
     d = ref_gen(1234, [range(1, 2)], [range(5, 6)], [range(0, 10)], [range(1, 100)], 10)
     prefixes = [str(p)[:16] for _, ps in d.values() for p in ps]
-    report(all(l.endswith(pre + "...") for l, pre in zip(lines, prefixes)) and len(lines) == 10,
-           "reference generator reproduces the documented seed 1234 table")
+    check("reference generator reproduces the documented seed 1234 table", all(l.endswith(pre + "...") for l, pre in zip(lines, prefixes)) and len(lines) == 10)
 
 
 try:
@@ -303,4 +291,4 @@ try:
     test_drawn_seed()
 finally:
     shutil.rmtree(TMP, ignore_errors=True)
-sys.exit(1 if failed else 0)
+sys.exit(1 if check.failed else 0)

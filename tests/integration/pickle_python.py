@@ -21,22 +21,14 @@ import subprocess
 import sys
 import tempfile
 
-BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..", "build")
-ROOT = os.environ.get("CASBENCH_ROOT") or os.path.join(os.path.dirname(__file__), "..", "..")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import cbtest  # noqa: E402
+
+BUILD, ROOT = cbtest.BUILD, cbtest.ROOT
 TOOL = os.path.join(BUILD, "tests", "test_pickle")
 SHARED = os.path.join(ROOT, "..", "shared", "fixtures")
 NAME = "pickle_python.py"
-failed = False
-
-
-def report(ok, name, detail=""):
-    global failed
-    if ok:
-        print(f"PASS: {NAME}: {name}")
-    else:
-        failed = True
-        print(f"FAIL: {NAME}: {name}" + (f": {detail}" if detail else ""))
-    sys.stdout.flush()
+check = cbtest.Checker(NAME, sep=": ", only_given=True)
 
 
 def same(a, b, path="value"):
@@ -138,17 +130,16 @@ def test_round_trips(tmp):
             pickle.dump(values, f, protocol=proto)
         r = tool("roundtrip", src, out)
         if r.returncode != 0:
-            report(False, f"protocol {proto}: casbench reads it", r.stderr.decode(errors="replace").strip())
+            check(f"protocol {proto}: casbench reads it", False, r.stderr.decode(errors="replace").strip())
             continue
         with open(out, "rb") as f:
             data = f.read()
         back = pickle.loads(data)
         for key in values:
             why = same(values[key], back[key], key)
-            report(why is None, f"protocol {proto} -> casbench -> Python: {key}", why or "")
-        report(check_sharing(back), f"protocol {proto}: shared references stay shared")
-        report(data == want4, f"protocol {proto}: casbench writes the bytes of pickle.dumps(v, 4)",
-               f"{len(data)} vs {len(want4)} bytes" if data != want4 else "")
+            check(f"protocol {proto} -> casbench -> Python: {key}", why is None, why or "")
+        check(f"protocol {proto}: shared references stay shared", check_sharing(back))
+        check(f"protocol {proto}: casbench writes the bytes of pickle.dumps(v, 4)", data == want4, f"{len(data)} vs {len(want4)} bytes" if data != want4 else "")
 
 
 def test_top_level_scalars(tmp):
@@ -168,7 +159,7 @@ def test_top_level_scalars(tmp):
             if same(v, w):
                 ok, why = False, same(v, w)
                 break
-    report(ok, "top-level values of every type", why)
+    check("top-level values of every type", ok, why)
 
 
 def test_python2_strings(tmp):
@@ -181,12 +172,12 @@ def test_python2_strings(tmp):
             f.write(data)
         r = tool("roundtrip", path, out)
         if r.returncode != 0:
-            report(False, f"python 2 string {i}", r.stderr.decode(errors="replace").strip())
+            check(f"python 2 string {i}", False, r.stderr.decode(errors="replace").strip())
             continue
         with open(out, "rb") as f:
             got = pickle.load(f)
         why = same(pickle.loads(data, encoding="latin1"), got)
-        report(why is None, f"python 2 string {i} read as latin-1 str", why or "")
+        check(f"python 2 string {i} read as latin-1 str", why is None, why or "")
 
 
 PY2_SCRIPT = r"""
@@ -215,13 +206,13 @@ def test_python2_pickles(tmp):
         r = tool("roundtrip", name, out)
         label = f"Python 2 {os.path.basename(name)} (str as latin-1)"
         if r.returncode != 0:
-            report(False, label, r.stderr.decode(errors="replace").strip())
+            check(label, False, r.stderr.decode(errors="replace").strip())
             continue
         with open(name, "rb") as f:
             want = pickle.load(f, encoding="latin1")
         with open(out, "rb") as f:
             why = same(want, pickle.load(f))
-        report(why is None, label, why or "")
+        check(label, why is None, why or "")
 
 
 def test_repr(tmp):
@@ -245,7 +236,7 @@ def test_repr(tmp):
     r = tool("repr", path)
     if r.stdout.decode().rstrip("\n") != repr(floats):
         bad.append("floats: " + r.stdout.decode().strip())
-    report(not bad, "repr of loaded values matches Python's", ", ".join(bad))
+    check("repr of loaded values matches Python's", not bad, ", ".join(bad))
 
 
 def refused(data, tmp, needle, name):
@@ -257,7 +248,7 @@ def refused(data, tmp, needle, name):
     lines = err.splitlines()
     ok = (r.returncode == 2 and len(lines) == 1 and lines[0].startswith("casbench: " + path + ": pickle: offset ")
           and needle in lines[0])
-    report(ok, name, f"exit {r.returncode}, stderr {err!r:.400}")
+    check(name, ok, f"exit {r.returncode}, stderr {err!r:.400}")
 
 
 class Evil:
@@ -275,7 +266,7 @@ def test_refusals(tmp):
         refused(data, tmp, f"refusing global '{os.system.__module__}.system' (only builtins.range, builtins.set, "
                            "builtins.frozenset and _codecs.encode are allowed)",
                 f"protocol {proto}: os.system via __reduce__ is refused by name")
-    report(not os.path.exists(marker), "the refused pickle ran nothing (no marker file)")
+    check("the refused pickle ran nothing (no marker file)", not os.path.exists(marker))
     refused(b"\x80\x04\x8c\x08builtins\x8c\x04eval\x93\x8c\x01x\x85R.", tmp, "offset 18: refusing global 'builtins.eval'",
             "builtins.eval refused at its STACK_GLOBAL offset")
     refused(b"cos\nsystem\n(S'true'\ntR.", tmp, "offset 0: refusing global 'os.system'", "protocol 0 GLOBAL refused")
@@ -312,16 +303,16 @@ def test_fixtures(tmp):
         out = os.path.join(tmp, name)
         r = tool("roundtrip", src, out)
         if r.returncode != 0:
-            report(False, f"original tool's {name} loads", r.stderr.decode(errors="replace").strip())
+            check(f"original tool's {name} loads", False, r.stderr.decode(errors="replace").strip())
             continue
         with open(src, "rb") as f:
             want = pickle.load(f)
         with open(out, "rb") as f:
             data = f.read()
         why = same(want, pickle.loads(data))
-        report(why is None, f"original tool's {name}: same value through casbench", why or "")
+        check(f"original tool's {name}: same value through casbench", why is None, why or "")
         with open(src, "rb") as f:
-            report(data == f.read(), f"original tool's {name}: rewritten byte for byte")
+            check(f"original tool's {name}: rewritten byte for byte", data == f.read())
 
 
 def main():
@@ -337,7 +328,7 @@ def main():
         test_refusals(tmp)
         test_malformed(tmp)
         test_fixtures(tmp)
-    return 1 if failed else 0
+    return 1 if check.failed else 0
 
 
 if __name__ == "__main__":
