@@ -51,7 +51,8 @@
 static cb_interp_system *systems;   /* polynomials as Singular expressions */
 static size_t nsystems;
 static bool grevlex;
-static const char *coeffs = "integer";   /* the rings' coefficients: "integer" or "0" */
+static bool over_qq;          /* --singular-ring rational: ring 0, not integer */
+#define COEFFS (over_qq ? "0" : "integer")   /* the rings' coefficients, as Singular writes them */
 /* mem mode: the allocation tracker would see only the call child talking
  * to the server, not the server's work, so no call is offered there
  * (`unsupported`, docs/external.md). */
@@ -93,7 +94,7 @@ static void definitions(cb_buf *b)
         if (sy->error)
             continue;
         if (cb_interp_first_with_nvars(systems, s))
-            cb_buf_printf(b, "ring R%d = %s, (x(1..%d)), lp;\n", sy->nvars, coeffs, sy->nvars);
+            cb_buf_printf(b, "ring R%d = %s, (x(1..%d)), lp;\n", sy->nvars, COEFFS, sy->nvars);
         else
             cb_buf_printf(b, "setring R%d;\n", sy->nvars);
         for (long i = 0; i < sy->npolys; i++)
@@ -141,7 +142,7 @@ static int setup(const cb_config *cfg, cb_err *err)
     cb_value ring_name;
     if (cb_dict_get_str(cfg->raw, "singular_ring", &ring_name) && cb_is(ring_name, CB_STR) &&
         !strcmp(cb_str_data(ring_name), "rational"))
-        coeffs = "0";
+        over_qq = true;
     mem_mode = cfg->mode == CB_MODE_MEM;
     systems = cb_interp_systems(cfg->polys, &nsystems, &text, "Singular needs at least one generator", err);
     return cb_interp_init(&server, err);
@@ -169,7 +170,7 @@ static void expr(cb_buf *b, long i)
     case CB_FN_ADD: cb_buf_printf(b, "%s + %s", a, c); break;
     case CB_FN_SUB: cb_buf_printf(b, "%s - %s", a, c); break;
     case CB_FN_MULT: cb_buf_printf(b, "%s * %s", a, c); break;
-    case CB_FN_DIVMOD: cb_buf_printf(b, "%s(%s, %s)", strcmp(coeffs, "0") ? "division" : "cbdivmod", a, c); break;
+    case CB_FN_DIVMOD: cb_buf_printf(b, "%s(%s, %s)", over_qq ? "cbdivmod" : "division", a, c); break;
     case CB_FN_RESULTANT: cb_buf_printf(b, "resultant(q_%d_%ld, q_%d_%ld, var(1))", sa, i, sb, i); break;
     case CB_FN_GCD: cb_buf_printf(b, "gcd(%s, %s)", a, c); break;
     case CB_FN_LCM: cb_buf_printf(b, "(%s / gcd(%s, %s)) * %s", a, a, c, c); break;
@@ -217,7 +218,7 @@ static int prepare(const cb_call *c, cb_err *err)
         cb_buf_puts(&cmd, systems[sa].npolys ? ";\n" : "0;\n");
         if (grevlex) {
             cb_buf_printf(&cmd, "if (!defined(D%d)) { ring D%d = %s, (x(1..%d)), dp; setring R%d; }\n",
-                          nvars, nvars, coeffs, nvars, nvars);
+                          nvars, nvars, COEFFS, nvars, nvars);
             cb_buf_printf(&cmd, "setring D%d; if (defined(I_)) { kill I_; } ideal I_ = fetch(R%d, I_);\n",
                           nvars, nvars);
         }
