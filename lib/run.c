@@ -680,7 +680,7 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
         if (r->available)
             continue;
         res->runners_unavailable++;
-        if (r->n_calls && cb_runner_write_unavailable(r, &s.settings, o->run_list, err) < 0)
+        if (r->n_calls && cb_runner_write_unavailable(r, &s.settings, err) < 0)
             goto out;
     }
     int prc = o->executor ? run_executor(&s, &res->pending, err) : run_pool(&s, err);

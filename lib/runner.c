@@ -183,8 +183,7 @@ pid_t cb_runner_start(cb_runner *r, const cb_run_settings *s, int cpu, cb_err *e
     return pid;
 }
 
-int cb_runner_write_unavailable(const cb_runner *r, const cb_run_settings *s, cb_value full_run_list,
-                                cb_err *err)
+int cb_runner_write_unavailable(const cb_runner *r, const cb_run_settings *s, cb_err *err)
 {
     int fd = open(s->calls_jsonl, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0)
@@ -193,18 +192,12 @@ int cb_runner_write_unavailable(const cb_runner *r, const cb_run_settings *s, cb
     gettimeofday(&tv, NULL);
     double now = (double)tv.tv_sec + tv.tv_usec / 1e6;
     int rc = 0;
-    long call = 0;
-    for (size_t f = 0; f < cb_len(full_run_list) && rc == 0; f++) {
-        const char *fname = cb_str_data(cb_dict_key(full_run_list, f));
-        cb_value entries = cb_dict_val(full_run_list, f), mine;
-        bool have = cb_dict_get(r->run_list, cb_dict_key(full_run_list, f), &mine);
-        for (size_t e = 0; e < cb_len(entries); e++, call++) {
+    size_t k = 0;   /* the call's index in r->run_list, hence in r->call_numbers */
+    for (size_t f = 0; f < cb_len(r->run_list) && rc == 0; f++) {
+        const char *fname = cb_str_data(cb_dict_key(r->run_list, f));
+        cb_value entries = cb_dict_val(r->run_list, f);
+        for (size_t e = 0; e < cb_len(entries) && rc == 0; e++, k++) {
             cb_value args = cb_item(entries, e);
-            bool todo = false;
-            for (size_t k = 0; have && k < cb_len(mine) && !todo; k++)
-                todo = cb_equal(cb_item(mine, k), args);
-            if (!todo)
-                continue;
             json_object *o = json_object_new_object();
             json_object_object_add(o, "runner", json_object_new_string(r->spec->id));
             json_object_object_add(o, "library", json_object_new_string(r->spec->lib->id));
@@ -219,7 +212,7 @@ int cb_runner_write_unavailable(const cb_runner *r, const cb_run_settings *s, cb
                 free(repr);
             }
             json_object_object_add(o, "args", ja);
-            json_object_object_add(o, "call", json_object_new_int64(call));
+            json_object_object_add(o, "call", json_object_new_int64(cb_int_get_i64(cb_item(r->call_numbers, k))));
             json_object_object_add(o, "status", json_object_new_string("unavailable"));
             json_object_object_add(o, "times", json_object_new_array());
             json_object_object_add(o, "cpu_times", json_object_new_array());

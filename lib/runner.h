@@ -73,11 +73,9 @@ int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value poly
 /* Fork and exec the harness (pinned to CPU unless it is -1).  Returns the
  * pid (also the process group id), or -1 with err. */
 pid_t cb_runner_start(cb_runner *r, const cb_run_settings *s, int cpu, cb_err *err);
-/* Append an `unavailable` record for each call of R's run list, numbering
- * calls by their position in FULL_RUN_LIST (the run list before --resume
- * removed the calls that already have a record). */
-int cb_runner_write_unavailable(const cb_runner *r, const cb_run_settings *s, cb_value full_run_list,
-                                cb_err *err);
+/* Append an `unavailable` record for each call of R's run list, numbered
+ * by R's call_numbers (positions in the whole run list, as a harness's). */
+int cb_runner_write_unavailable(const cb_runner *r, const cb_run_settings *s, cb_err *err);
 
 /* cpu mode seam (DESIGN §8.2): wraps the harness argv of a cpu-mode runner
  * in the profiler command and returns the config's `profile` value (None

@@ -90,6 +90,11 @@ def selftest_run(tmp):
     check("unavailable library: a record per call with the reason",
           len(sg) == 5 and all(r["status"] == "unavailable" and r["error"] for r in sg),
           [(r["status"], r["error"]) for r in sg])
+    by_call = {(r["function"], tuple(r["args"])): r["call"] for r in recs if r["runner"] == "selftest.benchmark"}
+    check("unavailable records: call is the position in the run list, as the selftest runner's",
+          sorted(r["call"] for r in sg) == list(range(5)) and
+          all(by_call.get((r["function"], tuple(r["args"]))) == r["call"] for r in sg),
+          [(r["function"], r["call"]) for r in sg])
     check("python-flint runs per gc setting, env names its interpreter",
           all(r["runner"] == "python-flint.env0.gc-on.benchmark" and r["gc"] is True and isinstance(r["env"], str)
               and "python" in r["env"] for r in sg),
@@ -139,6 +144,9 @@ def selftest_run(tmp):
     check("resume retries unavailable calls, one record per call",
           p2.returncode == 0 and len(after) == 15 and after[:len(before)] == before and
           sum(1 for r in after if r["status"] == "unavailable") == 5, (p2.stderr[-300:], len(after)))
+    check("resume: the unavailable records keep their run-list positions",
+          sorted(r["call"] for r in after if r["status"] == "unavailable" and r not in recs) == list(range(5)),
+          [r["call"] for r in after if r["status"] == "unavailable"])
     check("piped: one line per finished runner",
           sum(1 for line in p.stderr.splitlines() if "selftest.benchmark:" in line) == 1, p.stderr[-500:])
 
