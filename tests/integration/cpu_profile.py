@@ -131,15 +131,10 @@ def check_svg(name, svg_path, folded):
 
 
 def screenshot(tmp, svg_path):
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not exe:
+    png = os.path.join(tmp, "flame.png")
+    if cbtest.chromium(tmp, "--screenshot=" + png, "--window-size=1200,800", "file://" + svg_path) is None:
         skip("screenshot", "chromium is not installed")
         return
-    png = os.path.join(tmp, "flame.png")
-    subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    "--user-data-dir=" + tempfile.mkdtemp(dir=tmp), "--screenshot=" + png,
-                    "--window-size=1200,800", "file://" + svg_path], capture_output=True, timeout=180)
     check("chromium draws the flame graph", os.path.exists(png) and os.path.getsize(png) > 5000)
     if not os.path.exists(png):
         return
@@ -204,9 +199,9 @@ def speedscope_dir():
     return None
 
 
-def speedscope_dom(tmp, www, url_path):
-    """The DOM speedscope shows once it has loaded http://.../url_path."""
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+def serve(www):
+    """An HTTP server of the directory www on a free local port (speedscope
+    fetches the profile it opens); (server, base URL)."""
     import http.server
     import threading
 
@@ -218,16 +213,14 @@ def speedscope_dom(tmp, www, url_path):
             pass
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        base = "http://127.0.0.1:%d/" % server.server_address[1]
-        r = subprocess.run([exe, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                            "--user-data-dir=" + tempfile.mkdtemp(dir=tmp), "--virtual-time-budget=10000",
-                            "--dump-dom", base + "ss/index.html#profileURL=" + base + url_path],
-                           capture_output=True, text=True, timeout=180)
-        return r.stdout
-    finally:
-        server.shutdown()
+    return server, "http://127.0.0.1:%d/" % server.server_address[1]
+
+
+def speedscope_dom(tmp, base, url_path):
+    """The DOM speedscope (served at base + "ss/") shows once it has loaded
+    base + url_path."""
+    return cbtest.chromium(tmp, "--virtual-time-budget=10000", "--dump-dom",
+                           base + "ss/index.html#profileURL=" + base + url_path).stdout
 
 
 def speedscope_profiles(dom):
@@ -261,18 +254,22 @@ def viewers(tmp, d, recs):
     os.makedirs(www, exist_ok=True)
     os.symlink(ss, os.path.join(www, "ss"))
     os.symlink(os.path.join(d, "profiles"), os.path.join(www, "profiles"))
-    for txt in texts:
-        with open(txt) as f:
-            pids = {int(m.group(2)) for m in map(SAMPLE_HEAD.match, f) if m}
-        names = speedscope_profiles(speedscope_dom(tmp, www, "profiles/" + os.path.basename(txt)))
-        shown = {int(m.group(1)) for m in (re.search(r"pid: (\d+) tid:", n) for n in names) if m}
-        check("speedscope opens %s: a profile per call child (%d)" % (os.path.basename(txt), len(pids)),
-              len(names) == len(pids) and shown == pids, (names[:4], sorted(pids)[:4]))
-    folded = [x["profile"]["folded"] for x in recs if (x.get("profile") or {}).get("folded")]
-    if folded:
-        names = speedscope_profiles(speedscope_dom(tmp, www, folded[0]))
-        check("speedscope opens a call's folded stacks (%s)" % folded[0],
-              names == [os.path.basename(folded[0])], names)
+    server, base = serve(www)
+    try:
+        for txt in texts:
+            with open(txt) as f:
+                pids = {int(m.group(2)) for m in map(SAMPLE_HEAD.match, f) if m}
+            names = speedscope_profiles(speedscope_dom(tmp, base, "profiles/" + os.path.basename(txt)))
+            shown = {int(m.group(1)) for m in (re.search(r"pid: (\d+) tid:", n) for n in names) if m}
+            check("speedscope opens %s: a profile per call child (%d)" % (os.path.basename(txt), len(pids)),
+                  len(names) == len(pids) and shown == pids, (names[:4], sorted(pids)[:4]))
+        folded = [x["profile"]["folded"] for x in recs if (x.get("profile") or {}).get("folded")]
+        if folded:
+            names = speedscope_profiles(speedscope_dom(tmp, base, folded[0]))
+            check("speedscope opens a call's folded stacks (%s)" % folded[0],
+                  names == [os.path.basename(folded[0])], names)
+    finally:
+        server.shutdown()
 
 
 def perf_files():

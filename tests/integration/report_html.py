@@ -31,17 +31,6 @@ CB = cbtest.CB
 check = cbtest.Checker("report_html", 1500)
 
 
-def chromium(tmp, *args):
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    if not exe:
-        return None
-    profile = tempfile.mkdtemp(dir=tmp)
-    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--user-data-dir=" + profile, *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=180)
-
-
 def main():
     tmp = tempfile.mkdtemp(prefix="cbhtml.")
     try:
@@ -109,7 +98,7 @@ def main():
         check("memory charts", "peak memory against terms" in html)
         n_tables = html.count("<table>")
 
-        dom = chromium(tmp, "--dump-dom", "file://" + html_path)
+        dom = cbtest.chromium(tmp, "--dump-dom", "file://" + html_path)
         if dom is None:
             print("SKIP: report_html: chromium is not installed")
             return
@@ -120,7 +109,7 @@ def main():
               (attrs, n_tables))
 
         png = os.path.join(tmp, "shot.png")
-        chromium(tmp, "--screenshot=" + png, "--window-size=1200,2000", "file://" + html_path)
+        cbtest.chromium(tmp, "--screenshot=" + png, "--window-size=1200,2000", "file://" + html_path)
         check("screenshot produced", os.path.exists(png) and os.path.getsize(png) > 10000)
         if os.path.exists(png):
             code = ("import sys; from PIL import Image\n"

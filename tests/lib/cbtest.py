@@ -12,7 +12,8 @@
   (terms_of, to_expr, canon_factor, parse_canon);
 - by_call, result_text: a verify run's records by call, and their results;
   sympy_pair_results: SymPy's results of the pair functions;
-- descendants: the processes below a pid.
+- descendants: the processes below a pid;
+- chromium: headless Chromium, or None when it is not installed.
 
 A test imports it by path:
 
@@ -22,7 +23,9 @@ A test imports it by path:
 import json
 import os
 import pickle
+import shutil
 import subprocess
+import tempfile
 import time
 from functools import reduce
 from math import gcd
@@ -32,6 +35,18 @@ ROOT = os.environ.get("CASBENCH_ROOT") or os.path.dirname(os.path.dirname(os.pat
 BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(ROOT, "build")
 CB = os.path.join(BUILD, "casbench")
 SHARED = os.path.join(ROOT, "..", "shared")
+
+
+def chromium(tmp, *args):
+    """Headless Chromium (a fresh profile in tmp, offline) doing args: the
+    CompletedProcess, or None when Chromium is not installed."""
+    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not exe:
+        return None
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--user-data-dir=" + tempfile.mkdtemp(dir=tmp), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180)
 
 
 def harness_path(name):
