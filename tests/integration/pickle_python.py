@@ -75,6 +75,17 @@ def tool(*args):
     return subprocess.run([TOOL, *args], capture_output=True, timeout=120)
 
 
+def roundtrip(src, out, label):
+    """casbench loads src and writes it to out: out's bytes, or None after a
+    failed check named label with casbench's error."""
+    r = tool("roundtrip", src, out)
+    if r.returncode != 0:
+        check(label, False, r.stderr.decode(errors="replace").strip())
+        return None
+    with open(out, "rb") as f:
+        return f.read()
+
+
 def int_boundaries():
     out = [0]
     for e in (7, 8, 15, 16, 31, 32, 63, 64, 65, 127, 128, 1000, 2031, 2032, 2039, 2040, 2048, 4000):
@@ -128,12 +139,9 @@ def test_round_trips(tmp):
         src, out = os.path.join(tmp, f"in{proto}.pickle"), os.path.join(tmp, f"out{proto}.pickle")
         with open(src, "wb") as f:
             pickle.dump(values, f, protocol=proto)
-        r = tool("roundtrip", src, out)
-        if r.returncode != 0:
-            check(f"protocol {proto}: casbench reads it", False, r.stderr.decode(errors="replace").strip())
+        data = roundtrip(src, out, f"protocol {proto}: casbench reads it")
+        if data is None:
             continue
-        with open(out, "rb") as f:
-            data = f.read()
         back = pickle.loads(data)
         for key in values:
             why = same(values[key], back[key], key)
@@ -170,13 +178,10 @@ def test_python2_strings(tmp):
     for i, data in enumerate(cases):
         with open(path, "wb") as f:
             f.write(data)
-        r = tool("roundtrip", path, out)
-        if r.returncode != 0:
-            check(f"python 2 string {i}", False, r.stderr.decode(errors="replace").strip())
+        got = roundtrip(path, out, f"python 2 string {i}")
+        if got is None:
             continue
-        with open(out, "rb") as f:
-            got = pickle.load(f)
-        why = same(pickle.loads(data, encoding="latin1"), got)
+        why = same(pickle.loads(data, encoding="latin1"), pickle.loads(got))
         check(f"python 2 string {i} read as latin-1 str", why is None, why or "")
 
 
@@ -203,15 +208,13 @@ def test_python2_pickles(tmp):
         return
     for name in sorted(glob.glob(os.path.join(tmp, "py2*_[0-9].pickle"))):
         out = name + ".out"
-        r = tool("roundtrip", name, out)
         label = f"Python 2 {os.path.basename(name)} (str as latin-1)"
-        if r.returncode != 0:
-            check(label, False, r.stderr.decode(errors="replace").strip())
+        got = roundtrip(name, out, label)
+        if got is None:
             continue
         with open(name, "rb") as f:
             want = pickle.load(f, encoding="latin1")
-        with open(out, "rb") as f:
-            why = same(want, pickle.load(f))
+        why = same(want, pickle.loads(got))
         check(label, why is None, why or "")
 
 
@@ -301,14 +304,11 @@ def test_fixtures(tmp):
     for name in ("polys.pickle", "run_list.pickle"):
         src = os.path.join(SHARED, "original-tool", name)
         out = os.path.join(tmp, name)
-        r = tool("roundtrip", src, out)
-        if r.returncode != 0:
-            check(f"original tool's {name} loads", False, r.stderr.decode(errors="replace").strip())
+        data = roundtrip(src, out, f"original tool's {name} loads")
+        if data is None:
             continue
         with open(src, "rb") as f:
             want = pickle.load(f)
-        with open(out, "rb") as f:
-            data = f.read()
         why = same(want, pickle.loads(data))
         check(f"original tool's {name}: same value through casbench", why is None, why or "")
         with open(src, "rb") as f:
