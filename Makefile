@@ -97,6 +97,7 @@ deps:
 	@sh tools/install-deps.sh
 
 test: deps
+	sh tools/slurm-test-cluster.sh install
 	$(MAKE) all fuzz
 	$(MAKE) BUILD=build/asan SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined" CFLAGS="-O1 -g" all
 	sh tests/run-tests.sh
@@ -105,7 +106,7 @@ test-unit: all
 	sh tests/run-tests.sh --unit
 
 # The Slurm executor on a real single-node cluster (docs/slurm.md); installs
-# slurm-wlm and munge when missing.  `make test` runs it too, or skips it.
+# slurm-wlm and munge when missing (so does `make test`, which runs it too).
 test-slurm: all
 	sh tools/slurm-test-cluster.sh install
 	sh tests/run-tests.sh --no-asan --only slurm_

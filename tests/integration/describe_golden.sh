@@ -1,11 +1,11 @@
 #!/bin/sh
 # describe_golden.sh — `casbench describe` prints the original tool's two
 # documented tables byte for byte, from the commands listed in
-# shared/fixtures/describe/README.md (gen with seeds 1234, 12, 34, 45, 67,
+# tests/fixtures/describe/README.md (gen with seeds 1234, 12, 34, 45, 67,
 # three of them with --append).
 . "$(dirname "$0")/../lib/testlib.sh"
-need_shared
-G=$SHARED/fixtures/describe
+need_fixtures
+G=$FIXTURES/describe
 
 "$CB" gen "$T/one" --generators 1 --terms 5 --coefficients 1-100 --exponents 0-10 --seed 1234 >/dev/null
 "$CB" describe "$T/one/polys.pickle" >"$T/one.txt" 2>"$T/one.err"

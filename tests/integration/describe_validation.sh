@@ -68,13 +68,13 @@ grep -q "nope.pickle" "$T/err" && pass "missing file: named" || fail "missing fi
 expect_exit 0 "describe --help" "$CB" describe --help
 
 # the original tool's own dataset: string keys and string coefficients
-if [ -n "$SHARED" ]; then
-    expect_exit 0 "original-tool/polys.pickle loads" "$CB" describe "$SHARED/fixtures/original-tool/polys.pickle"
+if [ -f "$FIXTURES/original-tool/polys.pickle" ]; then
+    expect_exit 0 "original-tool/polys.pickle loads" "$CB" describe "$FIXTURES/original-tool/polys.pickle"
     rows=$(grep -c . "$T/out")
-    want=$(python3 -c "import pickle; print(len(pickle.load(open('$SHARED/fixtures/original-tool/polys.pickle','rb'))))")
+    want=$(python3 -c "import pickle; print(len(pickle.load(open('$FIXTURES/original-tool/polys.pickle','rb'))))")
     # header, rule, one row per system
     [ "$rows" -eq $((want + 2)) ] && pass "one row per system ($want)" || fail "$rows lines for $want systems"
-    python3 - "$SHARED/fixtures/original-tool/polys.pickle" "$T/out" <<'PYEOF' && pass "per-system figures match Python's" || fail "per-system figures differ"
+    python3 - "$FIXTURES/original-tool/polys.pickle" "$T/out" <<'PYEOF' && pass "per-system figures match Python's" || fail "per-system figures differ"
 import pickle, sys
 d = pickle.load(open(sys.argv[1], "rb"))
 lines = open(sys.argv[2]).read().splitlines()[2:]
@@ -88,6 +88,6 @@ for (name, (gens, polys)), line in zip(d.items(), lines):
         sys.exit(1)
 PYEOF
 else
-    skip "original-tool dataset: ../shared is absent"
+    fail "original-tool dataset: tests/fixtures/original-tool is missing"
 fi
 finish

@@ -2,8 +2,7 @@
 
 The reference below is the original tool's generator as reconstructed in
 lib/gen.h, written with Python's own random.Random; it reproduces the
-documented outputs of shared/fixtures/describe/ (checked here too, when
-../shared is present).  For many seeds (0, negative, above 2**32 and 2**64)
+documented outputs of tests/fixtures/describe/ (checked here too).  For many seeds (0, negative, above 2**32 and 2**64)
 and option shapes (steps, negative steps, negative and huge coefficients,
 0 generators, 0 terms, duplicate values, Python-equal ranges, exponents near
 2**63), casbench's polys.pickle must load in Python as exactly the
@@ -271,9 +270,9 @@ def test_drawn_seed():
 
 def test_goldens_reference():
     """The reference itself reproduces the original's documented table prefixes."""
-    golden = os.path.join(ROOT, "..", "shared", "fixtures", "describe", "seed-example-1.txt")
+    golden = os.path.join(ROOT, "tests", "fixtures", "describe", "seed-example-1.txt")
     if not os.path.exists(golden):
-        print("SKIP: gen_python.py: reference vs goldens: ../shared is absent")
+        print("FAIL: gen_python.py: reference vs goldens: tests/fixtures/describe is missing")
         return
     with open(golden) as f:
         lines = f.read().splitlines()[1:]

@@ -105,7 +105,8 @@ def main():
     if os.environ.get("CASBENCH_SANITIZED") == "1":
         skip("ASan harnesses cannot host the allocation tracker (ASan's malloc must come first)")
     if not os.path.exists(os.path.join(BUILD, "libcasbench-memtrack.so")):
-        skip("the tracker is not built")
+        print("FAIL: mem_run: the tracker is not built")
+        sys.exit(1)
     rng = random.Random(5)
     N, K = 3000, 40
     polys = {

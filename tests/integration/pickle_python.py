@@ -26,7 +26,7 @@ import cbtest  # noqa: E402
 
 BUILD, ROOT = cbtest.BUILD, cbtest.ROOT
 TOOL = os.path.join(BUILD, "tests", "test_pickle")
-SHARED = os.path.join(ROOT, "..", "shared", "fixtures")
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 NAME = "pickle_python.py"
 check = cbtest.Checker(NAME, sep=": ", only_given=True)
 
@@ -298,11 +298,11 @@ def test_malformed(tmp):
 
 
 def test_fixtures(tmp):
-    if not os.path.isdir(os.path.join(SHARED, "original-tool")):
-        print(f"SKIP: {NAME}: ../shared fixtures are absent")
+    if not os.path.isdir(os.path.join(FIXTURES, "original-tool")):
+        print(f"FAIL: {NAME}: tests/fixtures/original-tool is missing")
         return
     for name in ("polys.pickle", "run_list.pickle"):
-        src = os.path.join(SHARED, "original-tool", name)
+        src = os.path.join(FIXTURES, "original-tool", name)
         out = os.path.join(tmp, name)
         data = roundtrip(src, out, f"original tool's {name} loads")
         if data is None:

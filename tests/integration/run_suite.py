@@ -24,8 +24,8 @@ check = cbtest.Checker("run_suite")
 
 
 if not os.access(os.path.join(BUILD, "harness", "casbench-harness-flint"), os.X_OK):
-    print("SKIP: run_suite: the flint harness is not built")
-    sys.exit(0)
+    print("FAIL: run_suite: the flint harness is not built")
+    sys.exit(1)
 tmp = tempfile.mkdtemp(prefix="cbtest-suite.")
 try:
     p = subprocess.run([CB, "run", "--libraries", "flint", "--run-list-filter", "add", "groebner", "--repeats", "1"],

@@ -4,7 +4,7 @@ from their definitions (docs/systems.md).
 
 Checked two independent ways:
 - against the definitions re-stated here in Python, for many sizes;
-- against PHCpack's files of ../shared/fixtures/phc read by SymPy, up to
+- against PHCpack's files of tests/fixtures/phc read by SymPy, up to
   renaming generators and clearing denominators (cyclic5..8, cyclic10,
   katsura6..10, eco5..8, noon3..5).  PHCpack's katsura5 departs from the
   definition in two equations (m = 1 and m = 4); the test finds the best
@@ -25,13 +25,13 @@ import cbtest  # noqa: E402
 
 ROOT, BUILD = cbtest.ROOT, cbtest.BUILD
 CB = cbtest.CB
-PHC = os.path.join(cbtest.SHARED, "fixtures", "phc")
+PHC = os.path.join(cbtest.FIXTURES, "phc")
 check = cbtest.Checker(None, 800, sep=": ")
 
 
 if not os.access(CB, os.X_OK):
-    print("SKIP: systems_families: casbench is not built")
-    sys.exit(0)
+    print("FAIL: systems_families: casbench is not built")
+    sys.exit(1)
 
 
 # ---- the definitions, as polynomials {exponent tuple: int} ----
@@ -114,8 +114,8 @@ check("every system equals its definition restated in Python (gens, polys, types
 
 # ---- against PHCpack's files, read by SymPy ----
 if not os.path.isdir(PHC):
-    print("SKIP: systems_families: ../shared fixtures are absent")
-    sys.exit(1 if check.failed else 0)
+    print("FAIL: systems_families: tests/fixtures/phc is missing")
+    sys.exit(1)
 import sympy
 from sympy.parsing.sympy_parser import parse_expr, rationalize, standard_transformations
 

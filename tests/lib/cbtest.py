@@ -2,7 +2,7 @@
 (tests/integration/*.py), so that each piece of test plumbing is written once:
 
 - where things are: the build (CASBENCH_BUILD), the source tree
-  (CASBENCH_ROOT), casbench, and the fixtures beside the tree (../shared);
+  (CASBENCH_ROOT), casbench, and the fixtures (tests/fixtures/, FIXTURES);
 - Checker: the PASS:/FAIL: lines a test prints, remembering a failure;
 - run_harness: drive a harness through the protocol (docs/protocol.md):
   write the config pickle, feed the two paths on stdin, read calls.jsonl and
@@ -34,7 +34,7 @@ ROOT = os.environ.get("CASBENCH_ROOT") or os.path.dirname(os.path.dirname(os.pat
     os.path.abspath(__file__))))
 BUILD = os.environ.get("CASBENCH_BUILD") or os.path.join(ROOT, "build")
 CB = os.path.join(BUILD, "casbench")
-SHARED = os.path.join(ROOT, "..", "shared")
+FIXTURES = os.path.join(ROOT, "tests", "fixtures")
 
 
 def chromium(tmp, *args):

@@ -1,15 +1,14 @@
 # testlib.sh — sourced by the shell integration tests.
 #
 # Gives: $CB (the casbench binary of the build under test), $BUILD, $ROOT,
-# $SHARED (../shared, or empty when absent), $T (a fresh temp dir, removed at
+# $FIXTURES (tests/fixtures), $T (a fresh temp dir, removed at
 # exit), and pass/fail/skip/check helpers that print the lines
 # tests/run-tests.sh counts.
 set -u
 ROOT=${CASBENCH_ROOT:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${CASBENCH_BUILD:-$ROOT/build}
 CB=$BUILD/casbench
-SHARED=
-[ -d "$ROOT/../shared/fixtures" ] && SHARED=$(cd "$ROOT/../shared" && pwd)
+FIXTURES=$ROOT/tests/fixtures
 T=$(mktemp -d /tmp/cbtest.XXXXXX)
 trap 'rm -rf "$T"' EXIT
 TESTNAME=$(basename "$0")
@@ -26,6 +25,7 @@ expect_exit() {
     "$@" >"$T/out" 2>"$T/err"; rc=$?
     if [ $rc -eq "$code" ]; then pass "$name"; else fail "$name (exit $rc, want $code): $(head -c 300 "$T/err")"; fi
 }
-need_shared() { [ -n "$SHARED" ] || { skip "../shared is absent"; exit 0; }; }
+# need_fixtures: the fixtures are part of the tree; without them the test fails
+need_fixtures() { [ -d "$FIXTURES/phc" ] || { fail "tests/fixtures is missing"; exit 1; }; }
 sanitized() { [ "${CASBENCH_SANITIZED:-0}" = 1 ]; }
 finish() { exit $_failed; }
