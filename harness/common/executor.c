@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -118,6 +119,15 @@ _Noreturn static void child_main(int wfd, pid_t parent, cb_exec_body body, void 
     fflush(stdout);
     fflush(stderr);
     _exit(0);   /* no atexit handlers, no leak checks: the parent owns the state */
+}
+
+int64_t cb_next_loops(int64_t loops, int64_t wall_ns, int64_t target_ns)
+{
+    const int64_t most = (int64_t)1 << 40;
+    double want = wall_ns > 0 ? 1.25 * (double)loops * (double)target_ns / (double)wall_ns : INFINITY;
+    double lo = 2.0 * (double)loops, hi = 100.0 * (double)loops;
+    double next = ceil(want < lo ? lo : want > hi ? hi : want);
+    return next >= (double)most ? most : (int64_t)next;
 }
 
 /* --------------------------------------------------------------- parent */

@@ -94,6 +94,13 @@ void cb_exec_send_error(cb_exec_child *ch, const char *msg);
 void cb_exec_send_text(cb_exec_child *ch, cb_text_kind kind, const char *data, size_t len);
 void cb_exec_send_done(cb_exec_child *ch);
 
+/* The calibration rule (docs/measurement.md), the same in the Python
+ * runtime: after `loops` executions in a row lasted wall_ns, short of
+ * target_ns, the loop count to try next: enough for 1.25 x the target at the
+ * measured speed, at least twice and at most 100 times as many (2^40 at
+ * most). */
+int64_t cb_next_loops(int64_t loops, int64_t wall_ns, int64_t target_ns);
+
 /* "SIGSEGV" for SIGSEGV, "signal 64" for one without a name. */
 void cb_signal_name(int sig, char *out, size_t size);
 

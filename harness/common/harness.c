@@ -302,15 +302,6 @@ static int measure(child_ctx *cx, int64_t loops, int64_t *wall_ns, int64_t *cpu_
     return rc;
 }
 
-int64_t cb_next_loops(int64_t loops, int64_t wall_ns, int64_t target_ns)
-{
-    const int64_t most = (int64_t)1 << 40;
-    double want = wall_ns > 0 ? 1.25 * (double)loops * (double)target_ns / (double)wall_ns : INFINITY;
-    double lo = 2.0 * (double)loops, hi = 100.0 * (double)loops;
-    double next = ceil(want < lo ? lo : want > hi ? hi : want);
-    return next >= (double)most ? most : (int64_t)next;
-}
-
 /* Warm-up, then calibration (docs/measurement.md): *loops executions per
  * timed repeat.  None of these executions is a timed repeat; the first
  * one's time goes to the parent as the cold time. */

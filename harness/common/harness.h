@@ -130,12 +130,6 @@ void cb_probe_versions(json_object *out, const char *version, ...);
  * the reason). */
 void cb_probe_unavailable(json_object *out, const char *reason);
 
-/* The calibration rule (docs/measurement.md), the same in the Python
- * runtime: after `loops` executions lasted wall_ns, short of target_ns, the
- * loop count to try next: enough for 1.25 x the target at the measured
- * speed, at least twice and at most 100 times as many. */
-int64_t cb_next_loops(int64_t loops, int64_t wall_ns, int64_t target_ns);
-
 /* The whole harness: `--probe LIBRARY`, `--help`, or the protocol on stdin
  * (line 1: config pickle path, line 2: results pickle path).  Returns the
  * exit status: 0 when the results were written, 2 on bad input. */

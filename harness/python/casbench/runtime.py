@@ -479,7 +479,7 @@ class Executor:
 
 def next_loops(loops, wall_ns, target_ns):
     """The calibration rule, the same as the C executor's cb_next_loops
-    (harness/common/harness.h): after `loops` executions lasted wall_ns,
+    (harness/common/executor.h): after `loops` executions lasted wall_ns,
     short of target_ns, the count to try next -- enough for 1.25 x the target
     at the measured speed, at least twice and at most 100 times as many."""
     want = 1.25 * loops * target_ns / wall_ns if wall_ns > 0 else math.inf
