@@ -299,7 +299,8 @@ def main():
     table = [((1, 2_000_000, 20_000_000), 13), ((1, 1000, 10_000_000), 100), ((1, 0, 10_000_000), 100),
              ((100, 100_000, 10_000_000), 10_000), ((100, 9_000_000, 10_000_000), 200),
              ((7353, 9_999_999, 10_000_000), 14_706), ((3, 1_000_000, 10_000_000), 38)]
-    got = [runtime.next_loops(*args) for args, _ in table]
+    next_loops = getattr(runtime, "next_loops", lambda *a: None)
+    got = [next_loops(*args) for args, _ in table]
     check("next_loops follows the rule (the same table as the C unit test)",
           got == [want for _, want in table], got)
     recs, _, _ = run(tmp, "calibrate", {"busy_2ms": [("a",)], "cold_100ms": [("a",)]},
@@ -310,10 +311,11 @@ def main():
           cb["status"] == "ok" and 10 <= cb["loops"] <= 26, cb)
     check("every repeat runs that count: about 2 ms per execution, a repeat >= the target",
           len(cb["times"]) == 3 and all(0.0019 <= t < 0.01 and t * cb["loops"] >= 0.019 for t in cb["times"]), cb)
-    check("warmup and min_time are recorded", cb["warmup"] == 1 and cb["min_time"] == 0.02, cb)
+    check("warmup and min_time are recorded", cb.get("warmup") == 1 and cb.get("min_time") == 0.02, cb)
     cc = m["cold_100ms"]
     check("a slow first execution (100 ms) is the cold time",
-          cc["status"] == "ok" and cc["cold_time"] >= 0.1 and 0 < cc["cold_cpu_time"] <= cc["cold_time"] * 1.05, cc)
+          cc["status"] == "ok" and (cc.get("cold_time") or 0) >= 0.1
+          and 0 < (cc.get("cold_cpu_time") or 0) <= cc["cold_time"] * 1.05, cc)
     check("... and never enters times or cpu_times",
           len(cc["times"]) == 3 and max(cc["times"] + cc["cpu_times"]) < 0.001, cc)
     recs, _, _ = run(tmp, "single", {"cold_100ms": [("a",)], "third_hangs": [("a",)]},
@@ -321,7 +323,7 @@ def main():
     m = by_function(recs)
     cc, th = m["cold_100ms"], m["third_hangs"]
     check("warmup 0, min_time 0: no cold time, loops 1, the first repeat is the cold one",
-          cc["status"] == "ok" and cc["cold_time"] is None and cc["loops"] == 1
+          cc["status"] == "ok" and cc.get("cold_time", "absent") is None and cc["loops"] == 1
           and cc["times"][0] >= 0.1 and max(cc["times"][1:]) < 0.001, cc)
     check("warmup 0, min_time 0: one execution per repeat (the third hangs: two repeats, then the limit)",
           th["status"] == "timeout" and len(th["times"]) == 2, th)
@@ -330,13 +332,14 @@ def main():
     m = by_function(recs)
     h, th = m["hang_ignoring_term"], m["third_hangs"]
     check("a call that hangs in its warm-up is a timeout, no times, no cold time",
-          (h["status"], h["times"], h["cold_time"]) == ("timeout", [], None), h)
+          (h["status"], h["times"], h.get("cold_time", "absent")) == ("timeout", [], None), h)
     check("a call that hangs in its calibration is a timeout, no times, its cold time kept",
-          th["status"] == "timeout" and th["times"] == [] and th["cold_time"] >= 0.019 and th["loops"] == 0, th)
+          th["status"] == "timeout" and th["times"] == [] and (th.get("cold_time") or 0) >= 0.019
+          and th["loops"] == 0, th)
     check("results pickle: both are [inf]", all(v == [math.inf] for v in values.values()), values)
     recs, _, _ = run(tmp, "mem-loops", {"busy_2ms": [("a",)]}, type="mem", repeats=2, min_time=0.02)
     check("mem mode: one execution per repeat whatever min_time says",
-          recs[0]["status"] == "ok" and recs[0]["loops"] == 1 and recs[0]["min_time"] == 0
+          recs[0]["status"] == "ok" and recs[0]["loops"] == 1 and recs[0].get("min_time") == 0
           and all(t < 0.01 for t in recs[0]["times"]), recs[0])
 
     # -- peak RSS from wait4 --------------------------------------------------
@@ -357,7 +360,7 @@ def main():
     check("verify: digest of the canonical text",
           recs[0]["digest"] == want and recs[0]["result_head"] == "5\n-7"
           and recs[0]["result"] == "5\n-7" and recs[0]["times"] == [], recs[0])
-    check("verify: no warm-up, no loops", (recs[0]["warmup"], recs[0]["min_time"], recs[0]["cold_time"])
+    check("verify: no warm-up, no loops", (recs[0].get("warmup"), recs[0].get("min_time"), recs[0].get("cold_time"))
           == (0, 0, None), recs[0])
     check("verify: perturbed call's digest differs",
           recs[1]["digest"] == hashlib.sha256(b"5\n-7\nperturbed").hexdigest(), recs[1])
