@@ -84,8 +84,10 @@ static int decode_config(cb_value raw, const cb_harness_ops *ops, cb_config *cfg
     double warmup = num_or(get(raw, "warmup"), 0);
     cfg->warmup = warmup < 0 ? 0 : warmup > 1e6 ? 1000000 : (int)warmup;
     cfg->min_time = num_or(get(raw, "min_time"), 0);
-    if (!(cfg->min_time > 0))
+    if (!(cfg->min_time > 0))   /* also NaN */
         cfg->min_time = 0;
+    if (cfg->min_time > 1e6)
+        cfg->min_time = 1e6;
     /* mem mode counts exactly one execution per tracked repeat; verify
      * computes once (docs/measurement.md) */
     if (cfg->mode == CB_MODE_MEM || cfg->mode == CB_MODE_VERIFY)

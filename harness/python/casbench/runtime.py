@@ -219,9 +219,9 @@ class Executor:
         self.grace = float(config.get("grace") or 1.0)
         # docs/measurement.md; absent keys: the original's single shot.  mem
         # counts one execution per tracked repeat; verify computes once.
-        self.warmup = 0 if self.mode == "verify" else max(0, int(config.get("warmup") or 0))
+        self.warmup = 0 if self.mode == "verify" else min(max(0, int(config.get("warmup") or 0)), 1000000)
         min_time = 0.0 if self.mode in ("mem", "verify") else float(config.get("min_time") or 0)
-        self.min_time = min_time if min_time > 0 else 0.0
+        self.min_time = min(min_time, 1e6) if min_time > 0 else 0.0      # (NaN too)
         self.min_time_ns = int(self.min_time * 1e9)
         perturb = config.get("perturb")
         self.perturb = (perturb[0], tuple(perturb[1])) if perturb else None
