@@ -285,9 +285,12 @@ def main():
                      repeats=2, min_time=0.03)
     m = by_function(recs)
     mb = m["busy_2ms"]
+    # (the count is calibrated once, at the speed of that moment, so a repeat
+    # lasts about min_time -- at least half of it on a machine whose speed
+    # swings by 2x -- where the old loop ran each repeat until min_time)
     check("min_time loops the 2 ms call and reports time per execution",
           mb["loops"] > 1 and all(t >= 0.0019 for t in mb["times"])
-          and mb["times"][-1] * mb["loops"] >= 0.03, mb)
+          and all(t * mb["loops"] >= 0.015 for t in mb["times"]), mb)
     check("sleep: CPU time far below wall time",
           all(c < t / 4 for c, t in zip(m["sleep_20ms"]["cpu_times"], m["sleep_20ms"]["times"])),
           m["sleep_20ms"])
