@@ -293,9 +293,14 @@ static void comparability(const cb_results *a, const cb_results *b, cb_compariso
         warn(c, cb_xasprintf("the runs come from different hosts (A: %s; B: %s)", jtext(jget(ha, "hostname")),
                              jtext(jget(hb, "hostname"))));
     json_object *oa = jget(a->run, "options"), *ob = jget(b->run, "options");
-    if (differ(jget(oa, "min_time"), jget(ob, "min_time")))
+    /* the target a --min-time meant ("auto": 0.01 s) when both runs say it */
+    const char *mt = jget(oa, "min_time_target") && jget(ob, "min_time_target") ? "min_time_target" : "min_time";
+    if (differ(jget(oa, mt), jget(ob, mt)))
         warn(c, cb_xasprintf("not comparable: --min-time was %s in A and %s in B", jtext(jget(oa, "min_time")),
                              jtext(jget(ob, "min_time"))));
+    if (differ(jget(oa, "warmup"), jget(ob, "warmup")))
+        warn(c, cb_xasprintf("not comparable: --warmup was %s in A and %s in B", jtext(jget(oa, "warmup")),
+                             jtext(jget(ob, "warmup"))));
     if (differ(jget(oa, "repeats"), jget(ob, "repeats")))
         warn(c, cb_xasprintf("--repeats was %s in A and %s in B", jtext(jget(oa, "repeats")),
                              jtext(jget(ob, "repeats"))));

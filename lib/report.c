@@ -99,6 +99,7 @@ static int fill_record(cb_record *r, json_object *o, size_t seq)
         }
     }
     r->timeout = jnum(o, "timeout", 0);
+    r->cold_time = jnum(o, "cold_time", NAN);
     return 0;
 }
 
@@ -520,7 +521,7 @@ static cb_table *summary_table(const cb_results *res)
     for (size_t f = 0; f < ng; f++)
         for (size_t l = 0; l < g[f].labels.n; l++)
             strset_add(&labels, g[f].labels.v[l]);
-    cb_table *t = cb_table_new("Summary: median over each function's calls of the call's median time");
+    cb_table *t = cb_table_new("Summary: median over each function's calls of the call's median wall time");
     cb_table_add_column(t, NULL, "function", CB_ALIGN_LEFT);
     cb_table_add_column(t, NULL, "calls", CB_ALIGN_RIGHT);
     for (size_t l = 0; l < labels.n; l++)
@@ -833,10 +834,10 @@ static const char *pct(double num, double den, char *buf, size_t n)
     return buf;
 }
 
-static cb_table *function_table(const grid *g, const char *baseline)
+static cb_table *function_table(const grid *g, const char *baseline, int cold)
 {
     char title[256];
-    snprintf(title, sizeof title, "%s", g->function);
+    snprintf(title, sizeof title, "%s (wall time per execution)", g->function);
     cb_table *t = cb_table_new(title);
     cb_table_add_column(t, NULL, "args", CB_ALIGN_LEFT);
     long bl = -1;
@@ -850,6 +851,8 @@ static cb_table *function_table(const grid *g, const char *baseline)
         cb_table_add_column(t, g->labels.v[l], "±", CB_ALIGN_RIGHT);
         if (bl >= 0 && (long)l != bl)
             cb_table_add_column(t, g->labels.v[l], "speed-up", CB_ALIGN_RIGHT);
+        if (cold)
+            cb_table_add_column(t, g->labels.v[l], "cold", CB_ALIGN_RIGHT);
     }
     double *ups = cb_xmalloc((g->args.n + 1) * g->labels.n * sizeof *ups);
     size_t *nups = cb_xcalloc(g->labels.n, sizeof *nups);
@@ -883,7 +886,10 @@ static cb_table *function_table(const grid *g, const char *baseline)
                 } else {
                     cb_table_set(t, c + 3, b1);
                 }
+                c++;
             }
+            if (cold && isfinite(r->cold_time))
+                cb_table_set_num(t, c + 3, cb_format_seconds(r->cold_time, b1, sizeof b1), r->cold_time);
         }
     }
     if (baseline && bl >= 0) {
@@ -1063,7 +1069,7 @@ void cb_report_noise_warnings(const cb_results *r, char ***lines, size_t *n)
                                          100 * worst_rel));
     if (fast)
         push_line(lines, n, cb_xasprintf("%zu of %zu calls have repeats under 1 ms, too short to time "
-                                         "reliably: use --min-time 0.01 to loop them",
+                                         "reliably: run with --min-time auto (the default) to loop them",
                                          fast, timed));
     host_warnings(r, lines, n);
 }
@@ -1534,7 +1540,19 @@ static void verify_section(const cb_results *r, int md, cb_buf *out)
     grids_free(g, ng);
 }
 
-static void write_text(const cb_results *r, const char *baseline, int md, cb_buf *out)
+/* Which time the timing tables show, said under their heading in every
+ * format (docs/measurement.md). */
+static const char *timings_note(int cold)
+{
+    return cold ? "Per call: minimum and median of the timed repeats' wall time per execution, ± the median "
+                  "absolute deviation as % of the median; cold: the wall time of the call's first, untimed "
+                  "execution (its warm-up), never part of the repeats.  CPU times are in the records."
+                : "Per call: minimum and median of the timed repeats' wall time per execution, ± the median "
+                  "absolute deviation as % of the median (the cold first execution is not among the repeats: "
+                  "--cold shows it).  CPU times are in the records.";
+}
+
+static void write_text(const cb_results *r, const char *baseline, int cold, int md, cb_buf *out)
 {
     cb_table_format tf = md ? CB_TABLE_MARKDOWN : CB_TABLE_TEXT;
     char *line = run_line(r);
@@ -1560,10 +1578,10 @@ static void write_text(const cb_results *r, const char *baseline, int md, cb_buf
         cb_table_render(s, tf, out);
         cb_table_free(s);
         cb_buf_puts(out, md ? "## Timings\n\n" : "\n");
-        cb_buf_puts(out, "Per call: minimum and median of the repeats, ± the median absolute deviation as % of the median.\n\n");
+        cb_buf_printf(out, "%s\n\n", timings_note(cold));
     }
     for (size_t f = 0; f < ng; f++) {
-        cb_table *t = function_table(&g[f], baseline);
+        cb_table *t = function_table(&g[f], baseline, cold);
         cb_table_render(t, tf, out);
         if (!md)
             cb_buf_putc(out, '\n');
@@ -1621,7 +1639,8 @@ static void csv_value(cb_buf *out, json_object *v)
 }
 
 /* Tidy CSV: one row per call and repeat, every field of the record, with
- * times/cpu_times spread over the rows as repeat, time, cpu_time. */
+ * times/cpu_times spread over the rows as repeat, wall_time, cpu_time
+ * (the header says which clock; cold_time is a field of the record). */
 static void write_csv(const cb_results *r, cb_buf *out)
 {
     strset keys = {0};
@@ -1637,7 +1656,7 @@ static void write_csv(const cb_results *r, cb_buf *out)
         cb_csv_field(out, keys.v[k]);
         cb_buf_putc(out, ',');
     }
-    cb_buf_puts(out, "repeat,time,cpu_time\r\n");
+    cb_buf_puts(out, "repeat,wall_time,cpu_time\r\n");
     for (size_t i = 0; i < r->n; i++) {
         const cb_record *rec = &r->recs[i];
         json_object *times = jget(rec->obj, "times"), *cpu = jget(rec->obj, "cpu_times");
@@ -1694,6 +1713,7 @@ static json_object *json_report(const cb_results *r, const char *baseline)
     free_lines(warn, nwarn);
     json_object_object_add(o, "warnings", w);
     json_object_object_add(o, "baseline", baseline ? json_object_new_string(baseline) : NULL);
+    json_object_object_add(o, "clock", json_object_new_string("wall"));   /* of min, median, stdev, mad, cold */
 
     size_t ng;
     grid *g = grids_build(r, is_timing, &ng);
@@ -1729,6 +1749,7 @@ static json_object *json_report(const cb_results *r, const char *baseline)
                 json_object_object_add(x, "stdev", s.ok ? jdouble(s.stdev) : NULL);
                 json_object_object_add(x, "mad", s.ok ? jdouble(s.spread) : NULL);
                 json_object_object_add(x, "at_least", s.censored ? jdouble(s.median) : NULL);
+                json_object_object_add(x, "cold", jdouble(rec->cold_time));
                 json_object_object_add(x, "error", rec->error ? json_object_new_string(rec->error) : NULL);
                 if (bl >= 0 && (long)l != bl) {
                     char b[48];
@@ -1849,7 +1870,7 @@ static void html_section(cb_buf *out, const char *tag, const char *text)
     cb_buf_printf(out, "</%s>\n", tag);
 }
 
-static void write_html(const cb_results *r, const char *baseline, cb_buf *out)
+static void write_html(const cb_results *r, const char *baseline, int cold, cb_buf *out)
 {
     cb_buf body = {0};
     size_t nplots = 0;
@@ -1868,12 +1889,14 @@ static void write_html(const cb_results *r, const char *baseline, cb_buf *out)
         cb_table_render(s, CB_TABLE_HTML, &body);
         cb_table_free(s);
         html_section(&body, "h2", "Timings");
-        html_section(&body, "p", "Per call: minimum and median of the repeats, ± the median absolute deviation as "
-                                 "% of the median. Charts use the median time of the calls that finished; log scale.");
+        char *note = cb_xasprintf("%s Charts use the median wall time of the calls that finished; log scale.",
+                                  timings_note(cold));
+        html_section(&body, "p", note);
+        free(note);
     }
     for (size_t f = 0; f < ng; f++) {
         cb_buf_printf(&body, "<section class=\"function\" id=\"time-%zu\">\n", f);
-        cb_table *t = function_table(&g[f], baseline);
+        cb_table *t = function_table(&g[f], baseline, cold);
         cb_table_render(t, CB_TABLE_HTML, &body);
         cb_table_free(t);
         function_plots(&g[f], timing_value, "median time", &body, &nplots, &plot_error);
@@ -1976,10 +1999,10 @@ int cb_report_write(const cb_results *r, const cb_report_opts *o, cb_buf *out, c
     if (resolve_baseline(r, o->baseline, &baseline, err) < 0)
         return -1;
     switch (o->format) {
-    case CB_REPORT_TEXT: write_text(r, baseline, 0, out); break;
-    case CB_REPORT_MARKDOWN: write_text(r, baseline, 1, out); break;
+    case CB_REPORT_TEXT: write_text(r, baseline, o->cold, 0, out); break;
+    case CB_REPORT_MARKDOWN: write_text(r, baseline, o->cold, 1, out); break;
     case CB_REPORT_CSV: write_csv(r, out); break;
-    case CB_REPORT_HTML: write_html(r, baseline, out); break;
+    case CB_REPORT_HTML: write_html(r, baseline, o->cold, out); break;
     case CB_REPORT_JSON: {
         json_object *j = json_report(r, baseline);
         cb_buf_puts(out, json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));

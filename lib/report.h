@@ -22,8 +22,9 @@ typedef struct cb_record {
     char *env;               /* display text of `env`, NULL when null */
     int gc;                  /* 1 on, 0 off, -1 not recorded */
     char *args;              /* the argument reprs joined by ", " */
-    double *times;           /* per execution, seconds */
+    double *times;           /* wall seconds per execution, one per timed repeat */
     size_t ntimes;
+    double cold_time;        /* wall seconds of the cold (first warm-up) execution; NAN: none */
     double timeout;          /* the limit that applied; 0 when unknown */
     char *label;             /* library, plus env / gc when a library ran in several */
     size_t seq;              /* position in the file: orders calls as they ran */
@@ -72,6 +73,7 @@ typedef enum { CB_REPORT_TEXT, CB_REPORT_MARKDOWN, CB_REPORT_CSV, CB_REPORT_JSON
 typedef struct cb_report_opts {
     cb_report_format format;
     const char *baseline;    /* a label or library id, or NULL */
+    int cold;                /* a `cold` column per library: the cold execution's time */
 } cb_report_opts;
 
 /* Parse "text", "markdown"/"md", "csv", "json", "html". */

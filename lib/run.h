@@ -21,6 +21,7 @@
 
 #include "error.h"
 #include "libraries.h"
+#include "measure.h"
 #include "plan.h"
 #include "runner.h"
 #include "value.h"
@@ -52,7 +53,8 @@ typedef struct {
     const char *mem_profiler;             /* mem mode: "casbench" (NULL: the tracker) or "memray" */
     int profile_rate;                     /* cpu mode: samples per second (0: 500) */
     int repeats, cores;
-    double timeout, min_time, grace;
+    double timeout, grace;
+    cb_measure measure;                   /* --warmup, --min-time (measure.h) */
     const char *order;
     const char *singular_ring;            /* "integer" (NULL: integer) or "rational" */
     bool pin;

@@ -77,7 +77,8 @@ int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value poly
     cb_dict_set_str(cfg, "library", cb_str_c(r->spec->lib->id));
     cb_dict_set_str(cfg, "calls_jsonl", cb_str_c(s->calls_jsonl));
     cb_dict_set_str(cfg, "record", record_fields(r));
-    cb_dict_set_str(cfg, "min_time", cb_float(s->min_time));
+    cb_dict_set_str(cfg, "warmup", cb_int(cb_measure_warmup(&s->measure, r->spec->mode)));
+    cb_dict_set_str(cfg, "min_time", cb_float(cb_measure_min_time(&s->measure, r->spec->mode)));
     cb_dict_set_str(cfg, "order", cb_str_c(s->order));
     cb_dict_set_str(cfg, "singular_ring", cb_str_c(s->singular_ring ? s->singular_ring : "integer"));
     cb_dict_set_str(cfg, "grace", cb_float(s->grace));
@@ -217,6 +218,11 @@ int cb_runner_write_unavailable(const cb_runner *r, const cb_run_settings *s, cb
             json_object_object_add(o, "times", json_object_new_array());
             json_object_object_add(o, "cpu_times", json_object_new_array());
             json_object_object_add(o, "loops", json_object_new_int(0));
+            json_object_object_add(o, "warmup", json_object_new_int(cb_measure_warmup(&s->measure, r->spec->mode)));
+            json_object_object_add(o, "min_time",
+                                   json_object_new_double(cb_measure_min_time(&s->measure, r->spec->mode)));
+            json_object_object_add(o, "cold_time", NULL);
+            json_object_object_add(o, "cold_cpu_time", NULL);
             json_object_object_add(o, "max_rss_kib", NULL);
             json_object_object_add(o, "pid", NULL);
             json_object_object_add(o, "error", json_object_new_string(r->reason ? r->reason : "unavailable"));

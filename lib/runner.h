@@ -19,6 +19,7 @@
 
 #include "error.h"
 #include "libraries.h"
+#include "measure.h"
 #include "plan.h"
 #include "value.h"
 
@@ -32,7 +33,8 @@ typedef struct {
     const cb_pyenv *envs;
     size_t n_envs;
     int repeats;
-    double timeout, min_time, grace;
+    double timeout, grace;
+    cb_measure measure;           /* --warmup, --min-time: per mode by measure.h */
     const char *order;            /* "lex" or "grevlex" */
     const char *singular_ring;    /* "integer" (NULL: integer) or "rational" */
     const char *hostname;

@@ -10,10 +10,11 @@
 
 static const char usage[] =
     "usage: casbench report RESULTS_DIR [--format text|markdown|csv|json|html]\n"
-    "                       [--baseline LIB] [-o FILE]\n"
+    "                       [--baseline LIB] [--cold] [-o FILE]\n"
     "\n"
     "Tables of every function's calls (argument tuples x libraries: minimum and\n"
-    "median time, spread, '>30 s' for timeouts, 'DNF (...)' for other failures),\n"
+    "median wall time per execution of the timed repeats, spread, '>30 s' for\n"
+    "timeouts, 'DNF (...)' for other failures),\n"
     "memory tables when the run has memory data, and the calls on which libraries\n"
     "disagree when it was run with --verify.  Reads casbench's calls.jsonl, or the\n"
     "original tool's results.pickle.\n"
@@ -23,6 +24,8 @@ static const char usage[] =
     "                 json, or html (one self-contained file with gnuplot charts)\n"
     "  --baseline LIB add each library's speed-up over LIB (a library id, or a label\n"
     "                 as the tables show it) and a geometric mean per function\n"
+    "  --cold         add a 'cold' column per library: the wall time of each call's\n"
+    "                 first, untimed execution (--warmup; docs/measurement.md)\n"
     "  -o FILE        write to FILE (atomically) instead of stdout\n";
 
 int cmd_report(int argc, char **argv)
@@ -32,7 +35,7 @@ int cmd_report(int argc, char **argv)
         return 0;
     }
     const char *dir = NULL, *output = NULL;
-    cb_report_opts opts = {CB_REPORT_TEXT, NULL};
+    cb_report_opts opts = {CB_REPORT_TEXT, NULL, 0};
     cb_err err;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -47,6 +50,8 @@ int cmd_report(int argc, char **argv)
             opts.baseline = a[10] == '=' ? a + 11 : has_value ? argv[++i] : NULL;
             if (!opts.baseline)
                 cb_die_msg("--baseline needs a library");
+        } else if (!strcmp(a, "--cold")) {
+            opts.cold = 1;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             if (!has_value)
                 cb_die_msg("%s needs a file name", a);

@@ -8,6 +8,7 @@
 #include "functions.h"
 #include "hostinfo.h"
 #include "libraries.h"
+#include "measure.h"
 #include "plan.h"
 #include "report.h"
 #include "run.h"
@@ -58,13 +59,21 @@ static const char usage[] =
     "                           (quote several: --python-flags '-X dev')\n"
     "  --repeats N              timed repeats per call (default 3)\n"
     "  --cores N                runners at once (default: the usable CPUs)\n"
-    "  --timeout S              limit per call, all repeats (default 60)\n"
+    "  --timeout S              limit per call: warm-up, calibration and all repeats\n"
+    "                           (default 60)\n"
     "  --order lex|grevlex      monomial order for groebner (default lex)\n"
     "  --singular-ring integer|rational\n"
     "                           Singular's coefficients: ring r = integer (ZZ, the\n"
     "                           default) or ring r = 0 (QQ, as published Singular\n"
     "                           timings use; docs/external.md)\n"
-    "  --min-time S             loop a repeat until it lasts S seconds (default 0)\n"
+    "  --warmup N               untimed executions of each call before its timed\n"
+    "                           repeats (default 1; 0 in --memory-profiling unless\n"
+    "                           given); the first one's time is kept as the cold time\n"
+    "  --min-time auto|S        executions per timed repeat, calibrated in each call\n"
+    "                           so that a repeat lasts at least S seconds (auto, the\n"
+    "                           default: 0.01); 0: one execution per repeat.\n"
+    "                           --warmup 0 --min-time 0 is the original's single shot\n"
+    "                           (docs/measurement.md)\n"
     "  --pin                    give each runner a CPU of its own\n"
     "  --resume DIR             run only the calls of DIR without a record, appending\n"
     "                           to DIR; 'run --resume DIR' alone repeats DIR's command\n"
@@ -99,7 +108,8 @@ typedef struct {
     const char *mem_profiler;
     long profile_rate;
     long repeats, cores;
-    double timeout, min_time;
+    double timeout;
+    cb_measure measure;
     const char *order;
     const char *singular_ring;
     bool pin;
@@ -178,6 +188,7 @@ static void parse_args(int argc, char **argv, run_args *a)
     memset(a, 0, sizeof *a);
     a->repeats = -1;
     a->timeout = -1;
+    a->measure = cb_measure_defaults();
     a->cores = 0;
     a->order = "lex";
     a->singular_ring = "integer";
@@ -243,7 +254,11 @@ static void parse_args(int argc, char **argv, run_args *a)
             if (a->timeout <= 0)
                 cb_die_msg("--timeout: must be more than 0 seconds");
         } else if (!strcmp(w, "--min-time")) {
-            a->min_time = parse_seconds(w, one_value(argc, argv, &i), 0);
+            cb_err err;
+            if (cb_measure_parse_min_time(one_value(argc, argv, &i), &a->measure, &err) < 0)
+                cb_die(&err);
+        } else if (!strcmp(w, "--warmup")) {
+            a->measure.warmup = (int)parse_long(w, one_value(argc, argv, &i), 0, 1000000);
         } else if (!strcmp(w, "--order")) {
             a->order = one_value(argc, argv, &i);
             if (strcmp(a->order, "lex") && strcmp(a->order, "grevlex"))
@@ -467,7 +482,7 @@ int cmd_run(int argc, char **argv)
         .modes = a.modes, .n_modes = (size_t)a.nmodes, .python_flags = a.python_flags,
         .cpu_profiler = a.cpu_profiler, .profile_rate = (int)a.profile_rate, .mem_profiler = a.mem_profiler,
         .repeats = a.repeats > 0 ? (int)a.repeats : 3, .cores = (int)a.cores,
-        .timeout = a.timeout > 0 ? a.timeout : 60, .min_time = a.min_time, .grace = 1.0,
+        .timeout = a.timeout > 0 ? a.timeout : 60, .measure = a.measure, .grace = 1.0,
         .order = a.order, .singular_ring = a.singular_ring, .pin = a.pin, .verbose = a.verbose,
         .output = output, .resume_dir = a.resume, .argc = argc, .argv = argv,
         .only_available = !a.libs_given, .dataset = dataset, .seeds = seeds, .log = stderr,

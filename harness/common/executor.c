@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,7 +25,7 @@
 #include <unistd.h>
 
 /* Pipe messages: a header, then `len` payload bytes. */
-enum { MSG_TIME = 1, MSG_ERROR, MSG_DONE, MSG_TEXT0 = 16 };
+enum { MSG_TIME = 1, MSG_ERROR, MSG_DONE, MSG_COLD, MSG_TEXT0 = 16 };
 typedef struct {
     uint32_t kind, len;
 } msg_header;
@@ -85,6 +86,12 @@ void cb_exec_send_time(cb_exec_child *ch, int64_t wall_ns, int64_t cpu_ns, int64
     send_msg(ch, MSG_TIME, &t, sizeof t);
 }
 
+void cb_exec_send_cold(cb_exec_child *ch, int64_t wall_ns, int64_t cpu_ns)
+{
+    msg_time t = {wall_ns, cpu_ns, 1};
+    send_msg(ch, MSG_COLD, &t, sizeof t);
+}
+
 void cb_exec_send_error(cb_exec_child *ch, const char *msg)
 {
     send_msg(ch, MSG_ERROR, msg, strlen(msg));
@@ -114,6 +121,15 @@ _Noreturn static void child_main(int wfd, pid_t parent, cb_exec_body body, void 
     _exit(0);   /* no atexit handlers, no leak checks: the parent owns the state */
 }
 
+int64_t cb_next_loops(int64_t loops, int64_t wall_ns, int64_t target_ns)
+{
+    const int64_t most = (int64_t)1 << 40;
+    double want = wall_ns > 0 ? 1.25 * (double)loops * (double)target_ns / (double)wall_ns : INFINITY;
+    double lo = 2.0 * (double)loops, hi = 100.0 * (double)loops;
+    double next = ceil(want < lo ? lo : want > hi ? hi : want);
+    return next >= (double)most ? most : (int64_t)next;
+}
+
 /* --------------------------------------------------------------- parent */
 
 void cb_exec_result_reset(cb_exec_result *res)
@@ -124,6 +140,8 @@ void cb_exec_result_reset(cb_exec_result *res)
     res->max_rss_kib = 0;
     res->ntimes = 0;
     res->loops = 1;
+    res->has_cold = 0;
+    res->cold_time = res->cold_cpu_time = 0;
     res->done = 0;
     res->error.len = 0;
     for (int k = 0; k < CB_TEXT_COUNT; k++) {
@@ -180,6 +198,12 @@ static void parse_messages(cb_buf *in, cb_exec_result *res)
             msg_time t;
             memcpy(&t, payload, sizeof t);
             push_time(res, &t);
+        } else if (h.kind == MSG_COLD && h.len == sizeof(msg_time)) {
+            msg_time t;
+            memcpy(&t, payload, sizeof t);
+            res->has_cold = 1;
+            res->cold_time = (double)t.wall_ns / 1e9;
+            res->cold_cpu_time = (double)t.cpu_ns / 1e9;
         } else if (h.kind == MSG_ERROR) {
             res->error.len = 0;
             cb_buf_put(&res->error, payload, h.len);

@@ -13,10 +13,12 @@
  * the repeats that finished, an error message, a digest.
  *
  * Child side: the child body runs between fork() and _exit(); it must not
- * return to the caller's loop.  It reports with cb_exec_send_time() per
- * repeat, cb_exec_send_error() on failure, cb_exec_send_text() for verify
- * digests and memory reports, and cb_exec_send_done() at the end.  A child
- * that exits without "done" and without an error is reported as an error. */
+ * return to the caller's loop.  It reports with cb_exec_send_cold() for the
+ * first, untimed execution of a warm-up (docs/measurement.md),
+ * cb_exec_send_time() per repeat, cb_exec_send_error() on failure,
+ * cb_exec_send_text() for verify digests and memory reports, and
+ * cb_exec_send_done() at the end.  A child that exits without "done" and
+ * without an error is reported as an error. */
 #ifndef CB_EXECUTOR_H
 #define CB_EXECUTOR_H
 
@@ -59,7 +61,10 @@ typedef struct cb_exec_result {
     size_t ntimes, cap;     /* finished repeats */
     double *times;          /* wall seconds per execution */
     double *cpu_times;      /* CPU seconds per execution */
-    int64_t loops;          /* executions per repeat (the last repeat's) */
+    int64_t loops;          /* executions per repeat (the same for every repeat) */
+    int has_cold;           /* the child reported its cold execution */
+    double cold_time;       /* wall seconds of the first (warm-up) execution */
+    double cold_cpu_time;   /* CPU seconds of it */
     int done;               /* the child reported the end of the call */
     cb_buf error;           /* message (error), signal name (crashed), ... */
     cb_buf text[CB_TEXT_COUNT];
@@ -84,9 +89,17 @@ void cb_exec_result_free(cb_exec_result *res);
 
 /* ---- child side: each is one write() to the pipe ---- */
 void cb_exec_send_time(cb_exec_child *ch, int64_t wall_ns, int64_t cpu_ns, int64_t loops);
+void cb_exec_send_cold(cb_exec_child *ch, int64_t wall_ns, int64_t cpu_ns);
 void cb_exec_send_error(cb_exec_child *ch, const char *msg);
 void cb_exec_send_text(cb_exec_child *ch, cb_text_kind kind, const char *data, size_t len);
 void cb_exec_send_done(cb_exec_child *ch);
+
+/* The calibration rule (docs/measurement.md), the same in the Python
+ * runtime: after `loops` executions in a row lasted wall_ns, short of
+ * target_ns, the loop count to try next: enough for 1.25 x the target at the
+ * measured speed, at least twice and at most 100 times as many (2^40 at
+ * most). */
+int64_t cb_next_loops(int64_t loops, int64_t wall_ns, int64_t target_ns);
 
 /* "SIGSEGV" for SIGSEGV, "signal 64" for one without a name. */
 void cb_signal_name(int sig, char *out, size_t size);

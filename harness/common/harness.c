@@ -81,7 +81,19 @@ static int decode_config(cb_value raw, const cb_harness_ops *ops, cb_config *cfg
     cfg->repeats = repeats < 1 ? 1 : repeats > 1e6 ? 1000000 : (int)repeats;
     cfg->timeout = num_or(get(raw, "timeout"), 0);
     cfg->grace = num_or(get(raw, "grace"), 1.0);
+    double warmup = num_or(get(raw, "warmup"), 0);
+    cfg->warmup = warmup < 0 ? 0 : warmup > 1e6 ? 1000000 : (int)warmup;
     cfg->min_time = num_or(get(raw, "min_time"), 0);
+    if (!(cfg->min_time > 0))   /* also NaN */
+        cfg->min_time = 0;
+    if (cfg->min_time > 1e6)
+        cfg->min_time = 1e6;
+    /* mem mode counts exactly one execution per tracked repeat; verify
+     * computes once (docs/measurement.md) */
+    if (cfg->mode == CB_MODE_MEM || cfg->mode == CB_MODE_VERIFY)
+        cfg->min_time = 0;
+    if (cfg->mode == CB_MODE_VERIFY)
+        cfg->warmup = 0;
     cfg->grevlex = !strcmp(str_or(get(raw, "order"), "lex"), "grevlex");
     cfg->library = str_or(get(raw, "library"), ops->library);
     cfg->calls_jsonl = str_or(get(raw, "calls_jsonl"), NULL);
@@ -267,6 +279,56 @@ static inline int64_t ts_ns(clockid_t id)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
+/* `loops` executions of the call in a row, measured: by the library itself
+ * (timed_repeat), or by the executor's clocks around call() -- the CPU
+ * clock outside the wall interval, as it is a system call. */
+static int measure(child_ctx *cx, int64_t loops, int64_t *wall_ns, int64_t *cpu_ns, cb_err *err)
+{
+    cb_call *call = &cx->call;
+    if (cx->ops->timed_repeat) {
+        int rc = cx->ops->timed_repeat(call, loops, wall_ns, cpu_ns, err);
+        call->execution += loops;
+        return rc;
+    }
+    int64_t c0 = ts_ns(CLOCK_PROCESS_CPUTIME_ID);
+    int64_t t0 = ts_ns(CLOCK_MONOTONIC);
+    int rc = 0;
+    for (int64_t i = 0; i < loops && rc == 0; i++) {
+        rc = cx->ops->call(call, err);
+        call->execution++;
+    }
+    int64_t t1 = ts_ns(CLOCK_MONOTONIC);
+    int64_t c1 = ts_ns(CLOCK_PROCESS_CPUTIME_ID);
+    *wall_ns = t1 - t0;
+    *cpu_ns = c1 - c0;
+    return rc;
+}
+
+/* Warm-up, then calibration (docs/measurement.md): *loops executions per
+ * timed repeat.  None of these executions is a timed repeat; the first
+ * one's time goes to the parent as the cold time. */
+static int warm_up_and_calibrate(cb_exec_child *ch, child_ctx *cx, int64_t *loops, cb_err *err)
+{
+    int64_t wall, cpu;
+    cx->call.repeat = -1;
+    for (int w = 0; w < cx->cfg->warmup; w++) {
+        if (measure(cx, 1, &wall, &cpu, err) < 0)
+            return -1;
+        if (w == 0)
+            cb_exec_send_cold(ch, wall, cpu);
+    }
+    *loops = 1;
+    int64_t target = (int64_t)(cx->cfg->min_time * 1e9);
+    while (target > 0) {
+        if (measure(cx, *loops, &wall, &cpu, err) < 0)
+            return -1;
+        if (wall >= target)
+            break;
+        *loops = cb_next_loops(*loops, wall, target);
+    }
+    return 0;
+}
+
 static void child_body(cb_exec_child *ch, void *arg)
 {
     child_ctx *cx = arg;
@@ -280,32 +342,18 @@ static void child_body(cb_exec_child *ch, void *arg)
         child_verify(ch, cx);
         return;
     }
-    int64_t min_ns = (int64_t)(cx->cfg->min_time * 1e9);
+    int64_t loops;
+    if (warm_up_and_calibrate(ch, cx, &loops, &err) < 0) {
+        cb_exec_send_error(ch, err.msg[0] ? err.msg : "failed");
+        return;
+    }
     for (int r = 0; r < cx->cfg->repeats; r++) {
         call->repeat = r;
         perf_control(cx, cx->enable_cmd);
         if (cx->mem_begin)
             cx->mem_begin();
-        /* CPU clock outside the wall interval: it is a system call */
-        int64_t c0 = ts_ns(CLOCK_PROCESS_CPUTIME_ID);
-        int64_t t0 = ts_ns(CLOCK_MONOTONIC), t1;
-        int64_t loops = 0;
-        int rc;
-        if (cx->ops->timed_repeat) {
-            /* the library times itself: its figures replace the clocks' */
-            int64_t wall = 0, cpu = 0;
-            rc = cx->ops->timed_repeat(call, &wall, &cpu, &loops, &err);
-            call->execution += loops;
-            t0 = 0, t1 = wall, c0 = -cpu;
-        } else for (;;) {
-            rc = cx->ops->call(call, &err);
-            loops++;
-            call->execution++;
-            t1 = ts_ns(CLOCK_MONOTONIC);
-            if (rc < 0 || min_ns <= 0 || t1 - t0 >= min_ns)
-                break;
-        }
-        int64_t c1 = cx->ops->timed_repeat ? 0 : ts_ns(CLOCK_PROCESS_CPUTIME_ID);
+        int64_t wall, cpu;
+        int rc = measure(cx, loops, &wall, &cpu, &err);
         if (cx->mem_end)
             cx->mem_end();
         perf_control(cx, cx->disable_cmd);
@@ -313,7 +361,7 @@ static void child_body(cb_exec_child *ch, void *arg)
             cb_exec_send_error(ch, err.msg[0] ? err.msg : "failed");
             return;
         }
-        cb_exec_send_time(ch, t1 - t0, c1 - c0, loops);
+        cb_exec_send_time(ch, wall, cpu, loops);
     }
     if (cx->mem_report) {
         char *json = cx->mem_report();
@@ -400,6 +448,10 @@ static void write_record(recorder *rec, const plan_call *c, int index, const cb_
     json_object_object_add(o, "times", doubles(res->times, res->ntimes));
     json_object_object_add(o, "cpu_times", doubles(res->cpu_times, res->ntimes));
     json_object_object_add(o, "loops", json_object_new_int64(res->ntimes ? res->loops : 0));
+    json_object_object_add(o, "warmup", json_object_new_int(cfg->warmup));
+    json_object_object_add(o, "min_time", json_object_new_double(cfg->min_time));
+    json_object_object_add(o, "cold_time", res->has_cold ? json_object_new_double(res->cold_time) : NULL);
+    json_object_object_add(o, "cold_cpu_time", res->has_cold ? json_object_new_double(res->cold_cpu_time) : NULL);
     json_object_object_add(o, "max_rss_kib", json_object_new_int64(res->max_rss_kib));
     json_object_object_add(o, "pid", res->pid ? json_object_new_int(res->pid) : NULL);
     json_object_object_add(o, "error", res->status == CB_CALL_OK ? NULL

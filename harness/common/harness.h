@@ -22,10 +22,13 @@
  *   2. for each run-list entry (functions in the run list's order, entries in
  *      order): supports(function) is asked in the parent (no: the call is
  *      recorded `unsupported`, nothing forked); then a child is forked, which
- *      runs prepare(call) once untimed, then, per timed repeat, call(call)
- *      (several times per repeat under --min-time), or in verify mode
- *      verify(call) once.  The child exits after the call, so call() may leak
- *      or leave state behind; it must not print to stdout.
+ *      runs prepare(call) once untimed, then call(call) `warmup` times
+ *      untimed (the first one's time is the record's cold time), then
+ *      calibrates the loop count when min_time > 0, then runs `repeats`
+ *      timed repeats of `loops` executions each (docs/measurement.md); or
+ *      in verify mode verify(call) once.  The child exits after the call,
+ *      so call() may leak or leave state behind; it must not print to
+ *      stdout.
  *   3. the results pickle is written; exit 0.
  *
  * Return conventions: 0 for success; -1 with a message in err (the call is
@@ -60,7 +63,9 @@ typedef struct cb_config {
     int repeats;              /* >= 1 */
     double timeout;           /* seconds for a whole call; <= 0: none */
     double grace;             /* SIGTERM -> SIGKILL, default 1.0 */
-    double min_time;          /* DESIGN §8.1; 0: one execution per repeat */
+    int warmup;               /* untimed executions before the repeats (absent: 0) */
+    double min_time;          /* calibration target, seconds; 0 (absent): one
+                               * execution per repeat (docs/measurement.md) */
     bool grevlex;             /* config order == "grevlex" (default lex) */
     const char *library;      /* config `library`, or the harness's own */
     const char *calls_jsonl;  /* NULL: no records */
@@ -80,7 +85,7 @@ typedef struct cb_call {
     const int *sys;           /* per argument: index of the system in cfg->polys */
     cb_value args;            /* the run-list tuple of system keys (borrowed) */
     int index;                /* position in the run list */
-    int repeat;               /* timed repeat, from 0 (call() only) */
+    int repeat;               /* timed repeat, from 0; -1 in warm-up and calibration */
     long execution;           /* executions so far in this child (call() only) */
     const cb_config *cfg;
 } cb_call;
@@ -104,12 +109,12 @@ typedef struct cb_harness_ops {
      * (docs/protocol.md, "The verify digest"; see canon.h) to out. */
     int (*verify)(const cb_call *call, cb_buf *out, cb_err *err);
     /* Optional, for harnesses that drive another interpreter (Singular):
-     * one whole timed repeat, measured by the library itself (its own
-     * clock, so that talking to the interpreter is not timed), instead of
-     * the executor's clock around call().  Sets the repeat's total wall and
-     * CPU nanoseconds and its executions (>= 1; several under min_time). */
-    int (*timed_repeat)(const cb_call *call, int64_t *wall_ns, int64_t *cpu_ns, int64_t *loops,
-                        cb_err *err);
+     * `loops` (>= 1) executions in a row, measured by the library itself
+     * (its own clock, so that talking to the interpreter is not timed),
+     * instead of the executor's clock around call().  Sets their total wall
+     * and CPU nanoseconds.  The executor calls it for the warm-up (loops 1),
+     * the calibration and each timed repeat alike. */
+    int (*timed_repeat)(const cb_call *call, int64_t loops, int64_t *wall_ns, int64_t *cpu_ns, cb_err *err);
 } cb_harness_ops;
 
 /* For a setup op: term t of a polynomial (dict exponent tuple ->

@@ -352,20 +352,17 @@ int cb_interp_check_call(const cb_interp_system *v, int sa, int sb, long *npairs
 
 /* ---------------------------------------------------------- the repeats */
 
-int cb_interp_timed_repeat(const cb_call *c, int (*once)(int64_t *wall_ns, int64_t *cpu_ns, cb_err *err),
-                           int64_t *wall_ns, int64_t *cpu_ns, int64_t *loops, cb_err *err)
+int cb_interp_timed(const char *cmd, double unit_ns, int64_t *wall_ns, int64_t *cpu_ns, cb_err *err)
 {
-    int64_t min_ns = (int64_t)(c->cfg->min_time * 1e9);
-    *wall_ns = *cpu_ns = *loops = 0;
-    do {
-        int64_t w, cp;
-        if (once(&w, &cp, err) < 0)
-            return -1;
-        *wall_ns += w;
-        *cpu_ns += cp;
-        ++*loops;
-    } while (min_ns > 0 && *wall_ns < min_ns);
-    return 0;
+    cb_buf out = {0};
+    int rc = cb_interp_exchange(cmd, &out, err);
+    double w = -1, cp = -1;
+    if (rc == 0 && (!out.data || sscanf(out.data, "@@T %lf %lf", &w, &cp) != 2))
+        rc = cb_fail(err, "%s sent no timing", spec->sender);
+    *wall_ns = (int64_t)(w * unit_ns);
+    *cpu_ns = (int64_t)(cp * unit_ns);
+    cb_buf_free(&out);
+    return rc;
 }
 
 /* -------------------------------------------------------------- verify */

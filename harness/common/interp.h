@@ -106,10 +106,10 @@ int cb_interp_connect(cb_err *err);
  * goes into err.  -1 on an error or when the server died. */
 int cb_interp_exchange(const char *cmd, cb_buf *lines, cb_err *err);
 
-/* A timed_repeat op over one execution measured by the interpreter (once:
- * its wall and CPU nanoseconds): executions until min_time is reached. */
-int cb_interp_timed_repeat(const cb_call *c, int (*once)(int64_t *wall_ns, int64_t *cpu_ns, cb_err *err),
-                           int64_t *wall_ns, int64_t *cpu_ns, int64_t *loops, cb_err *err);
+/* For a timed_repeat op: send cmd, which runs the call's executions
+ * between two reads of the interpreter's clocks and prints "@@T WALL CPU"
+ * (numbers in units of unit_ns nanoseconds); their nanoseconds. */
+int cb_interp_timed(const char *cmd, double unit_ns, int64_t *wall_ns, int64_t *cpu_ns, cb_err *err);
 
 /* How a verify reply reads (its lines) and is written canonically. */
 typedef enum {

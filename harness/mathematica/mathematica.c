@@ -10,7 +10,8 @@
  * its pid, a "busy" flag and the reply counter in a page shared by the
  * parent and the call children; the polynomials are defined once per
  * server; timing is the kernel's own (Timing and AbsoluteTiming around the
- * operation, timed_repeat op); at the time limit the call child's SIGTERM
+ * operation, or around a Do loop of it for a repeat of several executions,
+ * timed_repeat op); at the time limit the call child's SIGTERM
  * handler SIGKILLs the kernel and the next call starts a fresh one.
  *
  * The kernel runs a read-eval loop over its stdin (Read[..., Expression]),
@@ -228,17 +229,20 @@ static void expr(cb_buf *b, long i)
     }
 }
 
-/* One timed execution: the results kept in cbR, wall and CPU seconds
- * printed by the kernel. */
-static void timed_cmd(cb_buf *b)
+/* LOOPS timed executions (a Do loop in the kernel when more than one):
+ * the results kept in cbR, wall and CPU seconds printed by the kernel. */
+static void timed_cmd(cb_buf *b, int64_t loops)
 {
-    cb_buf_puts(b, "cbRun[cbT = Timing[AbsoluteTiming[cbR = {");
+    cb_buf_puts(b, loops > 1 ? "cbRun[cbT = Timing[AbsoluteTiming[Do[cbR = {" : "cbRun[cbT = Timing[AbsoluteTiming[cbR = {");
     for (long i = 0; i < items(); i++) {
         if (i)
             cb_buf_puts(b, ", ");
         expr(b, i);
     }
-    cb_buf_puts(b, "};]]; Print[\"@@T \", cbNum[cbT[[2, 1]]], \" \", cbNum[cbT[[1]]]]; cbR = Null]");
+    if (loops > 1)
+        cb_buf_printf(b, "}, {%lld}", (long long)loops);
+    cb_buf_puts(b, loops > 1 ? "];]]; " : "};]]; ");
+    cb_buf_puts(b, "Print[\"@@T \", cbNum[cbT[[2, 1]]], \" \", cbNum[cbT[[1]]]]; cbR = Null]");
 }
 
 /* Verify: item i's result printed as "@@P COEFF@E1,E2 ..." lines (or "@@F
@@ -288,24 +292,14 @@ static int prepare(const cb_call *c, cb_err *err)
     return cb_interp_connect(err);
 }
 
-static int run_once(int64_t *wall_ns, int64_t *cpu_ns, cb_err *err)
+static int timed_repeat(const cb_call *c, int64_t loops, int64_t *wall_ns, int64_t *cpu_ns, cb_err *err)
 {
-    cb_buf cmd = {0}, out = {0};
-    timed_cmd(&cmd);
-    int rc = cb_interp_exchange(cmd.data, &out, err);
-    double w = -1, cp = -1;
-    if (rc == 0 && (!out.data || sscanf(out.data, "@@T %lf %lf", &w, &cp) != 2))
-        rc = cb_fail(err, "the kernel sent no timing");
-    *wall_ns = (int64_t)(w * 1e9);
-    *cpu_ns = (int64_t)(cp * 1e9);
+    (void)c;
+    cb_buf cmd = {0};
+    timed_cmd(&cmd, loops);
+    int rc = cb_interp_timed(cmd.data, 1e9, wall_ns, cpu_ns, err);
     cb_buf_free(&cmd);
-    cb_buf_free(&out);
     return rc;
-}
-
-static int timed_repeat(const cb_call *c, int64_t *wall_ns, int64_t *cpu_ns, int64_t *loops, cb_err *err)
-{
-    return cb_interp_timed_repeat(c, run_once, wall_ns, cpu_ns, loops, err);
 }
 
 /* -------------------------------------------------------------- verify */
@@ -348,7 +342,8 @@ static void probe(json_object *out)
 
 /* `--wl CONFIG`: print the Wolfram Language text the harness would send for
  * the config's dataset and run list (definitions, then per call the timed
- * command and the verify commands), without a kernel. */
+ * command of one execution and of three, and the verify commands), without
+ * a kernel. */
 static int print_wl(const char *config_path)
 {
     cb_err err = {{0}};
@@ -389,7 +384,9 @@ static int print_wl(const char *config_path)
                 cb_buf_printf(&out, "(* error: %s *)\n", sys[0] < 0 ? "no such system" : err.msg);
                 continue;
             }
-            timed_cmd(&out);
+            timed_cmd(&out, 1);
+            cb_buf_putc(&out, '\n');
+            timed_cmd(&out, 3);   /* a repeat of 3 executions */
             cb_buf_putc(&out, '\n');
             for (long i = 0; i < items(); i++) {
                 verify_cmd(&out, i);

@@ -26,6 +26,10 @@
  *                          before finishing the call)
  *   selftest_error         fails with the message "selftest_error: raised on
  *                          purpose" (the `error` status)
+ *   selftest_cold  US      the first execution in the call's child spins US
+ *                          microseconds of CPU (as selftest_busy), the later
+ *                          ones return at once: a call whose cold execution
+ *                          is slow (docs/measurement.md)
  *
  * verify mode runs the function once and gives the text "FUNCTION P1,P2". */
 #define _GNU_SOURCE
@@ -156,6 +160,10 @@ static int run_function(const cb_call *c, cb_err *err)
         sleep_us(p0);
     else if (!strcmp(f, "busy"))
         selftest_busy(p0);
+    else if (!strcmp(f, "cold")) {
+        if (c->execution == 0)
+            selftest_busy(p0);
+    }
     else if (!strcmp(f, "hang")) {
         if (misbehave_now)
             hang();

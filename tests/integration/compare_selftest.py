@@ -15,7 +15,8 @@ censored timeout ('>1 s', lower bound of the ratio), the interval and p-value
 against this file's own Hodges-Lehmann / Mann-Whitney computation (and
 scipy's exact Mann-Whitney test when Debian's python3-scipy is installed), the
 geometric-mean summary, and the warnings for runs that are not comparable
-(different --min-time; a different CPU in run.json; SymPy run under two
+(different --min-time or --warmup, but not --min-time auto against its target
+0.01; a different CPU in run.json; SymPy run under two
 interpreters, whose versions this file reads from each run.json)."""
 import itertools
 import json
@@ -185,6 +186,17 @@ def main():
         if m_dir:
             p = cb("compare", a_dir, m_dir)
             check("warns when --min-time differs", "--min-time was" in p.stderr + p.stdout, p.stdout[:800])
+        w_dir = os.path.join(tmp, "warmup0")
+        shutil.copytree(a_dir, w_dir)
+        with open(os.path.join(w_dir, "run.json")) as f:
+            run_json = json.load(f)
+        run_json["options"].update(warmup=0, min_time=0.01)   # auto's target, given as a number
+        with open(os.path.join(w_dir, "run.json"), "w") as f:
+            json.dump(run_json, f)
+        p = cb("compare", a_dir, w_dir)
+        check("warns when --warmup differs, not when --min-time gives auto's target as a number",
+              "--warmup was 1 in A and 0 in B" in p.stdout + p.stderr and "--min-time was" not in p.stdout + p.stderr,
+              p.stdout[:800])
         c_dir = os.path.join(tmp, "otherhost")
         shutil.copytree(a_dir, c_dir)
         with open(os.path.join(c_dir, "run.json")) as f:

@@ -7,6 +7,11 @@ Checks DESIGN §5: a call that hangs ignoring SIGTERM is gone within
 timeout + 2 s and recorded as timeout (its finished repeats kept, [inf] in the
 results pickle); a segfault is crashed SIGSEGV; the calls after them run
 normally; error / exit / unsupported statuses; --min-time loops; peak RSS;
+warm-up and calibration (docs/measurement.md): a busy function of a known
+length gets the loop count the rule gives, the cold execution's time is
+recorded and kept out of the times, warm-up 0 and min_time 0 is one execution
+per repeat (the original's single shot), a timeout during warm-up or
+calibration is a timeout, verify and mem mode do neither;
 verify digests (and the perturb key); --probe; the memory-tracker seam
 (dlsym'd casbench_mem_* hooks, through an LD_PRELOADed stub built here)."""
 import hashlib
@@ -48,6 +53,7 @@ def main():
     try:
         statuses(tmp)
         min_time(tmp)
+        measurement(tmp)
         verify(tmp)
         probe()
         bad_input(tmp)
@@ -128,7 +134,10 @@ def statuses(tmp):
           and no.get("loops") == 1, no)
     check("record fields", all(k in no for k in ("runner", "library", "env", "gc", "mode", "function", "args",
                                                  "call", "status", "times", "cpu_times", "loops", "max_rss_kib",
-                                                 "pid", "error", "timeout", "host", "started")), sorted(no))
+                                                 "pid", "error", "timeout", "host", "started", "warmup", "min_time",
+                                                 "cold_time", "cold_cpu_time")), sorted(no))
+    check("a config without warmup and min_time: the original's single shot",
+          no.get("warmup") == 0 and no.get("min_time") == 0 and no.get("cold_time") is None, no)
 
     r = results or {}
     check("results pickle: timeout is [inf]", r.get(("selftest_hang", ("n:1",))) == [math.inf], r.get(("selftest_hang", ("n:1",))))
@@ -150,6 +159,77 @@ def min_time(tmp):
     sl = by.get("selftest_sleep", {})
     check("min_time: 1 ms sleep loops >= 2 times at ~1 ms each", sl.get("loops", 0) >= 2
           and all(0.001 <= t < 0.01 for t in sl.get("times", [0])), sl)
+
+
+def measurement(tmp):
+    """Warm-up and calibration in the C executor (docs/measurement.md)."""
+    # a busy function of 2 ms of CPU at a 20 ms target: on an idle core the
+    # rule's first step (one execution) predicts ceil(1.25 * 20 / 2) = 13
+    # loops, which reach the target.  The rule reads the wall clock, which a
+    # loaded machine stretches, so what holds everywhere: never more than
+    # 2 x 13 (a wall time is never under the CPU time), and a repeat lasts
+    # about the target (half of it at least: the machine's speed swings by
+    # up to 2x between the calibration and the repeats).
+    run_list = {"selftest_busy": [("us:2000",)], "selftest_cold": [("us:100000",)]}
+    cfg = base_config(run_list, ["us:2000", "us:100000"], warmup=1, min_time=0.02, repeats=3)
+    records, _, _, proc = cbtest.run_harness(HARNESS, tmp, cfg, timeout=60)
+    check("warm-up + calibration run exits 0", proc.returncode == 0, proc.stderr[-300:])
+    by = {r["function"]: r for r in records}
+    bz = by.get("selftest_busy", {})
+    loops = bz.get("loops", 0)
+    check("calibration: busy 2 ms at min_time 0.02 runs 2 to 26 loops (13 on an idle core)",
+          bz.get("status") == "ok" and 2 <= loops <= 26, bz)
+    check("every repeat runs that loop count: CPU time per execution is the 2 ms",
+          len(bz.get("cpu_times", [])) == 3 and all(0.0019 <= c < 0.003 for c in bz["cpu_times"]), bz)
+    check("a repeat lasts about the target: loops x wall time per execution >= 10 ms",
+          all(t * loops >= 0.01 for t in bz.get("times", [0])), bz)
+    check("the record says warmup 1, min_time 0.02", bz.get("warmup") == 1 and bz.get("min_time") == 0.02, bz)
+    check("the busy call's cold time is its first execution: at least its 2 ms of CPU",
+          (bz.get("cold_cpu_time") or 0) >= 0.0019 and (bz.get("cold_time") or 0) >= 0.0019, bz)
+    cold = by.get("selftest_cold", {})
+    check("a slow first execution (100 ms) is the cold time", cold.get("status") == "ok"
+          and (cold.get("cold_time") or 0) >= 0.1 and (cold.get("cold_cpu_time") or 0) >= 0.1, cold)
+    check("... and never enters times or cpu_times", len(cold.get("times", [])) == 3
+          and max(cold["times"] + cold["cpu_times"]) < 0.001, cold)
+
+    # the original's single shot: each repeat is one execution, the first cold
+    run_list = {"selftest_cold": [("us:100000",)], "selftest_hang": [("n:2",)]}
+    cfg = base_config(run_list, ["us:100000", "n:2"], warmup=0, min_time=0, repeats=3, timeout=1.0, grace=0.3)
+    records, _, _, proc = cbtest.run_harness(HARNESS, tmp, cfg, timeout=60)
+    by = {r["function"]: r for r in records}
+    cold = by.get("selftest_cold", {})
+    check("warmup 0, min_time 0: no cold time, loops 1, the first repeat is the cold one",
+          cold.get("status") == "ok" and cold.get("cold_time") is None and cold.get("loops") == 1
+          and cold.get("times", [0])[0] >= 0.1 and max(cold["times"][1:]) < 0.001, cold)
+    hang = by.get("selftest_hang", {})
+    check("warmup 0, min_time 0: exactly one execution per repeat (hang n:2: two repeats, then the limit)",
+          hang.get("status") == "timeout" and len(hang.get("times", [])) == 2 and hang.get("loops") == 1, hang)
+
+    # a timeout in the warm-up (hang n:0) or in the calibration (hang n:2:
+    # warm-up and a first step of one execution, then a step of 100 hangs)
+    run_list = {"selftest_hang": [("n:0",), ("n:2",)]}
+    cfg = base_config(run_list, ["n:0", "n:2"], warmup=1, min_time=0.02, repeats=3, timeout=1.0, grace=0.3)
+    records, results, _, proc = cbtest.run_harness(HARNESS, tmp, cfg, timeout=60)
+    by = cbtest.by_call(records)
+    w = by.get(("selftest_hang", ("'n:0'",)), {})
+    check("a call that hangs in its warm-up is a timeout, no times, no cold time",
+          w.get("status") == "timeout" and w.get("times") == [] and w.get("cold_time") is None
+          and "timed out after 1 s" in (w.get("error") or ""), w)
+    c = by.get(("selftest_hang", ("'n:2'",)), {})
+    check("a call that hangs in its calibration is a timeout, no times, its cold time kept",
+          c.get("status") == "timeout" and c.get("times") == [] and c.get("cold_time") is not None
+          and c.get("loops") == 0, c)
+    check("results pickle: both are [inf]", results and all(v == [math.inf] for v in results.values()), results)
+
+    # verify: one computation, whatever warmup and min_time say (hang n:1
+    # would hang on a second execution)
+    cfg = base_config({"selftest_hang": [("n:1",)]}, ["n:1"], type="verify", warmup=3, min_time=0.02,
+                      timeout=2.0, grace=0.3)
+    records, _, _, proc = cbtest.run_harness(HARNESS, tmp, cfg, timeout=60)
+    v = records[0] if records else {}
+    check("verify: no warm-up, no calibration: one computation, recorded as warmup 0, min_time 0",
+          v.get("status") == "ok" and v.get("warmup") == 0 and v.get("min_time") == 0
+          and v.get("cold_time") is None, v)
 
 
 def verify(tmp):
@@ -219,12 +299,17 @@ def mem_hooks(tmp):
     with open(src, "w") as f:
         f.write(STUB)
     subprocess.run(["cc", "-shared", "-fPIC", "-o", so, src], check=True)
-    cfg = base_config({"selftest_noop": [("n:0",)]}, ["n:0"], type="mem", repeats=2)
+    # warm-up and a min_time given: the warm-up runs outside the hooks, and
+    # mem mode never loops (one execution per tracked repeat)
+    cfg = base_config({"selftest_noop": [("n:0",)]}, ["n:0"], type="mem", repeats=2, warmup=2, min_time=0.02)
     env = dict(os.environ, LD_PRELOAD=so)
     records, results, _, proc = cbtest.run_harness(HARNESS, tmp, cfg, env=env, timeout=60)
     mem = records[0].get("mem") if records else None
     check("mem hooks wrap each timed repeat and the report becomes `mem`",
           isinstance(mem, dict) and mem.get("begins") == 2 and mem.get("ends") == 2, (mem, proc.stderr[-300:]))
+    check("mem mode: one execution per tracked repeat whatever min_time says; the warm-up is kept",
+          records and records[0].get("loops") == 1 and records[0].get("min_time") == 0
+          and records[0].get("warmup") == 2 and records[0].get("cold_time") is not None, records)
     check("mem rows go to the results pickle", (results or {}).get(("selftest_noop", ("n:0",)))
           == [("f", "file.c", 10, 50.0, 5, 25.0, 2)], results)
 

@@ -2,11 +2,12 @@
 without Mathematica (which cannot be installed here).
 
 - The Wolfram Language text the harness sends (`--wl CONFIG`): the
-  definitions and, per function, the timed command and the verify commands,
+  definitions and, per function, the timed command (of one execution, and
+  of a repeat of three in a Do loop) and the verify commands,
   against hand-written files of expected text in tests/integration/
   mathematica/ (written from the Wolfram Language documentation of Plus,
   Expand, PolynomialReduce, Resultant, PolynomialGCD, PolynomialLCM,
-  FactorList, CoefficientRules, GroebnerBasis, Timing, AbsoluteTiming);
+  FactorList, CoefficientRules, GroebnerBasis, Timing, AbsoluteTiming, Do);
   groebner with --order grevlex;
 - on a larger random dataset (big and negative coefficients, a zero
   polynomial, three generators), every command is well formed: brackets,

@@ -7,8 +7,12 @@ behaviour is known -- the Python counterpart of the C `selftest` harness --
 and checks the records and the results pickle: gc on/off inside the timed
 region, a crash is `crashed` with the signal's name, an exception is `error`
 with its message, a hang ignoring SIGTERM is killed and `timeout`, times
-stream before a timeout, min_time loops, unsupported, parse failures, peak
-RSS, the verify digest and its perturbation.  Nothing here imports SymPy
+stream before a timeout, min_time loops, warm-up and calibration as the C
+executor does them (docs/measurement.md: the same loop-count rule, the cold
+time kept out of the times, a timeout in warm-up or calibration, single shot
+with warmup 0 and min_time 0, none of it in verify and mem mode),
+unsupported, parse failures, peak RSS, the verify digest and its
+perturbation.  Nothing here imports SymPy
 (tests/integration/python_harness.py covers the SymPy adapters).
 """
 
@@ -42,6 +46,7 @@ sys.path.insert(0, HARNESS_DIR)
 from casbench import runtime  # noqa: E402
 
 executions = 0      # per child: how many times `third_hangs` ran
+cold_runs = 0       # per child: how many times `cold_100ms` ran
 warmed_in_parent = 0
 TEST_PID = os.getpid()
 
@@ -65,6 +70,14 @@ def third_hangs():
     if executions == 3:
         time.sleep(60)
     time.sleep(0.02)
+
+
+def cold_100ms():
+    """The first execution in a child spins 100 ms, the later ones return."""
+    global cold_runs
+    cold_runs += 1
+    if cold_runs == 1:
+        busy(0.1)
 
 
 def ignore_term_and_hang():
@@ -116,6 +129,7 @@ class SelfTest(runtime.Adapter):
         "third_hangs": lambda: third_hangs,
         "busy_2ms": lambda: lambda: busy(0.002),
         "sleep_20ms": lambda: lambda: time.sleep(0.02),
+        "cold_100ms": lambda: cold_100ms,
         "allocate": lambda: allocate,
         "hang_at_exit": lambda: hang_at_exit,
         "leading_coefficient": lambda: leading_coefficients,
@@ -266,17 +280,73 @@ def main():
           s["status"] == "timeout" and len(s["times"]) == 2
           and all(0.019 <= t < 0.5 for t in s["times"]), s)
 
-    # -- min_time: a repeat loops until it lasts min_time --------------------
+    # -- min_time: every repeat runs the calibrated loop count ---------------
     recs, _, _ = run(tmp, "mintime", {"busy_2ms": [("a",)], "sleep_20ms": [("a",)]},
                      repeats=2, min_time=0.03)
     m = by_function(recs)
     mb = m["busy_2ms"]
+    # (the count is calibrated once, at the speed of that moment, so a repeat
+    # lasts about min_time -- at least half of it on a machine whose speed
+    # swings by 2x -- where the old loop ran each repeat until min_time)
     check("min_time loops the 2 ms call and reports time per execution",
           mb["loops"] > 1 and all(t >= 0.0019 for t in mb["times"])
-          and mb["times"][-1] * mb["loops"] >= 0.03, mb)
+          and all(t * mb["loops"] >= 0.015 for t in mb["times"]), mb)
     check("sleep: CPU time far below wall time",
           all(c < t / 4 for c, t in zip(m["sleep_20ms"]["cpu_times"], m["sleep_20ms"]["times"])),
           m["sleep_20ms"])
+
+    # -- warm-up and calibration (docs/measurement.md) ------------------------
+    # the C executor's rule, cb_next_loops (tests/unit/test_measure.c checks
+    # the same table): 1.25 x the target at the measured speed, within
+    # [2x, 100x] the previous count
+    table = [((1, 2_000_000, 20_000_000), 13), ((1, 1000, 10_000_000), 100), ((1, 0, 10_000_000), 100),
+             ((100, 100_000, 10_000_000), 10_000), ((100, 9_000_000, 10_000_000), 200),
+             ((7353, 9_999_999, 10_000_000), 14_706), ((3, 1_000_000, 10_000_000), 38)]
+    next_loops = getattr(runtime, "next_loops", lambda *a: None)
+    got = [next_loops(*args) for args, _ in table]
+    check("next_loops follows the rule (the same table as the C unit test)",
+          got == [want for _, want in table], got)
+    recs, _, _ = run(tmp, "calibrate", {"busy_2ms": [("a",)], "cold_100ms": [("a",)]},
+                     repeats=3, warmup=1, min_time=0.02)
+    m = by_function(recs)
+    # busy_2ms spins 2 ms of wall time, or more when the machine preempts it
+    # at its deadline: ceil(1.25 * 20 / 2) = 13 loops on an idle core, never
+    # more than 2 x 13, fewer on a loaded machine (as harness_selftest.py)
+    cb = m["busy_2ms"]
+    check("calibration: busy 2 ms at min_time 0.02 runs 2 to 26 loops (13 on an idle core)",
+          cb["status"] == "ok" and 2 <= cb["loops"] <= 26, cb)
+    check("every repeat runs that count: at least 2 ms per execution, a repeat about the target (>= 10 ms)",
+          len(cb["times"]) == 3 and all(0.0019 <= t < 0.02 and t * cb["loops"] >= 0.01 for t in cb["times"]), cb)
+    check("warmup and min_time are recorded", cb.get("warmup") == 1 and cb.get("min_time") == 0.02, cb)
+    cc = m["cold_100ms"]
+    check("a slow first execution (100 ms) is the cold time",
+          cc["status"] == "ok" and (cc.get("cold_time") or 0) >= 0.1
+          and 0 < (cc.get("cold_cpu_time") or 0) <= cc["cold_time"] * 1.05, cc)
+    check("... and never enters times or cpu_times",
+          len(cc["times"]) == 3 and max(cc["times"] + cc["cpu_times"]) < 0.001, cc)
+    recs, _, _ = run(tmp, "single", {"cold_100ms": [("a",)], "third_hangs": [("a",)]},
+                     repeats=3, warmup=0, min_time=0.0, timeout=1.0)
+    m = by_function(recs)
+    cc, th = m["cold_100ms"], m["third_hangs"]
+    check("warmup 0, min_time 0: no cold time, loops 1, the first repeat is the cold one",
+          cc["status"] == "ok" and cc.get("cold_time", "absent") is None and cc["loops"] == 1
+          and cc["times"][0] >= 0.1 and max(cc["times"][1:]) < 0.001, cc)
+    check("warmup 0, min_time 0: one execution per repeat (the third hangs: two repeats, then the limit)",
+          th["status"] == "timeout" and len(th["times"]) == 2, th)
+    recs, values, _ = run(tmp, "warm-timeout", {"hang_ignoring_term": [("a",)], "third_hangs": [("a",)]},
+                          repeats=3, warmup=1, min_time=0.5, timeout=1.0)
+    m = by_function(recs)
+    h, th = m["hang_ignoring_term"], m["third_hangs"]
+    check("a call that hangs in its warm-up is a timeout, no times, no cold time",
+          (h["status"], h["times"], h.get("cold_time", "absent")) == ("timeout", [], None), h)
+    check("a call that hangs in its calibration is a timeout, no times, its cold time kept",
+          th["status"] == "timeout" and th["times"] == [] and (th.get("cold_time") or 0) >= 0.019
+          and th["loops"] == 0, th)
+    check("results pickle: both are [inf]", all(v == [math.inf] for v in values.values()), values)
+    recs, _, _ = run(tmp, "mem-loops", {"busy_2ms": [("a",)]}, type="mem", repeats=2, min_time=0.02)
+    check("mem mode: one execution per repeat whatever min_time says",
+          recs[0]["status"] == "ok" and recs[0]["loops"] == 1 and recs[0].get("min_time") == 0
+          and all(t < 0.01 for t in recs[0]["times"]), recs[0])
 
     # -- peak RSS from wait4 --------------------------------------------------
     recs, _, _ = run(tmp, "rss", {"busy_2ms": [("a",)], "allocate": [("a",)]}, repeats=1)
@@ -289,12 +359,15 @@ def main():
     global warmed_in_parent
     warmed_in_parent = 0
     rl = {"leading_coefficient": [("a",), (KEY,)]}
-    recs, values, _ = run(tmp, "verify", rl, type="verify", perturb=("leading_coefficient", (KEY,)),
+    recs, values, _ = run(tmp, "verify", rl, type="verify", warmup=2, min_time=0.02,
+                          perturb=("leading_coefficient", (KEY,)),
                           result_text=True)
     want = hashlib.sha256(b"5\n-7").hexdigest()
     check("verify: digest of the canonical text",
           recs[0]["digest"] == want and recs[0]["result_head"] == "5\n-7"
           and recs[0]["result"] == "5\n-7" and recs[0]["times"] == [], recs[0])
+    check("verify: no warm-up, no loops", (recs[0].get("warmup"), recs[0].get("min_time"), recs[0].get("cold_time"))
+          == (0, 0, None), recs[0])
     check("verify: perturbed call's digest differs",
           recs[1]["digest"] == hashlib.sha256(b"5\n-7\nperturbed").hexdigest(), recs[1])
     check("warm-up: leading_coefficient ran once in the parent, the selftest ones never",

@@ -7,7 +7,9 @@ computes itself from calls.jsonl: the JSON report's min/median per call, the
 marks of the text report ('>1 s', 'DNF (SIGSEGV)'), the tidy CSV (read with
 pandas when Debian's python3-pandas is installed: one row per call and repeat,
 same medians), markdown tables, -o and the errors of bad input (exit 2, no
-file left behind).  Then the same directory without calls.jsonl (read from
+file left behind); every format says its tables show wall time, and the cold
+first execution (selftest_cold: 50 ms, then nothing) is a column of its own
+with --cold and the JSON's `cold`, never in min, median or the summary.  Then the same directory without calls.jsonl (read from
 results.pickle), and a results.pickle in the original tool's layout written
 here with Python's pickle module."""
 import json
@@ -55,6 +57,7 @@ def main():
             "selftest_segv": [("n:0",)],
             "selftest_hang": [("n:0",)],
             "selftest_error": [("n:0",)],
+            "selftest_cold": [("us:50000",)],
         }
         write_dataset(tmp, run_list)
         out = os.path.join(tmp, "out")
@@ -93,7 +96,7 @@ def main():
                     ok &= abs(res["median"] - statistics.median(rec["times"])) < 1e-12
                     ok &= abs(res["min"] - min(rec["times"])) < 1e-12
                 ok &= res["status"] == rec["status"]
-        check("json min/median equal the records'", ok and seen == 2, j.stdout[:2000])
+        check("json min/median equal the records'", ok and seen == 3, j.stdout[:2000])
         sleeps = {tuple(c["args"]): c["results"]["selftest"]["median"]
                   for f in rep["functions"] if f["function"] == "selftest_sleep" for c in f["calls"]}
         check("sleep medians at least the requested sleep",
@@ -107,8 +110,9 @@ def main():
         c = cb("report", d, "--format", "csv")
         expected_rows = sum(max(len(r.get("times") or []), len(r.get("cpu_times") or []), 1) for r in recs)
         header = c.stdout.splitlines()[0].split(",")
-        check("csv has every record field", all(k in header for k in recs[0] if k not in ("times", "cpu_times"))
-              and {"repeat", "time", "cpu_time"} <= set(header), header)
+        check("csv has every record field, the cold time among them",
+              all(k in header for k in recs[0] if k not in ("times", "cpu_times"))
+              and {"repeat", "wall_time", "cpu_time", "cold_time", "cold_cpu_time"} <= set(header), header)
         csv_path = os.path.join(tmp, "r.csv")
         with open(csv_path, "w") as f:
             f.write(c.stdout)
@@ -116,7 +120,7 @@ def main():
         if have_pandas:
             code = ("import pandas as pd, json, sys\n"
                     "d = pd.read_csv(sys.argv[1])\n"
-                    "m = d[d.status == 'ok'].groupby(['function', 'args']).time.median()\n"
+                    "m = d[d.status == 'ok'].groupby(['function', 'args']).wall_time.median()\n"
                     "print(json.dumps({'rows': len(d), 'medians': {f + ' ' + a: v for (f, a), v in m.items()}}))\n")
             pd = subprocess.run([SYSTEM_PYTHON, "-c", code, csv_path], capture_output=True, text=True)
             got = json.loads(pd.stdout) if pd.returncode == 0 else {}
@@ -133,6 +137,38 @@ def main():
         # markdown
         m = cb("report", d, "--format", "markdown")
         check("markdown has tables", m.returncode == 0 and "| args |" in m.stdout and "|:---|" in m.stdout, m.stdout[:500])
+
+        # which clock, in every format; the cold time apart from the statistics
+        h = cb("report", d, "--format", "html")
+        for fmt, text in (("text", t.stdout), ("markdown", m.stdout), ("html", h.stdout)):
+            check("%s: the summary and every function table say wall time" % fmt,
+                  "median wall time" in text and "selftest_sleep (wall time per execution)" in text
+                  and "timed repeats' wall time per execution" in text, text[:1500])
+        check("json: the clock is wall", rep.get("clock") == "wall", rep.get("clock"))
+        cold_rec = by_call.get(("selftest_cold", ("'us:50000'",)), {})
+        cold_json = [c["results"]["selftest"] for f in rep["functions"] if f["function"] == "selftest_cold"
+                     for c in f["calls"]]
+        check("the cold call: its record's cold time is the 50 ms, its times far below",
+              cold_rec.get("status") == "ok" and cold_rec.get("cold_time", 0) >= 0.05
+              and max(cold_rec.get("times", [1])) < 0.001, cold_rec)
+        check("json: `cold` is the record's cold time; min and median are the repeats' alone",
+              cold_json and cold_json[0]["cold"] == cold_rec.get("cold_time")
+              and cold_json[0]["median"] == statistics.median(cold_rec["times"])
+              and cold_json[0]["min"] < 0.001, cold_json)
+        tc = cb("report", d, "--cold")
+        row = [l for l in tc.stdout.splitlines() if l.startswith("'us:50000'")]
+        check("--cold: a cold column, the 50 ms there, not in min or median",
+              "cold" in tc.stdout and len(row) == 1 and " ms" in row[0]
+              and row[0].split()[-1] == "ms" and "cold:" in tc.stdout
+              and [l for l in t.stdout.splitlines() if l.startswith("'us:50000'")][0].count("ms") == 0,
+              (row, tc.stdout[-1500:]))
+        for fmt in ("markdown", "html"):
+            x = cb("report", d, "--cold", "--format", fmt)
+            check("--cold in %s: a cold column" % fmt, x.returncode == 0 and (">cold<" in x.stdout if fmt == "html"
+                                                                            else " cold |" in x.stdout), x.stdout[:800])
+        summary = [l for l in t.stdout.splitlines() if l.startswith("selftest_cold ") and "wall time" not in l]
+        check("summary: the cold call's median is its repeats' (under 1 ms), not the cold time",
+              len(summary) == 1 and " ms" not in summary[0] and " s" not in summary[0], summary)
 
         # -o, and bad input leaves nothing behind
         o = os.path.join(tmp, "report.txt")

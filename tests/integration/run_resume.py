@@ -170,6 +170,11 @@ def crashed_runner(tmp):
     proc = subprocess.Popen([CB, "run"] + files + [out] + opts, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     d = wait_records(out, 2)
+    # the victim must have finished a call first (its calls take longer than
+    # the verify runner's: warm-up and calibration run before the repeats)
+    deadline = time.time() + 60
+    while d and not any(r["runner"] == "selftest.benchmark" for r in records(d)) and time.time() < deadline:
+        time.sleep(0.02)
     victim = None
     for pid in cbtest.descendants(proc.pid):
         try:

@@ -17,12 +17,17 @@ Through the harness protocol (docs/protocol.md), without the engine:
   behind and the FIFO directory is gone when the harness exits;
 - errors: divmod by a zero polynomial and systems of different generator
   counts are `error` for that call only; --min-time loops; mem mode is
-  `unsupported`."""
+  `unsupported`;
+- warm-up and calibrated loops through timed_repeat (docs/measurement.md):
+  the cold execution is recorded apart, and a repeat of N executions runs
+  them inside Singular (a `for` loop in one timed command), so its time per
+  execution is a single execution's, not 1/N of it."""
 import glob
 import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -185,6 +190,21 @@ def main():
         records, _, _, proc = cbtest.run_harness(HARNESS, tmp, cfg_m)
         check("--min-time: a repeat loops", records and records[0]["status"] == "ok"
               and records[0]["loops"] > 1, records)
+        cfg_w = dict(cfg_b, run_list={"mult": [("p", "q")]}, warmup=1, min_time=0, repeats=5)
+        records, _, _, proc = cbtest.run_harness(HARNESS, tmp, cfg_w)
+        one = records[0] if records else {}
+        check("warm-up: the cold execution is recorded apart, each repeat one execution",
+              one.get("status") == "ok" and one.get("warmup") == 1 and one.get("loops") == 1
+              and one.get("cold_time") is not None and len(one.get("times", [])) == 5, one)
+        records, _, _, proc = cbtest.run_harness(HARNESS, tmp, dict(cfg_w, min_time=0.02, repeats=3))
+        lp = records[0] if records else {}
+        single = statistics.median(one.get("times") or [0])
+        looped = statistics.median(lp.get("times") or [0])
+        check("loops through timed_repeat: every repeat runs the same count, inside Singular "
+              "(time per execution within 4x of a single execution's, a repeat >= 10 ms)",
+              lp.get("status") == "ok" and lp.get("loops", 0) > 1 and len(lp.get("times", [])) == 3
+              and single / 4 <= looped <= single * 4 and looped * lp["loops"] >= 0.01,
+              (single, lp))
         records, _, _, proc = cbtest.run_harness(HARNESS, tmp, dict(cfg_b, type="mem", run_list={"add": [("p", "q")]}))
         check("mem mode: unsupported (the tracker cannot see the server)",
               [r["status"] for r in records] == ["unsupported"], records)

@@ -1,12 +1,14 @@
 """The Python harness executor: fork per call, timed, supervised, recorded.
 
 This is the Python twin of the C executor in harness/common/ and follows the
-same contract (DESIGN §5, docs/protocol.md): every adapter (SymPy, python-flint,
-SageMath) parses its polynomials once, then for each run-list entry, in
-order, the parent forks a child that applies the gc setting, runs the
-function `repeats` times (each timed with perf_counter_ns and process CPU
-time) and streams every time to the parent through a pipe as soon as it has
-it.  The parent waits on the pipe and on a pidfd with one deadline for the
+same contract (DESIGN §5, docs/protocol.md, docs/measurement.md): every
+adapter (SymPy, python-flint, SageMath) parses its polynomials once, then for
+each run-list entry, in order, the parent forks a child that applies the gc
+setting, runs the function `warmup` times untimed (the first one's time is
+the cold time), calibrates the loop count to `min_time`, runs `repeats` timed
+repeats of that many executions (each timed with perf_counter_ns and process
+CPU time) and streams every time to the parent through a pipe as soon as it
+has it.  The parent waits on the pipe and on a pidfd with one deadline for the
 whole call (poll, no sleeping), sends SIGTERM at the limit and SIGKILL after
 `grace`, reaps the child with wait4 (peak RSS) and appends one JSON record to
 `calls_jsonl` with a single write() on an O_APPEND descriptor.  Nothing a
@@ -17,7 +19,9 @@ pickling round trip and a helper thread per call; see bench/overhead_python.sh).
 """
 
 import gc
+import itertools
 import json
+import math
 import os
 import pickle
 import select
@@ -36,9 +40,9 @@ ARITY.update(factor=1, leading_coefficient=1, groebner=1)
 
 # Child -> parent frames: a 1-byte kind and a 4-byte length, then the payload.
 _FRAME = struct.Struct("<cI")
-_TIME = struct.Struct("<qqq")      # wall ns, cpu ns, loops of one repeat
-K_TIME, K_ERROR, K_UNSUPPORTED, K_DIGEST, K_MEM, K_DONE = (
-    b"T", b"E", b"U", b"D", b"M", b"F")
+_TIME = struct.Struct("<qqq")      # wall ns, cpu ns, loops of one repeat (or the cold execution)
+K_TIME, K_COLD, K_ERROR, K_UNSUPPORTED, K_DIGEST, K_MEM, K_DONE = (
+    b"T", b"C", b"E", b"U", b"D", b"M", b"F")
 
 
 # Wait on a pidfd as well as the pipe (Python 3.9+, Linux 5.3+); without
@@ -192,12 +196,13 @@ class PerfControl:
 
 class Outcome:
     """What the parent learned about one call."""
-    __slots__ = ("status", "error", "times", "cpu_times", "loops", "pid",
-                 "max_rss_kib", "digest", "head", "result", "mem")
+    __slots__ = ("status", "error", "times", "cpu_times", "loops", "cold_time",
+                 "cold_cpu_time", "pid", "max_rss_kib", "digest", "head", "result", "mem")
 
     def __init__(self):
         self.status, self.error = None, None
         self.times, self.cpu_times, self.loops = [], [], 1
+        self.cold_time = self.cold_cpu_time = None      # no warm-up execution finished
         self.pid, self.max_rss_kib = None, 0      # pid None: no child ran
         self.digest = self.head = self.result = self.mem = None
 
@@ -212,7 +217,12 @@ class Executor:
         timeout = config.get("timeout")
         self.timeout = float(timeout) if timeout else 0.0     # 0: no limit
         self.grace = float(config.get("grace") or 1.0)
-        self.min_time_ns = int(float(config.get("min_time") or 0) * 1e9)
+        # docs/measurement.md; absent keys: the original's single shot.  mem
+        # counts one execution per tracked repeat; verify computes once.
+        self.warmup = 0 if self.mode == "verify" else min(max(0, int(config.get("warmup") or 0)), 1000000)
+        min_time = 0.0 if self.mode in ("mem", "verify") else float(config.get("min_time") or 0)
+        self.min_time = min(min_time, 1e6) if min_time > 0 else 0.0      # (NaN too)
+        self.min_time_ns = int(self.min_time * 1e9)
         perturb = config.get("perturb")
         self.perturb = (perturb[0], tuple(perturb[1])) if perturb else None
         self.result_text = bool(self.config.get("result_text"))   # tests: whole text
@@ -298,13 +308,16 @@ class Executor:
             os._exit(code)
 
     def _child_timed(self, thunk, w):
-        """The repeats, as the C executor runs them: each repeat executes the
-        function until it lasts min_time (once when min_time is 0); the CPU
-        clock is read outside the wall interval; perf samples around each
-        repeat; the mem tracker counts inside the clock reads, so that the
-        int objects they create are not counted."""
+        """Warm-up, calibration and the repeats, as the C executor runs them
+        (docs/measurement.md): `warmup` untimed executions (the first one's
+        time goes to the parent as the cold time), then the loop count
+        calibrated to min_time, then `repeats` timed repeats of that many
+        executions each.  The CPU clock is read outside the wall interval;
+        perf samples and the mem tracker counts only the timed repeats, the
+        tracker inside the clock reads, so that the int objects they create
+        are not counted."""
         wall, cpu = time.perf_counter_ns, time.process_time_ns
-        min_ns, perf, mem = self.min_time_ns, self.perf, self.mem
+        perf, mem = self.perf, self.mem
         if self.gc_enabled:
             # Collections see the whole heap again, as in an ordinary
             # session (the parent froze it only to fork from a clean state).
@@ -312,6 +325,16 @@ class Executor:
             gc.enable()
         else:
             gc.disable()
+        for i in range(self.warmup):
+            c0 = cpu()
+            t0 = wall()
+            thunk()
+            t1 = wall()
+            c1 = cpu()
+            if i == 0:
+                _send(w, K_COLD, _TIME.pack(t1 - t0, c1 - c0, 1))
+        loops = self._calibrate(thunk) if self.min_time_ns else 1
+        repeat = itertools.repeat
         for _ in range(self.repeats):
             if perf:
                 perf.enable()
@@ -319,12 +342,11 @@ class Executor:
             t0 = wall()
             if mem:
                 mem.begin()
-            thunk()
-            loops = 1
-            if min_ns:
-                while wall() - t0 < min_ns:
+            if loops == 1:
+                thunk()               # the single shot, as the original timed it
+            else:
+                for _ in repeat(None, loops):
                     thunk()
-                    loops += 1
             if mem:
                 mem.end()
             t1 = wall()
@@ -334,6 +356,20 @@ class Executor:
             _send(w, K_TIME, _TIME.pack(t1 - t0, c1 - c0, loops))
         if mem:
             _send(w, K_MEM, mem.report_bytes())
+
+    def _calibrate(self, thunk):
+        """The loop count of the timed repeats: the first count, from 1 up by
+        next_loops, whose executions in a row last min_time."""
+        wall, repeat, target = time.perf_counter_ns, itertools.repeat, self.min_time_ns
+        loops = 1
+        while True:
+            t0 = wall()
+            for _ in repeat(None, loops):
+                thunk()
+            elapsed = wall() - t0
+            if elapsed >= target:
+                return loops
+            loops = next_loops(loops, elapsed, target)
 
     def _child_verify(self, function, args, systems, thunk, w):
         result = thunk()
@@ -444,6 +480,15 @@ class Executor:
             out.status = "ok"
 
 
+def next_loops(loops, wall_ns, target_ns):
+    """The calibration rule, the same as the C executor's cb_next_loops
+    (harness/common/executor.h): after `loops` executions lasted wall_ns,
+    short of target_ns, the count to try next -- enough for 1.25 x the target
+    at the measured speed, at least twice and at most 100 times as many."""
+    want = 1.25 * loops * target_ns / wall_ns if wall_ns > 0 else math.inf
+    return min(int(math.ceil(min(max(want, 2.0 * loops), 100.0 * loops))), 1 << 40)
+
+
 def _kill(pid, sig):
     try:
         os.kill(pid, sig)
@@ -516,6 +561,9 @@ def _frames(buf, out):
             out.times.append(wall_ns / loops / 1e9)
             out.cpu_times.append(cpu_ns / loops / 1e9)
             out.loops = loops
+        elif kind == K_COLD:
+            wall_ns, cpu_ns, _ = _TIME.unpack(payload)
+            out.cold_time, out.cold_cpu_time = wall_ns / 1e9, cpu_ns / 1e9
         elif kind == K_ERROR:
             out.status, out.error = "error", payload.decode("utf-8", "replace")
         elif kind == K_UNSUPPORTED:
@@ -537,10 +585,11 @@ class RecordWriter:
     """Appends one JSON line per call to calls_jsonl: O_APPEND and a single
     write() per record, so concurrent runners never interleave."""
 
-    def __init__(self, path, fields):
+    def __init__(self, path, fields, warmup=0, min_time=0.0):
         self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644) \
             if path else -1
         self.fields = dict(fields or {})
+        self.warmup, self.min_time = warmup, min_time      # the executor's, in every record
         self.host = os.uname().nodename
 
     def write(self, index, function, args, out, timeout, started, mode):
@@ -549,7 +598,9 @@ class RecordWriter:
         rec = dict(self.fields)
         rec.update(function=function, args=[repr(a) for a in args], call=index,
                    status=out.status, times=out.times, cpu_times=out.cpu_times,
-                   loops=out.loops if out.times else 0, max_rss_kib=out.max_rss_kib,
+                   loops=out.loops if out.times else 0, warmup=self.warmup,
+                   min_time=self.min_time, cold_time=out.cold_time,
+                   cold_cpu_time=out.cold_cpu_time, max_rss_kib=out.max_rss_kib,
                    pid=out.pid, error=None if out.status == "ok" else (out.error or ""),
                    timeout=timeout if timeout > 0 else None, host=self.host,
                    started=started)
@@ -612,7 +663,8 @@ def run(config, results_path, adapter, log=None):
     gc.freeze()
     if os.environ.get("CASBENCH_PY_HUGEPAGES", "1") != "0":
         _collapse_to_huge_pages()
-    writer = RecordWriter(config.get("calls_jsonl"), config.get("record"))
+    writer = RecordWriter(config.get("calls_jsonl"), config.get("record"), executor.warmup,
+                          executor.min_time)
     mode = config["type"]
     results = {}
     n_ok = 0

@@ -1,0 +1,69 @@
+/* test_measure.c — the measurement settings (docs/measurement.md): the
+ * calibration rule cb_next_loops (harness/common/executor.c; the Python
+ * runtime's next_loops is checked against the same table in
+ * tests/integration/python_runtime.py), and lib/measure.c's defaults per
+ * mode and --min-time parsing. */
+#include "check.h"
+#include "executor.h"
+#include "measure.h"
+
+#include <math.h>
+
+TEST(next_loops)
+{
+    static const struct {
+        int64_t loops, wall_ns, target_ns, want;
+    } table[] = {
+        {1, 2000000, 20000000, 13},         /* 1.25 * 20 / 2 = 12.5, up */
+        {1, 1000, 10000000, 100},           /* at most 100 times as many */
+        {1, 0, 10000000, 100},              /* a step the clock did not see */
+        {100, 100000, 10000000, 10000},
+        {100, 9000000, 10000000, 200},      /* at least twice as many */
+        {7353, 9999999, 10000000, 14706},
+        {3, 1000000, 10000000, 38},         /* 37.5, up */
+    };
+    for (size_t i = 0; i < sizeof table / sizeof *table; i++) {
+        int64_t got = cb_next_loops(table[i].loops, table[i].wall_ns, table[i].target_ns);
+        CHECK_MSG(got == table[i].want, "row %zu: %lld, want %lld", i, (long long)got, (long long)table[i].want);
+    }
+    CHECK(cb_next_loops((int64_t)1 << 39, 1, 10000000) == (int64_t)1 << 40);   /* bounded */
+}
+
+TEST(defaults_per_mode)
+{
+    cb_measure m = cb_measure_defaults();
+    CHECK(cb_measure_warmup(&m, CB_MODE_BENCHMARK) == 1 && cb_measure_warmup(&m, CB_MODE_CPU) == 1);
+    CHECK(cb_measure_warmup(&m, CB_MODE_MEM) == 0 && cb_measure_warmup(&m, CB_MODE_VERIFY) == 0);
+    CHECK(cb_measure_min_time(&m, CB_MODE_BENCHMARK) == CB_MIN_TIME_AUTO && CB_MIN_TIME_AUTO == 0.01);
+    CHECK(cb_measure_min_time(&m, CB_MODE_CPU) == CB_MIN_TIME_AUTO);
+    CHECK(cb_measure_min_time(&m, CB_MODE_MEM) == 0 && cb_measure_min_time(&m, CB_MODE_VERIFY) == 0);
+    m.warmup = 3;
+    CHECK(cb_measure_warmup(&m, CB_MODE_MEM) == 3 && cb_measure_warmup(&m, CB_MODE_VERIFY) == 0);
+}
+
+TEST(parse_min_time)
+{
+    cb_measure m = cb_measure_defaults();
+    cb_err err;
+    CHECK(cb_measure_parse_min_time("0.25", &m, &err) == 0 && !m.min_time_auto && m.min_time == 0.25);
+    CHECK(cb_measure_min_time(&m, CB_MODE_BENCHMARK) == 0.25 && cb_measure_min_time(&m, CB_MODE_MEM) == 0);
+    CHECK(cb_measure_parse_min_time("0", &m, &err) == 0 && cb_measure_min_time(&m, CB_MODE_BENCHMARK) == 0);
+    CHECK(cb_measure_parse_min_time("auto", &m, &err) == 0 && m.min_time_auto);
+    const char *bad[] = {"-1", "x", "", "1s", "nan", "inf", "Auto"};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        CHECK_MSG(cb_measure_parse_min_time(bad[i], &m, &err) < 0 && strstr(err.msg, "--min-time"), "'%s'", bad[i]);
+    CHECK(m.min_time_auto);   /* a bad value changes nothing */
+    json_object *o = json_object_new_object();
+    cb_measure_to_json(&m, o);
+    CHECK(!strcmp(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
+                  "{\"warmup\":1,\"min_time\":\"auto\",\"min_time_target\":0.01}"));
+    json_object_put(o);
+}
+
+int main(void)
+{
+    RUN(next_loops);
+    RUN(defaults_per_mode);
+    RUN(parse_min_time);
+    return check_done();
+}
