@@ -18,13 +18,20 @@
 #include "error.h"
 #include "value.h"
 
-/* Checks the shape of a dataset (§3.1): 0 when valid, else -1 and err. */
+/* Checks the shape of a dataset (§3.1): 0 when valid, else -1 and err.
+ * Each distinct shared body is checked once, so the time is proportional to
+ * the pickle's size, however often it references one polynomial. */
 int cb_dataset_validate(cb_value polys, cb_err *err);
 /* Loads (safe pickle reader) and validates; *polys is a new reference. */
 int cb_dataset_load(const char *path, cb_value *polys, cb_err *err);
 
 /* Checks a run list against the function table (lib/functions.h) and the
- * dataset: unknown function, wrong arity, key not in the dataset. */
+ * dataset: unknown function, wrong arity, key not in the dataset; and that
+ * the systems it names do not share polynomials so much that a harness
+ * would parse more than CB_EXPANSION_FACTOR × their distinct size +
+ * CB_EXPANSION_FLOOR (terms × (generators + 1); see dataset.c). */
+#define CB_EXPANSION_FACTOR 8
+#define CB_EXPANSION_FLOOR (1 << 20)
 int cb_runlist_validate(cb_value run_list, cb_value polys, cb_err *err);
 int cb_runlist_load(const char *path, cb_value polys, cb_value *run_list, cb_err *err);
 

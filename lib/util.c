@@ -235,3 +235,58 @@ int64_t cb_cpu_now_ns(void)
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
+
+/* ---- the pointer-keyed hash map (linear probing, at most half full) ---- */
+
+static size_t pm_slot(const cb_ptrmap *m, const void *k)
+{
+    uint64_t h = (uint64_t)(uintptr_t)k * 0x9e3779b97f4a7c15ULL;
+    return (size_t)(h ^ (h >> 29)) & (m->cap - 1);
+}
+
+cb_pm_entry *cb_pm_find(const cb_ptrmap *m, const void *k)
+{
+    if (!m->cap)
+        return NULL;
+    for (size_t i = pm_slot(m, k);; i = (i + 1) & (m->cap - 1)) {
+        if (m->e[i].key == k)
+            return &m->e[i];
+        if (!m->e[i].key)
+            return NULL;
+    }
+}
+
+cb_pm_entry *cb_pm_insert(cb_ptrmap *m, const void *k)
+{
+    if ((m->len + 1) * 2 > m->cap) {
+        cb_ptrmap n = {0};
+        n.cap = m->cap ? m->cap * 2 : 64;
+        n.e = cb_xcalloc(n.cap, sizeof *n.e);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->e[i].key) {
+                size_t j = pm_slot(&n, m->e[i].key);
+                while (n.e[j].key)
+                    j = (j + 1) & (n.cap - 1);
+                n.e[j] = m->e[i];
+            }
+        n.len = m->len;
+        free(m->e);
+        *m = n;
+    }
+    size_t i = pm_slot(m, k);
+    while (m->e[i].key && m->e[i].key != k)
+        i = (i + 1) & (m->cap - 1);
+    if (!m->e[i].key) {
+        m->e[i].key = k;
+        m->e[i].a = m->e[i].b = 0;
+        m->len++;
+    }
+    return &m->e[i];
+}
+
+void cb_pm_free(cb_ptrmap *m)
+{
+    free(m->e);
+    m->e = NULL;
+    m->cap = m->len = 0;
+}
