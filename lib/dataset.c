@@ -457,27 +457,47 @@ int cb_runlist_load(const char *path, cb_value polys, cb_value *run_list, cb_err
 cb_value cb_system_gens(cb_value system) { return cb_item(system, 0); }
 cb_value cb_system_polys(cb_value system) { return cb_item(system, 1); }
 
-int cb_dataset_write(const char *dir, cb_value polys, cb_value run_list,
-                     const char *dataset_json, cb_err *err)
+int cb_dataset_write_pickled(const char *dir, const void *polys_pickle, size_t polys_len, cb_value run_list,
+                             const char *dataset_json, cb_err *err)
 {
     if (cb_mkdir_p(dir, err) < 0)
         return -1;
-    char *path;
-    int rc = 0;
-    if (polys.type != CB_NONE) {
-        path = cb_xasprintf("%s/polys.pickle", dir);
-        rc = cb_pickle_dump_file(path, polys, err);
-        free(path);
+    /* polys.pickle last: were a rename to fail, it never stands without its run list */
+    char *paths[3];
+    const void *data[3];
+    size_t lens[3], n = 0;
+    cb_buf rl = {0};
+    if (dataset_json) {
+        paths[n] = cb_xasprintf("%s/dataset.json", dir);
+        data[n] = dataset_json;
+        lens[n++] = strlen(dataset_json);
     }
-    if (rc == 0 && run_list.type != CB_NONE) {
-        path = cb_xasprintf("%s/run_list.pickle", dir);
-        rc = cb_pickle_dump_file(path, run_list, err);
-        free(path);
+    if (run_list.type != CB_NONE) {
+        cb_pickle_dump(run_list, &rl);
+        paths[n] = cb_xasprintf("%s/run_list.pickle", dir);
+        data[n] = rl.data;
+        lens[n++] = rl.len;
     }
-    if (rc == 0 && dataset_json) {
-        path = cb_xasprintf("%s/dataset.json", dir);
-        rc = cb_write_file_atomic(path, dataset_json, strlen(dataset_json), err);
-        free(path);
+    if (polys_pickle) {
+        paths[n] = cb_xasprintf("%s/polys.pickle", dir);
+        data[n] = polys_pickle;
+        lens[n++] = polys_len;
     }
+    int rc = cb_write_files_atomic(n, (const char *const *)paths, data, lens, err);
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    cb_buf_free(&rl);
+    return rc;
+}
+
+int cb_dataset_write(const char *dir, cb_value polys, cb_value run_list,
+                     const char *dataset_json, cb_err *err)
+{
+    cb_buf p = {0};
+    if (polys.type != CB_NONE)
+        cb_pickle_dump(polys, &p);
+    int rc = cb_dataset_write_pickled(dir, polys.type != CB_NONE ? p.data : NULL, p.len, run_list, dataset_json,
+                                      err);
+    cb_buf_free(&p);
     return rc;
 }

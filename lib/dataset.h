@@ -44,9 +44,15 @@ cb_value cb_system_polys(cb_value system);   /* list of dict */
 int cb_coeff_get_mpz(cb_value coeff, mpz_t out, cb_err *err);
 
 /* Writes polys.pickle and run_list.pickle (and dataset.json when
- * dataset_json is not NULL) into dir, creating dir; each file is written
- * atomically.  polys or run_list may be a None value to skip that file. */
+ * dataset_json is not NULL) into dir, creating dir, as one: all are written
+ * before any replaces its old version (cb_write_files_atomic), so a full
+ * disk leaves the old pair, or none, never a new polys.pickle without its
+ * run list.  polys or run_list may be a None value to skip that file. */
 int cb_dataset_write(const char *dir, cb_value polys, cb_value run_list,
                      const char *dataset_json, cb_err *err);
+/* The same with polys.pickle's bytes already made (gen streams them); NULL
+ * skips it. */
+int cb_dataset_write_pickled(const char *dir, const void *polys_pickle, size_t polys_len, cb_value run_list,
+                             const char *dataset_json, cb_err *err);
 
 #endif

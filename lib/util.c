@@ -166,39 +166,69 @@ int cb_read_file(const char *path, char **data, size_t *len, cb_err *err)
     return 0;
 }
 
-int cb_write_file_atomic(const char *path, const void *data, size_t len, cb_err *err)
+/* Writes data to a new file tmp and makes it durable (fsync); on failure
+ * removes tmp and fails naming path. */
+static int write_durably(const char *tmp, const char *path, const void *data, size_t len, cb_err *err)
 {
-    char *tmp = cb_xasprintf("%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        cb_fail(err, "%s: %s", path, strerror(errno));
-        free(tmp);
-        return -1;
-    }
+    if (fd < 0)
+        return cb_fail(err, "%s: %s", path, strerror(errno));
     const char *p = data;
     size_t left = len;
-    while (left) {
+    int e = 0;
+    while (left && !e) {
         ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            cb_fail(err, "%s: %s", path, strerror(errno));
-            close(fd);
-            unlink(tmp);
-            free(tmp);
-            return -1;
-        }
-        p += w;
-        left -= (size_t)w;
+        if (w > 0)
+            p += w, left -= (size_t)w;
+        else if (w == 0)
+            e = ENOSPC;   /* a regular file takes no bytes only when there is no room */
+        else if (errno != EINTR)
+            e = errno;
     }
-    if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-        cb_fail(err, "%s: %s", path, strerror(errno));
+    if (!e && fsync(fd) < 0)
+        e = errno;
+    if (close(fd) < 0 && !e)
+        e = errno;
+    if (e) {
         unlink(tmp);
-        free(tmp);
-        return -1;
+        return cb_fail(err, "%s: %s", path, strerror(e));
     }
-    free(tmp);
     return 0;
+}
+
+int cb_write_files_atomic(size_t n, const char *const *paths, const void *const *data, const size_t *lens,
+                          cb_err *err)
+{
+    char **tmps = cb_xcalloc(n ? n : 1, sizeof *tmps);
+    int rc = 0;
+    size_t written = 0;
+    for (; written < n && rc == 0; written++) {
+        tmps[written] = cb_xasprintf("%s.tmp.%ld", paths[written], (long)getpid());
+        if (write_durably(tmps[written], paths[written], data[written], lens[written], err) < 0) {
+            rc = -1;
+            free(tmps[written]);
+            tmps[written] = NULL;
+        }
+    }
+    /* all or nothing: a failed write (a full disk) renames none of them */
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (rename(tmps[i], paths[i]) < 0)
+            rc = cb_fail(err, "%s: %s", paths[i], strerror(errno));
+        free(tmps[i]);
+        tmps[i] = NULL;
+    }
+    for (size_t i = 0; i < written; i++)
+        if (tmps[i]) {
+            unlink(tmps[i]);
+            free(tmps[i]);
+        }
+    free(tmps);
+    return rc;
+}
+
+int cb_write_file_atomic(const char *path, const void *data, size_t len, cb_err *err)
+{
+    return cb_write_files_atomic(1, &path, &data, &len, err);
 }
 
 int cb_mkdir_p(const char *path, cb_err *err)

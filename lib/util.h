@@ -45,10 +45,17 @@ cb_pm_entry *cb_pm_insert(cb_ptrmap *m, const void *k);       /* adds a zeroed e
 void cb_pm_free(cb_ptrmap *m);
 
 /* Whole-file I/O.  cb_write_file_atomic writes to PATH.tmp.PID then renames,
- * so a reader never sees a half-written file (DESIGN §10). */
+ * so a reader never sees a half-written file (DESIGN §10).
+ * cb_write_files_atomic does so for n files that belong together (a dataset's
+ * polys.pickle and run_list.pickle): every one is written and fsynced under
+ * its temporary name before any is renamed, in the order given, so a write
+ * that fails (a full disk) leaves all the old files as they were and no new
+ * one.  Renaming within a directory needs no data blocks. */
 struct cb_err;
 int cb_read_file(const char *path, char **data, size_t *len, struct cb_err *err);
 int cb_write_file_atomic(const char *path, const void *data, size_t len, struct cb_err *err);
+int cb_write_files_atomic(size_t n, const char *const *paths, const void *const *data, const size_t *lens,
+                          struct cb_err *err);
 int cb_mkdir_p(const char *path, struct cb_err *err);
 
 /* Clocks, in nanoseconds. */

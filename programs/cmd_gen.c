@@ -250,14 +250,8 @@ static void write_appended(const gen_args *a, cb_buf *fresh, const char *json)
 static void write_fresh(const gen_args *a, cb_buf *fresh, cb_value keys, const char *json)
 {
     cb_err err;
-    if (cb_mkdir_p(a->dir, &err) < 0)
-        cb_die(&err);
     cb_value rl = cb_gen_run_list(keys, a->groupby, a->ngroupby);
-    char *path = cb_xasprintf("%s/polys.pickle", a->dir);
-    if (cb_write_file_atomic(path, fresh->data, fresh->len, &err) < 0)
-        cb_die(&err);
-    free(path);
-    if (cb_dataset_write(a->dir, cb_none(), rl, json, &err) < 0)
+    if (cb_dataset_write_pickled(a->dir, fresh->data, fresh->len, rl, json, &err) < 0)
         cb_die(&err);
     printf("wrote %s/polys.pickle (%zu systems, %zu bytes), run_list.pickle, dataset.json\n", a->dir,
            cb_len(keys), fresh->len);
