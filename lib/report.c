@@ -1534,19 +1534,33 @@ static void verify_section(const cb_results *r, int md, cb_buf *out)
     grids_free(g, ng);
 }
 
+/* User-controlled text (paths, names, messages) as it is, or literal in markdown. */
+static void put_text(cb_buf *out, const char *s, int md)
+{
+    if (md)
+        cb_md_escape(out, s);
+    else
+        cb_buf_puts(out, s);
+}
+
 static void write_text(const cb_results *r, const char *baseline, int md, cb_buf *out)
 {
     cb_table_format tf = md ? CB_TABLE_MARKDOWN : CB_TABLE_TEXT;
     char *line = run_line(r);
-    cb_buf_printf(out, md ? "# casbench report\n\n%s\n\n" : "casbench report: %s\n\n", line);
+    cb_buf_puts(out, md ? "# casbench report\n\n" : "casbench report: ");
+    put_text(out, line, md);
+    cb_buf_puts(out, "\n\n");
     free(line);
     char **warn = NULL;
     size_t nwarn = 0;
     all_warnings(r, &warn, &nwarn);
     if (nwarn) {
         cb_buf_puts(out, md ? "## Warnings\n\n" : "");
-        for (size_t i = 0; i < nwarn; i++)
-            cb_buf_printf(out, md ? "- %s\n" : "warning: %s\n", warn[i]);
+        for (size_t i = 0; i < nwarn; i++) {
+            cb_buf_puts(out, md ? "- " : "warning: ");
+            put_text(out, warn[i], md);
+            cb_buf_putc(out, '\n');
+        }
         cb_buf_putc(out, '\n');
     }
     free_lines(warn, nwarn);
