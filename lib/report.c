@@ -712,9 +712,17 @@ static void runner_records(cb_results *res, cb_value runner, const char *kind, s
         json_object_object_add(o, "call", json_object_new_int64((int64_t)i));
         const char *status = "ok";
         if (!strcmp(type, "mem")) {
+            /* casbench's row for a call that did not finish (lib/results.h):
+             * its status, no rows */
+            cb_value row = cb_is_seq(val) && cb_len(val) == 1 ? cb_item(val, 0) : cb_none();
+            cb_value what = cb_is_seq(row) && cb_len(row) == 7 ? cb_item(row, 0) : cb_none();
+            bool unfinished = cb_is(what, CB_STR) && !strncmp(cb_str_data(what), "casbench: ", 10) &&
+                              cb_is(cb_item(row, 2), CB_FLOAT) && isinf(cb_item(row, 2).u.f);
             json_object *mem = json_object_new_object();
-            json_object_object_add(mem, "rows", value_json(val));
+            json_object_object_add(mem, "rows", unfinished ? json_object_new_array() : value_json(val));
             json_object_object_add(o, "mem", mem);
+            if (unfinished)
+                status = cb_str_data(what) + 10;
         } else if (cb_is_seq(val)) {
             json_object *times = json_object_new_array();
             int inf = 0;
