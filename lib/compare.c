@@ -669,8 +669,14 @@ void cb_compare_render(const cb_comparison *c, cb_table_format f, cb_buf *out)
         cb_table_free(rows);
         return;
     }
-    for (size_t i = 0; i < c->nwarnings; i++)
-        cb_buf_printf(out, f == CB_TABLE_MARKDOWN ? "- warning: %s\n" : "warning: %s\n", c->warnings[i]);
+    for (size_t i = 0; i < c->nwarnings; i++) {
+        cb_buf_puts(out, f == CB_TABLE_MARKDOWN ? "- warning: " : "warning: ");
+        if (f == CB_TABLE_MARKDOWN)
+            cb_md_escape(out, c->warnings[i]);
+        else
+            cb_buf_puts(out, c->warnings[i]);
+        cb_buf_putc(out, '\n');
+    }
     if (c->nwarnings)
         cb_buf_putc(out, '\n');
     notes(c, rows);

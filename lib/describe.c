@@ -340,6 +340,107 @@ void cb_describe_generated(cb_value polys, cb_buf *out)
 
 /* ------------------------------------------------- per-system table */
 
+/* Size figures of a polynomial, a list of them or a part of one.  A pickle
+ * shares references, so each distinct body (list, polynomial, exponent
+ * tuple, coefficient string) is measured once and remembered: the work is
+ * proportional to the file, not to what its references expand to. */
+typedef struct poly_stats {
+    size_t terms, bits;
+    unsigned __int128 degree;
+} poly_stats;
+
+typedef struct stats_cache {
+    cb_ptrmap index;     /* body -> a: 1 + position in `st` */
+    poly_stats *st;
+    size_t n, cap;
+    mpz_t z;
+} stats_cache;
+
+static const poly_stats *cached(stats_cache *c, cb_value v)
+{
+    cb_pm_entry *e = cb_pm_find(&c->index, v.u.seq);
+    return e ? &c->st[e->a - 1] : NULL;
+}
+
+static poly_stats remember(stats_cache *c, cb_value v, poly_stats s)
+{
+    if (c->n < UINT32_MAX - 1) {
+        if (c->n == c->cap) {
+            c->cap = c->cap ? 2 * c->cap : 64;
+            c->st = cb_xrealloc(c->st, c->cap * sizeof *c->st);
+        }
+        c->st[c->n++] = s;
+        cb_pm_insert(&c->index, v.u.seq)->a = (uint32_t)c->n;
+    }
+    return s;
+}
+
+static unsigned __int128 monomial_degree(stats_cache *c, cb_value mon)
+{
+    const poly_stats *s = cached(c, mon);
+    if (s)
+        return s->degree;
+    unsigned __int128 d = 0;
+    for (size_t g = 0; g < cb_len(mon); g++)
+        d += (uint64_t)cb_int_get_i64(cb_item(mon, g));
+    return remember(c, mon, (poly_stats){.degree = d}).degree;
+}
+
+static int coeff_bits(stats_cache *c, cb_value coeff, size_t *bits, cb_err *err)
+{
+    const poly_stats *s = coeff.type == CB_STR ? cached(c, coeff) : NULL;
+    if (s) {
+        *bits = s->bits;
+        return 0;
+    }
+    if (cb_coeff_get_mpz(coeff, c->z, err) < 0)
+        return -1;
+    *bits = mpz_sgn(c->z) ? mpz_sizeinbase(c->z, 2) : 0;
+    if (coeff.type == CB_STR)
+        remember(c, coeff, (poly_stats){.bits = *bits});
+    return 0;
+}
+
+static int measure_poly(stats_cache *c, cb_value poly, poly_stats *out, cb_err *err)
+{
+    const poly_stats *s = cached(c, poly);
+    if (s) {
+        *out = *s;
+        return 0;
+    }
+    poly_stats r = {.terms = cb_len(poly)};
+    for (size_t m = 0; m < cb_len(poly); m++) {
+        unsigned __int128 d = monomial_degree(c, cb_dict_key(poly, m));
+        size_t nb;
+        if (coeff_bits(c, cb_dict_val(poly, m), &nb, err) < 0)
+            return -1;
+        r.degree = d > r.degree ? d : r.degree;
+        r.bits = nb > r.bits ? nb : r.bits;
+    }
+    *out = remember(c, poly, r);
+    return 0;
+}
+
+static int measure_polys(stats_cache *c, cb_value ps, poly_stats *out, cb_err *err)
+{
+    const poly_stats *s = cached(c, ps);
+    if (s) {
+        *out = *s;
+        return 0;
+    }
+    poly_stats r = {0};
+    for (size_t p = 0; p < cb_len(ps); p++) {
+        poly_stats one;
+        if (measure_poly(c, cb_item(ps, p), &one, err) < 0)
+            return -1;
+        r.terms = r.terms + one.terms < r.terms ? SIZE_MAX : r.terms + one.terms;   /* shared: may be huge */
+        r.degree = one.degree > r.degree ? one.degree : r.degree;
+        r.bits = one.bits > r.bits ? one.bits : r.bits;
+    }
+    *out = remember(c, ps, r);
+    return 0;
+}
+
 int cb_describe_systems(cb_value polys, cb_buf *out, cb_err *err)
 {
     cb_table *t = cb_table_new(NULL);
@@ -349,33 +450,15 @@ int cb_describe_systems(cb_value polys, cb_buf *out, cb_err *err)
     size_t c_terms = cb_table_add_column(t, NULL, "terms", CB_ALIGN_RIGHT);
     size_t c_deg = cb_table_add_column(t, NULL, "total degree", CB_ALIGN_RIGHT);
     size_t c_bits = cb_table_add_column(t, NULL, "coefficient bits", CB_ALIGN_RIGHT);
-    mpz_t z;
-    mpz_init(z);
+    stats_cache cache = {0};
+    mpz_init(cache.z);
     int rc = 0;
     for (size_t i = 0; i < cb_len(polys) && rc == 0; i++) {
         cb_value key = cb_dict_key(polys, i), sys = cb_dict_val(polys, i);
         cb_value gens = cb_item(sys, 0), ps = cb_item(sys, 1);
-        size_t terms = 0, bits = 0;
-        unsigned __int128 degree = 0;
-        for (size_t p = 0; p < cb_len(ps) && rc == 0; p++) {
-            cb_value poly = cb_item(ps, p);
-            terms += cb_len(poly);
-            for (size_t m = 0; m < cb_len(poly) && rc == 0; m++) {
-                cb_value mon = cb_dict_key(poly, m);
-                unsigned __int128 d = 0;
-                for (size_t g = 0; g < cb_len(mon); g++)
-                    d += (uint64_t)cb_int_get_i64(cb_item(mon, g));
-                if (d > degree)
-                    degree = d;
-                if (cb_coeff_get_mpz(cb_dict_val(poly, m), z, err) < 0) {
-                    rc = -1;
-                    break;
-                }
-                size_t nb = mpz_sgn(z) ? mpz_sizeinbase(z, 2) : 0;
-                if (nb > bits)
-                    bits = nb;
-            }
-        }
+        poly_stats st;
+        if ((rc = measure_polys(&cache, ps, &st, err)) < 0)
+            break;
         cb_table_add_row(t);
         if (key.type == CB_STR) {
             cb_table_set(t, c_name, cb_str_data(key));
@@ -386,14 +469,16 @@ int cb_describe_systems(cb_value polys, cb_buf *out, cb_err *err)
         }
         cb_table_setf(t, c_gens, "%zu", cb_len(gens));
         cb_table_setf(t, c_polys, "%zu", cb_len(ps));
-        cb_table_setf(t, c_terms, "%zu", terms);
-        if (degree > UINT64_MAX)
+        cb_table_setf(t, c_terms, "%zu", st.terms);
+        if (st.degree > UINT64_MAX)
             cb_table_set(t, c_deg, ">2**64");
         else
-            cb_table_setf(t, c_deg, "%llu", (unsigned long long)degree);
-        cb_table_setf(t, c_bits, "%zu", bits);
+            cb_table_setf(t, c_deg, "%llu", (unsigned long long)st.degree);
+        cb_table_setf(t, c_bits, "%zu", st.bits);
     }
-    mpz_clear(z);
+    mpz_clear(cache.z);
+    cb_pm_free(&cache.index);
+    free(cache.st);
     if (rc == 0)
         cb_table_render(t, CB_TABLE_TEXT, out);
     cb_table_free(t);

@@ -182,12 +182,6 @@ bool cb_gen_key_equal(cb_value a, cb_value b)
     return eq;
 }
 
-static bool is_generated_key(cb_value k)
-{
-    return k.type == CB_TUPLE && cb_len(k) == 4 && cb_item(k, 0).type == CB_INT &&
-           cb_item(k, 1).type == CB_INT && cb_item(k, 2).type == CB_RANGE && cb_item(k, 3).type == CB_RANGE;
-}
-
 /* ------------------------------------------------------ pickle encoding */
 
 enum {
@@ -515,25 +509,37 @@ static void write_gens(writer *w, int ngens)
     put_op(w->out, OP_APPENDS);
 }
 
+/* The values of one part of --generators or --terms, in order. */
+static long *expand_part(const cb_range_part *part, size_t *count)
+{
+    mpz_t len, x;
+    mpz_inits(len, x, NULL);
+    cb_range_part_len(part, len);
+    unsigned long m = mpz_get_ui(len);   /* bounded by cb_gen_check */
+    long *v = cb_xmalloc((m ? m : 1) * sizeof *v);
+    for (unsigned long k = 0; k < m; k++) {
+        mpz_mul_ui(x, part->step, k);
+        mpz_add(x, x, part->start);
+        v[k] = mpz_get_si(x);
+    }
+    mpz_clears(len, x, NULL);
+    *count = m;
+    return v;
+}
+
 /* The values of --generators or --terms, every part expanded in order. */
 static long *expand(const cb_ranges *r, size_t *count)
 {
-    size_t n = 0, cap = 16;
-    long *v = cb_xmalloc(cap * sizeof *v);
-    mpz_t len, x;
-    mpz_inits(len, x, NULL);
+    size_t n = 0;
+    long *v = cb_xmalloc(sizeof *v);
     for (size_t i = 0; i < r->n; i++) {
-        cb_range_part_len(&r->parts[i], len);
-        unsigned long m = mpz_get_ui(len);   /* bounded by cb_gen_check */
-        for (unsigned long k = 0; k < m; k++) {
-            mpz_mul_ui(x, r->parts[i].step, k);
-            mpz_add(x, x, r->parts[i].start);
-            if (n == cap)
-                v = cb_xrealloc(v, (cap *= 2) * sizeof *v);
-            v[n++] = mpz_get_si(x);
-        }
+        size_t m;
+        long *part = expand_part(&r->parts[i], &m);
+        v = cb_xrealloc(v, (n + m + 1) * sizeof *v);
+        memcpy(v + n, part, m * sizeof *v);
+        n += m;
+        free(part);
     }
-    mpz_clears(len, x, NULL);
     *count = n;
     return v;
 }
@@ -550,30 +556,6 @@ static size_t estimate_size(const cb_gen_options *o, const long *gv, size_t ng, 
     return bytes > 1e10 ? (size_t)1e10 : (size_t)bytes;
 }
 
-/* For each part of a range option, the index of the first part Python
- * considers equal (range(0, 9, 2) == range(0, 10, 2)): the key written is
- * then equal field by field to the one Python keeps. */
-static size_t *first_equal_parts(const cb_ranges *r)
-{
-    size_t *first = cb_xmalloc((r->n ? r->n : 1) * sizeof *first);
-    cb_value *canon = cb_xmalloc((r->n ? r->n : 1) * sizeof *canon);
-    for (size_t i = 0; i < r->n; i++) {
-        cb_value rv = range_value(&r->parts[i]);
-        canon[i] = canon_range(rv);
-        cb_release(rv);
-        first[i] = i;
-        for (size_t j = 0; j < i; j++)
-            if (cb_equal(canon[i], canon[j])) {
-                first[i] = j;
-                break;
-            }
-    }
-    for (size_t i = 0; i < r->n; i++)
-        cb_release(canon[i]);
-    free(canon);
-    return first;
-}
-
 /* One sampler per part; returns how many were initialised (all, unless a
  * range is empty, which cb_ranges_parse already refuses). */
 static size_t init_samplers(const cb_ranges *r, cb_pyrandom_sampler *s, cb_err *err)
@@ -584,86 +566,16 @@ static size_t init_samplers(const cb_ranges *r, cb_pyrandom_sampler *s, cb_err *
     return r->n;
 }
 
-int cb_gen_polys(const cb_gen_options *o, cb_buf *out, cb_value *keys, cb_gen_progress progress,
-                 void *ctx, cb_err *err)
+/* The run-list entries of one element of the product of the options'
+ * parts, as the original formed them: its systems (`element`, in drawing
+ * order) grouped by the groupby fields (groups in order of first
+ * appearance), itertools.combinations_with_replacement(group, 2) group after
+ * group onto `pairs`, every system onto `singles`. */
+static void element_entries(cb_value element, const int *groupby, int ngroupby, cb_value pairs, cb_value singles)
 {
-    if (cb_gen_check(o, err) < 0)
-        return -1;
-    size_t ng, nt;
-    long *gv = expand(&o->generators, &ng), *tv = expand(&o->terms, &nt);
-    size_t *efirst = first_equal_parts(&o->exponents), *cfirst = first_equal_parts(&o->coefficients);
-    size_t ne = o->exponents.n, nc = o->coefficients.n;
-    cb_pyrandom_sampler *es = cb_xcalloc(ne, sizeof *es), *cs = cb_xcalloc(nc, sizeof *cs);
-    size_t e_ok = init_samplers(&o->exponents, es, err), c_ok = 0;
-    int rc = e_ok == ne ? 0 : -1;
-    if (rc == 0) {
-        c_ok = init_samplers(&o->coefficients, cs, err);
-        rc = c_ok == nc ? 0 : -1;
-    }
-
-    cb_value keylist = cb_list_new(0), seen = cb_dict_new(0);
-    if (rc == 0) {
-        cb_pyrandom rng;
-        cb_pyrandom_seed(&rng, o->seed);
-        poly_buf pb = {0};
-        writer w = {out, false};
-        cb_buf_reserve(out, estimate_size(o, gv, ng, tv, nt));   /* no regrowth copies */
-        cb_buf_put(out, "\x80\x04", 2);
-        put_op(out, OP_EMPTY_DICT);
-        put_op(out, OP_MARK);
-        for (size_t gi = 0; gi < ng; gi++)
-            for (size_t ti = 0; ti < nt; ti++)
-                for (size_t ei = 0; ei < ne; ei++)
-                    for (size_t ci = 0; ci < nc; ci++) {
-                        const cb_range_part *ep = &o->exponents.parts[efirst[ei]];
-                        const cb_range_part *cp = &o->coefficients.parts[cfirst[ci]];
-                        cb_value key = cb_tuple_of(4, cb_int(gv[gi]), cb_int(tv[ti]), range_value(ep),
-                                                   range_value(cp));
-                        if (progress)
-                            progress(ctx, key, o->number);
-                        /* key */
-                        put_key(&w, gv[gi], tv[ti], ep, cp);
-                        /* value: (gens, polys) */
-                        write_gens(&w, (int)gv[gi]);
-                        draw_system(&w, &rng, &pb, (int)gv[gi], tv[ti], o->number, &es[ei], &cs[ci]);
-                        put_op(out, OP_TUPLE2);
-                        if (cb_dict_find(seen, key) < 0) {
-                            cb_dict_set(seen, cb_retain(key), cb_none());
-                            cb_seq_push(keylist, key);
-                        } else {
-                            cb_release(key);
-                        }
-                    }
-        put_op(out, OP_SETITEMS);
-        put_op(out, OP_STOP);
-        poly_free(&pb);
-    }
-    cb_release(seen);
-    for (size_t i = 0; i < e_ok; i++)
-        cb_pyrandom_sampler_clear(&es[i]);
-    for (size_t i = 0; i < c_ok; i++)
-        cb_pyrandom_sampler_clear(&cs[i]);
-    free(es), free(cs), free(efirst), free(cfirst), free(gv), free(tv);
-    if (rc < 0) {
-        cb_release(keylist);
-        return -1;
-    }
-    *keys = keylist;
-    return 0;
-}
-
-/* ------------------------------------------------------------- run list */
-
-static const char *pair_functions[] = {"add", "mult", "divmod", "resultant", "gcd"};
-
-cb_value cb_gen_run_list(cb_value keys, const int *groupby, int ngroupby)
-{
-    /* groups in order of first appearance, each a list of keys */
     cb_value index = cb_dict_new(0), groups = cb_list_new(0);
-    for (size_t i = 0; i < cb_len(keys); i++) {
-        cb_value k = cb_item(keys, i);
-        if (!is_generated_key(k))
-            continue;
+    for (size_t i = 0; i < cb_len(element); i++) {
+        cb_value k = cb_item(element, i);
         cb_value gk = cb_tuple_new((size_t)ngroupby);
         for (int f = 0; f < ngroupby; f++)
             cb_seq_push(gk, canon_any(cb_item(k, (size_t)groupby[f])));
@@ -675,31 +587,152 @@ cb_value cb_gen_run_list(cb_value keys, const int *groupby, int ngroupby)
         }
         cb_seq_push(cb_item(groups, (size_t)at.u.i), cb_retain(k));
         cb_release(gk);
+        cb_seq_push(singles, cb_tuple_of(1, cb_retain(k)));
     }
-    cb_release(index);
-
-    /* itertools.combinations_with_replacement(group, 2), group after group */
-    cb_value pairs = cb_list_new(0), singles = cb_list_new(0);
     for (size_t g = 0; g < cb_len(groups); g++) {
         cb_value grp = cb_item(groups, g);
-        size_t n = cb_len(grp);
-        for (size_t i = 0; i < n; i++) {
-            cb_seq_push(singles, cb_tuple_of(1, cb_retain(cb_item(grp, i))));
-            for (size_t j = i; j < n; j++)
+        for (size_t i = 0; i < cb_len(grp); i++)
+            for (size_t j = i; j < cb_len(grp); j++)
                 cb_seq_push(pairs, cb_tuple_of(2, cb_retain(cb_item(grp, i)), cb_retain(cb_item(grp, j))));
-        }
     }
+    cb_release(index);
     cb_release(groups);
+}
 
+static const char *pair_functions[] = {"add", "mult", "divmod", "resultant", "gcd"};
+
+/* The run list the original wrote: one list of pairs shared by the pair
+ * functions (as its pickle shares it), leading_coefficient on the singles. */
+static cb_value run_list_of(cb_value pairs, cb_value singles)
+{
     cb_value rl = cb_dict_new(8);
-    for (size_t f = 0; f < sizeof pair_functions / sizeof *pair_functions; f++) {
-        cb_value list = cb_list_new(cb_len(pairs));
-        for (size_t i = 0; i < cb_len(pairs); i++)
-            cb_seq_push(list, cb_retain(cb_item(pairs, i)));
-        cb_dict_set_str(rl, pair_functions[f], list);
+    for (size_t f = 0; f < sizeof pair_functions / sizeof *pair_functions; f++)
+        cb_dict_set_str(rl, pair_functions[f], cb_retain(pairs));
+    cb_dict_set_str(rl, "leading_coefficient", cb_retain(singles));
+    return rl;
+}
+
+/* One element of the product: every generators value of its part, every
+ * terms value of its part, one system each, drawn and written in order. */
+typedef struct element_ctx {
+    const cb_gen_options *o;
+    writer *w;
+    cb_pyrandom *rng;
+    poly_buf *pb;
+    cb_gen_progress progress;
+    void *pctx;
+} element_ctx;
+
+static cb_value draw_element(element_ctx *x, size_t gp, size_t tp, size_t ci, size_t ei,
+                             const cb_pyrandom_sampler *es, const cb_pyrandom_sampler *cs)
+{
+    const cb_range_part *ep = &x->o->exponents.parts[ei], *cp = &x->o->coefficients.parts[ci];
+    size_t ng, nt;
+    long *gv = expand_part(&x->o->generators.parts[gp], &ng), *tv = expand_part(&x->o->terms.parts[tp], &nt);
+    cb_value element = cb_list_new(ng * nt);
+    for (size_t gi = 0; gi < ng; gi++)
+        for (size_t ti = 0; ti < nt; ti++) {
+            cb_value key = cb_tuple_of(4, cb_int(gv[gi]), cb_int(tv[ti]), range_value(ep), range_value(cp));
+            if (x->progress)
+                x->progress(x->pctx, key, x->o->number);
+            put_key(x->w, gv[gi], tv[ti], ep, cp);
+            write_gens(x->w, (int)gv[gi]);
+            draw_system(x->w, x->rng, x->pb, (int)gv[gi], tv[ti], x->o->number, es, cs);
+            put_op(x->w->out, OP_TUPLE2);
+            cb_seq_push(element, key);
+        }
+    free(gv);
+    free(tv);
+    return element;
+}
+
+int cb_gen_polys(const cb_gen_options *o, cb_buf *out, cb_value *keys, cb_value *run_list,
+                 cb_gen_progress progress, void *ctx, cb_err *err)
+{
+    if (cb_gen_check(o, err) < 0)
+        return -1;
+    size_t ng, nt;
+    long *gv = expand(&o->generators, &ng), *tv = expand(&o->terms, &nt);
+    size_t ne = o->exponents.n, nc = o->coefficients.n;
+    cb_pyrandom_sampler *es = cb_xcalloc(ne, sizeof *es), *cs = cb_xcalloc(nc, sizeof *cs);
+    size_t e_ok = init_samplers(&o->exponents, es, err), c_ok = 0;
+    int rc = e_ok == ne ? 0 : -1;
+    if (rc == 0) {
+        c_ok = init_samplers(&o->coefficients, cs, err);
+        rc = c_ok == nc ? 0 : -1;
     }
-    cb_dict_set_str(rl, "leading_coefficient", singles);
+
+    cb_value keylist = cb_list_new(0), seen = cb_dict_new(0), pairs = cb_list_new(0), singles = cb_list_new(0);
+    if (rc == 0) {
+        cb_pyrandom rng;
+        cb_pyrandom_seed(&rng, o->seed);
+        poly_buf pb = {0};
+        writer w = {out, false};
+        element_ctx x = {o, &w, &rng, &pb, progress, ctx};
+        cb_buf_reserve(out, estimate_size(o, gv, ng, tv, nt));   /* no regrowth copies */
+        cb_buf_put(out, "\x80\x04", 2);
+        put_op(out, OP_EMPTY_DICT);
+        put_op(out, OP_MARK);
+        /* itertools.product(generators, terms, coefficients, exponents) over
+         * the parts — coefficients before exponents, as the original */
+        for (size_t gp = 0; gp < o->generators.n; gp++)
+            for (size_t tp = 0; tp < o->terms.n; tp++)
+                for (size_t ci = 0; ci < nc; ci++)
+                    for (size_t ei = 0; ei < ne; ei++) {
+                        cb_value element = draw_element(&x, gp, tp, ci, ei, &es[ei], &cs[ci]);
+                        element_entries(element, o->groupby, o->ngroupby, pairs, singles);
+                        /* the dataset keeps the first of equal keys, as dict.update */
+                        for (size_t i = 0; i < cb_len(element); i++) {
+                            cb_value key = cb_item(element, i), ck = canon_any(key);
+                            if (cb_dict_find(seen, ck) < 0) {
+                                cb_dict_set(seen, ck, cb_none());
+                                cb_seq_push(keylist, cb_retain(key));
+                            } else {
+                                cb_release(ck);
+                            }
+                        }
+                        cb_release(element);
+                    }
+        put_op(out, OP_SETITEMS);
+        put_op(out, OP_STOP);
+        poly_free(&pb);
+    }
+    cb_release(seen);
+    for (size_t i = 0; i < e_ok; i++)
+        cb_pyrandom_sampler_clear(&es[i]);
+    for (size_t i = 0; i < c_ok; i++)
+        cb_pyrandom_sampler_clear(&cs[i]);
+    free(es), free(cs), free(gv), free(tv);
+    if (rc == 0 && run_list)
+        *run_list = run_list_of(pairs, singles);
     cb_release(pairs);
+    cb_release(singles);
+    if (rc < 0) {
+        cb_release(keylist);
+        return -1;
+    }
+    *keys = keylist;
+    return 0;
+}
+
+/* ---------------------------------------------------------- run lists */
+
+cb_value cb_gen_merge_run_lists(cb_value old, cb_value add)
+{
+    cb_value rl = cb_dict_new(cb_len(old) + cb_len(add));
+    for (size_t i = 0; i < cb_len(old); i++) {
+        cb_value name = cb_dict_key(old, i), more;
+        cb_value list = cb_list_new(cb_len(cb_dict_val(old, i)));
+        for (size_t j = 0; j < cb_len(cb_dict_val(old, i)); j++)
+            cb_seq_push(list, cb_retain(cb_item(cb_dict_val(old, i), j)));
+        if (cb_dict_get(add, name, &more))
+            for (size_t j = 0; j < cb_len(more); j++)
+                cb_seq_push(list, cb_retain(cb_item(more, j)));
+        cb_dict_set(rl, cb_retain(name), list);
+    }
+    for (size_t i = 0; i < cb_len(add); i++)
+        if (cb_dict_find(rl, cb_dict_key(add, i)) < 0)
+            cb_dict_set(rl, cb_retain(cb_dict_key(add, i)), cb_retain(cb_dict_val(add, i)));
     return rl;
 }
 

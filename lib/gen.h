@@ -1,24 +1,34 @@
 /* gen.h — random polynomial datasets, drawn exactly as the original Python
  * generator drew them (DESIGN §9), so that a seed gives the very same
- * polys.pickle.
+ * polys.pickle and run_list.pickle.
  *
- * What the original did, reconstructed from its documented outputs
- * (shared/fixtures/describe/, reproduced bit for bit by the tests):
+ * What the original did (its PolynomialGenerator.generate), with G, T, C, E
+ * the comma-separated parts of --generators, --terms, --coefficients and
+ * --exponents, each a range:
  *   rng = random.Random(seed)
- *   for generators in G: for terms in T: for exp_range in E: for coeff_range in C:
- *       polys = []
- *       for _ in range(number):
- *           poly = {}
- *           for _ in range(terms):
- *               exps = tuple(rng.randrange(exp_range.start, exp_range.stop, exp_range.step)
- *                            for _ in range(generators))
- *               poly[exps] = rng.randrange(coeff_range.start, coeff_range.stop, coeff_range.step)
- *           polys.append(poly)
- *       dataset[(generators, terms, exp_range, coeff_range)] = (["x0", ...], polys)
- * G and T are the values of all parts of --generators and --terms, in order;
- * E and C the parts of --exponents and --coefficients, as range objects.  A
- * term drawn onto an existing exponent overwrites its coefficient in place,
- * so a polynomial can have fewer terms than asked.
+ *   for gen_part, terms_part, coeff_range, exp_range in product(G, T, C, E):
+ *       res = {}                      # one element of the product
+ *       for generators in gen_part:
+ *           for terms in terms_part:
+ *               polys = []
+ *               for _ in range(number):
+ *                   poly = {}
+ *                   for _ in range(terms):
+ *                       exps = tuple(rng.randrange(exp_range.start, exp_range.stop, exp_range.step)
+ *                                    for _ in range(generators))
+ *                       poly[exps] = rng.randrange(coeff_range.start, coeff_range.stop, coeff_range.step)
+ *                   polys.append(poly)
+ *               res[(generators, terms, exp_range, coeff_range)] = (["x0", ...], polys)
+ *       groups: res's keys by the --groupby fields, in order of first appearance
+ *       singles += [(k,) for k in res]
+ *       pairs += combinations_with_replacement(group, 2) for each group
+ *       dataset.update(res)
+ *   run_list = {"add": pairs, "mult": pairs, "divmod": pairs, "resultant": pairs,
+ *               "gcd": pairs, "leading_coefficient": singles}
+ * Coefficients loop before exponents; pairs never cross an element.  A term
+ * drawn onto an existing exponent overwrites its coefficient in place, so a
+ * polynomial can have fewer terms than asked.  The documented outputs
+ * (tests/fixtures/describe/) are reproduced bit for bit.
  *
  * The draws go straight into compact arrays and out as protocol-4 pickle
  * bytes (no value tree is built), which is what makes gen fast. */
@@ -54,16 +64,18 @@ typedef void (*cb_gen_progress)(void *ctx, cb_value key, long number);
 
 /* Draws every system and appends the whole dataset to out as one protocol-4
  * pickle; *keys receives the list of the keys in dataset order (new
- * reference; duplicates already merged as a Python dict would). */
-int cb_gen_polys(const cb_gen_options *o, cb_buf *out, cb_value *keys, cb_gen_progress progress,
-                 void *ctx, cb_err *err);
+ * reference; duplicates already merged as a Python dict would), and
+ * *run_list (when not NULL) the original's run list (above), grouped by
+ * o->groupby. */
+int cb_gen_polys(const cb_gen_options *o, cb_buf *out, cb_value *keys, cb_value *run_list,
+                 cb_gen_progress progress, void *ctx, cb_err *err);
 
-/* The run list over the generated keys among `keys` (str keys are left
- * out): systems grouped by the fields in groupby (groups in order of first
- * appearance, systems in dataset order); add, mult, divmod, resultant, gcd
- * on every pair of itertools.combinations_with_replacement(group, 2), and
- * leading_coefficient on every system; functions in that fixed order. */
-cb_value cb_gen_run_list(cb_value keys, const int *groupby, int ngroupby);
+/* --append's run list, as the original merged them: a function in both
+ * gets old's entries then add's, a function in one keeps its entries.  The
+ * original built the dict from a set of names (an order that changes with
+ * Python's hash seed); casbench keeps old's functions in their order, then
+ * add's new ones in theirs.  Returns a new dict; neither input changes. */
+cb_value cb_gen_merge_run_lists(cb_value old, cb_value add);
 
 /* Python's == between two dataset keys: ranges compare as the sequences
  * they stand for (range(0, 9, 2) == range(0, 10, 2)). */

@@ -2,14 +2,19 @@
  *
  * Three steps per file: find the polynomial text (the count line, then
  * either that many ';'-terminated polynomials or, for compatibility with
- * the original tool, the first paragraph), tokenise it (which also yields
- * the variables, sorted by name, that fix the FLINT context), and parse each
- * polynomial by recursive descent into an exact fmpq_mpoly.  Every
- * intermediate result is charged against a word budget before it is
- * computed, so memory stays bounded whatever the input (x^99999999999,
- * (x+y+1)^1000000, deep parentheses are refused with a clear error). */
+ * the original tool, the first paragraph), scan its tokens once (which
+ * checks them and yields the variables, sorted by name, that fix the FLINT
+ * context), and parse each polynomial by recursive descent into an exact
+ * fmpq_mpoly, reading the tokens again one at a time (no token list: memory
+ * does not grow with the text).  Every intermediate result is charged
+ * against a word budget before it is computed, so memory stays bounded
+ * whatever the input (x^99999999999, (x+y+1)^1000000, deep parentheses are
+ * refused with a clear error), and every operation's work is charged
+ * against a work budget that grows with the text's length, so CPU time is
+ * bounded by the input too (a chain of 27,000 products is refused early). */
 #include "phc.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -37,14 +42,17 @@ typedef struct {
     size_t len;
     const char *name;
     cb_err *err;
-    token *toks;
-    size_t ntoks, cap, cur;
+    size_t pos, stop;    /* the lexer: the next token starts at pos, the text ends at stop */
+    unsigned line;       /* pos's line */
+    token tok;           /* the current token */
     char **vars;         /* sorted, unique; index = FLINT variable */
     size_t nvars;
     fmpq_mpoly_ctx_t ctx;
     int ctx_ready;
     uint64_t live;       /* words charged to the budget */
     uint64_t budget;     /* words */
+    double work;         /* word operations charged to the work budget */
+    double work_budget;
 } parser;
 
 static int perr(parser *P, unsigned line, const char *fmt, ...)
@@ -147,15 +155,6 @@ static void first_paragraph(const parser *P, size_t *start, size_t *stop, unsign
 
 /* ---- tokens ---- */
 
-static void push_token(parser *P, tok_type type, unsigned line, size_t pos, size_t len)
-{
-    if (P->ntoks == P->cap) {
-        P->cap = P->cap ? 2 * P->cap : 256;
-        P->toks = cb_xrealloc(P->toks, P->cap * sizeof *P->toks);
-    }
-    P->toks[P->ntoks++] = (token){type, line, pos, len};
-}
-
 /* digits [. digits] [(e|E) [+-] digits], or . digits ... */
 static int lex_number(parser *P, size_t i, size_t stop, unsigned line, size_t *end)
 {
@@ -190,57 +189,58 @@ static int lex_number(parser *P, size_t i, size_t stop, unsigned line, size_t *e
     return 0;
 }
 
-/* Tokenises [start, stop); stops early after `semis` ';' when semis > 0.
- * Ends the token list with T_END; *found counts the ';' seen. */
-static int lex(parser *P, size_t start, size_t stop, unsigned line, long semis, long *found)
+static void lex_start(parser *P, size_t start, size_t stop, unsigned line)
 {
-    size_t i = start;
-    *found = 0;
-    while (i < stop && !(semis > 0 && *found == semis)) {
-        char c = P->text[i];
-        if (c == '\n') {
-            line++;
-            i++;
-        } else if (is_blank(c)) {
-            i++;
-        } else if (is_digit(c) || (c == '.' && i + 1 < stop && is_digit(P->text[i + 1]))) {
-            size_t end = i;
-            if (lex_number(P, i, stop, line, &end) < 0)
-                return -1;
-            push_token(P, T_NUM, line, i, end - i);
-            i = end;
-        } else if (is_alpha(c)) {
-            size_t s = i;
-            while (i < stop && (is_alpha(P->text[i]) || is_digit(P->text[i])))
-                i++;
-            int imag = i - s == 1 && (c == 'i' || c == 'I');
-            push_token(P, imag ? T_IMAG : T_IDENT, line, s, i - s);
-        } else {
-            tok_type t;
-            size_t n = 1;
-            switch (c) {
-            case '+': t = T_PLUS; break;
-            case '-': t = T_MINUS; break;
-            case '/': t = T_SLASH; break;
-            case '^': t = T_POW; break;
-            case '(': t = T_LPAREN; break;
-            case ')': t = T_RPAREN; break;
-            case ';': t = T_SEMI; (*found)++; break;
-            case '*':
-                t = T_STAR;
-                if (i + 1 < stop && P->text[i + 1] == '*')
-                    t = T_POW, n = 2;
-                break;
-            default:
-                if ((unsigned char)c >= 0x21 && (unsigned char)c < 0x7f)
-                    return perr(P, line, "unexpected character '%c'", c);
-                return perr(P, line, "unexpected byte 0x%02x", (unsigned char)c);
-            }
-            push_token(P, t, line, i, n);
-            i += n;
+    P->pos = start;
+    P->stop = stop;
+    P->line = line;
+}
+
+/* Reads the next token of [pos, stop) into P->tok (T_END at stop). */
+static int lex_next(parser *P)
+{
+    size_t i = P->pos, stop = P->stop;
+    while (i < stop && (P->text[i] == '\n' || is_blank(P->text[i])))
+        P->line += P->text[i++] == '\n';
+    P->pos = i;
+    if (i == stop) {
+        P->tok = (token){T_END, P->line, i, 0};
+        return 0;
+    }
+    char c = P->text[i];
+    tok_type t;
+    size_t n = 1;
+    if (is_digit(c) || (c == '.' && i + 1 < stop && is_digit(P->text[i + 1]))) {
+        size_t end = i;
+        if (lex_number(P, i, stop, P->line, &end) < 0)
+            return -1;
+        t = T_NUM, n = end - i;
+    } else if (is_alpha(c)) {
+        while (i + n < stop && (is_alpha(P->text[i + n]) || is_digit(P->text[i + n])))
+            n++;
+        t = n == 1 && (c == 'i' || c == 'I') ? T_IMAG : T_IDENT;
+    } else {
+        switch (c) {
+        case '+': t = T_PLUS; break;
+        case '-': t = T_MINUS; break;
+        case '/': t = T_SLASH; break;
+        case '^': t = T_POW; break;
+        case '(': t = T_LPAREN; break;
+        case ')': t = T_RPAREN; break;
+        case ';': t = T_SEMI; break;
+        case '*':
+            t = T_STAR;
+            if (i + 1 < stop && P->text[i + 1] == '*')
+                t = T_POW, n = 2;
+            break;
+        default:
+            if ((unsigned char)c >= 0x21 && (unsigned char)c < 0x7f)
+                return perr(P, P->line, "unexpected character '%c'", c);
+            return perr(P, P->line, "unexpected byte 0x%02x", (unsigned char)c);
         }
     }
-    push_token(P, T_END, line, i, 0);
+    P->tok = (token){t, P->line, i, n};
+    P->pos = i + n;
     return 0;
 }
 
@@ -249,32 +249,66 @@ static int cmp_name(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The variables: every identifier of the token list, sorted by name
- * (Python's sorted() on str: code points, so 'B' < 'b' and 'x10' < 'x2'). */
-static int collect_vars(parser *P)
+/* Adds an identifier to the variables, kept sorted by name (Python's
+ * sorted() on str: code points, so 'B' < 'b' and 'x10' < 'x2').  Returns -1
+ * when there would be more than CB_PHC_MAX_VARS. */
+static int add_var(parser *P, const token *t)
 {
-    for (size_t i = 0; i < P->ntoks; i++) {
-        token *t = &P->toks[i];
-        if (t->type != T_IDENT)
-            continue;
-        char *name = cb_xasprintf("%.*s", (int)t->len, P->text + t->pos);
-        if (P->nvars && bsearch(&name, P->vars, P->nvars, sizeof *P->vars, cmp_name)) {
-            free(name);
-            continue;
+    char *name = cb_xasprintf("%.*s", (int)t->len, P->text + t->pos);
+    if (P->nvars && bsearch(&name, P->vars, P->nvars, sizeof *P->vars, cmp_name)) {
+        free(name);
+        return 0;
+    }
+    if (P->nvars == CB_PHC_MAX_VARS) {
+        free(name);
+        return -1;
+    }
+    /* insertion keeps the array sorted for the lookups above */
+    P->vars = cb_xrealloc(P->vars, (P->nvars + 1) * sizeof *P->vars);
+    size_t k = P->nvars;
+    while (k > 0 && strcmp(P->vars[k - 1], name) > 0) {
+        P->vars[k] = P->vars[k - 1];
+        k--;
+    }
+    P->vars[k] = name;
+    P->nvars++;
+    return 0;
+}
+
+/* What the first pass over the tokens found. */
+typedef struct scan_result {
+    long semis;              /* ';' tokens */
+    unsigned last_line;      /* line of the last token (of the end when none) */
+    const char *imag;        /* the first i or I, or NULL */
+    unsigned imag_line, too_many_vars_line;   /* 0: none */
+} scan_result;
+
+/* Reads every token of [start, stop) once, stopping right after the
+ * semis-th ';' when semis > 0 (which then becomes the text's end): checks
+ * them, collects the variables, notes the first imaginary unit. */
+static int scan(parser *P, size_t start, size_t stop, unsigned line, long semis, scan_result *r)
+{
+    *r = (scan_result){0};
+    lex_start(P, start, stop, line);
+    for (;;) {
+        if (semis > 0 && r->semis == semis) {
+            P->stop = P->pos;
+            break;
         }
-        if (P->nvars == CB_PHC_MAX_VARS) {
-            free(name);
-            return perr(P, t->line, "more than %d variables", CB_PHC_MAX_VARS);
+        if (lex_next(P) < 0)
+            return -1;
+        if (P->tok.type == T_END) {
+            if (!r->last_line)
+                r->last_line = P->tok.line;
+            break;
         }
-        /* insertion keeps the array sorted for the lookups above */
-        P->vars = cb_xrealloc(P->vars, (P->nvars + 1) * sizeof *P->vars);
-        size_t k = P->nvars;
-        while (k > 0 && strcmp(P->vars[k - 1], name) > 0) {
-            P->vars[k] = P->vars[k - 1];
-            k--;
-        }
-        P->vars[k] = name;
-        P->nvars++;
+        r->last_line = P->tok.line;
+        if (P->tok.type == T_SEMI)
+            r->semis++;
+        else if (P->tok.type == T_IMAG && !r->imag)
+            r->imag = P->text + P->tok.pos, r->imag_line = P->tok.line;
+        else if (P->tok.type == T_IDENT && !r->too_many_vars_line && add_var(P, &P->tok) < 0)
+            r->too_many_vars_line = P->tok.line;
     }
     return 0;
 }
@@ -335,6 +369,46 @@ static int reserve(parser *P, uint64_t est_terms, uint64_t est_bits, unsigned li
     return 0;
 }
 
+/* ---- the work budget ----
+ *
+ * Memory alone does not bound time: (x+1)*(x+1)*...*(x+1) keeps a few
+ * thousand terms alive but costs cubic time in the chain's length.  So each
+ * operation's work is estimated from its operands before it runs and
+ * charged; the total may not exceed a budget proportional to the memory
+ * budget and to the text's length (phc.h).  The unit is about 2 ns of CPU
+ * on the machine that calibrated it (tests/integration/phc_limits.py
+ * measures legitimate and hostile inputs): a fixed cost per operation, per
+ * term-by-term step a coefficient operation through fmpz (function calls,
+ * allocation) plus its words, and GMP's cost for large coefficients; an
+ * upper bound of FLINT's algorithms (merging for sums, heap products,
+ * power series for powers of polynomials, squaring for powers of terms). */
+
+#define WORK_PER_OP   256.0   /* any operation or primary: calls, allocation */
+#define WORK_PER_STEP 64.0    /* one coefficient operation on small numbers */
+
+static double coeff_words(uint64_t bits) { return (double)(bits < BITS_CAP ? bits : BITS_CAP) / 64 + 1; }
+
+/* Multiplying coefficients of wa and wb words: schoolbook, or GMP's FFT
+ * beyond a few thousand words (n log n). */
+static double coeff_mul_work(double wa, double wb)
+{
+    double n = wa + wb, fft = 8 * n * log2(n + 2);
+    return wa * wb < fft ? wa * wb : fft;
+}
+
+/* Comparing or adding exponent vectors: packed, several variables a word. */
+static double exp_work(const parser *P) { return (double)P->nvars / 8 + 1; }
+
+static int charge(parser *P, double work, unsigned line)
+{
+    work += WORK_PER_OP;
+    if (P->work + work > P->work_budget)
+        return perr(P, line, "expression too costly to compute (about %.3g work units; the limit "
+                    "for this text is %.3g)", P->work + work, P->work_budget);
+    P->work += work;
+    return 0;
+}
+
 static void drop(parser *P, fmpq_mpoly_t a)
 {
     P->live -= cost(P, a);
@@ -359,8 +433,11 @@ static int op_add(parser *P, fmpq_mpoly_t a, fmpq_mpoly_t b, int negate, unsigne
 {
     uint64_t old = cost(P, a);
     /* rationals: the sum's integer coefficients can carry both heights */
-    int rc = reserve(P, (uint64_t)(plen(P, a) + plen(P, b)),
-                     sat_add(sat_add(height(P, a), height(P, b)), 1), line);
+    uint64_t bits = sat_add(sat_add(height(P, a), height(P, b)), 1);
+    int rc = charge(P, (double)(plen(P, a) + plen(P, b)) * (WORK_PER_STEP / 4 + exp_work(P) + coeff_words(bits)),
+                    line);
+    if (rc == 0)
+        rc = reserve(P, (uint64_t)(plen(P, a) + plen(P, b)), bits, line);
     if (rc == 0) {
         if (negate)
             fmpq_mpoly_sub(a, a, b, P->ctx);
@@ -379,6 +456,11 @@ static int op_mul(parser *P, fmpq_mpoly_t a, fmpq_mpoly_t b, unsigned line)
     if (degree(P, a) + degree(P, b) > CB_PHC_MAX_EXPONENT)
         rc = perr(P, line, "degree exceeds the limit %d", CB_PHC_MAX_EXPONENT);
     else
+        rc = charge(P, (double)la * (double)lb *
+                           (WORK_PER_STEP + exp_work(P) * (double)(bitlen(la < lb ? la : lb) + 1) +
+                            coeff_mul_work(coeff_words(height(P, a)), coeff_words(height(P, b)))),
+                    line);
+    if (rc == 0)
         rc = reserve(P, la * lb, sat_add(sat_add(height(P, a), height(P, b)), bitlen(la < lb ? la : lb) + 1),
                      line);
     if (rc == 0) {
@@ -397,7 +479,10 @@ static int op_div(parser *P, fmpq_mpoly_t a, fmpq_mpoly_t b, unsigned line)
         rc = perr(P, line, "division by a non-constant expression");
     } else if (fmpq_mpoly_is_zero(b, P->ctx)) {
         rc = perr(P, line, "division by zero");
-    } else if ((rc = reserve(P, (uint64_t)plen(P, a), sat_add(height(P, a), height(P, b)), line)) == 0) {
+    } else if ((rc = charge(P, (double)plen(P, a) * (WORK_PER_STEP + exp_work(P) +
+                                    coeff_mul_work(coeff_words(height(P, a)), coeff_words(height(P, b)))),
+                            line)) == 0 &&
+               (rc = reserve(P, (uint64_t)plen(P, a), sat_add(height(P, a), height(P, b)), line)) == 0) {
         fmpq_t c;
         fmpq_init(c);
         fmpq_mpoly_get_fmpq(c, b, P->ctx);
@@ -429,9 +514,29 @@ static int op_pow(parser *P, fmpq_mpoly_t a, ulong e, unsigned line)
     uint64_t old = cost(P, a), t = (uint64_t)plen(P, a);
     if ((uint64_t)degree(P, a) * e > CB_PHC_MAX_EXPONENT)
         return perr(P, line, "degree exceeds the limit %d", CB_PHC_MAX_EXPONENT);
-    /* coefficients of a^e are at most (t * 2^height)^e */
+    /* coefficients of a^e are at most (t * 2^height)^e; a term's is c^e
+     * exactly, 1 bit when c = ±1 (x^1000000 is no big number) */
     uint64_t bits = sat_mul(e, sat_add(height(P, a), bitlen(t)));
-    if (reserve(P, power_terms(t, e, P->budget), bits, line) < 0)
+    if (t == 1) {
+        fmpq_t c;
+        fmpq_init(c);
+        fmpq_mpoly_get_term_coeff_fmpq(c, a, 0, P->ctx);
+        bits = fmpz_is_pm1(fmpq_numref(c)) ? 1 : sat_mul(e, fmpz_bits(fmpq_numref(c)));
+        bits = sat_add(bits, fmpz_is_one(fmpq_denref(c)) ? 1 : sat_mul(e, fmpz_bits(fmpq_denref(c))));
+        fmpq_clear(c);
+    }
+    uint64_t terms = power_terms(t, e, P->budget);
+    if (reserve(P, terms, bits, line) < 0)
+        return -1;
+    /* a term: log e squarings of the growing coefficient; a polynomial: a
+     * power series, a few coefficient operations per result term and term
+     * of a, through a heap */
+    double w = coeff_words(bits), work =
+        t <= 1 ? (double)bitlen(e) * coeff_mul_work(w, w)
+               : (double)terms * (double)t *
+                     (3 * WORK_PER_STEP + exp_work(P) * (double)(bitlen(t) + 1) +
+                      3 * coeff_mul_work(w, coeff_words(height(P, a))));
+    if (charge(P, work, line) < 0)
         return -1;
     fmpq_mpoly_t r;
     fmpq_mpoly_init(r, P->ctx);
@@ -447,7 +552,15 @@ static int op_pow(parser *P, fmpq_mpoly_t a, ulong e, unsigned line)
 
 /* ---- parsing ---- */
 
-static const token *peek(parser *P) { return &P->toks[P->cur]; }
+static const token *peek(parser *P) { return &P->tok; }
+
+/* The next token.  The first pass read this very text without an error, so
+ * reading it again cannot fail (were it to, the end stops the parse). */
+static void advance(parser *P)
+{
+    if (lex_next(P) < 0)
+        P->tok = (token){T_END, P->line, P->pos, 0};
+}
 
 static int unexpected(parser *P, const token *t, const char *wanted)
 {
@@ -508,7 +621,8 @@ static int parse_sum(parser *P, fmpq_mpoly_t out, int depth);
 static int parse_primary(parser *P, fmpq_mpoly_t out, int depth)
 {
     const token *t = peek(P);
-    if (reserve(P, 1, t->type == T_NUM ? 4 * t->len + 4 : 1, t->line) < 0)
+    if (charge(P, t->type == T_NUM ? (double)t->len : 0, t->line) < 0 ||
+        reserve(P, 1, t->type == T_NUM ? 4 * t->len + 4 : 1, t->line) < 0)
         return -1;
     switch (t->type) {
     case T_NUM: {
@@ -517,22 +631,22 @@ static int parse_primary(parser *P, fmpq_mpoly_t out, int depth)
         number_value(P, t, q);
         fmpq_mpoly_set_fmpq(out, q, P->ctx);
         fmpq_clear(q);
-        P->cur++;
+        advance(P);
         break;
     }
     case T_IDENT:
         fmpq_mpoly_gen(out, var_index(P, t), P->ctx);
-        P->cur++;
+        advance(P);
         break;
     case T_LPAREN:
         if (depth >= CB_PHC_MAX_DEPTH)
             return perr(P, t->line, "parentheses nested deeper than %d", CB_PHC_MAX_DEPTH);
-        P->cur++;
+        advance(P);
         if (parse_sum(P, out, depth + 1) < 0)
             return -1;
         if (peek(P)->type != T_RPAREN)
             return unexpected(P, peek(P), "')'");
-        P->cur++;
+        advance(P);
         return 0;   /* charged by parse_sum */
     default:
         return unexpected(P, t, "a number, a variable or '('");
@@ -547,10 +661,10 @@ static int parse_exponent(parser *P, ulong *e)
     int paren = 0;
     if (peek(P)->type == T_LPAREN) {
         paren = 1;
-        P->cur++;
+        advance(P);
     }
     if (peek(P)->type == T_PLUS)
-        P->cur++;
+        advance(P);
     const token *t = peek(P);
     if (t->type == T_MINUS)
         return perr(P, t->line, "negative exponent: not a polynomial");
@@ -568,11 +682,11 @@ static int parse_exponent(parser *P, ulong *e)
     if (v > CB_PHC_MAX_EXPONENT)
         return perr(P, t->line, "exponent %.*s exceeds the limit %d",
                     (int)(t->len > 30 ? 30 : t->len), s, CB_PHC_MAX_EXPONENT);
-    P->cur++;
+    advance(P);
     if (paren) {
         if (peek(P)->type != T_RPAREN)
             return unexpected(P, peek(P), "')'");
-        P->cur++;
+        advance(P);
     }
     *e = (ulong)v;
     return 0;
@@ -586,7 +700,7 @@ static int parse_power(parser *P, fmpq_mpoly_t out, int depth)
     if (peek(P)->type != T_POW)
         return 0;
     unsigned line = peek(P)->line;
-    P->cur++;
+    advance(P);
     ulong e = 0;
     if (parse_exponent(P, &e) < 0 || op_pow(P, out, e, line) < 0)
         return -1;
@@ -600,7 +714,7 @@ static int parse_unary(parser *P, fmpq_mpoly_t out, int depth)
 {
     int negative = 0;
     while (peek(P)->type == T_PLUS || peek(P)->type == T_MINUS)
-        negative ^= P->toks[P->cur++].type == T_MINUS;
+        negative ^= peek(P)->type == T_MINUS, advance(P);
     if (parse_power(P, out, depth) < 0)
         return -1;
     if (negative)
@@ -614,67 +728,61 @@ static int parse_product(parser *P, fmpq_mpoly_t out, int depth)
     if (parse_unary(P, out, depth) < 0)
         return -1;
     while (peek(P)->type == T_STAR || peek(P)->type == T_SLASH) {
-        const token *op = &P->toks[P->cur++];
+        token op = *peek(P);
+        advance(P);
         fmpq_mpoly_t b;
         fmpq_mpoly_init(b, P->ctx);
         if (parse_unary(P, b, depth) < 0) {
             drop(P, b);
             return -1;
         }
-        int rc = op->type == T_STAR ? op_mul(P, out, b, op->line) : op_div(P, out, b, op->line);
+        int rc = op.type == T_STAR ? op_mul(P, out, b, op.line) : op_div(P, out, b, op.line);
         if (rc < 0)
             return -1;
     }
     return 0;
 }
 
-/* Adds up the n summands of parts[] pairwise, level by level, into parts[0]:
- * n log n work where adding them one by one into a growing sum would be
- * quadratic (each addition rewrites the whole sum, and rescales it when the
- * contents differ).  Every part is consumed. */
-static int add_balanced(parser *P, fmpq_mpoly_struct *parts, size_t n, unsigned line)
-{
-    int rc = 0;
-    for (size_t step = 1; step < n; step *= 2)
-        for (size_t i = 0; i + step < n; i += 2 * step) {
-            if (rc == 0)
-                rc = op_add(P, &parts[i], &parts[i + step], 0, line);
-            else
-                drop(P, &parts[i + step]);
-        }
-    return rc;
-}
-
-/* product ((+|-) product)* — a leading sign belongs to the first unary */
+/* product ((+|-) product)* — a leading sign belongs to the first unary.
+ *
+ * The summands are added as a binary counter: each new one is pushed, and
+ * while the two on top stand for equally many summands they are added.  So
+ * sums of similar sizes are added (n log n work for n summands, where adding
+ * each into a growing sum would be quadratic: every addition rewrites the
+ * sum, and rescales it when the contents differ), and at most one partial
+ * sum per bit of n is alive: `x+x+...+x` takes no more memory than x. */
 static int parse_sum(parser *P, fmpq_mpoly_t out, int depth)
 {
     if (parse_product(P, out, depth) < 0)
         return -1;
     if (peek(P)->type != T_PLUS && peek(P)->type != T_MINUS)
         return 0;
-    size_t n = 1, cap = 8;
-    fmpq_mpoly_struct *parts = cb_xmalloc(cap * sizeof *parts);
-    parts[0] = *out;   /* moved out here, and back into out at the end */
+    fmpq_mpoly_struct parts[66];
+    unsigned level[66];   /* parts[i] is the sum of 2^level[i] summands; levels fall to the top */
+    size_t n = 1;
+    parts[0] = *out;      /* moved out here, and back into out at the end */
+    level[0] = 0;
     unsigned line = peek(P)->line;
     int rc = 0;
     while (rc == 0 && (peek(P)->type == T_PLUS || peek(P)->type == T_MINUS)) {
-        int minus = P->toks[P->cur++].type == T_MINUS;
-        if (n == cap)
-            parts = cb_xrealloc(parts, (cap *= 2) * sizeof *parts);
+        int minus = peek(P)->type == T_MINUS;
+        advance(P);
         fmpq_mpoly_init(&parts[n], P->ctx);
+        level[n] = 0;
         rc = parse_product(P, &parts[n], depth);
         if (rc == 0 && minus)
             fmpq_mpoly_neg(&parts[n], &parts[n], P->ctx);
         n++;
+        for (; rc == 0 && n >= 2 && level[n - 1] == level[n - 2]; n--) {
+            rc = op_add(P, &parts[n - 2], &parts[n - 1], 0, line);   /* consumes parts[n - 1] */
+            level[n - 2]++;
+        }
     }
-    if (rc == 0) {
-        rc = add_balanced(P, parts, n, line);
-    } else {
-        for (size_t i = 1; i < n; i++)
-            drop(P, &parts[i]);
-    }
+    for (; rc == 0 && n >= 2; n--)
+        rc = op_add(P, &parts[n - 2], &parts[n - 1], 0, line);
+    for (; n >= 2; n--)
+        drop(P, &parts[n - 1]);
     *out = parts[0];
-    free(parts);
     return rc;
 }
 
@@ -695,33 +803,46 @@ static int parse_polynomial(parser *P, int index, cb_value polys, cb_err *skip)
         return unexpected(P, t, "an operator or ';'");
     }
     if (t->type == T_SEMI)
-        P->cur++;
+        advance(P);
+    /* the dataset value is larger than FLINT's packed terms: a tuple of
+     * handles per exponent vector, dict slots and index, big integers; it
+     * is charged, next to the polynomial it is made from, for good */
+    uint64_t terms = (uint64_t)plen(P, p), bits = height(P, p);
+    uint64_t per_term = 2 * P->nvars + 16 + (bits > 62 ? 7 + (bits < BITS_CAP ? bits : BITS_CAP) / 64 : 0);
+    uint64_t room = P->live < P->budget ? P->budget - P->live : 0;
+    if (terms > room / per_term) {
+        drop(P, p);
+        return perr(P, line, "expression too large (%llu terms of %llu-bit coefficients as dataset values; "
+                    "the limit is %lu words in memory)", (unsigned long long)terms, (unsigned long long)bits,
+                    (unsigned long)P->budget);
+    }
+    P->live += terms * per_term;
     cb_value dict;
     int rc = cb_poly_from_fmpq_mpoly(p, P->ctx, &dict, skip);
+    drop(P, p);
     if (rc < 0) {
         cb_fail_prefix(skip, "polynomial %d (line %u)", index, line);
-        drop(P, p);
         return 1;
     }
-    /* the dict replaces the FLINT polynomial but stays charged */
-    fmpq_mpoly_clear(p, P->ctx);
     cb_seq_push(polys, dict);
     return 0;
 }
 
-/* The tokens of the polynomials are in P->toks; builds the system. */
-static int parse_system(parser *P, int skip_empty, cb_value *system)
+/* Parses the polynomials of [start, stop), which scan() found; builds the
+ * system. */
+static int parse_system(parser *P, const scan_result *r, size_t start, unsigned line, int skip_empty,
+                        cb_value *system)
 {
-    for (size_t i = 0; i < P->ntoks; i++)
-        if (P->toks[i].type == T_IMAG) {
-            cb_fail(P->err, "complex coefficient ('%c' at line %u)",
-                    P->text[P->toks[i].pos], P->toks[i].line);
-            return CB_PHC_SKIPPED;
-        }
-    if (collect_vars(P) < 0)
-        return -1;
+    if (r->imag) {
+        cb_fail(P->err, "complex coefficient ('%c' at line %u)", *r->imag, r->imag_line);
+        return CB_PHC_SKIPPED;
+    }
+    if (r->too_many_vars_line)
+        return perr(P, r->too_many_vars_line, "more than %d variables", CB_PHC_MAX_VARS);
     fmpq_mpoly_ctx_init(P->ctx, (slong)P->nvars, ORD_LEX);
     P->ctx_ready = 1;
+    lex_start(P, start, P->stop, line);
+    advance(P);
     cb_value polys = cb_list_new(8);
     int index = 0;
     while (peek(P)->type != T_END) {
@@ -730,7 +851,7 @@ static int parse_system(parser *P, int skip_empty, cb_value *system)
                 cb_release(polys);
                 return perr(P, peek(P)->line, "empty polynomial");
             }
-            P->cur++;
+            advance(P);
             continue;
         }
         cb_err skip;
@@ -755,30 +876,29 @@ int cb_phc_parse(const char *text, size_t len, const char *name,
 {
     parser P = {.text = text, .len = len, .name = name, .err = err,
                 .budget = opt && opt->budget_words ? opt->budget_words : CB_PHC_BUDGET_WORDS};
-    long count = 0, found = 0;
-    size_t body = 0;
+    P.work_budget = (double)P.budget * CB_PHC_WORK_PER_BUDGET_WORD + (double)len * CB_PHC_WORK_PER_BYTE;
+    long count = 0;
+    size_t body = 0, stop = len;
     unsigned line = 1;
+    scan_result r;
     int rc = read_count_line(&P, &count, &body, &line);
     if (rc == 0 && opt && opt->first_paragraph) {
-        size_t stop;
         first_paragraph(&P, &body, &stop, &line);
-        rc = lex(&P, body, stop, line, 0, &found);
+        rc = scan(&P, body, stop, line, 0, &r);
         if (rc == 0)
-            rc = parse_system(&P, 1, system);
+            rc = parse_system(&P, &r, body, line, 1, system);
     } else if (rc == 0) {
-        rc = lex(&P, body, len, line, count, &found);
-        if (rc == 0 && found < count)
-            rc = perr(&P, P.toks[P.ntoks > 1 ? P.ntoks - 2 : 0].line,
-                      "expected %ld polynomials ended by ';', found %ld", count, found);
+        rc = scan(&P, body, len, line, count, &r);
+        if (rc == 0 && r.semis < count)
+            rc = perr(&P, r.last_line, "expected %ld polynomials ended by ';', found %ld", count, r.semis);
         if (rc == 0)
-            rc = parse_system(&P, 0, system);
+            rc = parse_system(&P, &r, body, line, 0, system);
     }
     if (P.ctx_ready)
         fmpq_mpoly_ctx_clear(P.ctx);
     for (size_t i = 0; i < P.nvars; i++)
         free(P.vars[i]);
     free(P.vars);
-    free(P.toks);
     return rc;
 }
 

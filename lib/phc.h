@@ -12,8 +12,10 @@
  * when every coefficient of its expanded polynomials is an integer (1.0 and
  * 0.1E+01 are; 1.1 and 1/2 are not).  Systems with a non-integer or complex
  * (i, I) coefficient are skipped, with the reason.  Input is untrusted: every
- * size is bounded (the limits below), so that a small file can neither
- * exhaust memory nor crash the reader. */
+ * size is bounded (the limits below), so that a file can neither exhaust
+ * memory (the text + the budget) nor crash the reader nor keep it computing
+ * beyond a work budget proportional to its length; refusals are one line
+ * "NAME:LINE: what". */
 #ifndef CB_PHC_H
 #define CB_PHC_H
 
@@ -30,6 +32,12 @@
 #define CB_PHC_MAX_NUMBER     10000       /* characters in one number */
 #define CB_PHC_MAX_DEC_EXP    1000        /* |e| in a decimal such as 1.5E+03 */
 #define CB_PHC_BUDGET_WORDS   (1UL << 23) /* default: terms x (variables + 3 + bits/64), summed */
+/* CPU: the work of all the arithmetic, estimated before each operation
+ * (phc.c; a unit is about 2 ns), may not exceed this many units per word of
+ * the memory budget (about 2 s by default) plus this many per byte of text
+ * (about 0.5 µs). */
+#define CB_PHC_WORK_PER_BUDGET_WORD 128
+#define CB_PHC_WORK_PER_BYTE        256
 
 typedef struct cb_phc_options {
     /* Read only the first paragraph after the count line (up to the first

@@ -100,72 +100,6 @@ static const char *op_name(int op)
     }
 }
 
-/* ---------- a pointer-keyed hash map (reader: open containers; writer: memo) ---------- */
-
-typedef struct {
-    const void *key;
-    uint32_t a, b;
-} pm_entry;
-
-typedef struct {
-    pm_entry *e;
-    size_t cap, len;   /* cap is a power of two or 0 */
-} ptrmap;
-
-static size_t pm_slot(const ptrmap *m, const void *k)
-{
-    uint64_t h = (uint64_t)(uintptr_t)k * 0x9e3779b97f4a7c15ULL;
-    return (size_t)(h ^ (h >> 29)) & (m->cap - 1);
-}
-
-static pm_entry *pm_find(const ptrmap *m, const void *k)
-{
-    if (!m->cap)
-        return NULL;
-    for (size_t i = pm_slot(m, k);; i = (i + 1) & (m->cap - 1)) {
-        if (m->e[i].key == k)
-            return &m->e[i];
-        if (!m->e[i].key)
-            return NULL;
-    }
-}
-
-/* Returns the entry for k, adding a zeroed one if absent. */
-static pm_entry *pm_insert(ptrmap *m, const void *k)
-{
-    if ((m->len + 1) * 2 > m->cap) {
-        ptrmap n = {0};
-        n.cap = m->cap ? m->cap * 2 : 64;
-        n.e = cb_xcalloc(n.cap, sizeof *n.e);
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->e[i].key) {
-                size_t j = pm_slot(&n, m->e[i].key);
-                while (n.e[j].key)
-                    j = (j + 1) & (n.cap - 1);
-                n.e[j] = m->e[i];
-            }
-        n.len = m->len;
-        free(m->e);
-        *m = n;
-    }
-    size_t i = pm_slot(m, k);
-    while (m->e[i].key && m->e[i].key != k)
-        i = (i + 1) & (m->cap - 1);
-    if (!m->e[i].key) {
-        m->e[i].key = k;
-        m->e[i].a = m->e[i].b = 0;
-        m->len++;
-    }
-    return &m->e[i];
-}
-
-static void pm_free(ptrmap *m)
-{
-    free(m->e);
-    m->e = NULL;
-    m->cap = m->len = 0;
-}
-
 /* ====================================================================== */
 /*                                reader                                  */
 /* ====================================================================== */
@@ -198,7 +132,7 @@ typedef struct {
     size_t nmarks, mcap;
     slot *memo;
     size_t memo_cap, memo_count, memo_limit;
-    ptrmap open;           /* list/dict/set body -> a: depth, b: sealed */
+    cb_ptrmap open;           /* list/dict/set body -> a: depth, b: sealed */
     uint64_t work, work_budget;
     cb_err *err;
 } reader;
@@ -356,7 +290,7 @@ static void drop_from(reader *r, size_t at)
 /* Registers a new list/dict/set as open, with its depth. */
 static void open_container(reader *r, cb_value v, uint32_t depth)
 {
-    pm_entry *e = pm_insert(&r->open, body_of(v));
+    cb_pm_entry *e = cb_pm_insert(&r->open, body_of(v));
     e->a = depth;
     e->b = 0;
 }
@@ -380,7 +314,7 @@ static int place(reader *r, const slot *s, const void *target, uint32_t *depth)
         const void *b = body_of(s->v);
         if (b == target)
             return rfail(r, "%s: recursive structure (a %s inside itself)", cur_name(r), value_type_name(s->v));
-        pm_entry *e = pm_find(&r->open, b);
+        cb_pm_entry *e = cb_pm_find(&r->open, b);
         if (!e)   /* cannot happen: every mutable body the reader makes is registered */
             return rfail(r, "%s: internal error: unknown container", cur_name(r));
         e->b = 1;
@@ -406,12 +340,12 @@ static int check_hashable(reader *r, const slot *s)
 }
 
 /* The target of APPEND/SETITEM/ADDITEMS at stack index i: of type t, open. */
-static int open_target(reader *r, size_t i, cb_type t, pm_entry **e)
+static int open_target(reader *r, size_t i, cb_type t, cb_pm_entry **e)
 {
     cb_value v = r->stack[i].v;
     if (v.type != t)
         return rfail(r, "%s: expected a %s to fill, found %s", cur_name(r), cb_type_name(t), value_type_name(v));
-    *e = pm_find(&r->open, body_of(v));
+    *e = cb_pm_find(&r->open, body_of(v));
     if (!*e || (*e)->b)
         return rfail(r, "%s: the %s is already inside another container (recursive structure)", cur_name(r),
                      cb_type_name(t));
@@ -504,7 +438,7 @@ static int do_appends(reader *r, size_t at)
 {
     if (at == 0 || at - 1 < fence(r))
         return rfail(r, "%s: stack underflow", cur_name(r));
-    pm_entry *e;
+    cb_pm_entry *e;
     if (open_target(r, at - 1, CB_LIST, &e) < 0)
         return -1;
     cb_value list = r->stack[at - 1].v;
@@ -538,7 +472,7 @@ static int do_setitems(reader *r, size_t at)
         return rfail(r, "%s: stack underflow", cur_name(r));
     if ((r->sp - at) % 2)
         return rfail(r, "%s: odd number of items for key/value pairs", cur_name(r));
-    pm_entry *e;
+    cb_pm_entry *e;
     if (open_target(r, at - 1, CB_DICT, &e) < 0)
         return -1;
     cb_value dict = r->stack[at - 1].v;
@@ -569,7 +503,7 @@ static int do_additems(reader *r, size_t at)
 {
     if (at == 0 || at - 1 < fence(r))
         return rfail(r, "%s: stack underflow", cur_name(r));
-    pm_entry *e;
+    cb_pm_entry *e;
     if (open_target(r, at - 1, CB_SET, &e) < 0)
         return -1;
     uint32_t depth = e->a;
@@ -908,7 +842,7 @@ static int call_global(reader *r, int g, cb_value args, bool newobj)
 static uint32_t slot_depth(reader *r, const slot *s)
 {
     if (is_mutable(s->v)) {
-        pm_entry *e = pm_find(&r->open, body_of(s->v));
+        cb_pm_entry *e = cb_pm_find(&r->open, body_of(s->v));
         return e ? e->a : 1;
     }
     return s->depth;
@@ -933,7 +867,7 @@ static int op_reduce(reader *r, bool newobj)
         slot *top = &r->stack[r->sp - 1];
         if (args_depth > top->depth) {
             if (g == G_SET)
-                pm_find(&r->open, body_of(top->v))->a = args_depth;
+                cb_pm_find(&r->open, body_of(top->v))->a = args_depth;
             else
                 top->depth = args_depth;
         }
@@ -1573,7 +1507,7 @@ static void reader_free(reader *r)
         if (r->memo[i].v.type != PK_EMPTY)
             cb_release(r->memo[i].v);
     free(r->memo);
-    pm_free(&r->open);
+    cb_pm_free(&r->open);
 }
 
 int cb_pickle_load(const void *data, size_t len, cb_value *out, cb_err *err)
@@ -1623,7 +1557,7 @@ typedef struct {
     cb_buf *out;
     size_t frame_start;   /* offset of the reserved 9-byte FRAME header */
     bool frame_open;
-    ptrmap memo;          /* body -> a: memo index (only bodies with refcount > 1) */
+    cb_ptrmap memo;          /* body -> a: memo index (only bodies with refcount > 1) */
     uint32_t memo_next;
     int64_t range_global; /* memo index of builtins.range, or -1 */
 } writer;
@@ -1702,7 +1636,7 @@ static void w_memoize(writer *w, const void *body, long refcount)
 {
     w_byte(w, OP_MEMOIZE);
     if (refcount > 1)
-        pm_insert(&w->memo, body)->a = w->memo_next;
+        cb_pm_insert(&w->memo, body)->a = w->memo_next;
     w->memo_next++;
 }
 
@@ -1710,7 +1644,7 @@ static bool w_memo_hit(writer *w, const void *body, long refcount)
 {
     if (refcount <= 1)
         return false;
-    pm_entry *e = pm_find(&w->memo, body);
+    cb_pm_entry *e = cb_pm_find(&w->memo, body);
     if (!e)
         return false;
     w_get(w, e->a);
@@ -1976,7 +1910,7 @@ void cb_pickle_dump(cb_value v, cb_buf *out)
     save(&w, v);
     w_byte(&w, OP_STOP);
     frame_close(&w);
-    pm_free(&w.memo);
+    cb_pm_free(&w.memo);
     if (out->data)
         out->data[out->len] = 0;
 }

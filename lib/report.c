@@ -713,9 +713,17 @@ static void runner_records(cb_results *res, cb_value runner, const char *kind, s
         json_object_object_add(o, "call", json_object_new_int64((int64_t)i));
         const char *status = "ok";
         if (!strcmp(type, "mem")) {
+            /* casbench's row for a call that did not finish (lib/results.h):
+             * its status, no rows */
+            cb_value row = cb_is_seq(val) && cb_len(val) == 1 ? cb_item(val, 0) : cb_none();
+            cb_value what = cb_is_seq(row) && cb_len(row) == 7 ? cb_item(row, 0) : cb_none();
+            bool unfinished = cb_is(what, CB_STR) && !strncmp(cb_str_data(what), "casbench: ", 10) &&
+                              cb_is(cb_item(row, 2), CB_FLOAT) && isinf(cb_item(row, 2).u.f);
             json_object *mem = json_object_new_object();
-            json_object_object_add(mem, "rows", value_json(val));
+            json_object_object_add(mem, "rows", unfinished ? json_object_new_array() : value_json(val));
             json_object_object_add(o, "mem", mem);
+            if (unfinished)
+                status = cb_str_data(what) + 10;
         } else if (cb_is_seq(val)) {
             json_object *times = json_object_new_array();
             int inf = 0;
@@ -1552,19 +1560,33 @@ static const char *timings_note(int cold)
                   "--cold shows it).  CPU times are in the records.";
 }
 
+/* User-controlled text (paths, names, messages) as it is, or literal in markdown. */
+static void put_text(cb_buf *out, const char *s, int md)
+{
+    if (md)
+        cb_md_escape(out, s);
+    else
+        cb_buf_puts(out, s);
+}
+
 static void write_text(const cb_results *r, const char *baseline, int cold, int md, cb_buf *out)
 {
     cb_table_format tf = md ? CB_TABLE_MARKDOWN : CB_TABLE_TEXT;
     char *line = run_line(r);
-    cb_buf_printf(out, md ? "# casbench report\n\n%s\n\n" : "casbench report: %s\n\n", line);
+    cb_buf_puts(out, md ? "# casbench report\n\n" : "casbench report: ");
+    put_text(out, line, md);
+    cb_buf_puts(out, "\n\n");
     free(line);
     char **warn = NULL;
     size_t nwarn = 0;
     all_warnings(r, &warn, &nwarn);
     if (nwarn) {
         cb_buf_puts(out, md ? "## Warnings\n\n" : "");
-        for (size_t i = 0; i < nwarn; i++)
-            cb_buf_printf(out, md ? "- %s\n" : "warning: %s\n", warn[i]);
+        for (size_t i = 0; i < nwarn; i++) {
+            cb_buf_puts(out, md ? "- " : "warning: ");
+            put_text(out, warn[i], md);
+            cb_buf_putc(out, '\n');
+        }
         cb_buf_putc(out, '\n');
     }
     free_lines(warn, nwarn);

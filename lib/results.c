@@ -325,19 +325,41 @@ static cb_value times_of(json_object *rec)
     return list;
 }
 
+/* The original's vocabulary (docs/report.md, "results.pickle"): its
+ * readers take min() of every timing list and fields 2 and 6 of every
+ * memory row, so no value is ever empty.  A call that did not finish is
+ * [inf], as the original stored a call that waited out its limit; in mem
+ * mode one row of inf; the precise status stays in calls.jsonl. */
+cb_value cb_result_not_finished(const char *type, const char *status)
+{
+    cb_value l = cb_list_new(1);
+    if (!strcmp(type, "mem")) {
+        char *what = cb_xasprintf("casbench: %s", status ? status : "no record");
+        cb_seq_push(l, cb_tuple_of(7, cb_str_c(what), cb_str_c(""), cb_float(INFINITY), cb_float(100.0),
+                                   cb_float(INFINITY), cb_float(100.0), cb_float(INFINITY)));
+        free(what);
+    } else {
+        cb_seq_push(l, cb_float(INFINITY));
+    }
+    return l;
+}
+
+cb_value cb_result_mem_rows(cb_value rows)
+{
+    if (cb_len(rows) == 0)   /* nothing allocated: one row of zeros */
+        cb_seq_push(rows, cb_tuple_of(7, cb_str_c("casbench: no allocation"), cb_str_c(""), cb_int(0),
+                                      cb_float(0.0), cb_int(0), cb_float(0.0), cb_int(0)));
+    return rows;
+}
+
 static cb_value result_of(json_object *rec, const char *status, const char *type)
 {
     if (!strcmp(type, "verify")) {
         const char *d = get_str(rec, "digest");
         return d && status && !strcmp(status, "ok") ? cb_str_c(d) : cb_none();
     }
-    if (status && !strcmp(status, "timeout")) {
-        cb_value l = cb_list_new(1);
-        cb_seq_push(l, cb_float(INFINITY));
-        return l;
-    }
     if (!status || strcmp(status, "ok"))
-        return cb_list_new(0);
+        return cb_result_not_finished(type, status);
     if (!strcmp(type, "mem")) {
         json_object *mem, *rows;
         cb_value l = cb_list_new(8);
@@ -345,16 +367,35 @@ static cb_value result_of(json_object *rec, const char *status, const char *type
             json_object_is_type(rows, json_type_array))
             for (size_t i = 0; i < json_object_array_length(rows); i++)
                 cb_seq_push(l, from_json(json_object_array_get_idx(rows, i), true));
-        return l;
+        return cb_result_mem_rows(l);
     }
-    return times_of(rec);
+    cb_value times = times_of(rec);
+    if (cb_len(times))
+        return times;
+    cb_release(times);
+    return cb_result_not_finished(type, status);
+}
+
+/* Python's flags as the original's runners kept them: a list of the
+ * interpreter's arguments (--python-flags split at blanks), [] otherwise. */
+static cb_value flags_list(const char *flags)
+{
+    cb_value l = cb_list_new(2);
+    for (const char *p = flags; p && *p;) {
+        size_t n = strcspn(p, " \t\n");
+        if (n)
+            cb_seq_push(l, cb_str_new(p, n));
+        p += n;
+        p += strspn(p, " \t\n");
+    }
+    return l;
 }
 
 static cb_value runner_dict(const cb_runner_info *in)
 {
     cb_value d = cb_dict_new(6);
     cb_dict_set_str(d, "library", cb_str_c(in->library));
-    cb_dict_set_str(d, "flags", in->flags ? cb_str_c(in->flags) : cb_none());
+    cb_dict_set_str(d, "flags", flags_list(in->flags));
     cb_dict_set_str(d, "gc", in->gc < 0 ? cb_none() : cb_bool(in->gc));
     cb_dict_set_str(d, "type", cb_str_c(in->type));
     cb_dict_set_str(d, "venv", in->venv ? cb_str_c(in->venv) : cb_none());
@@ -375,11 +416,11 @@ cb_value cb_results_value(const cb_calls *calls, const cb_runner_info *infos, si
     cb_value out = cb_dict_new(2);
     cb_dict_set_str(out, "python", cb_list_new(8));
     cb_dict_set_str(out, "external", cb_list_new(8));
-    cb_value runners = cb_dict_new(16);   /* id -> (runner dict, type) */
+    cb_value runners = cb_dict_new(16);   /* id -> runner dict */
+    cb_value order = cb_list_new(16);     /* (group, runner dict) in order */
     for (size_t i = 0; i < n_infos; i++) {
-        cb_value d = runner_dict(&infos[i]), group;
-        cb_dict_get_str(out, infos[i].group, &group);
-        cb_seq_push(group, cb_retain(d));
+        cb_value d = runner_dict(&infos[i]);
+        cb_seq_push(order, cb_tuple_of(2, cb_str_c(infos[i].group), cb_retain(d)));
         cb_dict_set_str(runners, infos[i].id, d);
     }
     for (size_t i = 0; i < calls->n; i++) {
@@ -399,10 +440,8 @@ cb_value cb_results_value(const cb_calls *calls, const cb_runner_info *infos, si
                 .type = mode ? mode : "benchmark",
                 .venv = env && json_object_is_type(env, json_type_string) ? json_object_get_string(env) : NULL,
             };
-            cb_value group;
             rd = runner_dict(&in);
-            cb_dict_get_str(out, in.group, &group);
-            cb_seq_push(group, cb_retain(rd));
+            cb_seq_push(order, cb_tuple_of(2, cb_str_c(in.group), cb_retain(rd)));
             cb_dict_set_str(runners, rec->runner, rd);
         }
         cb_value type_v, results;
@@ -423,6 +462,16 @@ cb_value cb_results_value(const cb_calls *calls, const cb_runner_info *infos, si
         cb_value k = cb_tuple_of(2, cb_str_c(rec->function), argt);
         cb_dict_set(results, k, result_of(rec->obj, rec->status, cb_str_data(type_v)));
     }
+    /* a runner without a single record is left out: an empty results dict
+     * is more than the original's readers can take (calls.jsonl and
+     * run.json still say what became of it) */
+    for (size_t i = 0; i < cb_len(order); i++) {
+        cb_value pair = cb_item(order, i), d = cb_item(pair, 1), results, group;
+        cb_dict_get_str(d, "results", &results);
+        if (cb_len(results) && cb_dict_get_str(out, cb_str_data(cb_item(pair, 0)), &group))
+            cb_seq_push(group, cb_retain(d));
+    }
+    cb_release(order);
     cb_release(runners);
     cb_release(by_repr);
     return out;

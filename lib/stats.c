@@ -4,6 +4,7 @@
 #include "util.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +119,11 @@ static double norm_isf(double p)
  * m·n + 1 counts. */
 static double *mw_counts(size_t m, size_t n)
 {
+    if (n > m) {   /* U's distribution is symmetric in m and n: keep the table small */
+        size_t t = m;
+        m = n;
+        n = t;
+    }
     size_t umax = m * n, w = umax + 1;
     double *old = cb_xcalloc((n + 1) * w, sizeof *old);
     double *cur = cb_xcalloc((n + 1) * w, sizeof *cur);
@@ -164,19 +170,35 @@ double cb_stats_mw_cdf(size_t m, size_t n, long u)
     return below / total;
 }
 
+/* How many of the ascending s[0..n) are < v, or ≤ v when `or_equal`. */
+static size_t count_below(const double *s, size_t n, double v, int or_equal)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (s[mid] < v || (or_equal && s[mid] == v))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 double cb_stats_mann_whitney_p(const double *x, size_t nx, const double *y, size_t ny)
 {
     if (!nx || !ny)
         return NAN;
-    double u = 0;
+    /* U = #(x > y) + ½ #(x = y), counted against y sorted: O((m+n) log n) */
+    double *ys = cb_xmalloc(ny * sizeof *ys), u = 0;
+    memcpy(ys, y, ny * sizeof *ys);
+    qsort(ys, ny, sizeof *ys, cmp_double);
     int ties = 0;
-    for (size_t i = 0; i < nx; i++)
-        for (size_t j = 0; j < ny; j++) {
-            if (x[i] > y[j])
-                u += 1;
-            else if (x[i] == y[j])
-                u += 0.5, ties = 1;
-        }
+    for (size_t i = 0; i < nx; i++) {
+        size_t below = count_below(ys, ny, x[i], 0), upto = count_below(ys, ny, x[i], 1);
+        u += (double)below + 0.5 * (double)(upto - below);
+        ties |= upto > below;
+    }
+    free(ys);
     double mn = (double)(nx * ny);
     if (!ties && nx * ny <= EXACT_MAX_PAIRS) {
         long lo = (long)fmin(u, mn - u);
@@ -209,25 +231,98 @@ double cb_stats_mann_whitney_p(const double *x, size_t nx, const double *y, size
     return p > 1 ? 1 : p;
 }
 
-void cb_stats_ratio_ci(const double *a, size_t na, const double *b, size_t nb,
-                       double confidence, cb_ratio_ci *out)
+/* A small deterministic generator for the selection's pivots (splitmix64):
+ * the result never depends on the pivots, only the work does. */
+static uint64_t splitmix64(uint64_t *state)
 {
-    size_t mn = na * nb;
-    double *d = cb_xmalloc(mn * sizeof *d);
-    double *la = cb_xmalloc(na * sizeof *la), *lb = cb_xmalloc(nb * sizeof *lb);
-    for (size_t i = 0; i < na; i++)
-        la[i] = log(a[i] > 1e-12 ? a[i] : 1e-12);
-    for (size_t j = 0; j < nb; j++)
-        lb[j] = log(b[j] > 1e-12 ? b[j] : 1e-12);
-    for (size_t i = 0; i < na; i++)
-        for (size_t j = 0; j < nb; j++)
-            d[i * nb + j] = lb[j] - la[i];
-    qsort(d, mn, sizeof *d, cmp_double);
-    out->ratio = exp(mn % 2 ? d[mn / 2] : (d[mn / 2 - 1] + d[mn / 2]) / 2);
+    uint64_t z = (*state += 0x9e3779b97f4a7c15u);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9u;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebu;
+    return z ^ (z >> 31);
+}
 
-    /* The largest k with P(U ≤ k−1) ≤ α/2 gives [D(k), D(mn+1−k)]. */
+/* The pairwise differences y[j] − x[i] of two ascending samples, seen as an
+ * m × n matrix whose rows (fixed i) ascend in j and whose columns descend
+ * in i — rounding is monotone, so this holds for the computed doubles too.
+ * `lo[i], hi[i]` bound the row positions still in play. */
+typedef struct pair_diffs {
+    const double *x, *y;
+    size_t m, n;
+    size_t *lo, *hi, *below, *upto;
+} pair_diffs;
+
+/* Per row, how many differences are < p (below) and ≤ p (upto): a staircase
+ * walk, O(m + n) since the counts never decrease down the rows. */
+static void count_around(pair_diffs *pd, double p, size_t *nbelow, size_t *nupto)
+{
+    size_t jb = 0, ju = 0, sb = 0, su = 0;
+    for (size_t i = 0; i < pd->m; i++) {
+        while (jb < pd->n && pd->y[jb] - pd->x[i] < p)
+            jb++;
+        if (ju < jb)
+            ju = jb;
+        while (ju < pd->n && pd->y[ju] - pd->x[i] <= p)
+            ju++;
+        pd->below[i] = jb;
+        pd->upto[i] = ju;
+        sb += jb;
+        su += ju;
+    }
+    *nbelow = sb;
+    *nupto = su;
+}
+
+/* The k-th smallest (0-based) of the m·n differences, without forming them:
+ * pick a random difference still in play as the pivot, count around it,
+ * and drop from every row the side the k-th one cannot lie in (the pivot
+ * goes too, so each round shrinks the set; expected O(log mn) rounds of
+ * O(m + n) work, O(m + n) memory) — the selection of Johnson & Mizoguchi
+ * (1978) and Monahan (1984), with a random pivot. */
+static double kth_difference(pair_diffs *pd, size_t k)
+{
+    uint64_t seed = 0x5eed;
+    for (size_t i = 0; i < pd->m; i++)
+        pd->lo[i] = 0, pd->hi[i] = pd->n;
+    for (;;) {
+        size_t live = 0;
+        for (size_t i = 0; i < pd->m; i++)
+            live += pd->hi[i] - pd->lo[i];
+        size_t r = (size_t)(splitmix64(&seed) % live), i = 0;
+        while (r >= pd->hi[i] - pd->lo[i])
+            r -= pd->hi[i] - pd->lo[i], i++;
+        double p = pd->y[pd->lo[i] + r] - pd->x[i];
+        size_t nbelow, nupto;
+        count_around(pd, p, &nbelow, &nupto);
+        if (k >= nbelow && k < nupto)
+            return p;
+        for (size_t row = 0; row < pd->m; row++) {
+            if (k < nbelow) {
+                if (pd->hi[row] > pd->below[row])
+                    pd->hi[row] = pd->below[row];
+            } else if (pd->lo[row] < pd->upto[row]) {
+                pd->lo[row] = pd->upto[row];
+            }
+            if (pd->lo[row] > pd->hi[row])
+                pd->lo[row] = pd->hi[row];
+        }
+    }
+}
+
+static double *sorted_logs(const double *t, size_t n)
+{
+    double *l = cb_xmalloc(n * sizeof *l);
+    for (size_t i = 0; i < n; i++)
+        l[i] = log(t[i] > 1e-12 ? t[i] : 1e-12);
+    qsort(l, n, sizeof *l, cmp_double);
+    return l;
+}
+
+/* The rank k of the interval [D(k), D(mn+1−k)] (1-based): the largest k with
+ * P(U ≤ k−1) ≤ α/2. */
+static size_t interval_rank(size_t na, size_t nb, double confidence)
+{
+    size_t mn = na * nb, k = 1;
     double half_alpha = (1 - confidence) / 2;
-    size_t k = 1;
     if (mn <= EXACT_MAX_PAIRS) {
         double *c = mw_counts(na, nb), total = 0, cum = 0;
         for (size_t u = 0; u <= mn; u++)
@@ -244,13 +339,25 @@ void cb_stats_ratio_ci(const double *a, size_t na, const double *b, size_t nb,
         double kk = floor((double)mn / 2 - z * sqrt((double)mn * (double)(na + nb + 1) / 12));
         k = kk < 1 ? 1 : (size_t)kk;
     }
-    if (k > (mn + 1) / 2)
-        k = (mn + 1) / 2;
-    out->lo = exp(d[k - 1]);
-    out->hi = exp(d[mn - k]);
+    return k > (mn + 1) / 2 ? (mn + 1) / 2 : k;
+}
+
+void cb_stats_ratio_ci(const double *a, size_t na, const double *b, size_t nb,
+                       double confidence, cb_ratio_ci *out)
+{
+    size_t mn = na * nb;
+    double *la = sorted_logs(a, na), *lb = sorted_logs(b, nb);
+    size_t *rows = cb_xmalloc(4 * na * sizeof *rows);
+    pair_diffs pd = {la, lb, na, nb, rows, rows + na, rows + 2 * na, rows + 3 * na};
+    double mid = kth_difference(&pd, mn / 2);
+    out->ratio = exp(mn % 2 ? mid : (kth_difference(&pd, mn / 2 - 1) + mid) / 2);
+
+    size_t k = interval_rank(na, nb, confidence);
+    out->lo = exp(kth_difference(&pd, k - 1));
+    out->hi = exp(kth_difference(&pd, mn - k));
     out->confidence = 1 - 2 * cb_stats_mw_cdf(na, nb, (long)k - 1);
     out->p_value = cb_stats_mann_whitney_p(lb, nb, la, na);
-    free(d);
+    free(rows);
     free(la);
     free(lb);
 }

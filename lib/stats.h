@@ -13,7 +13,8 @@
  * correction otherwise).  With few repeats the nominal confidence may not be
  * reachable (3 against 3 repeats: at most 90 %); the interval is then the
  * widest one (all pairwise differences) and `confidence` says what it
- * really is.  See docs/report.md. */
+ * really is.  The pairwise differences are never stored: their order
+ * statistics are selected in O(m + n) memory (stats.c).  See docs/report.md. */
 #ifndef CB_STATS_H
 #define CB_STATS_H
 

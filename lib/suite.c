@@ -61,7 +61,7 @@ static int gen_size(int gens, int terms, cb_value polys, cb_err *err)
     mpz_init_set_si(o.seed, SUITE_SEED);
     cb_buf bytes = {0};
     cb_value keys, drawn;
-    if (cb_gen_check(&o, err) == 0 && cb_gen_polys(&o, &bytes, &keys, NULL, NULL, err) == 0) {
+    if (cb_gen_check(&o, err) == 0 && cb_gen_polys(&o, &bytes, &keys, NULL, NULL, NULL, err) == 0) {
         if (cb_pickle_load(bytes.data, bytes.len, &drawn, err) == 0) {
             for (size_t i = 0; i < cb_len(drawn); i++)
                 cb_dict_set(polys, cb_retain(cb_dict_key(drawn, i)), cb_retain(cb_dict_val(drawn, i)));

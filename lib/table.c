@@ -277,31 +277,39 @@ static void render_text(const cb_table *t, cb_buf *out)
     free(w);
 }
 
-static void md_cell(cb_buf *out, const char *s)
+void cb_md_escape(cb_buf *out, const char *s)
 {
-    for (; *s; s++) {
-        if (*s == '|')
-            cb_buf_puts(out, "\\|");
-        else if (*s == '\n')
-            cb_buf_putc(out, ' ');
-        else
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '<': cb_buf_puts(out, "&lt;"); break;
+        case '>': cb_buf_puts(out, "&gt;"); break;
+        case '&': cb_buf_puts(out, "&amp;"); break;
+        case '\n': case '\r': cb_buf_putc(out, ' '); break;
+        case '\\': case '`': case '*': case '_': case '[': case ']': case '|': case '~': case '#':
+            cb_buf_putc(out, '\\');
             cb_buf_putc(out, *s);
+            break;
+        default: cb_buf_putc(out, *s);
+        }
     }
 }
 
 static void render_markdown(const cb_table *t, cb_buf *out)
 {
-    if (t->title)
-        cb_buf_printf(out, "### %s\n\n", t->title);
+    if (t->title) {
+        cb_buf_puts(out, "### ");
+        cb_md_escape(out, t->title);
+        cb_buf_puts(out, "\n\n");
+    }
     cb_buf_puts(out, "|");
     for (size_t c = 0; c < t->ncols; c++) {
         cb_buf_putc(out, ' ');
         if (t->cols[c].group) {
-            md_cell(out, t->cols[c].group);
+            cb_md_escape(out, t->cols[c].group);
             if (*t->cols[c].name)
                 cb_buf_putc(out, ' ');
         }
-        md_cell(out, t->cols[c].name);
+        cb_md_escape(out, t->cols[c].name);
         cb_buf_puts(out, " |");
     }
     cb_buf_puts(out, "\n|");
@@ -312,15 +320,17 @@ static void render_markdown(const cb_table *t, cb_buf *out)
         cb_buf_puts(out, "|");
         for (size_t c = 0; c < t->ncols; c++) {
             cb_buf_putc(out, ' ');
-            md_cell(out, text_of(t, r, c));
+            cb_md_escape(out, text_of(t, r, c));
             cb_buf_puts(out, " |");
         }
         cb_buf_putc(out, '\n');
     }
     if (t->nnotes)
         cb_buf_putc(out, '\n');
-    for (size_t i = 0; i < t->nnotes; i++)
-        cb_buf_printf(out, "%s  \n", t->notes[i]);
+    for (size_t i = 0; i < t->nnotes; i++) {
+        cb_md_escape(out, t->notes[i]);
+        cb_buf_puts(out, "  \n");
+    }
     cb_buf_putc(out, '\n');
 }
 

@@ -35,8 +35,13 @@ void cb_table_add_note(cb_table *t, const char *fmt, ...) __attribute__((format(
 
 void cb_table_render(const cb_table *t, cb_table_format f, cb_buf *out);
 
-/* Escapes for the renderers, exported for other HTML/CSV writers. */
+/* Escapes for the renderers, exported for other HTML/CSV/markdown writers.
+ * cb_md_escape makes any text literal in GitHub/CommonMark markdown, table
+ * cells included: HTML's < > & as entities (no tag, no script reaches a
+ * renderer), markdown's \ ` * _ [ ] | ~ # backslash-escaped (no emphasis,
+ * link, code span or cell break), line breaks as spaces. */
 void cb_html_escape(cb_buf *out, const char *s);
+void cb_md_escape(cb_buf *out, const char *s);
 void cb_csv_field(cb_buf *out, const char *s);   /* quoted when needed (RFC 4180) */
 
 #endif

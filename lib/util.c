@@ -166,39 +166,69 @@ int cb_read_file(const char *path, char **data, size_t *len, cb_err *err)
     return 0;
 }
 
-int cb_write_file_atomic(const char *path, const void *data, size_t len, cb_err *err)
+/* Writes data to a new file tmp and makes it durable (fsync); on failure
+ * removes tmp and fails naming path. */
+static int write_durably(const char *tmp, const char *path, const void *data, size_t len, cb_err *err)
 {
-    char *tmp = cb_xasprintf("%s.tmp.%ld", path, (long)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        cb_fail(err, "%s: %s", path, strerror(errno));
-        free(tmp);
-        return -1;
-    }
+    if (fd < 0)
+        return cb_fail(err, "%s: %s", path, strerror(errno));
     const char *p = data;
     size_t left = len;
-    while (left) {
+    int e = 0;
+    while (left && !e) {
         ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            cb_fail(err, "%s: %s", path, strerror(errno));
-            close(fd);
-            unlink(tmp);
-            free(tmp);
-            return -1;
-        }
-        p += w;
-        left -= (size_t)w;
+        if (w > 0)
+            p += w, left -= (size_t)w;
+        else if (w == 0)
+            e = ENOSPC;   /* a regular file takes no bytes only when there is no room */
+        else if (errno != EINTR)
+            e = errno;
     }
-    if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
-        cb_fail(err, "%s: %s", path, strerror(errno));
+    if (!e && fsync(fd) < 0)
+        e = errno;
+    if (close(fd) < 0 && !e)
+        e = errno;
+    if (e) {
         unlink(tmp);
-        free(tmp);
-        return -1;
+        return cb_fail(err, "%s: %s", path, strerror(e));
     }
-    free(tmp);
     return 0;
+}
+
+int cb_write_files_atomic(size_t n, const char *const *paths, const void *const *data, const size_t *lens,
+                          cb_err *err)
+{
+    char **tmps = cb_xcalloc(n ? n : 1, sizeof *tmps);
+    int rc = 0;
+    size_t written = 0;
+    for (; written < n && rc == 0; written++) {
+        tmps[written] = cb_xasprintf("%s.tmp.%ld", paths[written], (long)getpid());
+        if (write_durably(tmps[written], paths[written], data[written], lens[written], err) < 0) {
+            rc = -1;
+            free(tmps[written]);
+            tmps[written] = NULL;
+        }
+    }
+    /* all or nothing: a failed write (a full disk) renames none of them */
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        if (rename(tmps[i], paths[i]) < 0)
+            rc = cb_fail(err, "%s: %s", paths[i], strerror(errno));
+        free(tmps[i]);
+        tmps[i] = NULL;
+    }
+    for (size_t i = 0; i < written; i++)
+        if (tmps[i]) {
+            unlink(tmps[i]);
+            free(tmps[i]);
+        }
+    free(tmps);
+    return rc;
+}
+
+int cb_write_file_atomic(const char *path, const void *data, size_t len, cb_err *err)
+{
+    return cb_write_files_atomic(1, &path, &data, &len, err);
 }
 
 int cb_mkdir_p(const char *path, cb_err *err)
@@ -234,4 +264,59 @@ int64_t cb_cpu_now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---- the pointer-keyed hash map (linear probing, at most half full) ---- */
+
+static size_t pm_slot(const cb_ptrmap *m, const void *k)
+{
+    uint64_t h = (uint64_t)(uintptr_t)k * 0x9e3779b97f4a7c15ULL;
+    return (size_t)(h ^ (h >> 29)) & (m->cap - 1);
+}
+
+cb_pm_entry *cb_pm_find(const cb_ptrmap *m, const void *k)
+{
+    if (!m->cap)
+        return NULL;
+    for (size_t i = pm_slot(m, k);; i = (i + 1) & (m->cap - 1)) {
+        if (m->e[i].key == k)
+            return &m->e[i];
+        if (!m->e[i].key)
+            return NULL;
+    }
+}
+
+cb_pm_entry *cb_pm_insert(cb_ptrmap *m, const void *k)
+{
+    if ((m->len + 1) * 2 > m->cap) {
+        cb_ptrmap n = {0};
+        n.cap = m->cap ? m->cap * 2 : 64;
+        n.e = cb_xcalloc(n.cap, sizeof *n.e);
+        for (size_t i = 0; i < m->cap; i++)
+            if (m->e[i].key) {
+                size_t j = pm_slot(&n, m->e[i].key);
+                while (n.e[j].key)
+                    j = (j + 1) & (n.cap - 1);
+                n.e[j] = m->e[i];
+            }
+        n.len = m->len;
+        free(m->e);
+        *m = n;
+    }
+    size_t i = pm_slot(m, k);
+    while (m->e[i].key && m->e[i].key != k)
+        i = (i + 1) & (m->cap - 1);
+    if (!m->e[i].key) {
+        m->e[i].key = k;
+        m->e[i].a = m->e[i].b = 0;
+        m->len++;
+    }
+    return &m->e[i];
+}
+
+void cb_pm_free(cb_ptrmap *m)
+{
+    free(m->e);
+    m->e = NULL;
+    m->cap = m->len = 0;
 }

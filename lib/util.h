@@ -29,11 +29,33 @@ void cb_buf_vprintf(cb_buf *b, const char *fmt, va_list ap);
 char *cb_buf_take(cb_buf *b);   /* NUL-terminated, caller frees; b is reset */
 void cb_buf_free(cb_buf *b);
 
+/* A hash map keyed by pointers (value bodies), with two small counters per
+ * entry whose meaning is the user's: the pickle codec's open containers and
+ * memo, the dataset validator's "already checked".  Zero-initialise. */
+typedef struct cb_pm_entry {
+    const void *key;
+    uint32_t a, b;
+} cb_pm_entry;
+typedef struct cb_ptrmap {
+    cb_pm_entry *e;
+    size_t cap, len;   /* cap is a power of two or 0 */
+} cb_ptrmap;
+cb_pm_entry *cb_pm_find(const cb_ptrmap *m, const void *k);   /* NULL when absent */
+cb_pm_entry *cb_pm_insert(cb_ptrmap *m, const void *k);       /* adds a zeroed entry if absent */
+void cb_pm_free(cb_ptrmap *m);
+
 /* Whole-file I/O.  cb_write_file_atomic writes to PATH.tmp.PID then renames,
- * so a reader never sees a half-written file (DESIGN §10). */
+ * so a reader never sees a half-written file (DESIGN §10).
+ * cb_write_files_atomic does so for n files that belong together (a dataset's
+ * polys.pickle and run_list.pickle): every one is written and fsynced under
+ * its temporary name before any is renamed, in the order given, so a write
+ * that fails (a full disk) leaves all the old files as they were and no new
+ * one.  Renaming within a directory needs no data blocks. */
 struct cb_err;
 int cb_read_file(const char *path, char **data, size_t *len, struct cb_err *err);
 int cb_write_file_atomic(const char *path, const void *data, size_t len, struct cb_err *err);
+int cb_write_files_atomic(size_t n, const char *const *paths, const void *const *data, const size_t *lens,
+                          struct cb_err *err);
 int cb_mkdir_p(const char *path, struct cb_err *err);
 
 /* Clocks, in nanoseconds. */

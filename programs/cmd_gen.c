@@ -35,19 +35,23 @@ static void usage(FILE *f)
             "A range R is comma-separated parts A, A-B or A-B:S meaning range(A, A+1),\n"
             "range(A, B), range(A, B, S) (the stop is exclusive); A, B, S are integer\n"
             "expressions with + * // %% ** and parentheses, e.g. \"1-5, 6-13:2\", \"2**65-2**66\".\n\n"
-            "  --generators R     numbers of generators (default 3)\n"
-            "  --terms R          terms drawn per polynomial (default 10); a term drawn\n"
+            "The options' parts multiply: for each element of the product of the parts of\n"
+            "--generators, --terms, --coefficients and --exponents (in that order), every\n"
+            "value of its generators and terms parts gets a system, and run-list pairs are\n"
+            "formed among that element's systems only, as the original did.\n\n"
+            "  --generators R     numbers of generators (default 1-10, i.e. 1 to 9)\n"
+            "  --terms R          terms drawn per polynomial (default 50); a term drawn\n"
             "                     onto an existing exponent replaces its coefficient\n"
-            "  --exponents R      exponent ranges (default 0-10)\n"
-            "  --coefficients R   coefficient ranges (default 1-100)\n"
+            "  --exponents R      exponent ranges (default 0-10,100-1000:101)\n"
+            "  --coefficients R   coefficient ranges (default 0-1000)\n"
             "  --number N         polynomials per system (default 10)\n"
             "  --groupby KEY...   run-list pairs are formed within groups of systems equal\n"
             "                     in these of gens terms exp_range coeff_range\n"
             "                     (default: gens terms)\n"
             "  --seed S           the seed (default: drawn from /dev/urandom and printed)\n"
             "  --append           merge into the dataset in OUTPUT_DIR (new systems are\n"
-            "                     added, equal keys replaced); the run list is rebuilt over\n"
-            "                     all generated systems\n"
+            "                     added, equal keys replaced); each function's run-list\n"
+            "                     entries are the old ones followed by the new ones\n"
             "  -v                 print each system as it is drawn\n");
 }
 
@@ -63,7 +67,8 @@ static const char *option_names[4] = {"--generators", "--terms", "--exponents", 
 
 static void parse_args(int argc, char **argv, gen_args *a)
 {
-    *a = (gen_args){.text = {"3", "10", "0-10", "1-100"}, .number = "10",
+    /* the original's defaults (its cli.py) */
+    *a = (gen_args){.text = {"1-10", "50", "0-10,100-1000:101", "0-1000"}, .number = "10",
                     .groupby = {CB_GEN_GENS, CB_GEN_TERMS}, .ngroupby = 2};
     int have_groupby = 0;
     for (int i = 1; i < argc; i++) {
@@ -209,9 +214,10 @@ static size_t count_terms(cb_value polys, size_t *npolys)
     return terms;
 }
 
-/* --append onto an existing dataset: merge as dict.update, rebuild the
- * generated functions of the run list, keep any other function. */
-static void write_appended(const gen_args *a, cb_buf *fresh, const char *json)
+/* --append onto an existing dataset, as the original did: the systems merge
+ * as dict.update (an equal key keeps its place and gets the new value), the
+ * run lists function by function, the old entries then the new ones. */
+static void write_appended(const gen_args *a, cb_buf *fresh, cb_value drawn_rl, const char *json)
 {
     cb_err err;
     char *ppath = cb_xasprintf("%s/polys.pickle", a->dir), *rpath = cb_xasprintf("%s/run_list.pickle", a->dir);
@@ -224,44 +230,26 @@ static void write_appended(const gen_args *a, cb_buf *fresh, const char *json)
         cb_die_msg("gen: internal error reading back the drawn dataset: %s", err.msg);
     cb_gen_merge(polys, add);
     cb_release(add);
-    cb_value keys = cb_list_new(cb_len(polys));
-    for (size_t i = 0; i < cb_len(polys); i++)
-        cb_seq_push(keys, cb_retain(cb_dict_key(polys, i)));
-    cb_value rl = cb_gen_run_list(keys, a->groupby, a->ngroupby);
-    if (old_rl.type == CB_DICT) {
-        /* keep the old order and its other functions; ours replace theirs */
-        for (size_t i = 0; i < cb_len(rl); i++)
-            cb_dict_set(old_rl, cb_retain(cb_dict_key(rl, i)), cb_retain(cb_dict_val(rl, i)));
-        cb_release(rl);
-        rl = old_rl;
-    }
+    cb_value rl = old_rl.type == CB_DICT ? cb_gen_merge_run_lists(old_rl, drawn_rl) : cb_retain(drawn_rl);
     if (cb_dataset_write(a->dir, polys, rl, json, &err) < 0)
         cb_die(&err);
     size_t npolys, terms = count_terms(polys, &npolys);
     printf("wrote %s/polys.pickle (%zu systems, %zu polynomials, %zu terms), run_list.pickle, "
            "dataset.json\n", a->dir, cb_len(polys), npolys, terms);
-    cb_release(keys);
+    cb_release(old_rl);
     cb_release(rl);
     cb_release(polys);
     free(ppath);
     free(rpath);
 }
 
-static void write_fresh(const gen_args *a, cb_buf *fresh, cb_value keys, const char *json)
+static void write_fresh(const gen_args *a, cb_buf *fresh, cb_value keys, cb_value rl, const char *json)
 {
     cb_err err;
-    if (cb_mkdir_p(a->dir, &err) < 0)
-        cb_die(&err);
-    cb_value rl = cb_gen_run_list(keys, a->groupby, a->ngroupby);
-    char *path = cb_xasprintf("%s/polys.pickle", a->dir);
-    if (cb_write_file_atomic(path, fresh->data, fresh->len, &err) < 0)
-        cb_die(&err);
-    free(path);
-    if (cb_dataset_write(a->dir, cb_none(), rl, json, &err) < 0)
+    if (cb_dataset_write_pickled(a->dir, fresh->data, fresh->len, rl, json, &err) < 0)
         cb_die(&err);
     printf("wrote %s/polys.pickle (%zu systems, %zu bytes), run_list.pickle, dataset.json\n", a->dir,
            cb_len(keys), fresh->len);
-    cb_release(rl);
 }
 
 int cmd_gen(int argc, char **argv)
@@ -292,18 +280,19 @@ int cmd_gen(int argc, char **argv)
     }
 
     cb_buf fresh = {0};
-    cb_value keys;
-    if (cb_gen_polys(&o, &fresh, &keys, a.verbose ? progress : NULL, NULL, &err) < 0)
+    cb_value keys, rl;
+    if (cb_gen_polys(&o, &fresh, &keys, &rl, a.verbose ? progress : NULL, NULL, &err) < 0)
         cb_die_msg("gen: %s", err.msg);
     char *json = dataset_json(&a, o.seed, o.number);
     char *existing = cb_xasprintf("%s/polys.pickle", a.dir);
     if (a.append && access(existing, F_OK) == 0)
-        write_appended(&a, &fresh, json);
+        write_appended(&a, &fresh, rl, json);
     else
-        write_fresh(&a, &fresh, keys, json);
+        write_fresh(&a, &fresh, keys, rl, json);
     free(existing);
     free(json);
     cb_release(keys);
+    cb_release(rl);
     cb_buf_free(&fresh);
     for (int k = 0; k < 4; k++)
         cb_ranges_free(ranges[k]);

@@ -3,7 +3,7 @@
 # runs with, when any is missing, and speedscope (npm) for the tests that open
 # profiles in it.  Called by `make test` and `make run`.
 PKGS="build-essential clang libclang-rt-14-dev libgmp-dev libmpfr-dev libflint-dev libcalcium-dev
-libpari-dev pari-gp singular libjson-c-dev linux-perf gnuplot-nox heaptrack valgrind chromium
+libpari-dev pari-gp singular libjson-c-dev linux-perf gnuplot-nox heaptrack valgrind chromium pandoc
 python3 python3-sympy python3-gmpy2 python3-pandas python3-pil python3-sage"
 missing=
 for p in $PKGS; do

@@ -15,6 +15,7 @@
 #include "dataset.h"
 #include "executor.h"
 #include "pickle.h"
+#include "results.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -521,15 +522,15 @@ static void add_result(recorder *rec, const plan_call *c, const cb_exec_result *
         val = res->status == CB_CALL_OK && res->has_text[CB_TEXT_DIGEST]
                   ? cb_str_new(res->text[CB_TEXT_DIGEST].data, res->text[CB_TEXT_DIGEST].len)
                   : cb_none();
-    } else if (rec->cfg->mode == CB_MODE_MEM && res->status == CB_CALL_OK) {
-        val = mem_rows(res);
+    } else if (res->status != CB_CALL_OK || (rec->cfg->mode != CB_MODE_MEM && !res->ntimes)) {
+        /* the original's vocabulary, as results.pickle (lib/results.h) */
+        val = cb_result_not_finished(rec->cfg->type, cb_call_status_name(res->status));
+    } else if (rec->cfg->mode == CB_MODE_MEM) {
+        val = cb_result_mem_rows(mem_rows(res));
     } else {
         val = cb_list_new(res->ntimes);
-        if (res->status == CB_CALL_TIMEOUT)
-            cb_seq_push(val, cb_float(INFINITY));
-        else if (res->status == CB_CALL_OK)
-            for (size_t i = 0; i < res->ntimes; i++)
-                cb_seq_push(val, cb_float(res->times[i]));
+        for (size_t i = 0; i < res->ntimes; i++)
+            cb_seq_push(val, cb_float(res->times[i]));
     }
     cb_dict_set(rec->results, key, val);
 }

@@ -15,6 +15,8 @@ cases = {
     "negative-exponent": {"sys": (["x"], [{(1,): 1}, {(2,): 1}, {(-1,): 2}])},
     "float-coefficient": {K: (["x0"], [{(1,): 1.5}])},
     "text-coefficient": {"sys": (["x"], [{(1,): "1.5"}])},
+    "newline-coefficient": {"sys": (["x"], [{(1,): "1\n2"}])},
+    "newline-generator": {"sys": (["x\ny", "x\ny"], [{(1, 0): 1}])},
     "bool-exponent": {"sys": (["x"], [{(True,): 1}])},
     "gens-not-list": {"sys": ("xy", [{(1,): 1}])},
     "gen-not-str": {"sys": ([1], [{(1,): 1}])},
@@ -50,6 +52,8 @@ refused short-exponent "system 'sys'" "polynomial 1" "(1,)"
 refused negative-exponent "system 'sys'" "polynomial 2" "(-1,)"
 refused float-coefficient "system (1, 5, range(0, 10), range(1, 100))" "polynomial 0" "float"
 refused text-coefficient "system 'sys'" "polynomial 0" "'1.5'"
+refused newline-coefficient "system 'sys'" "polynomial 0" "'1\\n2'"
+refused newline-generator "system 'sys'" "'x\\ny' appears twice"
 refused bool-exponent "system 'sys'" "polynomial 0"
 refused gens-not-list "system 'sys'" "gens"
 refused gen-not-str "system 'sys'" "generator 0"

@@ -1,14 +1,23 @@
 """gen_python.py — `casbench gen` against a Python reference generator.
 
-The reference below is the original tool's generator as reconstructed in
-lib/gen.h, written with Python's own random.Random; it reproduces the
-documented outputs of tests/fixtures/describe/ (checked here too).  For many seeds (0, negative, above 2**32 and 2**64)
-and option shapes (steps, negative steps, negative and huge coefficients,
-0 generators, 0 terms, duplicate values, Python-equal ranges, exponents near
-2**63), casbench's polys.pickle must load in Python as exactly the
-reference's dict: same keys in the same order, same types (range objects in
-the keys), same dict order inside each polynomial; run_list.pickle must be
-the reference run list, and --append must merge as dict.update does.
+The reference below loops exactly as the original tool's generator
+(PolynomialGenerator.generate in its gen_polys.py, written here anew with
+Python's own random.Random): over itertools.product of the options' parts
+(generators, terms, coefficients, exponents — coefficients before
+exponents), and within each element over its generators and terms values;
+run-list pairs are formed per element, by groupby and
+combinations_with_replacement, singles per element; --append merges the
+datasets with dict.update and the run lists function by function (old
+entries, then new).  It reproduces the documented outputs of
+tests/fixtures/describe/ (checked here too).  For many seeds (0, negative,
+above 2**32 and 2**64) and option shapes (several parts in one option,
+steps, negative steps, negative and huge coefficients, 0 generators, 0
+terms, duplicate values, Python-equal ranges, exponents near 2**63),
+casbench's polys.pickle must load in Python as exactly the reference's dict:
+same keys in the same order, same types (range objects in the keys), same
+dict order inside each polynomial; run_list.pickle must be the reference run
+list (the original ordered --append's functions by a set, i.e. by the hash
+seed: only there is the functions' order not compared).
 """
 import itertools
 import json
@@ -30,36 +39,62 @@ check = cbtest.Checker("gen_python.py", 2000, sep=": ", only_given=True)
 
 # ---------------------------------------------------------------- reference
 
-def ref_gen(seed, G, T, E, C, number):
+def ref_generate(seed, G, T, E, C, number, groupby=("gens", "terms")):
+    """(dataset, run list) as the original's generate() made them."""
     rng = random.Random(seed)
-    d = {}
-    for g, t, er, cr in itertools.product(itertools.chain(*G), itertools.chain(*T), E, C):
-        polys = []
-        for _ in range(number):
-            p = {}
-            for _ in range(t):
-                e = tuple(rng.randrange(er.start, er.stop, er.step) for _ in range(g))
-                p[e] = rng.randrange(cr.start, cr.stop, cr.step)
-            polys.append(p)
-        d[(g, t, er, cr)] = ([f"x{i}" for i in range(g)], polys)
-    return d
+    results, singles, combos = {}, [], []
+    for gen_part, terms_part, cr, er in itertools.product(G, T, C, E):
+        res = {}
+        for g in gen_part:
+            for t in terms_part:
+                polys = []
+                for _ in range(number):
+                    p = {}
+                    for _ in range(t):
+                        e = tuple(rng.randrange(er.start, er.stop, er.step) for _ in range(g))
+                        p[e] = rng.randrange(cr.start, cr.stop, cr.step)
+                    polys.append(p)
+                res[(g, t, er, cr)] = ([f"x{i}" for i in range(g)], polys)
+        groups = {}
+        for k in res:
+            groups.setdefault(tuple(k[FIELDS[f]] for f in groupby), []).append(k)
+        singles.extend((k,) for k in res)
+        combos.extend(itertools.chain.from_iterable(
+            itertools.combinations_with_replacement(v, 2) for v in groups.values()))
+        results.update(res)
+    run_list = {"add": combos, "mult": combos, "divmod": combos, "resultant": combos, "gcd": combos,
+                "leading_coefficient": singles}
+    return results, run_list
+
+
+def ref_gen(seed, G, T, E, C, number):
+    return ref_generate(seed, G, T, E, C, number)[0]
 
 
 FIELDS = {"gens": 0, "terms": 1, "exp_range": 2, "coeff_range": 3}
 
 
-def ref_run_list(keys, groupby=("gens", "terms"), old=None):
-    groups = {}
-    for k in keys:
-        if isinstance(k, tuple):
-            groups.setdefault(tuple(k[FIELDS[f]] for f in groupby), []).append(k)
-    pairs = [p for g in groups.values() for p in itertools.combinations_with_replacement(g, 2)]
-    singles = [(k,) for g in groups.values() for k in g]
-    rl = dict(old or {})
-    for f in ("add", "mult", "divmod", "resultant", "gcd"):
-        rl[f] = list(pairs)
-    rl["leading_coefficient"] = singles
-    return rl
+def ref_merge_run_lists(old, new):
+    """The original's --append: functions in one run list keep their entries,
+    functions in both get the old ones then the new ones."""
+    merged = {k: old.get(k, new.get(k)) for k in old.keys() ^ new.keys()}
+    merged.update({k: old[k] + new[k] for k in old.keys() & new.keys()})
+    return merged
+
+
+def same_run_list(a, b):
+    """Equal run lists, the functions' order aside (the original's comes from a set)."""
+    return set(a) == set(b) and all(same_value(a[k], b[k]) for k in a)
+
+
+def run_list_difference(got, want):
+    if set(got) != set(want):
+        return f"functions {sorted(got)} vs {sorted(want)}"
+    for k in want:
+        d = first_difference(got[k], want[k], f"run_list[{k!r}]")
+        if d:
+            return d
+    return None
 
 
 # ---------------------------------------------------------------- compare
@@ -152,9 +187,10 @@ def gen_args(shape, seed, extra=()):
             "--number", str(shape["number"]), "--seed", str(seed)] + list(extra)
 
 
-def ref_of(shape, seed):
-    return ref_gen(seed, shape["generators"][1], shape["terms"][1], shape["exponents"][1],
-                   shape["coefficients"][1], shape["number"])
+def ref_of(shape, seed, groupby=("gens", "terms")):
+    """The reference's (dataset, run list) for a shape."""
+    return ref_generate(seed, shape["generators"][1], shape["terms"][1], shape["exponents"][1],
+                        shape["coefficients"][1], shape["number"], groupby)
 
 
 def test_shapes():
@@ -165,10 +201,8 @@ def test_shapes():
             out = os.path.join(TMP, f"{name}-{seed}")
             run_gen(out, gen_args(shape, seed))
             polys, rl = load(out)
-            want = ref_of(shape, seed)
-            d = first_difference(polys, want)
-            if d is None and not same_value(rl, ref_run_list(list(want))):
-                d = f"run list differs: {first_difference(rl, ref_run_list(list(want)), 'run_list')}"
+            want, want_rl = ref_of(shape, seed)
+            d = first_difference(polys, want) or first_difference(rl, want_rl, "run_list")
             if d:
                 bad = f"seed {seed}: {d}"
                 break
@@ -182,47 +216,97 @@ def test_groupby():
         out = os.path.join(TMP, "groupby-" + "-".join(groupby))
         run_gen(out, gen_args(shape, 99, ["--groupby"] + groupby))
         polys, rl = load(out)
-        want = ref_run_list(list(ref_of(shape, 99)), groupby)
-        check(f"--groupby {' '.join(groupby)}", same_value(rl, want), first_difference(rl, want, "run_list"))
+        want, want_rl = ref_of(shape, 99, groupby)
+        d = first_difference(polys, want) or first_difference(rl, want_rl, "run_list")
+        check(f"--groupby {' '.join(groupby)}", d is None, d)
+
+
+# several parts in every option: the product of the parts, pairs per element
+MULTI = dict(generators=("1-3, 5", [range(1, 3), range(5, 6)]), terms=("2, 4-7:2", [range(2, 3), range(4, 7, 2)]),
+             exponents=("1-9:3, 100-1000:101", [range(1, 9, 3), range(100, 1000, 101)]),
+             coefficients=("0-1000, -5-5", [range(0, 1000), range(-5, 5)]), number=2)
+
+
+def test_multi_part():
+    for groupby in (["gens", "terms"], ["gens"], ["exp_range"], ["coeff_range", "exp_range"], ["terms"]):
+        bad = None
+        for seed in (0, 7, -3, 2**40):
+            out = os.path.join(TMP, "multi-%s-%s" % ("-".join(groupby), seed))
+            run_gen(out, gen_args(MULTI, seed, ["--groupby"] + groupby))
+            polys, rl = load(out)
+            want, want_rl = ref_of(MULTI, seed, groupby)
+            bad = first_difference(polys, want) or first_difference(rl, want_rl, "run_list")
+            if bad:
+                bad = f"seed {seed}: {bad}"
+                break
+        check(f"multi-part options, --groupby {' '.join(groupby)}: dataset and run list as the original's",
+              bad is None, bad)
+    # the issue's example: one generator and one terms value, two exponent
+    # parts: each forms its own pair (the original's 2 pairs, not 3)
+    out = os.path.join(TMP, "two-exp-parts")
+    run_gen(out, ["--generators", "2", "--terms", "3", "--exponents", "1-9:3,100-1000:101", "--coefficients",
+                  "0-1000", "--number", "1", "--seed", "1"])
+    _, rl = load(out)
+    check("two exponent parts: one pair each, none across", len(rl["add"]) == 2 and
+          all(a[2] == b[2] for a, b in rl["add"]), rl["add"])
+
+
+def test_defaults():
+    """Without options, gen draws the original's defaults (its cli.py)."""
+    out = os.path.join(TMP, "defaults")
+    run_gen(out, ["--seed", "5"])
+    polys, rl = load(out)
+    want, want_rl = ref_generate(5, [range(1, 10)], [range(50, 51)], [range(0, 10), range(100, 1000, 101)],
+                                 [range(0, 1000)], 10)
+    d = first_difference(polys, want) or first_difference(rl, want_rl, "run_list")
+    check("defaults: --generators 1-10 --terms 50 --coefficients 0-1000 --exponents 0-10,100-1000:101 --number 10",
+          d is None, d)
 
 
 def test_append():
-    # the README's second example, with overlapping keys added on top
+    # the README's second example, with overlapping keys and multi-part options added on top
     out = os.path.join(TMP, "append")
     steps = [
         (["--generators", "1-5, 6-13:2", "--terms", "10", "--coefficients", "1-1000",
           "--exponents", "0-1000", "--number", "1", "--seed", "12"],
-         ([range(1, 5), range(6, 13, 2)], [range(10, 11)], [range(0, 1000)], [range(1, 1000)], 1, 12)),
+         ([range(1, 5), range(6, 13, 2)], [range(10, 11)], [range(0, 1000)], [range(1, 1000)], 1, 12), None),
         (["--generators", "1-5, 6-13:2", "--terms", "10", "--coefficients", "2**65-2**66",
           "--exponents", "0-1000", "--number", "1", "--seed", "34", "--append"],
-         ([range(1, 5), range(6, 13, 2)], [range(10, 11)], [range(0, 1000)], [range(2**65, 2**66)], 1, 34)),
+         ([range(1, 5), range(6, 13, 2)], [range(10, 11)], [range(0, 1000)], [range(2**65, 2**66)], 1, 34), None),
         (["--generators", "5", "--terms", "4-33:4", "--coefficients", "1-1000",
           "--exponents", "0-1000", "--number", "1", "--seed", "45", "--append"],
-         ([range(5, 6)], [range(4, 33, 4)], [range(0, 1000)], [range(1, 1000)], 1, 45)),
+         ([range(5, 6)], [range(4, 33, 4)], [range(0, 1000)], [range(1, 1000)], 1, 45), None),
         # overwrites (3, 10, range(0, 1000), ...) in place, adds a step-2 system
         (["--generators", "3", "--terms", "10", "--coefficients", "1-1000",
           "--exponents", "0-1000:1, 0-999:2", "--number", "2", "--seed", "-7", "--append"],
-         ([range(3, 4)], [range(10, 11)], [range(0, 1000, 1), range(0, 999, 2)], [range(1, 1000)], 2, -7)),
+         ([range(3, 4)], [range(10, 11)], [range(0, 1000, 1), range(0, 999, 2)], [range(1, 1000)], 2, -7), None),
         # range(0, 1000, 2) == range(0, 999, 2): Python keeps the old key object
         (["--generators", "3", "--terms", "10", "--coefficients", "1-1000",
           "--exponents", "0-1000:2", "--number", "1", "--seed", "2**33", "--append"],
-         ([range(3, 4)], [range(10, 11)], [range(0, 1000, 2)], [range(1, 1000)], 1, 2**33)),
+         ([range(3, 4)], [range(10, 11)], [range(0, 1000, 2)], [range(1, 1000)], 1, 2**33), None),
+        # several parts and another --groupby on top
+        (["--generators", "2-4", "--terms", "3, 5", "--coefficients", "1-10, -3-3",
+          "--exponents", "0-4, 10-20:5", "--number", "1", "--seed", "77", "--groupby", "exp_range", "--append"],
+         ([range(2, 4)], [range(3, 4), range(5, 6)], [range(0, 4), range(10, 20, 5)], [range(1, 10), range(-3, 3)],
+          1, 77), ("exp_range",)),
     ]
-    want = {}
+    want, want_rl = {}, {}
     bad = None
-    for args, (G, T, E, C, number, seed) in steps:
+    for args, (G, T, E, C, number, seed), groupby in steps:
         run_gen(out, args)
-        want.update(ref_gen(seed, G, T, E, C, number))
+        polys_add, rl_add = ref_generate(seed, G, T, E, C, number, groupby or ("gens", "terms"))
+        want = want | polys_add
+        want_rl = ref_merge_run_lists(want_rl, rl_add)
         polys, rl = load(out)
-        d = first_difference(polys, want) or first_difference(rl, ref_run_list(list(want)), "run_list")
+        d = first_difference(polys, want) or run_list_difference(rl, want_rl)
         if d:
             bad = f"after {' '.join(args)}: {d}"
             break
-    check("--append merges as dict.update, run list over all systems", bad is None, bad)
+    check("--append merges as the original (dict union; run lists old + new per function)", bad is None, bad)
     with open(os.path.join(out, "dataset.json")) as f:
         meta = json.load(f)
     runs = meta.get("runs", [])
-    check("dataset.json records every run's seed and options", [r.get("seed") for r in runs] == [12, 34, 45, -7, 2**33] and runs[1].get("coefficients") == "2**65-2**66"
+    check("dataset.json records every run's seed and options", [r.get("seed") for r in runs] == [12, 34, 45, -7, 2**33, 77] and runs[1].get("coefficients") == "2**65-2**66"
            and runs[3].get("number") == 2 and runs[3].get("append") is True, json.dumps(meta)[:300])
 
 
@@ -239,11 +323,13 @@ def test_append_to_named_systems():
     shape = SHAPES["small"]
     run_gen(out, gen_args(shape, 5, ["--append"]))
     polys, got_rl = load(out)
-    want = dict(named)
-    want.update(ref_of(shape, 5))
-    want_rl = ref_run_list(list(want), old=rl)
-    d = first_difference(polys, want) or first_difference(got_rl, want_rl, "run_list")
-    check("--append onto named systems keeps them and their other functions", d is None, d)
+    add, add_rl = ref_of(shape, 5)
+    want = named | add
+    want_rl = ref_merge_run_lists(rl, add_rl)
+    d = first_difference(polys, want) or run_list_difference(got_rl, want_rl)
+    check("--append onto named systems keeps them and their functions' entries", d is None, d)
+    check("--append keeps the old run list's functions first, in their order",
+          list(got_rl)[:2] == ["groebner", "add"], list(got_rl))
 
 
 def test_drawn_seed():
@@ -258,7 +344,7 @@ def test_drawn_seed():
         meta = json.load(f)
     ok = ok and meta["runs"][0]["seed"] == seed
     polys, _ = load(out)
-    ok = ok and same_value(polys, ref_of(shape, seed))
+    ok = ok and same_value(polys, ref_of(shape, seed)[0])
     again = os.path.join(TMP, "noseed-again")
     run_gen(again, gen_args(shape, seed))
     with open(os.path.join(out, "polys.pickle"), "rb") as a, open(os.path.join(again, "polys.pickle"), "rb") as b:
@@ -285,6 +371,8 @@ try:
     test_goldens_reference()
     test_shapes()
     test_groupby()
+    test_multi_part()
+    test_defaults()
     test_append()
     test_append_to_named_systems()
     test_drawn_seed()

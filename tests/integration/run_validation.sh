@@ -13,6 +13,7 @@ pickle.dump({"selftest_noop": [("0",)]}, open(t + "/rl.pickle", "wb"))
 pickle.dump({"0": (["x"], [{(1, 2): 1}])}, open(t + "/badpolys.pickle", "wb"))
 pickle.dump({"selftest_noop": [("nope",)]}, open(t + "/badrl.pickle", "wb"))
 pickle.dump({"add": [("0",)]}, open(t + "/arity.pickle", "wb"))
+pickle.dump({"gro\nbner": [("0",)]}, open(t + "/newline-fn.pickle", "wb"))
 PY
 P=$T/polys.pickle R=$T/rl.pickle O=$T/results
 
@@ -33,6 +34,7 @@ bad "dataset with a wrong exponent tuple" "$T/badpolys.pickle" "$R" "$O" --libra
 bad "missing dataset file" "$T/nope.pickle" "$R" "$O" --libraries selftest
 bad "run list naming a missing system" "$P" "$T/badrl.pickle" "$O" --libraries selftest
 bad "run list with the wrong arity" "$P" "$T/arity.pickle" "$O" --libraries selftest
+bad "a function name with a newline (still one line)" "$P" "$T/newline-fn.pickle" "$O" --libraries selftest
 bad "unknown library" "$P" "$R" "$O" --libraries selftest nosuchlib
 bad "missing venv path" "$P" "$R" "$O" --libraries sympy-dmp --venvs "$T/novenv"
 bad "a directory that is not a venv" "$P" "$R" "$O" --libraries sympy-dmp --venvs "$T"

@@ -85,13 +85,15 @@ TEST(csv_quotes_and_numbers)
     cb_table_free(t);
 }
 
-TEST(markdown_escapes_pipes)
+/* markdown keeps the text literal: a pipe does not split the cell, and HTML
+ * does not become a tag (issue 14) */
+TEST(markdown_escapes_pipes_and_html)
 {
     cb_table *t = sample();
     char *s = render(t, CB_TABLE_MARKDOWN);
     CHECK(strstr(s, "| args | flint median | flint ± |") != NULL);
     CHECK(strstr(s, "|:---|---:|---:|") != NULL);
-    CHECK_MSG(strstr(s, "| x\\|y<z>& |") != NULL, "%s", s);
+    CHECK_MSG(strstr(s, "| x\\|y&lt;z&gt;&amp; |") != NULL, "%s", s);
     free(s);
     cb_table_free(t);
 }
@@ -130,7 +132,7 @@ int main(void)
 {
     RUN(text_aligns_by_display_width);
     RUN(csv_quotes_and_numbers);
-    RUN(markdown_escapes_pipes);
+    RUN(markdown_escapes_pipes_and_html);
     RUN(json_reads_back);
     RUN(html_escapes_and_groups);
     return check_done();

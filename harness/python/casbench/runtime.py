@@ -621,17 +621,21 @@ class RecordWriter:
 
 
 def result_value(mode, out):
-    """The results-pickle value of one call (docs/protocol.md)."""
+    """The results-pickle value of one call (docs/protocol.md), in the
+    original's vocabulary as lib/results.c writes it: never empty, [inf]
+    (in mem mode one row of inf) for a call that did not finish."""
     if mode == "verify":
         return out.digest if out.status == "ok" else None
-    if mode == "mem" and out.status == "ok":
+    inf = float("inf")
+    if out.status != "ok" or (mode != "mem" and not out.times):
+        if mode == "mem":
+            return [("casbench: %s" % out.status, "", inf, 100.0, inf, 100.0, inf)]
+        return [inf]
+    if mode == "mem":
         rows = out.mem.get("rows") if isinstance(out.mem, dict) else None
-        return [tuple(row) for row in rows] if isinstance(rows, list) else []
-    if out.status == "ok":
-        return list(out.times)
-    if out.status == "timeout":
-        return [float("inf")]
-    return []
+        rows = [tuple(row) for row in rows] if isinstance(rows, list) else []
+        return rows or [("casbench: no allocation", "", 0, 0.0, 0, 0.0, 0)]
+    return list(out.times)
 
 
 def write_pickle_atomic(path, value):
