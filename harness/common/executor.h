@@ -16,7 +16,10 @@
  * return to the caller's loop.  It reports with cb_exec_send_time() per
  * repeat, cb_exec_send_error() on failure, cb_exec_send_text() for verify
  * digests and memory reports, and cb_exec_send_done() at the end.  A child
- * that exits without "done" and without an error is reported as an error. */
+ * that exits without "done" and without an error is reported as an error.
+ *
+ * Deadlines saturate (lib/bounds.h): a limit too large for the clock is a
+ * limit that never comes, not one that has already passed. */
 #ifndef CB_EXECUTOR_H
 #define CB_EXECUTOR_H
 
@@ -61,6 +64,7 @@ typedef struct cb_exec_result {
     double *cpu_times;      /* CPU seconds per execution */
     int64_t loops;          /* executions per repeat (the last repeat's) */
     int done;               /* the child reported the end of the call */
+    int memory_limit_hit;   /* the child died of its memory limit (status error) */
     cb_buf error;           /* message (error), signal name (crashed), ... */
     cb_buf text[CB_TEXT_COUNT];
     int has_text[CB_TEXT_COUNT];
@@ -87,6 +91,11 @@ void cb_exec_send_time(cb_exec_child *ch, int64_t wall_ns, int64_t cpu_ns, int64
 void cb_exec_send_error(cb_exec_child *ch, const char *msg);
 void cb_exec_send_text(cb_exec_child *ch, cb_text_kind kind, const char *data, size_t len);
 void cb_exec_send_done(cb_exec_child *ch);
+/* An allocation failed under the memory limit (memlimit.h): MSG says what;
+ * the call is recorded as `error` with memory_limit_hit.  Allocates nothing. */
+void cb_exec_send_memory_limit(cb_exec_child *ch, const char *msg);
+/* In a call child, its end of the pipe; NULL in the harness itself. */
+cb_exec_child *cb_exec_current_child(void);
 
 /* "SIGSEGV" for SIGSEGV, "signal 64" for one without a name. */
 void cb_signal_name(int sig, char *out, size_t size);
