@@ -416,13 +416,23 @@ static char **sbatch_argv(const char *slurm_args, bool test_only, size_t n_tasks
     return argv;
 }
 
-/* sbatch's failure as err. */
+/* sbatch's failure as err: what it printed, its lines joined by "; ". */
 static int sbatch_failed(int st, const char *e, cb_err *err)
 {
     if (st == -1)
         return cb_fail(err, "cannot run sbatch: %s", strerror(errno));
-    return cb_fail(err, "sbatch failed: %s", e && *e ? e : (WEXITSTATUS(st) == 127 ? "not found (is Slurm installed?)" : "?"));
+    if (!e || !*e)
+        return cb_fail(err, "sbatch failed: %s", WEXITSTATUS(st) == 127 ? "not found (is Slurm installed?)" : "?");
+    cb_buf b = {0};
+    for (const char *p = e; *p; p++)
+        *p == '\n' ? cb_buf_puts(&b, "; ") : cb_buf_putc(&b, *p);
+    cb_buf_putc(&b, 0);
+    cb_fail(err, "sbatch failed: %s", b.data);
+    cb_buf_free(&b);
+    return -1;
 }
+
+
 
 int cb_slurm_check_args(const char *slurm_args, cb_err *err)
 {

@@ -430,14 +430,13 @@ static char **resume_argv(const char *dir, char **extra, int n_extra, int *argc_
         recorded[i] = (char *)json_object_get_string(json_object_array_get_idx(cmd, i));
     char **argv = cb_xcalloc(n + (size_t)n_extra + 3, sizeof *argv);
     int argc = 0;
+    cb_buf missing = {0};
     for (int i = 0; i < (int)n; i++) {
         const char *w = recorded[i];
         int k = trusted_only_option(w);
         if (k >= 0) {
-            if (!given[k])
-                cb_die_msg("--resume: %s was run with %s; a results directory is not trusted to say what "
-                           "casbench executes: give %s again on the command line (casbench run --resume %s %s ...)",
-                           dir, trusted_only[k], trusted_only[k], dir, trusted_only[k]);
+            if (!given[k] && !strstr(missing.data ? missing.data : "", trusted_only[k]))
+                cb_buf_printf(&missing, " %s ...", trusted_only[k]);
             i += option_words(k, recorded, (int)n, i) - 1;
             continue;
         }
@@ -447,8 +446,13 @@ static char **resume_argv(const char *dir, char **extra, int n_extra, int *argc_
         }
         argv[argc++] = cb_xstrdup(w);
     }
+    if (missing.len)
+        cb_die_msg("--resume: %s was run with%s; a results directory is not trusted to say what casbench "
+                   "executes: give them again on the command line (casbench run --resume %s%s)",
+                   dir, missing.data, dir, missing.data);
     for (int i = 0; i < n_extra; i++)
         argv[argc++] = cb_xstrdup(extra[i]);
+
     argv[argc++] = cb_xstrdup("--resume");
     argv[argc++] = absolute(dir);
     free(recorded);
