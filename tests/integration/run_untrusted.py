@@ -202,8 +202,27 @@ def malformed(tmp, files):
     run_json(d, "{")
     rc, err = cb("run", "--resume", d)
     check("run.json not JSON: one line, exit 2", one_line_error(rc, err), (rc, err))
+    # every field of every record replaced by each JSON type in turn
+    d = copy()
+    with open(os.path.join(d, "calls.jsonl")) as f:
+        recs = [json.loads(line) for line in f]
+    lines = []
+    for rec in recs[:2]:
+        for key in list(rec):
+            for junk in (None, [], [None, "x", 1], {}, {"a": [1]}, 1, -1.5, "x", True):
+                lines.append(json.dumps(dict(rec, **{key: junk})))
+    lines += ["null", "[]", "1", '"x"', "{}", '{"runner": null}']
+    with open(os.path.join(d, "calls.jsonl"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    for how, args in (("report", ["report", d]), ("report --format html", ["report", d, "--format", "html"]),
+                      ("report --format csv", ["report", d, "--format", "csv"]), ("compare", ["compare", d, d0]),
+                      ("run ... --resume DIR", ["run"] + files + [os.path.dirname(d)] + opts + ["--resume", d])):
+        rc, err = cb(*args)
+        check("calls.jsonl with fields of every wrong type: %s neither crashes nor hangs" % how,
+              rc is not None and rc >= 0, (rc, err[-300:]))
     for name in ("run.json", "calls.jsonl"):
         d = copy()
+
         os.remove(os.path.join(d, name))
         os.mkfifo(os.path.join(d, name))
         for how, args in (("run --resume DIR", ["run", "--resume", d]),
