@@ -607,17 +607,17 @@ int cmd_run(int argc, char **argv)
     cb_run_result res;
     if (cb_run(&o, &res, &err) < 0)
         cb_die(&err);
-    if (res.signo && !res.dir) {
+    if (res.signo && !res.dir)
         fprintf(stderr, "casbench: interrupted while probing the libraries; nothing was run\n");
-        return 130;
-    }
-    if (res.signo)
+    else if (res.signo)
         fprintf(stderr, "casbench: interrupted; the finished calls are in %s (resume with --resume)\n", res.dir);
     else if (res.pending)
         fprintf(stderr, "casbench: submitted; when the job has run: casbench collect %s\n", res.dir);
     else
         print_summary(&res);
-    fprintf(stderr, "casbench: results in %s\n", res.dir);
+    if (res.dir)
+        fprintf(stderr, "casbench: results in %s\n", res.dir);
+
     if (res.runners_failed)
         fprintf(stderr, "casbench: %zu runner%s failed; see %s/logs/\n", res.runners_failed,
                 res.runners_failed == 1 ? "" : "s", res.dir);
