@@ -20,6 +20,7 @@ typedef struct {
     pid_t pid;
     int pidfd;
     int cpu;
+    bool stopped;           /* SIGKILLed past its deadline, not yet reaped */
 } slot;
 
 static int pidfd_open_(pid_t pid)
@@ -111,7 +112,7 @@ static int poll_timeout(const slot *slots, int nslots, const cb_pool_ops *ops, i
         return tick_ms;
     int64_t nearest = INT64_MAX;
     for (int s = 0; s < nslots; s++)
-        if (slots[s].pid > 0) {
+        if (slots[s].pid > 0 && !slots[s].stopped) {
             int64_t d = ops->deadline(ops->ctx, slots[s].job);
             if (d < nearest)
                 nearest = d;
@@ -134,9 +135,12 @@ static void stop_expired(slot *slots, int nslots, const cb_pool_ops *ops)
         return;
     int64_t now = cb_now_ns();
     for (int s = 0; s < nslots; s++)
-        if (slots[s].pid > 0 && ops->deadline(ops->ctx, slots[s].job) <= now &&
-            ops->expired(ops->ctx, slots[s].job))
+        if (slots[s].pid > 0 && !slots[s].stopped && ops->deadline(ops->ctx, slots[s].job) <= now &&
+            ops->expired(ops->ctx, slots[s].job)) {
             signal_job(slots[s].pid, SIGKILL);
+            slots[s].stopped = true;
+        }
+
 }
 
 static void stop_all(slot *slots, int nslots, int grace_ms, const cb_pool_ops *ops)

@@ -448,7 +448,6 @@ static int64_t job_deadline(void *ctx, size_t i)
     if (!r->last_record_ns)
         return cb_ns_add(r->started_ns, cb_seconds_to_ns(st->startup_timeout + call + FIRST_RECORD_SLACK_S));
     return cb_ns_add(r->last_record_ns, cb_seconds_to_ns(call + RECORD_SLACK_S));
-
 }
 
 static bool job_expired(void *ctx, size_t i)
@@ -497,9 +496,9 @@ static bool record_unreached(run_state *s, cb_runner *r, int wstatus, const char
                              (double)(cb_now_ns() - r->started_ns) / 1e9, st->startup_timeout);
     cb_strset have = {0};
     recorded_calls(s, r, &have);
-    size_t written = 0;
     cb_err err;
-    bool ok = cb_runner_write_records(r, st, memory ? "error" : "timeout", error, memory, &have, &written, &err) == 0;
+    bool ok = cb_runner_write_records(r, st, memory ? "error" : "timeout", error, memory, &have, NULL, &err) == 0;
+
     cb_strset_free(&have);
     free(error);
     cb_calls_tail_read(&s->tail, on_record, s);   /* count them */
