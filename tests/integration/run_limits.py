@@ -87,6 +87,19 @@ def memory_limits(tmp):
                                                    "none"])
     check("FLINT: the same mult without a limit is ok (memory_limit null)",
           len(recs) == 1 and recs[0]["status"] == "ok" and recs[0]["memory_limit"] is None, recs)
+    # the same product in Singular (an interpreter the harness drives: its
+    # own RLIMIT_DATA, its "no more memory" recognised)
+    p, recs, _ = run(tmp, "singular", files, ["--libraries", "singular", "--repeats", "1", "--memory-limit", "64M"])
+    check("Singular: mult past the limit is an error with memory_limit_hit",
+          len(recs) == 1 and recs[0]["status"] == "error" and recs[0]["memory_limit_hit"] is True
+          and "no more memory" in recs[0]["error"], (recs, p.stderr[-300:]))
+    # PARI: its stack may grow only to the limit; parsing these
+    # polynomials needs more than 40 MiB of it
+    p, recs, took = run(tmp, "pari", files, ["--libraries", "pari", "--repeats", "1", "--memory-limit", "40M"])
+    check("PARI: its stack past the limit while loading the dataset: the call recorded with memory_limit_hit, "
+          "at once (%.1f s)" % took, len(recs) == 1 and recs[0]["status"] == "error" and recs[0]["memory_limit_hit"]
+          and took < 30, (recs, p.stderr[-300:]))
+
 
     # the dataset: one term x**(2**62), which SymPy's dense DMP
     # tries to expand while the harness parses it
