@@ -701,11 +701,16 @@ static int open_results_dir(run_state *s, cb_strset *done, json_object **old_run
     s->dir = cb_xstrdup(o->resume_dir);
     static const char *const subs[] = {"logs", "runners", "profiles"};
     for (size_t i = 0; i < 3; i++) {
+        /* its own directories, not symbolic links leading out of it */
         char *d = cb_xasprintf("%s/%s", s->dir, subs[i]);
         mkdir(d, 0755);
+        rc = lstat(d, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : cb_fail(err, "--resume: %s is not a directory", d);
         free(d);
+        if (rc < 0)
+            return -1;
     }
     return 0;
+
 }
 
 static int write_results_pickle(run_state *s, cb_run_result *res, cb_err *err)

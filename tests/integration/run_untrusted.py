@@ -261,6 +261,14 @@ def planted_links(tmp, files):
     rc, err = cb("run", *files, os.path.dirname(d), *opts, "--resume", d)
     check("symbolic links planted at the runners' logs are not followed: the target is untouched",
           open(victim).read() == "precious\n" and "symbolic link" in err, (rc, err[-400:]))
+    shutil.rmtree(logs)
+    elsewhere = os.path.join(tmp, "elsewhere")
+    os.mkdir(elsewhere)
+    os.symlink(elsewhere, logs)
+    rc, err = cb("run", *files, os.path.dirname(d), *opts, "--resume", d)
+    check("logs/ a symbolic link out of the results directory: refused, nothing written there",
+          one_line_error(rc, err) and not os.listdir(elsewhere), (rc, err, os.listdir(elsewhere)))
+
 
 
 def main():
