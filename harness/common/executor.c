@@ -140,6 +140,7 @@ void cb_exec_result_reset(cb_exec_result *res)
     res->loops = 1;
     res->done = 0;
     res->memory_limit_hit = 0;
+    res->stopped_by = 0;
     res->error.len = 0;
     for (int k = 0; k < CB_TEXT_COUNT; k++) {
         res->text[k].len = 0;
@@ -376,7 +377,11 @@ int cb_exec_run(const cb_exec_limits *lim, cb_exec_body body, void *arg, cb_exec
         res->status = CB_CALL_TIMEOUT;
         set_error(res, "timed out after %g s", lim->timeout);
     } else if (WIFSIGNALED(status) && !res->done) {
+        int sig = WTERMSIG(status);
+        if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP)
+            res->stopped_by = sig;
         char name[32];
+
         cb_signal_name(WTERMSIG(status), name, sizeof name);
         res->status = CB_CALL_CRASHED;
         set_error(res, "%s", name);

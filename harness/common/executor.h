@@ -65,6 +65,10 @@ typedef struct cb_exec_result {
     int64_t loops;          /* executions per repeat (the last repeat's) */
     int done;               /* the child reported the end of the call */
     int memory_limit_hit;   /* the child died of its memory limit (status error) */
+    int stopped_by;         /* the child died of SIGTERM, SIGINT or SIGHUP that the
+                             * executor did not send: the run is being stopped
+                             * (scancel, a signal to the process group), not a crash */
+
     cb_buf error;           /* message (error), signal name (crashed), ... */
     cb_buf text[CB_TEXT_COUNT];
     int has_text[CB_TEXT_COUNT];

@@ -667,9 +667,18 @@ static void run_calls(const cb_harness_ops *ops, const cb_config *cfg, const pla
                                 .sys = c->sys, .args = c->args, .index = call_number(cfg, i), .cfg = cfg};
             cx.perturb = is_perturbed(cfg, c);
             cb_exec_run(&lim, child_body, &cx, &res);
+            if (res.stopped_by) {
+                /* a stop signal reached the call from outside (scancel
+                 * signals every process of the task, one by one): the
+                 * harness stops the same way, without a record, so that
+                 * --resume runs the call again instead of calling it a crash */
+                signal(res.stopped_by, SIG_DFL);
+                raise(res.stopped_by);
+            }
             if (cfg->mode == CB_MODE_MEM && !res.has_text[CB_TEXT_MEM])
                 fetch_mem_report(&cx, &res);
         }
+
         /* the harness is a child subreaper (cb_harness_main): what a call
          * left running comes back to it; reap those that have ended */
         while (waitpid(-1, NULL, WNOHANG) > 0)

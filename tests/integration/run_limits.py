@@ -254,6 +254,50 @@ def huge_limits(tmp):
           proc.returncode == 0 and len(recs) == 1 and recs[0]["status"] == "ok", (recs, proc.stderr[-400:]))
 
 
+def stopped_from_outside(tmp):
+    """scancel signals every process of a task, one by one: a call child
+    that gets SIGTERM before its harness is a stop, not a crash — the
+    harness stops too, writing no record for that call (--resume runs it)."""
+    X1 = (["x", "y"], [{(1, 0): 1, (0, 1): 2}])
+    cases = [
+        ("C harness", [cbtest.harness_path("selftest")],
+         {"type": "benchmark", "repeats": 1, "timeout": 60, "polys": {"us:1000": X, "us:20000000": X},
+          "run_list": {"selftest_sleep": [("us:1000",), ("us:20000000",)]}}, {}),
+        ("Python harness", [sys.executable, os.path.join(cbtest.BUILD, "harness", "python", "casbench_harness.py")],
+         {"type": "benchmark", "repeats": 1000000, "timeout": 60, "library": "sympy-dmp",
+          "polys": {"p": X1}, "run_list": {"add": [("p",)], "mult": [("p", "p")]}},   # add: one argument, an error
+         {"SYMPY_GROUND_TYPES": "python"}),
+    ]
+    for name, cmd, cfg, env in cases:
+        d = tempfile.mkdtemp(dir=tmp)
+        cfg_path, res_path, calls = (os.path.join(d, n) for n in ("c.pickle", "r.pickle", "calls.jsonl"))
+        with open(cfg_path, "wb") as f:
+            pickle.dump(dict(cfg, calls_jsonl=calls), f)
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                text=True, env=dict(os.environ, **env))
+        proc.stdin.write("%s\n%s\n" % (cfg_path, res_path))
+        proc.stdin.close()
+        deadline, child = time.time() + 60, None
+        while time.time() < deadline and not child:   # the second call's child
+            n = sum(1 for _ in open(calls)) if os.path.exists(calls) else 0
+            kids = cbtest.descendants(proc.pid)
+            child = kids[0] if n >= 1 and kids else None
+            time.sleep(0.05)
+        if child:
+            time.sleep(0.2)
+            os.kill(child, signal.SIGTERM)
+        try:
+            rc = proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            rc = proc.wait()
+        recs = [json.loads(line) for line in open(calls)] if os.path.exists(calls) else []
+        check("%s: a call child SIGTERMed from outside stops the harness (SIGTERM), no record for that call"
+              % name, child and rc == -signal.SIGTERM and len(recs) == 1 and recs[0]["call"] == 0,
+
+              (child, rc, recs, proc.stderr.read()[-300:]))
+
+
 def main():
     if not os.access(CB, os.X_OK):
         check("casbench is built", False, CB)
@@ -264,6 +308,8 @@ def main():
         probe_hang(tmp)
         grandchildren(tmp)
         huge_limits(tmp)
+        stopped_from_outside(tmp)
+
     return 1 if check.failed else 0
 
 

@@ -533,7 +533,15 @@ class Executor:
             out.status = "timeout"
             out.error = "timed out after %g s" % self.timeout
         elif os.WIFSIGNALED(status) and not done:
-            out.status, out.error = "crashed", signal_name(os.WTERMSIG(status))
+            sig = os.WTERMSIG(status)
+            if sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                # a stop signal from outside (scancel signals every process
+                # of the task, one by one): stop the same way, without a
+                # record, so that --resume runs the call again (C parity)
+                signal.signal(sig, signal.SIG_DFL)
+                os.kill(os.getpid(), sig)
+            out.status, out.error = "crashed", signal_name(sig)
+
         elif out.status in ("error", "unsupported"):
             pass                  # the child's own message
         elif os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0:
