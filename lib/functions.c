@@ -38,6 +38,7 @@ const cb_function cb_selftest_functions[] = {
     {"selftest_exit", 1, CB_ARGS_SYSTEM},
     {"selftest_error", 1, CB_ARGS_SYSTEM},
     {"selftest_cold", 1, CB_ARGS_SYSTEM},
+    {"selftest_spawn", 1, CB_ARGS_SYSTEM},
 };
 const int cb_n_selftest_functions = sizeof cb_selftest_functions / sizeof *cb_selftest_functions;
 

@@ -2,6 +2,7 @@
  * libraries.h). */
 #define _GNU_SOURCE
 #include "libraries.h"
+#include "bounds.h"
 #include "paths.h"
 #include "util.h"
 
@@ -12,6 +13,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -70,6 +73,7 @@ const char *cb_library_group(const cb_library *lib)
 typedef struct {
     char **argv;
     const char *const *env;   /* NAME=VALUE overrides, NULL-terminated, or NULL */
+    char *limit_env;          /* CASBENCH_MEMORY_LIMIT=N, or NULL */
     cb_buf out, err;
     int status;               /* wait status; -1 when it could not start */
     bool timed_out;
@@ -96,11 +100,16 @@ static void capture_start(capture *c)
         close(o[1]);
         return;
     }
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
+        /* dies with casbench (a probe that hangs must not outlive it) */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
         int devnull = open("/dev/null", O_RDONLY);
         if (devnull >= 0)
             dup2(devnull, 0);
@@ -109,6 +118,8 @@ static void capture_start(capture *c)
         setpgid(0, 0);
         for (const char *const *v = c->env; v && *v; v++)
             putenv((char *)*v);
+        if (c->limit_env)
+            putenv(c->limit_env);
         execvp(c->argv[0], c->argv);
         dprintf(2, "cannot start %s: %s\n", c->argv[0], strerror(errno));
         _exit(127);
@@ -142,15 +153,25 @@ static void drain(int *fd, cb_buf *b)
 }
 
 /* Run every capture concurrently until all have exited and closed their
- * output, or the deadline passes (then their process groups are killed). */
-static void capture_all(capture *cs, size_t n, double timeout_s)
+ * output, or the deadline passes (then their process groups are killed).
+ * SIGINT, SIGTERM or SIGHUP (when blocked, as during a run) stops them all
+ * at once: the signal's number is returned, else 0. */
+static int capture_all(capture *cs, size_t n, double timeout_s)
 {
     for (size_t i = 0; i < n; i++)
         capture_start(&cs[i]);
-    int64_t deadline = cb_now_ns() + (int64_t)(timeout_s * 1e9);
-    struct pollfd *pfd = cb_xcalloc(3 * n + 1, sizeof *pfd);
+    int64_t deadline = cb_ns_add(cb_now_ns(), cb_seconds_to_ns(timeout_s));
+    struct pollfd *pfd = cb_xcalloc(3 * n + 2, sizeof *pfd);
+    sigset_t stops;
+    sigemptyset(&stops);
+    sigaddset(&stops, SIGINT);
+    sigaddset(&stops, SIGTERM);
+    sigaddset(&stops, SIGHUP);
+    int sfd = signalfd(-1, &stops, SFD_CLOEXEC | SFD_NONBLOCK), signo = 0;
     for (;;) {
         size_t np = 0;
+        if (sfd >= 0)
+            pfd[np++] = (struct pollfd){.fd = sfd, .events = POLLIN};
         for (size_t i = 0; i < n; i++) {
             capture *c = &cs[i];
             if (c->out_fd >= 0)
@@ -158,14 +179,21 @@ static void capture_all(capture *cs, size_t n, double timeout_s)
             if (c->err_fd >= 0)
                 pfd[np++] = (struct pollfd){.fd = c->err_fd, .events = POLLIN};
         }
-        if (!np)
+        if (np == (sfd >= 0 ? 1u : 0u))
             break;
         int64_t left = deadline - cb_now_ns();
         if (left <= 0)
             break;
-        int r = poll(pfd, np, (int)(left / 1000000) + 1);
+        int64_t left_ms = left / 1000000 + 1;
+        int r = poll(pfd, np, left_ms > INT32_MAX ? INT32_MAX : (int)left_ms);
         if (r < 0 && errno != EINTR)
             break;
+        struct signalfd_siginfo si;
+        if (sfd >= 0 && pfd[0].revents && read(sfd, &si, sizeof si) == sizeof si) {
+            signo = (int)si.ssi_signo;
+            deadline = cb_now_ns();   /* every probe is killed below, now */
+            break;
+        }
         for (size_t i = 0; i < n; i++) {
             capture *c = &cs[i];
             for (size_t k = 0; k < np; k++) {
@@ -189,10 +217,10 @@ static void capture_all(capture *cs, size_t n, double timeout_s)
             /* output closed but still running, or past the deadline: give it
              * what is left of the deadline, then kill its group. */
             if (c->pid_fd >= 0) {
-                int64_t left = deadline - cb_now_ns();
+                int64_t left_ms = (deadline - cb_now_ns()) / 1000000 + 1;
                 struct pollfd p = {.fd = c->pid_fd, .events = POLLIN};
-                if (left > 0)
-                    poll(&p, 1, (int)(left / 1000000) + 1);
+                if (left_ms > 0)
+                    poll(&p, 1, left_ms > INT32_MAX ? INT32_MAX : (int)left_ms);
             }
             w = waitpid(c->pid, &st, WNOHANG);
             if (w == 0) {
@@ -211,6 +239,9 @@ static void capture_all(capture *cs, size_t n, double timeout_s)
         if (c->pid_fd >= 0)
             close(c->pid_fd);
     }
+    if (sfd >= 0)
+        close(sfd);
+    return signo;
 }
 
 static char *last_line(cb_buf *b)
@@ -446,8 +477,10 @@ static void probe_fill(cb_probe *p, capture *c, double timeout_s)
     p->json = o;
 }
 
-void cb_probe_all(cb_probe_job *jobs, size_t n, double timeout_s)
+int cb_probe_all(cb_probe_job *jobs, size_t n, double timeout_s, uint64_t memory_limit)
 {
+    char *limit_env = memory_limit ? cb_xasprintf("%s=%llu", CB_MEMORY_LIMIT_ENV, (unsigned long long)memory_limit)
+                                   : NULL;
     capture *cs = cb_xcalloc(n ? n : 1, sizeof *cs);
     char ***argvs = cb_xcalloc(n ? n : 1, sizeof *argvs);
     size_t *map = cb_xcalloc(n ? n : 1, sizeof *map), nc = 0;
@@ -469,9 +502,10 @@ void cb_probe_all(cb_probe_job *jobs, size_t n, double timeout_s)
         argvs[nc] = a;
         cs[nc].argv = a;
         cs[nc].env = j->lib->env;
+        cs[nc].limit_env = limit_env;
         map[nc++] = i;
     }
-    capture_all(cs, nc, timeout_s);
+    int signo = capture_all(cs, nc, timeout_s);
     for (size_t k = 0; k < nc; k++) {
         probe_fill(&jobs[map[k]].result, &cs[k], timeout_s);
         cb_buf_free(&cs[k].out);
@@ -481,6 +515,8 @@ void cb_probe_all(cb_probe_job *jobs, size_t n, double timeout_s)
     free(cs);
     free(argvs);
     free(map);
+    free(limit_env);
+    return signo;
 }
 
 void cb_probe_free(cb_probe *p)

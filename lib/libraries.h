@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <json-c/json.h>
 
 #include "error.h"
@@ -88,10 +89,13 @@ typedef struct {
     cb_probe result;        /* filled by cb_probe_all */
 } cb_probe_job;
 
-/* Probe every job at once (they are short), each at most TIMEOUT_S seconds.
- * A harness that is missing, fails, times out or prints no JSON object gives
- * available = false with the reason; nothing here is an error. */
-void cb_probe_all(cb_probe_job *jobs, size_t n, double timeout_s);
+/* Probe every job at once (they are short), each at most TIMEOUT_S seconds
+ * and under MEMORY_LIMIT (bytes, 0: none; lib/bounds.h).  A harness that is
+ * missing, fails, times out or prints no JSON object gives available = false
+ * with the reason; nothing here is an error.  Returns 0, or the signal
+ * (SIGINT, SIGTERM, SIGHUP, when the caller blocks them) that stopped every
+ * probe at once. */
+int cb_probe_all(cb_probe_job *jobs, size_t n, double timeout_s, uint64_t memory_limit);
 void cb_probe_free(cb_probe *p);
 
 #endif

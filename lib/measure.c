@@ -1,6 +1,7 @@
 /* measure.c — the measurement settings of a run and their defaults per
  * mode (see measure.h, docs/measurement.md). */
 #include "measure.h"
+#include "bounds.h"
 
 #include <errno.h>
 #include <math.h>
@@ -23,6 +24,9 @@ int cb_measure_parse_min_time(const char *s, cb_measure *m, cb_err *err)
     double v = strtod(s, &end);
     if (errno || end == s || *end || !isfinite(v) || v < 0)
         return cb_fail(err, "--min-time: '%s' is not auto or a number of seconds >= 0", s);
+    if (v > CB_MAX_SECONDS)   /* the clock arithmetic's bound, as for --timeout */
+        return cb_fail(err, "--min-time: '%s' is more than %g seconds, the longest limit casbench takes", s,
+                       CB_MAX_SECONDS);
     m->min_time_auto = false;
     m->min_time = v;
     return 0;

@@ -1,6 +1,7 @@
 /* pool.c — the event-driven process pool (see pool.h). */
 #define _GNU_SOURCE
 #include "pool.h"
+#include "bounds.h"
 #include "util.h"
 
 #include <errno.h>
@@ -19,6 +20,7 @@ typedef struct {
     pid_t pid;
     int pidfd;
     int cpu;
+    bool stopped;           /* SIGKILLed past its deadline, not yet reaped */
 } slot;
 
 static int pidfd_open_(pid_t pid)
@@ -77,18 +79,68 @@ static void signal_job(pid_t pid, int sig)
     kill(pid, sig);
 }
 
-static void reap(slot *sl, const cb_pool_ops *ops)
+/* Kill and reap the strays that came back to casbench (lib/bounds.h):
+ * every child but the jobs still running. */
+static void sweep(const slot *slots, int nslots)
+{
+    pid_t keep[nslots > 0 ? nslots : 1];
+    size_t n = 0;
+    for (int s = 0; s < nslots; s++)
+        if (slots[s].pid > 0)
+            keep[n++] = slots[s].pid;
+    cb_sweep_strays(keep, n);
+}
+
+static void reap(slot *slots, int nslots, slot *sl, const cb_pool_ops *ops)
 {
     int st = 0;
     signal_job(sl->pid, SIGKILL);
     while (waitpid(sl->pid, &st, 0) < 0 && errno == EINTR)
         ;
     close(sl->pidfd);
-    pid_t pid = sl->pid;
     sl->pid = 0;
     sl->pidfd = -1;
-    (void)pid;
+    sweep(slots, nslots);
     ops->exited(ops->ctx, sl->job, st);
+}
+
+/* The poll timeout until the nearest deadline of a running job, capped at
+ * TICK_MS (-1: none). */
+static int poll_timeout(const slot *slots, int nslots, const cb_pool_ops *ops, int tick_ms)
+{
+    if (!ops->deadline)
+        return tick_ms;
+    int64_t nearest = INT64_MAX;
+    for (int s = 0; s < nslots; s++)
+        if (slots[s].pid > 0 && !slots[s].stopped) {
+            int64_t d = ops->deadline(ops->ctx, slots[s].job);
+            if (d < nearest)
+                nearest = d;
+        }
+    if (nearest == INT64_MAX)
+        return tick_ms;
+    int64_t left_ms = (nearest - cb_now_ns()) / 1000000 + 1;
+    if (left_ms < 0)
+        left_ms = 0;
+    if (tick_ms > 0 && left_ms > tick_ms)
+        return tick_ms;
+    return left_ms > INT32_MAX ? INT32_MAX : (int)left_ms;
+}
+
+/* Stop the running jobs that are past their deadline (their pidfds then
+ * report the exit, and reap() follows as for any other). */
+static void stop_expired(slot *slots, int nslots, const cb_pool_ops *ops)
+{
+    if (!ops->deadline || !ops->expired)
+        return;
+    int64_t now = cb_now_ns();
+    for (int s = 0; s < nslots; s++)
+        if (slots[s].pid > 0 && !slots[s].stopped && ops->deadline(ops->ctx, slots[s].job) <= now &&
+            ops->expired(ops->ctx, slots[s].job)) {
+            signal_job(slots[s].pid, SIGKILL);
+            slots[s].stopped = true;
+        }
+
 }
 
 static void stop_all(slot *slots, int nslots, int grace_ms, const cb_pool_ops *ops)
@@ -113,11 +165,11 @@ static void stop_all(slot *slots, int nslots, int grace_ms, const cb_pool_ops *o
             break;
         for (int k = 0; k < np; k++)
             if (pfd[k].revents)
-                reap(&slots[idx[k]], ops);
+                reap(slots, nslots, &slots[idx[k]], ops);
     }
     for (int s = 0; s < nslots; s++)
         if (slots[s].pid > 0)
-            reap(&slots[s], ops);   /* SIGKILLs the group first */
+            reap(slots, nslots, &slots[s], ops);   /* SIGKILLs the group first */
 }
 
 int cb_pool_run(size_t n, const cb_pool_opts *o, const cb_pool_ops *ops, cb_err *err)
@@ -183,7 +235,7 @@ int cb_pool_run(size_t n, const cb_pool_opts *o, const cb_pool_ops *ops, cb_err 
                 pfd[np] = (struct pollfd){.fd = slots[s].pidfd, .events = POLLIN};
                 idx[np++] = s;
             }
-        int r = poll(pfd, (nfds_t)np, ops->tick_ms > 0 ? ops->tick_ms : -1);
+        int r = poll(pfd, (nfds_t)np, poll_timeout(slots, cores, ops, ops->tick_ms > 0 ? ops->tick_ms : -1));
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -192,8 +244,9 @@ int cb_pool_run(size_t n, const cb_pool_opts *o, const cb_pool_ops *ops, cb_err 
             break;
         }
         if (r == 0) {
-            if (ops->on_tick)
+            if (ops->on_tick && ops->tick_ms > 0)
                 ops->on_tick(ops->ctx);
+            stop_expired(slots, cores, ops);
             continue;
         }
         int signo = 0;
@@ -208,16 +261,18 @@ int cb_pool_run(size_t n, const cb_pool_opts *o, const cb_pool_ops *ops, cb_err 
                 if (ops->on_watch)
                     ops->on_watch(ops->ctx);
             } else {
-                reap(&slots[idx[k]], ops);
+                reap(slots, cores, &slots[idx[k]], ops);
                 running--;
             }
         }
+        stop_expired(slots, cores, ops);
         if (signo) {
             stop_all(slots, cores, o->grace_ms, ops);
             result = signo;
             break;
         }
     }
+    sweep(slots, cores);   /* nothing is running now: whatever is left goes */
     free(pfd);
     free(idx);
     free(slots);

@@ -10,14 +10,21 @@
  *
  * Every job runs in its own process group (the start callback arranges
  * that).  When a job's process exits, its whole group is SIGKILLed before it
- * is reaped, so nothing it left behind survives it.  On a signal, every
- * running group gets SIGTERM, then SIGKILL after the grace, so all are gone
- * within about grace + a few milliseconds. */
+ * is reaped, so nothing it left behind survives it; what left the group
+ * (setsid) and came back to casbench, a child subreaper (lib/bounds.h), is
+ * swept then too.  On a signal, every running group gets SIGTERM, then
+ * SIGKILL after the grace, so all are gone within about grace + a few
+ * milliseconds.
+ *
+ * A job may have a deadline (ops->deadline, e.g. "a record within N s"):
+ * the poll wakes up for the nearest one; a job past it whose expired()
+ * agrees is SIGKILLed with its group and reaped as any other. */
 #ifndef CB_POOL_H
 #define CB_POOL_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -34,6 +41,12 @@ typedef struct {
     void (*on_watch)(void *ctx);
     int tick_ms;                    /* 0: no tick */
     void (*on_tick)(void *ctx);
+    /* Optional: job I's deadline (CLOCK_MONOTONIC ns; INT64_MAX: none),
+     * asked again after every wake-up; when it has passed, expired(I) is
+     * asked whether to stop the job (true) or not (it reads the deadline
+     * again next time). */
+    int64_t (*deadline)(void *ctx, size_t i);
+    bool (*expired)(void *ctx, size_t i);
 } cb_pool_ops;
 
 typedef struct {

@@ -6,6 +6,7 @@
 #include "profile.h"
 #include "flamegraph.h"
 #include "paths.h"
+#include "results.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -226,7 +227,7 @@ int cb_cpu_profile_wrap(cb_runner *r, const cb_run_settings *s, char ***argv, cb
 static void log_line(const char *log_path, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void log_line(const char *log_path, const char *fmt, ...)
 {
-    int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int fd = cb_open_append(log_path, NULL);
     if (fd < 0)
         return;
     cb_buf b = {0};
@@ -254,8 +255,9 @@ static int run_tool(char *const argv[], const char *out_path, const char *log_pa
         sigprocmask(SIG_SETMASK, &none, NULL);   /* the pool blocks some for its signalfd */
         signal(SIGPIPE, SIG_DFL);
         int in = open("/dev/null", O_RDONLY);
-        int out = open(out_path ? out_path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int log = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        int out = out_path ? open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK, 0644)
+                           : open("/dev/null", O_WRONLY);
+        int log = cb_open_append(log_path, NULL);
         if (in < 0 || out < 0 || log < 0)
             _exit(126);
         dup2(in, 0);
@@ -894,7 +896,8 @@ static json_object *index_for(const char *results_dir, const char *runner, runne
         if (!strcmp((*cache)[i].runner, runner))
             return (*cache)[i].index;
     char *path = cb_xasprintf("%s/profiles/%s.calls.json", results_dir, runner);
-    json_object *idx = access(path, R_OK) == 0 ? json_object_from_file(path) : NULL;
+    cb_err ignored;
+    json_object *idx = access(path, R_OK) == 0 ? cb_json_read_file(path, &ignored) : NULL;
     free(path);
     *cache = cb_xrealloc(*cache, (*n + 1) * sizeof **cache);
     (*cache)[(*n)++] = (runner_index){cb_xstrdup(runner), idx};

@@ -3,6 +3,7 @@
  * the reports of `casbench report` (see report.h, docs/report.md). */
 #include "report.h"
 #include "pickle.h"
+#include "results.h"
 #include "plot.h"
 #include "stats.h"
 #include "table.h"
@@ -282,9 +283,15 @@ int cb_results_load(const char *dir, cb_results *out, cb_err *err)
         rc = cb_fail(err, "%s: no calls.jsonl or results.pickle (not a results directory?)", dir);
     }
     if (rc == 0 && stat(runjson, &st) == 0) {
-        out->run = json_object_from_file(runjson);
+        cb_err jerr;
+        out->run = cb_json_read_file(runjson, &jerr);
+        if (out->run && !json_object_is_type(out->run, json_type_object)) {
+            json_object_put(out->run);
+            out->run = NULL;
+            snprintf(jerr.msg, sizeof jerr.msg, "%s: not a JSON object", runjson);
+        }
         if (!out->run)
-            add_warning(out, "%s: not valid JSON, ignored", runjson);
+            add_warning(out, "%s, ignored", jerr.msg);
     }
     free(jsonl);
     free(pkl);

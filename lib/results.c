@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -235,9 +236,71 @@ void cb_calls_free(cb_calls *c)
 
 int cb_calls_truncate(const char *path, off_t len, cb_err *err)
 {
-    if (truncate(path, len) < 0 && errno != ENOENT)
-        return cb_fail(err, "cannot truncate %s: %s", path, strerror(errno));
+    /* not truncate(2): it would follow a symbolic link planted at PATH */
+    int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : cb_fail(err, "cannot truncate %s: %s", path, strerror(errno));
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+        rc = cb_fail(err, "cannot truncate %s: not a regular file", path);
+    else if (ftruncate(fd, len) < 0)
+        rc = cb_fail(err, "cannot truncate %s: %s", path, strerror(errno));
+    close(fd);
+    return rc;
+}
+
+int cb_results_path_check(const char *dir, const char *path, cb_err *err)
+{
+    char root[PATH_MAX], parent[PATH_MAX];
+    if (!realpath(dir, root))
+        return cb_fail(err, "%s: %s", dir, strerror(errno));
+    size_t rl = strlen(root);
+    if (strncmp(path, root, rl) || path[rl] != '/')
+        return cb_fail(err, "%s is outside the results directory %s", path, root);
+    for (const char *c = path + rl + 1;;) {
+        size_t n = strcspn(c, "/");
+        if (n == 0 || (n == 1 && c[0] == '.') || (n == 2 && c[0] == '.' && c[1] == '.'))
+            return cb_fail(err, "%s is not a plain path inside the results directory %s", path, root);
+        if (!c[n])
+            break;
+        c += n + 1;
+    }
+    /* the directory it is in must be that very directory, not a symbolic
+     * link on the way out of the results directory */
+    char *dirpart = cb_xstrdup(path);
+    *strrchr(dirpart, '/') = 0;
+    bool same = realpath(dirpart, parent) && !strcmp(parent, dirpart);
+    free(dirpart);
+    if (!same)
+        return cb_fail(err, "%s leads outside the results directory %s (a symbolic link, or a missing directory)",
+                       path, root);
     return 0;
+}
+
+json_object *cb_json_read_file(const char *path, cb_err *err)
+{
+    char *data;
+    size_t len;
+    if (cb_read_file(path, &data, &len, err) < 0)
+        return NULL;
+    json_tokener *tok = json_tokener_new();
+    json_object *o = json_tokener_parse_ex(tok, data, (int)(len > INT32_MAX ? INT32_MAX : len));
+    enum json_tokener_error e = json_tokener_get_error(tok);
+    size_t end = json_tokener_get_parse_end(tok);
+    while (e == json_tokener_success && end < len && strchr(" \t\r\n", data[end]))
+        end++;
+    if (e != json_tokener_success || end < len) {
+        cb_fail(err, "%s: not a JSON document (%s at byte %zu)", path,
+                e != json_tokener_success ? json_tokener_error_desc(e) : "text after it", end);
+        json_object_put(o);
+        o = NULL;
+    } else if (!o) {
+        cb_fail(err, "%s: null where a JSON object was expected", path);
+    }
+    json_tokener_free(tok);
+    free(data);
+    return o;
 }
 
 /* ---------- following calls.jsonl ---------- */
@@ -251,7 +314,7 @@ void cb_calls_tail_init(cb_calls_tail *t, const char *path, off_t start)
 
 void cb_calls_tail_read(cb_calls_tail *t, void (*on_record)(void *ctx, json_object *rec), void *ctx)
 {
-    int fd = open(t->path, O_RDONLY | O_CLOEXEC);
+    int fd = open(t->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return;
     char buf[65536];

@@ -51,6 +51,17 @@ void cb_calls_free(cb_calls *c);
 /* Cut PATH back to LEN bytes (drops a torn tail before appending). */
 int cb_calls_truncate(const char *path, off_t len, cb_err *err);
 
+/* A JSON file of a results directory (run.json, slurm/tasks-K.json, ...),
+ * read as data: only a regular file (a FIFO or a device is refused without
+ * blocking), the whole file one JSON value (not null).  NULL with err naming
+ * the file and what is wrong. */
+json_object *cb_json_read_file(const char *path, cb_err *err);
+
+/* PATH (absolute, as a Slurm tasks file names it) is a file of the results
+ * directory DIR: under DIR's real path, no "." or ".." on the way, its
+ * directory exactly that (no symbolic link leading out).  -1 with err. */
+int cb_results_path_check(const char *dir, const char *path, cb_err *err);
+
 /* A call's identity, "(runner, function, args)" of docs/protocol.md, as one
  * string: ARGS are the system keys' Python reprs. */
 char *cb_call_key(const char *runner, const char *function, const char *const *args, size_t nargs);

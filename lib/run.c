@@ -1,7 +1,9 @@
 /* run.c — one `casbench run` from plan to results directory (see run.h). */
 #define _GNU_SOURCE
 #include "run.h"
+#include "bounds.h"
 #include "memray.h"
+#include "pickle.h"
 #include "hostinfo.h"
 #include "paths.h"
 #include "pool.h"
@@ -44,7 +46,16 @@ typedef struct {
     int lock_fd;               /* flock on DIR/run.lock while this run owns DIR */
     bool stopping;
     json_object *run_json;
+    json_object *identity;     /* what a --resume must match (run_identity) */
 } run_state;
+
+/* Beyond the limits that cover them, what a harness may take before its
+ * first record (its start-up is covered by --startup-timeout, the call by
+ * --timeout and the grace), and between two records (writing a record, a
+ * memory profiler reading its capture, starting the next child), before
+ * the engine considers it stuck (docs/run.md, "Limits"). */
+#define FIRST_RECORD_SLACK_S 2.0
+#define RECORD_SLACK_S 30.0
 
 static double unix_now(void)
 {
@@ -76,7 +87,8 @@ static char **argv_copy(char **argv)
 
 /* ---------- probes ---------- */
 
-static void probe_libraries(run_state *s)
+/* Returns 0, or the signal that stopped the probes. */
+static int probe_libraries(run_state *s)
 {
     const cb_run_opts *o = s->o;
     s->probes = cb_xcalloc(s->plan.n_probes ? s->plan.n_probes : 1, sizeof *s->probes);
@@ -86,7 +98,9 @@ static void probe_libraries(run_state *s)
         s->probes[i].argv = cb_library_argv(k->lib, k->env >= 0 ? &o->envs[k->env] : NULL, o->python_flags,
                                             s->harness_dir);
     }
-    cb_probe_all(s->probes, s->plan.n_probes, 60);
+    int signo = cb_probe_all(s->probes, s->plan.n_probes, o->startup_timeout, o->memory_limit);
+    cb_sweep_strays(NULL, 0);   /* what a probe left behind came back to us */
+    return signo;
 }
 
 /* ---------- runners ---------- */
@@ -254,6 +268,8 @@ static json_object *options_json(const cb_run_opts *o)
     json_object_object_add(j, "timeout", json_object_new_double(o->timeout));
     cb_measure_to_json(&o->measure, j);
     json_object_object_add(j, "grace", json_object_new_double(o->grace));
+    json_object_object_add(j, "startup_timeout", json_object_new_double(o->startup_timeout));
+    json_object_object_add(j, "memory_limit", o->memory_limit ? json_object_new_int64((int64_t)o->memory_limit) : NULL);
     json_object_object_add(j, "order", json_object_new_string(o->order));
     json_object_object_add(j, "singular_ring",
                            json_object_new_string(o->singular_ring ? o->singular_ring : "integer"));
@@ -306,7 +322,8 @@ static void run_json_begin(run_state *s, json_object *old)
     if (old && json_object_object_get_ex(old, "started", &v)) {
         json_object_object_add(j, "started", json_object_get(v));
         json_object_object_add(j, "started_unix", json_object_object_get_ex(old, "started_unix", &v) ? json_object_get(v) : NULL);
-        json_object *resumes = json_object_object_get_ex(old, "resumed", &v) ? json_object_get(v) : json_object_new_array();
+        json_object *resumes = json_object_object_get_ex(old, "resumed", &v) && json_object_is_type(v, json_type_array)
+                                   ? json_object_get(v) : json_object_new_array();
         json_object *r = json_object_new_object();
         json_object_object_add(r, "started", iso_now());
         json_object_object_add(r, "started_unix", json_object_new_double(unix_now()));
@@ -324,6 +341,7 @@ static void run_json_begin(run_state *s, json_object *old)
     json_object_object_add(j, "host", host);
     json_object_object_add(j, "noise", json_object_get(noise));
     json_object_object_add(j, "options", options_json(o));
+    json_object_object_add(j, "identity", json_object_get(s->identity));
     json_object_object_add(j, "dataset", o->dataset ? json_object_get(o->dataset) : NULL);
     json_object_object_add(j, "seeds", o->seeds ? json_object_get(o->seeds) : NULL);
     json_object_object_add(j, "environments", environments_json(o));
@@ -364,11 +382,15 @@ static void on_record(void *ctx, json_object *rec)
     json_object *v;
     if (!json_object_object_get_ex(rec, "runner", &v))
         return;
+    if (!json_object_is_type(v, json_type_string))
+        return;
     cb_runner *r = runner_by_id(s, json_object_get_string(v));
     if (!r || r->state == CB_RUNNER_SKIPPED)
         return;
-    const char *status = json_object_object_get_ex(rec, "status", &v) ? json_object_get_string(v) : "";
+    const char *status = json_object_object_get_ex(rec, "status", &v) && json_object_is_type(v, json_type_string)
+                             ? json_object_get_string(v) : "";
     r->done++;
+    r->last_record_ns = cb_now_ns();
     if (!strcmp(status, "timeout"))
         r->timeouts++;
     else if (strcmp(status, "ok") && strcmp(status, "unsupported"))
@@ -413,6 +435,80 @@ static void job_failed(void *ctx, size_t i, const cb_err *err)
                                 err->msg, NULL);
 }
 
+/* When runner job I must have written its next record: its first within
+ * --startup-timeout plus one call's limit of its start, each further one
+ * within a call's limit of the one before (the harness enforces the limit
+ * itself; this catches a harness that hangs outside a call). */
+static int64_t job_deadline(void *ctx, size_t i)
+{
+    run_state *s = ctx;
+    const cb_runner *r = &s->runners[s->jobs[i]];
+    const cb_run_settings *st = &s->settings;
+    if (!(st->timeout > 0) && r->last_record_ns)
+        return INT64_MAX;
+    double call = (st->timeout > 0 ? st->timeout : 0) + st->grace;
+    if (!r->last_record_ns)
+        return cb_ns_add(r->started_ns, cb_seconds_to_ns(st->startup_timeout + call + FIRST_RECORD_SLACK_S));
+    return cb_ns_add(r->last_record_ns, cb_seconds_to_ns(call + RECORD_SLACK_S));
+}
+
+static bool job_expired(void *ctx, size_t i)
+{
+    run_state *s = ctx;
+    cb_calls_tail_read(&s->tail, on_record, s);   /* a record not yet announced */
+    if (job_deadline(ctx, i) > cb_now_ns())
+        return false;
+    s->runners[s->jobs[i]].stuck = true;
+    return true;
+}
+
+/* The keys of R's calls that have a record in calls.jsonl. */
+static void recorded_calls(run_state *s, const cb_runner *r, cb_strset *out)
+{
+    cb_calls calls;
+    cb_err ignored;
+    if (cb_calls_read(s->calls_path, &calls, &ignored) < 0)
+        return;
+    for (size_t k = 0; k < calls.n; k++)
+        if (!strcmp(calls.recs[k].runner, r->spec->id))
+            cb_strset_add(out, calls.recs[k].key);
+    cb_calls_free(&calls);
+}
+
+/* A harness that never got to some of its calls because it was stuck
+ * before its first record (the dataset did not load in time) or reached
+ * its memory limit outside a call: those calls get records that say so
+ * (DESIGN §10: every phase is bounded, and recorded).  Returns whether
+ * every call of R now has a record. */
+static bool record_unreached(run_state *s, cb_runner *r, int wstatus, const char **how)
+{
+    const cb_run_settings *st = &s->settings;
+    bool memory = WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == CB_EXIT_MEMORY_LIMIT;
+    bool startup = r->stuck && !r->last_record_ns;
+    if (!memory && !startup)
+        return false;
+    char limit[32], *error;
+    cb_format_size(st->memory_limit, limit, sizeof limit);
+    if (memory)
+        error = cb_xasprintf("the harness reached its memory limit of %s while loading the dataset "
+                             "(before this call)", limit);
+    else
+        error = cb_xasprintf("the harness wrote no record within %.1f s of its start: loading the dataset took "
+                             "longer than --startup-timeout %g s (plus the call's limit); it was stopped",
+                             (double)(cb_now_ns() - r->started_ns) / 1e9, st->startup_timeout);
+    cb_strset have = {0};
+    recorded_calls(s, r, &have);
+    cb_err err;
+    bool ok = cb_runner_write_records(r, st, memory ? "error" : "timeout", error, memory, &have, NULL, &err) == 0;
+
+    cb_strset_free(&have);
+    free(error);
+    cb_calls_tail_read(&s->tail, on_record, s);   /* count them */
+    *how = memory ? "its harness reached the memory limit while loading the dataset; its calls are recorded"
+                  : "stopped: its harness did not load the dataset within --startup-timeout; its calls are recorded";
+    return ok;
+}
+
 static void job_exited(void *ctx, size_t i, int wstatus)
 {
     run_state *s = ctx;
@@ -421,13 +517,21 @@ static void job_exited(void *ctx, size_t i, int wstatus)
     r->state = CB_RUNNER_DONE;
     r->wstatus = wstatus;
     r->ended_ns = cb_now_ns();
+    const char *settled = NULL;
+    r->settled = !s->stopping && record_unreached(s, r, wstatus, &settled);
     if (r->spec->mode == CB_MODE_CPU) {
         cb_err perr;   /* a failure is in the runner's log; its records stay without `profile` */
         cb_profile_finish(r, &s->settings, &perr);
     }
     char how[128];
     const char *h = NULL;
-    if (WIFSIGNALED(wstatus)) {
+    if (r->settled) {
+        h = settled;
+    } else if (r->stuck) {
+        snprintf(how, sizeof how, "stopped: no record for %g s (the harness hangs outside a call)",
+                 (double)(r->ended_ns - (r->last_record_ns ? r->last_record_ns : r->started_ns)) / 1e9);
+        h = how;
+    } else if (WIFSIGNALED(wstatus)) {
         snprintf(how, sizeof how, "%s by %s", s->stopping ? "stopped" : "killed", strsignal(WTERMSIG(wstatus)));
         h = how;
     } else if (WIFEXITED(wstatus) && WEXITSTATUS(wstatus)) {
@@ -450,10 +554,10 @@ static void job_exited(void *ctx, size_t i, int wstatus)
 static int lock_dir(run_state *s, const char *dir, cb_err *err)
 {
     char *path = cb_xasprintf("%s/run.lock", dir);
-    s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    s->lock_fd = cb_open_append(path, err);   /* a regular file, not through a planted link */
     free(path);
     if (s->lock_fd < 0)
-        return cb_fail(err, "cannot create %s/run.lock: %s", dir, strerror(errno));
+        return -1;
     if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0)
         return cb_fail(err, "%s is in use by another casbench run (run.lock is held)", dir);
     return 0;
@@ -474,6 +578,82 @@ static int drop_unavailable(const char *path, const cb_calls *calls, cb_err *err
     int rc = cb_write_file_atomic(path, b.data ? b.data : "", b.len, err);
     cb_buf_free(&b);
     return rc;
+}
+
+/* ---------- what a results directory was run for ---------- */
+
+static json_object *sha256_of(cb_value v)
+{
+    cb_buf b = {0};
+    cb_pickle_dump(v, &b);
+    char hex[65];
+    cb_sha256_hex(b.data ? b.data : "", b.len, hex);
+    cb_buf_free(&b);
+    return json_object_new_string(hex);
+}
+
+/* What identifies a run's records, so that --resume never mixes two runs in
+ * one calls.jsonl: the content of the dataset and of the (filtered) run list
+ * (SHA-256 of their canonical pickles: the same for the same data, whatever
+ * file it came from, also for the default suite), and every option that
+ * changes what a record means (options_json's, so that a new option is in
+ * it unless dropped here).  Not in it: --cores, --pin, --startup-timeout,
+ * -v, the executor (how the calls are scheduled, not what they measure). */
+static json_object *run_identity(const cb_run_opts *o)
+{
+    json_object *j = json_object_new_object(), *opt = options_json(o);
+    json_object_object_add(j, "dataset_sha256", sha256_of(o->polys));
+    json_object_object_add(j, "run_list_sha256", sha256_of(o->run_list));
+    static const char *const dropped[] = {"cores", "pin", "startup_timeout", "memory_limit"};
+    for (size_t k = 0; k < sizeof dropped / sizeof *dropped; k++)
+        json_object_object_del(opt, dropped[k]);
+    /* the limit as given: its default follows --cores and the machine */
+    json_object_object_add(opt, "memory_limit", o->memory_limit_given ? json_object_new_string(o->memory_limit_given)
+                                                                        : json_object_new_string("default"));
+    json_object *envs = json_object_new_array();
+    for (size_t i = 0; i < o->n_envs; i++)
+        json_object_array_add(envs, json_object_new_string(o->envs[i].label));
+    json_object_object_add(opt, "environments", envs);
+    json_object_object_add(opt, "all_available", json_object_new_boolean(o->only_available));
+    json_object_object_add(j, "options", opt);
+    return j;
+}
+
+/* --resume DIR: refuse when DIR was run for another dataset, run list or
+ * set of options (its records would be mixed with this run's). */
+static int check_identity(const char *dir, json_object *old_run, json_object *now, cb_err *err)
+{
+    json_object *was;
+    if (!old_run || !json_object_is_type(old_run, json_type_object) ||
+        !json_object_object_get_ex(old_run, "identity", &was) || !json_object_is_type(was, json_type_object))
+        return cb_fail(err, "--resume: %s/run.json does not say what the run was for (no \"identity\"): "
+                       "cannot check that this run is the same; start a new run", dir);
+    static const struct {
+        const char *key, *what;
+    } parts[] = {{"dataset_sha256", "another dataset (POLYS)"}, {"run_list_sha256", "another run list (RUN_LIST, --run-list-filter)"}};
+    for (size_t k = 0; k < 2; k++) {
+        json_object *a = NULL, *b = NULL;
+        json_object_object_get_ex(was, parts[k].key, &a);
+        json_object_object_get_ex(now, parts[k].key, &b);
+        if (!json_object_equal(a, b))
+            return cb_fail(err, "--resume: %s was run on %s: resuming it would mix two runs' records in one "
+                           "calls.jsonl", dir, parts[k].what);
+    }
+    json_object *wo = NULL, *no = NULL;
+    json_object_object_get_ex(was, "options", &wo);
+    json_object_object_get_ex(now, "options", &no);
+    if (!wo || !json_object_is_type(wo, json_type_object))
+        return cb_fail(err, "--resume: %s/run.json: \"identity\" has no options", dir);
+    json_object_object_foreach(no, key, value) {
+        json_object *old = NULL;
+        json_object_object_get_ex(wo, key, &old);
+        if (!json_object_equal(old, value))
+            return cb_fail(err, "--resume: %s was run with %s %s, not %s: resuming it would mix two runs' records "
+                           "in one calls.jsonl", dir, key,
+                           old ? json_object_to_json_string_ext(old, JSON_C_TO_STRING_PLAIN) : "(none)",
+                           json_object_to_json_string_ext(value, JSON_C_TO_STRING_PLAIN));
+    }
+    return 0;
 }
 
 static int open_results_dir(run_state *s, cb_strset *done, json_object **old_run_json, cb_err *err)
@@ -497,7 +677,11 @@ static int open_results_dir(run_state *s, cb_strset *done, json_object **old_run
         free(cj);
         return -1;
     }
-    *old_run_json = json_object_from_file(rj);
+    if (!(*old_run_json = cb_json_read_file(rj, err)) || check_identity(o->resume_dir, *old_run_json, s->identity, err) < 0) {
+        free(rj);
+        free(cj);
+        return -1;
+    }
     cb_calls calls;
     int rc = cb_calls_read(cj, &calls, err);
     if (rc == 0 && calls.torn_tail)
@@ -519,11 +703,16 @@ static int open_results_dir(run_state *s, cb_strset *done, json_object **old_run
     s->dir = cb_xstrdup(o->resume_dir);
     static const char *const subs[] = {"logs", "runners", "profiles"};
     for (size_t i = 0; i < 3; i++) {
+        /* its own directories, not symbolic links leading out of it */
         char *d = cb_xasprintf("%s/%s", s->dir, subs[i]);
         mkdir(d, 0755);
+        rc = lstat(d, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : cb_fail(err, "--resume: %s is not a directory", d);
         free(d);
+        if (rc < 0)
+            return -1;
     }
     return 0;
+
 }
 
 static int write_results_pickle(run_state *s, cb_run_result *res, cb_err *err)
@@ -574,6 +763,7 @@ static void state_free(run_state *s)
     if (s->lock_fd >= 0)
         close(s->lock_fd);
     json_object_put(s->run_json);
+    json_object_put(s->identity);
 }
 
 static int run_pool(run_state *s, cb_err *err)
@@ -606,6 +796,7 @@ static int run_pool(run_state *s, cb_err *err)
         .ctx = s, .start = job_start, .failed = job_failed, .exited = job_exited,
         .watch_fd = s->inotify_fd, .on_watch = on_watch,
         .tick_ms = tty ? 1000 : 0, .on_tick = on_tick,
+        .deadline = job_deadline, .expired = job_expired,
     };
     int rc = cb_pool_run(s->n_jobs, &po, &ops, err);
     cb_progress_end(&s->progress);
@@ -649,15 +840,20 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
     for (size_t m = 0; m < o->n_modes; m++)
         if (o->modes[m] == CB_MODE_MEM && !s.tracker)
             s.tracker = cb_tracker_path(NULL);
-    probe_libraries(&s);
+    /* whatever a harness or a call leaves running comes back to casbench
+     * and is swept (lib/bounds.h) */
+    cb_become_subreaper();
+    s.identity = run_identity(o);
+    if ((res->signo = probe_libraries(&s))) {
+        rc = 0;   /* stopped while probing: nothing ran, nothing written */
+        goto out;
+    }
     if (open_results_dir(&s, &done, &old, err) < 0)
         goto out;
     s.calls_path = cb_xasprintf("%s/calls.jsonl", s.dir);
-    int fd = open(s.calls_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        cb_fail(err, "cannot create %s: %s", s.calls_path, strerror(errno));
+    int fd = cb_open_append(s.calls_path, err);
+    if (fd < 0)
         goto out;
-    }
     close(fd);
     if (gethostname(s.hostname, sizeof s.hostname) < 0)
         strcpy(s.hostname, "?");
@@ -666,6 +862,7 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
         .results_dir = s.dir, .calls_jsonl = s.calls_path, .harness_dir = s.harness_dir,
         .tracker = s.tracker, .python_flags = o->python_flags, .envs = o->envs, .n_envs = o->n_envs,
         .repeats = o->repeats, .timeout = o->timeout, .measure = o->measure, .grace = o->grace,
+        .startup_timeout = o->startup_timeout, .memory_limit = o->memory_limit,
         .order = o->order, .singular_ring = o->singular_ring, .hostname = s.hostname,
         .cpu_profiler = o->cpu_profiler, .profile_rate = o->profile_rate, .mem_profiler = o->mem_profiler,
     };
@@ -682,7 +879,8 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
         if (r->available)
             continue;
         res->runners_unavailable++;
-        if (r->n_calls && cb_runner_write_unavailable(r, &s.settings, err) < 0)
+        if (r->n_calls && cb_runner_write_records(r, &s.settings, "unavailable", r->reason ? r->reason : "unavailable",
+                                                  false, NULL, NULL, err) < 0)
             goto out;
     }
     int prc = o->executor ? run_executor(&s, &res->pending, err) : run_pool(&s, err);
@@ -693,8 +891,8 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
         cb_runner *r = &s.runners[s.jobs[i]];
         /* failed: could not start, killed, non-zero exit, or exited
          * without a record for every call it was given */
-        if (r->state == CB_RUNNER_DONE && (r->wstatus == -1 || !WIFEXITED(r->wstatus) || WEXITSTATUS(r->wstatus) ||
-                                           r->done < r->n_calls))
+        if (r->state == CB_RUNNER_DONE && !r->settled &&
+            (r->wstatus == -1 || !WIFEXITED(r->wstatus) || WEXITSTATUS(r->wstatus) || r->done < r->n_calls))
             res->runners_failed++;
     }
     for (size_t m = 0; m < o->n_modes; m++)   /* every harness has exited: calls.jsonl is still */
@@ -715,6 +913,7 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
     res->dir = cb_xstrdup(s.dir);
     rc = 0;
 out:
+    cb_sweep_strays(NULL, 0);
     free(s.dir);
     json_object_put(old);
     cb_strset_free(&done);

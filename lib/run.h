@@ -10,12 +10,17 @@
  *   -> results.pickle rebuilt from calls.jsonl, run.json completed.
  *
  * SIGINT/SIGTERM/SIGHUP stop every runner (pool.h) and still write
- * results.pickle and run.json for what finished.  Library code: nothing is
- * printed except the progress lines on o->log. */
+ * results.pickle and run.json for what finished; during the probes they
+ * stop the run before anything is written (res->signo set, res->dir NULL).
+ * casbench becomes a child subreaper for the run (lib/bounds.h): nothing a
+ * harness starts outlives it.  --resume refuses a directory whose run.json
+ * "identity" (dataset, run list, options) differs from this run's.
+ * Library code: nothing is printed except the progress lines on o->log. */
 #ifndef CB_RUN_H
 #define CB_RUN_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <json-c/json.h>
 
@@ -55,6 +60,9 @@ typedef struct {
     int repeats, cores;
     double timeout, grace;
     cb_measure measure;                   /* --warmup, --min-time (measure.h) */
+    double startup_timeout;               /* probe, and dataset up to the first record (lib/bounds.h) */
+    uint64_t memory_limit;                /* bytes per harness and per call (0: none) */
+    const char *memory_limit_given;       /* --memory-limit as given, NULL: the default */
     const char *order;
     const char *singular_ring;            /* "integer" (NULL: integer) or "rational" */
     bool pin;

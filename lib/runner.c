@@ -2,6 +2,7 @@
  * runner.h). */
 #define _GNU_SOURCE
 #include "runner.h"
+#include "bounds.h"
 #include "pickle.h"
 #include "util.h"
 
@@ -123,6 +124,13 @@ static _Noreturn void exec_harness(cb_runner *r, const cb_run_settings *s, int c
     dup2(log_fd, 2);
     for (const char *const *v = r->spec->lib->env; *v; v++)
         putenv((char *)*v);
+    if (s->memory_limit) {   /* applied by the harness itself (lib/bounds.h) */
+        char limit[32];
+        snprintf(limit, sizeof limit, "%llu", (unsigned long long)s->memory_limit);
+        setenv(CB_MEMORY_LIMIT_ENV, limit, 1);
+    } else {
+        unsetenv(CB_MEMORY_LIMIT_ENV);
+    }
     if (r->spec->mode == CB_MODE_MEM && s->mem_profiler && !strcmp(s->mem_profiler, "memray")) {
         setenv("PYTHONMALLOC", "malloc", 1);      /* memray tracks in-process: no preload */
     } else if (r->spec->mode == CB_MODE_MEM && s->tracker) {
@@ -136,9 +144,9 @@ static _Noreturn void exec_harness(cb_runner *r, const cb_run_settings *s, int c
 
 pid_t cb_runner_start(cb_runner *r, const cb_run_settings *s, int cpu, cb_err *err)
 {
-    int log_fd = open(r->log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int log_fd = cb_open_append(r->log_path, err);
     if (log_fd < 0)
-        return cb_fail(err, "cannot open %s: %s", r->log_path, strerror(errno));
+        return -1;
     {
         cb_buf head = {0};
         cb_buf_printf(&head, "casbench: runner %s, %zu calls:", r->spec->id, r->n_calls);
@@ -184,11 +192,14 @@ pid_t cb_runner_start(cb_runner *r, const cb_run_settings *s, int cpu, cb_err *e
     return pid;
 }
 
-int cb_runner_write_unavailable(const cb_runner *r, const cb_run_settings *s, cb_err *err)
+int cb_runner_write_records(const cb_runner *r, const cb_run_settings *s, const char *status, const char *error,
+                            bool memory_limit_hit, const cb_strset *recorded, size_t *written, cb_err *err)
 {
-    int fd = open(s->calls_jsonl, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (written)
+        *written = 0;
+    int fd = cb_open_append(s->calls_jsonl, err);
     if (fd < 0)
-        return cb_fail(err, "cannot open %s: %s", s->calls_jsonl, strerror(errno));
+        return -1;
     struct timeval tv;
     gettimeofday(&tv, NULL);
     double now = (double)tv.tv_sec + tv.tv_usec / 1e6;
@@ -199,6 +210,13 @@ int cb_runner_write_unavailable(const cb_runner *r, const cb_run_settings *s, cb
         cb_value entries = cb_dict_val(r->run_list, f);
         for (size_t e = 0; e < cb_len(entries) && rc == 0; e++, k++) {
             cb_value args = cb_item(entries, e);
+            if (recorded) {
+                char *key = cb_call_key_entry(r->spec->id, fname, args);
+                bool have = cb_strset_has(recorded, key);
+                free(key);
+                if (have)
+                    continue;
+            }
             json_object *o = json_object_new_object();
             json_object_object_add(o, "runner", json_object_new_string(r->spec->id));
             json_object_object_add(o, "library", json_object_new_string(r->spec->lib->id));
@@ -214,7 +232,7 @@ int cb_runner_write_unavailable(const cb_runner *r, const cb_run_settings *s, cb
             }
             json_object_object_add(o, "args", ja);
             json_object_object_add(o, "call", json_object_new_int64(cb_int_get_i64(cb_item(r->call_numbers, k))));
-            json_object_object_add(o, "status", json_object_new_string("unavailable"));
+            json_object_object_add(o, "status", json_object_new_string(status));
             json_object_object_add(o, "times", json_object_new_array());
             json_object_object_add(o, "cpu_times", json_object_new_array());
             json_object_object_add(o, "loops", json_object_new_int(0));
@@ -225,8 +243,11 @@ int cb_runner_write_unavailable(const cb_runner *r, const cb_run_settings *s, cb
             json_object_object_add(o, "cold_cpu_time", NULL);
             json_object_object_add(o, "max_rss_kib", NULL);
             json_object_object_add(o, "pid", NULL);
-            json_object_object_add(o, "error", json_object_new_string(r->reason ? r->reason : "unavailable"));
+            json_object_object_add(o, "error", json_object_new_string(error));
             json_object_object_add(o, "timeout", json_object_new_double(s->timeout));
+            json_object_object_add(o, "memory_limit",
+                                   s->memory_limit ? json_object_new_int64((int64_t)s->memory_limit) : NULL);
+            json_object_object_add(o, "memory_limit_hit", json_object_new_boolean(memory_limit_hit));
             json_object_object_add(o, "host", s->hostname ? json_object_new_string(s->hostname) : NULL);
             json_object_object_add(o, "started", json_object_new_double(now));
             char *line = cb_xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
@@ -234,6 +255,8 @@ int cb_runner_write_unavailable(const cb_runner *r, const cb_run_settings *s, cb
             size_t len = strlen(line);
             if (write(fd, line, len) != (ssize_t)len)
                 rc = cb_fail(err, "writing %s: %s", s->calls_jsonl, strerror(errno));
+            else if (written)
+                (*written)++;
             free(line);
         }
     }

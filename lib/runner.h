@@ -21,6 +21,7 @@
 #include "libraries.h"
 #include "measure.h"
 #include "plan.h"
+#include "results.h"
 #include "value.h"
 
 /* What every runner of one run shares. */
@@ -35,6 +36,8 @@ typedef struct {
     int repeats;
     double timeout, grace;
     cb_measure measure;           /* --warmup, --min-time: per mode by measure.h */
+    double startup_timeout;       /* seconds to the first record (lib/bounds.h) */
+    uint64_t memory_limit;        /* bytes per harness and per call, 0: none */
     const char *order;            /* "lex" or "grevlex" */
     const char *singular_ring;    /* "integer" (NULL: integer) or "rational" */
     const char *hostname;
@@ -61,6 +64,9 @@ typedef struct {
     pid_t pid;
     int cpu;                      /* pinned CPU, or -1 */
     int64_t started_ns, ended_ns;
+    int64_t last_record_ns;       /* when its latest record arrived (0: none yet) */
+    bool stuck;                   /* stopped for writing no record in time */
+    bool settled;                 /* its harness failed, but every call has a record saying why */
     int wstatus;
     size_t done, timeouts, failures;   /* from its records as they arrive */
 } cb_runner;
@@ -75,9 +81,14 @@ int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value poly
 /* Fork and exec the harness (pinned to CPU unless it is -1).  Returns the
  * pid (also the process group id), or -1 with err. */
 pid_t cb_runner_start(cb_runner *r, const cb_run_settings *s, int cpu, cb_err *err);
-/* Append an `unavailable` record for each call of R's run list, numbered
- * by R's call_numbers (positions in the whole run list, as a harness's). */
-int cb_runner_write_unavailable(const cb_runner *r, const cb_run_settings *s, cb_err *err);
+/* Append a record with STATUS and ERROR (and memory_limit_hit) for each
+ * call of R's run list whose key (cb_call_key_entry) is not in RECORDED
+ * (NULL: every call), numbered by R's call_numbers (positions in the whole
+ * run list, as a harness's): the calls of a runner whose library is
+ * `unavailable`, or whose harness never got to them (docs/run.md, "Limits").
+ * *written counts them (may be NULL). */
+int cb_runner_write_records(const cb_runner *r, const cb_run_settings *s, const char *status, const char *error,
+                            bool memory_limit_hit, const cb_strset *recorded, size_t *written, cb_err *err);
 
 /* cpu mode seam (DESIGN §8.2): wraps the harness argv of a cpu-mode runner
  * in the profiler command and returns the config's `profile` value (None

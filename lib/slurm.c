@@ -2,8 +2,11 @@
  * slurm.h and docs/slurm.md). */
 #define _GNU_SOURCE
 #include "slurm.h"
+#include "bounds.h"
+#include "dataset.h"
 #include "hostinfo.h"
 #include "libraries.h"
+#include "paths.h"
 #include "pickle.h"
 #include "plan.h"
 #include "results.h"
@@ -84,6 +87,72 @@ static int latest_submission(const char *dir)
 bool cb_slurm_is_slurm_dir(const char *results_dir)
 {
     return latest_submission(results_dir) > 0;
+}
+
+/* ---------- reading a submission's task table ---------- */
+
+static bool jtype(json_object *o, const char *key, json_type t, bool or_null)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(o, key, &v) || !v)
+        return or_null;
+    return json_object_is_type(v, t);
+}
+
+/* Task I of submission PATH, checked: every field of the type casbench
+ * writes, every file it names a file of DIR (cb_results_path_check), so
+ * that run-runner and collect never write (or read) outside the results
+ * directory, whatever the tasks file says. */
+static int check_task(const char *dir, const char *path, size_t i, json_object *t, cb_err *err)
+{
+    static const char *const strings[] = {"runner", "library", "mode"};
+    static const char *const files[] = {"config", "results", "log", "records", "status"};
+    if (!json_object_is_type(t, json_type_object))
+        return cb_fail(err, "%s: task %zu is not an object", path, i);
+    for (size_t k = 0; k < 3; k++)
+        if (!jtype(t, strings[k], json_type_string, false))
+            return cb_fail(err, "%s: task %zu: \"%s\" is missing or not a string", path, i, strings[k]);
+    if (!jtype(t, "calls", json_type_int, false) || json_object_get_int64(jget(t, "calls")) < 0 ||
+        !jtype(t, "gc", json_type_boolean, true) || !jtype(t, "env", json_type_int, true) ||
+        !jtype(t, "shard", json_type_int, true))
+        return cb_fail(err, "%s: task %zu: \"calls\", \"gc\", \"env\" or \"shard\" has the wrong type", path, i);
+    json_object *cmd = jget(t, "command");
+    if (!cmd || !json_object_is_type(cmd, json_type_array) || !json_object_array_length(cmd))
+        return cb_fail(err, "%s: task %zu: \"command\" is not a list of words", path, i);
+    for (size_t w = 0; w < json_object_array_length(cmd); w++)
+        if (!json_object_is_type(json_object_array_get_idx(cmd, w), json_type_string))
+            return cb_fail(err, "%s: task %zu: \"command\" is not a list of words", path, i);
+    for (size_t k = 0; k < 5; k++) {
+        if (!jtype(t, files[k], json_type_string, false))
+            return cb_fail(err, "%s: task %zu: \"%s\" is missing or not a string", path, i, files[k]);
+        if (cb_results_path_check(dir, jstr(t, files[k]), err) < 0)
+            return cb_fail_prefix(err, "%s: task %zu: \"%s\"", path, i, files[k]);
+    }
+    return 0;
+}
+
+/* slurm/tasks-K.json of DIR, read as data (cb_json_read_file) and checked
+ * whole, or NULL with err naming the file and what is wrong. */
+static json_object *load_submission(const char *dir, int k, cb_err *err)
+{
+    char *path = tasks_path(dir, k);
+    json_object *sub = cb_json_read_file(path, err), *tasks = NULL;
+    int rc = sub ? 0 : -1;
+    if (rc == 0 && (!json_object_is_type(sub, json_type_object) || !(tasks = jget(sub, "tasks")) ||
+                    !json_object_is_type(tasks, json_type_array)))
+        rc = cb_fail(err, "%s: \"tasks\" is not a list", path);
+    if (rc == 0 && (!jtype(sub, "job", json_type_string, true) || !jtype(sub, "tracker", json_type_string, true) ||
+                    !jtype(sub, "mem_profiler", json_type_string, true) ||
+                    !jtype(sub, "memory_limit", json_type_int, true)))
+        rc = cb_fail(err, "%s: \"job\", \"tracker\", \"mem_profiler\" or \"memory_limit\" has the wrong type", path);
+    for (size_t i = 0; rc == 0 && i < json_object_array_length(tasks); i++)
+        rc = check_task(dir, path, i, json_object_array_get_idx(tasks, i), err);
+    free(path);
+    if (rc < 0) {
+        json_object_put(sub);
+        return NULL;
+    }
+    return sub;
 }
 
 /* Run ARGV (a Slurm client), its stdout into *OUT (may be NULL), stderr
@@ -313,45 +382,101 @@ static int write_script(const char *path, const cb_slurm_opts *o, const char *di
     return rc;
 }
 
-/* sbatch the array; *job gets the job id. */
-static int submit(const cb_slurm_opts *o, const char *dir, int k, size_t n_tasks, char **job, cb_err *err)
+/* The sbatch command of a submission: OUTPUT the tasks' log pattern, then
+ * the words of --slurm-args (the user's options win), then SCRIPT; with
+ * TEST_ONLY, `--test-only` (sbatch checks everything, submits nothing).
+ * NULL with err when --slurm-args cannot be split into words. */
+static char **sbatch_argv(const char *slurm_args, bool test_only, size_t n_tasks, const char *output,
+                          const char *script, cb_err *err)
 {
-    char *script = cb_xasprintf("%s/slurm/submit-%d.sh", dir, k);
-    if (write_script(script, o, dir, k, err) < 0) {
-        free(script);
-        return -1;
-    }
     wordexp_t we = {0};
     bool have_we = false;
-    if (o->slurm_args && *o->slurm_args) {
-        int w = wordexp(o->slurm_args, &we, WRDE_NOCMD);
+    if (slurm_args && *slurm_args) {
+        int w = wordexp(slurm_args, &we, WRDE_NOCMD);
         if (w) {
-            free(script);
-            return cb_fail(err, "--slurm-args: cannot split '%s' into words%s", o->slurm_args,
-                           w == WRDE_CMDSUB ? " (no command substitution)" : "");
+            cb_fail(err, "--slurm-args: cannot split '%s' into words%s", slurm_args,
+                    w == WRDE_CMDSUB ? " (no command substitution)" : "");
+            return NULL;
         }
         have_we = true;
     }
-    size_t n = 0, cap = 8 + (have_we ? we.we_wordc : 0);
+    size_t n = 0, cap = 9 + (have_we ? we.we_wordc : 0);
     char **argv = cb_xcalloc(cap + 1, sizeof *argv);
     argv[n++] = cb_xstrdup("sbatch");
-    argv[n++] = cb_xstrdup("--parsable");
+    argv[n++] = cb_xstrdup(test_only ? "--test-only" : "--parsable");
     argv[n++] = cb_xstrdup("--job-name=casbench");
     argv[n++] = cb_xasprintf("--array=0-%zu", n_tasks - 1);
-    argv[n++] = cb_xasprintf("--output=%s/logs/slurm-%d.%%a.out", dir, k);
+    argv[n++] = cb_xasprintf("--output=%s", output);
     argv[n++] = cb_xstrdup("--open-mode=append");
     for (size_t i = 0; have_we && i < we.we_wordc; i++)   /* the user's options win */
         argv[n++] = cb_xstrdup(we.we_wordv[i]);
     argv[n++] = cb_xstrdup(script);
     if (have_we)
         wordfree(&we);
+    return argv;
+}
+
+/* sbatch's failure as err: what it printed, its lines joined by "; ". */
+static int sbatch_failed(int st, const char *e, cb_err *err)
+{
+    if (st == -1)
+        return cb_fail(err, "cannot run sbatch: %s", strerror(errno));
+    if (!e || !*e)
+        return cb_fail(err, "sbatch failed: %s", WEXITSTATUS(st) == 127 ? "not found (is Slurm installed?)" : "?");
+    cb_buf b = {0};
+    for (const char *p = e; *p; p++)
+        *p == '\n' ? cb_buf_puts(&b, "; ") : cb_buf_putc(&b, *p);
+    cb_buf_putc(&b, 0);
+    cb_fail(err, "sbatch failed: %s", b.data);
+    cb_buf_free(&b);
+    return -1;
+}
+
+
+
+int cb_slurm_check_args(const char *slurm_args, cb_err *err)
+{
+    char tmpl[] = "/tmp/casbench-sbatch-XXXXXX";
+    int fd = mkstemp(tmpl);
+    if (fd < 0)
+        return cb_fail(err, "--slurm-args: cannot check them with sbatch --test-only: %s", strerror(errno));
+    static const char script[] = "#!/bin/sh\ntrue\n";
+    bool written = write(fd, script, sizeof script - 1) == (ssize_t)(sizeof script - 1);
+    close(fd);
+    char **argv = written ? sbatch_argv(slurm_args, true, 1, "/dev/null", tmpl, err) : NULL;
+    int rc = -1;
+    if (!written) {
+        cb_fail(err, "--slurm-args: cannot write %s", tmpl);
+    } else if (argv) {
+        char *e = NULL;
+        int st = run_capture(argv, NULL, &e);
+        rc = st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : sbatch_failed(st, e, err);
+        if (rc < 0)
+            cb_fail_prefix(err, "--executor slurm: sbatch --test-only refuses the submission");
+        free(e);
+    }
+    cb_argv_free(argv);
+    unlink(tmpl);
+    return rc;
+}
+
+/* sbatch the array; *job gets the job id. */
+static int submit(const cb_slurm_opts *o, const char *dir, int k, size_t n_tasks, char **job, cb_err *err)
+{
+    char *script = cb_xasprintf("%s/slurm/submit-%d.sh", dir, k);
+    char *output = cb_xasprintf("%s/logs/slurm-%d.%%a.out", dir, k);
+    char **argv = write_script(script, o, dir, k, err) < 0 ? NULL
+                : sbatch_argv(o->slurm_args, false, n_tasks, output, script, err);
+    free(output);
+    if (!argv) {
+        free(script);
+        return -1;
+    }
     char *out = NULL, *e = NULL;
     int st = run_capture(argv, &out, &e);
     int rc = 0;
-    if (st == -1) {
-        rc = cb_fail(err, "cannot run sbatch: %s", strerror(errno));
-    } else if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-        rc = cb_fail(err, "sbatch failed: %s", e && *e ? e : (WEXITSTATUS(st) == 127 ? "not found (is Slurm installed?)" : "?"));
+    if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st)) {
+        rc = sbatch_failed(st, e, err);
     } else {
         char *semi = strchr(out, ';');    /* --parsable: JOBID[;CLUSTER] */
         if (semi)
@@ -448,7 +573,8 @@ static void runner_outcomes(json_object *tasks, cb_runner *runners, const size_t
                         r->failures++;
                 cb_calls_free(&c);
             }
-            json_object *st = json_object_from_file(jstr(t, "status"));
+            cb_err ignored;   /* no status file: the task never reported */
+            json_object *st = cb_json_read_file(jstr(t, "status"), &ignored);
             json_object *ex = jget(st, "exit");
             if (!st)
                 r->wstatus = SIGKILL;              /* never reported back: cancelled or lost */
@@ -498,6 +624,7 @@ int cb_slurm_execute(void *ctx, const cb_run_settings *s, cb_value polys, cb_run
     json_object_object_add(sub, "submitted_unix", json_object_new_double(unix_now()));
     json_object_object_add(sub, "tracker", jnew_str(s->tracker));
     json_object_object_add(sub, "mem_profiler", jnew_str(s->mem_profiler));
+    json_object_object_add(sub, "memory_limit", s->memory_limit ? json_object_new_int64((int64_t)s->memory_limit) : NULL);
     json_object_object_add(sub, "slurm_args", jnew_str(o->slurm_args));
     json_object_object_add(sub, "tasks", tasks);
     char *path = tasks_path(dir, k), *job = NULL;
@@ -555,13 +682,11 @@ static int write_status(const char *path, int wstatus, bool stopped, double star
     return rc;
 }
 
+/* A checked task (load_submission) as a runner. */
 static int task_runner(json_object *task, cb_runner_spec *spec, cb_runner *r, cb_err *err)
 {
     const char *lib_id = jstr(task, "library"), *mode = jstr(task, "mode");
     json_object *cmd = jget(task, "command");
-    if (!jstr(task, "runner") || !lib_id || !mode || !cmd || !json_object_is_type(cmd, json_type_array) ||
-        !jstr(task, "config") || !jstr(task, "results") || !jstr(task, "log") || !jstr(task, "status"))
-        return cb_fail(err, "the task is incomplete (a tasks file from another casbench?)");
     if (!(spec->lib = cb_library_find(lib_id)))
         return cb_fail(err, "unknown library '%s'", lib_id);
     spec->id = (char *)jstr(task, "runner");
@@ -625,32 +750,34 @@ int cb_slurm_run_task(const char *results_dir, int submission, long index, int *
     int k = submission > 0 ? submission : latest_submission(results_dir);
     if (k <= 0)
         return cb_fail(err, "%s has no Slurm submission (no slurm/tasks-1.json)", results_dir);
-    char *path = tasks_path(results_dir, k);
-    json_object *sub = json_object_from_file(path);
-    if (!sub) {
-        cb_fail(err, "cannot read %s", path);
-        free(path);
+    json_object *sub = load_submission(results_dir, k, err);
+    if (!sub)
         return -1;
-    }
     json_object *tasks = jget(sub, "tasks");
-    if (!tasks || !json_object_is_type(tasks, json_type_array) || index < 0 ||
-        (size_t)index >= json_object_array_length(tasks)) {
-        cb_fail(err, "%s has no task %ld", path, index);
-        free(path);
+    if (index < 0 || (size_t)index >= json_object_array_length(tasks)) {
+        cb_fail(err, "%s/slurm/tasks-%d.json has no task %ld", results_dir, k, index);
         json_object_put(sub);
         return -1;
     }
-    free(path);
     json_object *task = json_object_array_get_idx(tasks, (size_t)index);
     cb_runner_spec spec = {0};
     cb_runner r = {0};
     int rc = task_runner(task, &spec, &r, err);
     char host[256] = "?";
     gethostname(host, sizeof host - 1);
+    /* the tracker preloaded into the harness is this casbench's own, never
+     * a path the tasks file names (a results directory is data) */
+    char *tracker = jstr(sub, "tracker") ? cb_tracker_path(NULL) : NULL;
+    const char *mem_profiler = jstr(sub, "mem_profiler");
+    if (mem_profiler && strcmp(mem_profiler, "memray") && strcmp(mem_profiler, "casbench"))
+        rc = cb_fail(err, "%s/slurm/tasks-%d.json: unknown mem_profiler '%s'", results_dir, k, mem_profiler);
+    json_object *limit = jget(sub, "memory_limit");
     cb_run_settings s = {
-        .results_dir = results_dir, .calls_jsonl = jstr(task, "records"), .tracker = jstr(sub, "tracker"),
-        .mem_profiler = jstr(sub, "mem_profiler"), .hostname = host,
+        .results_dir = results_dir, .calls_jsonl = jstr(task, "records"), .tracker = tracker,
+        .mem_profiler = mem_profiler, .hostname = host,
+        .memory_limit = limit && json_object_get_int64(limit) > 0 ? (uint64_t)json_object_get_int64(limit) : 0,
     };
+    cb_become_subreaper();   /* what the harness leaves behind comes back here (lib/bounds.h) */
     sigset_t set;
     task_signals(&set);
     sigprocmask(SIG_BLOCK, &set, NULL);   /* the harness child unblocks them */
@@ -661,10 +788,12 @@ int cb_slurm_run_task(const char *results_dir, int submission, long index, int *
         bool stopped = false;
         int st = wait_harness(pid, &stopped);
         *exit_status = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 1;
+        cb_sweep_strays(NULL, 0);
         rc = write_status(jstr(task, "status"), st, stopped, started, err);
     } else {
         rc = -1;
     }
+    free(tracker);
     cb_runner_free(&r);
     json_object_put(sub);
     return rc;
@@ -676,9 +805,9 @@ static int append_all(const char *path, const cb_buf *b, cb_err *err)
 {
     if (!b->len)
         return 0;
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int fd = cb_open_append(path, err);
     if (fd < 0)
-        return cb_fail(err, "cannot open %s: %s", path, strerror(errno));
+        return -1;
     size_t off = 0;
     while (off < b->len) {
         ssize_t w = write(fd, b->data + off, b->len - off);
@@ -705,7 +834,7 @@ static void merge_task(json_object *t, cb_strset *seen, cb_buf *out, size_t *mer
     cb_err e;
     if (cb_calls_read(jstr(t, "records"), &c, &e) < 0)
         return;
-    json_object *st = json_object_from_file(jstr(t, "status"));
+    json_object *st = cb_json_read_file(jstr(t, "status"), &e);   /* NULL: not reported */
     for (size_t i = 0; i < c.n; i++) {
         if (!c.recs[i].key || !cb_strset_add(seen, c.recs[i].key))
             continue;
@@ -739,9 +868,9 @@ int cb_slurm_merge(const char *results_dir, size_t *merged, cb_err *err)
     cb_buf out = {0};
     int last = latest_submission(results_dir);
     for (int k = 1; rc == 0 && k <= last; k++) {
-        char *p = tasks_path(results_dir, k);
-        json_object *sub = json_object_from_file(p), *tasks = jget(sub, "tasks");
-        free(p);
+        json_object *sub = load_submission(results_dir, k, err), *tasks = jget(sub, "tasks");
+        if (!sub)
+            rc = -1;
         for (size_t i = 0; tasks && i < json_object_array_length(tasks); i++)
             merge_task(json_object_array_get_idx(tasks, i), &seen, &out, merged);
         json_object_put(sub);
@@ -754,20 +883,21 @@ int cb_slurm_merge(const char *results_dir, size_t *merged, cb_err *err)
     return rc;
 }
 
-static const char *latest_job(const char *dir, json_object **sub)
+/* The job id of DIR's latest submission (NULL: none, or not submitted);
+ * *sub holds it (free it); -1 in *rc with err when the tasks file is bad. */
+static const char *latest_job(const char *dir, json_object **sub, int *rc, cb_err *err)
 {
-    char *tp = tasks_path(dir, latest_submission(dir));
-    *sub = json_object_from_file(tp);
-    free(tp);
+    *sub = load_submission(dir, latest_submission(dir), err);
+    *rc = *sub ? 0 : -1;
     return jstr(*sub, "job");
 }
 
 int cb_slurm_prepare_resume(const char *results_dir, cb_err *err)
 {
     json_object *sub;
-    const char *job = latest_job(results_dir, &sub);
-    int rc = 0;
-    if (job && job_queued(job, NULL) > 0)
+    int rc;
+    const char *job = latest_job(results_dir, &sub, &rc, err);
+    if (rc == 0 && job && job_queued(job, NULL) > 0)
         rc = cb_fail(err, "--resume: slurm job %s of %s is still queued or running; wait for it (or scancel %s)",
                      job, results_dir, job);
     json_object_put(sub);
@@ -780,10 +910,10 @@ int cb_slurm_prepare_resume(const char *results_dir, cb_err *err)
 static int lock_dir(const char *dir, int *fd, cb_err *err)
 {
     char *path = cb_xasprintf("%s/run.lock", dir);
-    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    *fd = cb_open_append(path, err);
     free(path);
     if (*fd < 0)
-        return cb_fail(err, "cannot create %s/run.lock: %s", dir, strerror(errno));
+        return -1;
     if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
         close(*fd);
         *fd = -1;
@@ -793,15 +923,27 @@ static int lock_dir(const char *dir, int *fd, cb_err *err)
 }
 
 /* The runners results.pickle lists (run.json's, not dropped). */
-static cb_runner_info *infos_of(json_object *run, size_t *n)
+static cb_runner_info *infos_of(json_object *run, const char *path, size_t *n, cb_err *err)
 {
     json_object *runners = jget(run, "runners");
-    size_t len = runners && json_object_is_type(runners, json_type_array) ? json_object_array_length(runners) : 0;
+    if (!runners || !json_object_is_type(runners, json_type_array)) {
+        cb_fail(err, "%s: \"runners\" is not a list", path);
+        return NULL;
+    }
+    size_t len = json_object_array_length(runners);
     cb_runner_info *infos = cb_xcalloc(len ? len : 1, sizeof *infos);
     *n = 0;
     for (size_t i = 0; i < len; i++) {
         json_object *r = json_object_array_get_idx(runners, i), *gc = jget(r, "gc");
-        if (json_object_get_boolean(jget(r, "dropped")) || !jstr(r, "id"))
+        if (!json_object_is_type(r, json_type_object) || !jstr(r, "id") || !jstr(r, "library") || !jstr(r, "mode") ||
+            !jstr(r, "group") || (strcmp(jstr(r, "group"), "python") && strcmp(jstr(r, "group"), "external")) ||
+            !jtype(r, "flags", json_type_string, true) || !jtype(r, "venv", json_type_string, true) ||
+            !jtype(r, "gc", json_type_boolean, true) || !jtype(r, "dropped", json_type_boolean, true)) {
+            cb_fail(err, "%s: runners[%zu] is not a runner as casbench writes it", path, i);
+            free(infos);
+            return NULL;
+        }
+        if (json_object_get_boolean(jget(r, "dropped")))
             continue;
         infos[(*n)++] = (cb_runner_info){
             .id = jstr(r, "id"), .library = jstr(r, "library"), .group = jstr(r, "group"),
@@ -842,27 +984,32 @@ static int collect_locked(const char *dir, cb_collect_result *res, cb_err *err)
     char *rj = cb_xasprintf("%s/run.json", dir), *cj = cb_xasprintf("%s/calls.jsonl", dir);
     char *pp = cb_xasprintf("%s/slurm/polys.pickle", dir), *rp = cb_xasprintf("%s/slurm/run_list.pickle", dir);
     char *out = cb_xasprintf("%s/results.pickle", dir);
-    json_object *run = json_object_from_file(rj);
+    json_object *run = cb_json_read_file(rj, err), *sub = NULL;
     cb_value polys = cb_none(), run_list = cb_none();   /* replaced by the loads */
     cb_calls calls = {0};
     cb_runner_info *infos = NULL;
     size_t n_infos = 0;
     int rc = -1;
-    if (!run) {
-        cb_fail(err, "cannot read %s", rj);
+    if (!run)
+        goto out;
+    if (!json_object_is_type(run, json_type_object)) {
+        cb_fail(err, "%s: not a JSON object", rj);
         goto out;
     }
-    if (cb_pickle_load_file(pp, &polys, err) < 0 || cb_pickle_load_file(rp, &run_list, err) < 0)
+    /* the dataset as collect reads it back: validated as any dataset */
+    if (cb_dataset_load(pp, &polys, err) < 0 || cb_runlist_load(rp, polys, &run_list, err) < 0)
         goto out;
     if (cb_calls_read(cj, &calls, err) < 0)
         goto out;
-    infos = infos_of(run, &n_infos);
+    if (!(infos = infos_of(run, rj, &n_infos, err)))
+        goto out;
     res->recorded = calls.n;
     res->missing = count_missing(&calls, infos, n_infos, run_list, &res->expected);
-    json_object *sub;
-    const char *job = latest_job(dir, &sub);
+    int jrc;
+    const char *job = latest_job(dir, &sub, &jrc, err);
+    if (jrc < 0)
+        goto out;
     res->queued = job && job_queued(job, NULL) > 0;
-    json_object_put(sub);
     if (cb_results_write_pickle(out, &calls, infos, n_infos, polys, err) < 0)
         goto out;
     json_object_object_add(run, "status", json_object_new_string(res->queued ? "running"
@@ -874,6 +1021,7 @@ static int collect_locked(const char *dir, cb_collect_result *res, cb_err *err)
     rc = write_json(rj, run, err);
 out:
     json_object_put(run);
+    json_object_put(sub);
     cb_release(polys);
     cb_release(run_list);
     cb_calls_free(&calls);

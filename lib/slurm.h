@@ -42,6 +42,12 @@ typedef struct {
     FILE *log;                  /* progress lines */
 } cb_slurm_opts;
 
+/* Before anything is created: split SLURM_ARGS (--slurm-args) as the
+ * submission will and ask `sbatch --test-only` whether Slurm takes the job
+ * array with them (it checks options, partition, limits; it needs the
+ * controller).  -1 with err saying what sbatch said. */
+int cb_slurm_check_args(const char *slurm_args, cb_err *err);
+
 /* The executor of cb_run_opts.executor (run.h); CTX is a cb_slurm_opts. */
 int cb_slurm_execute(void *ctx, const cb_run_settings *s, cb_value polys, cb_runner *runners, const size_t *jobs,
                      size_t n_jobs, bool *pending, cb_err *err);

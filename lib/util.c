@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,12 @@
 #include <time.h>
 #include <unistd.h>
 
+void (*cb_out_of_memory_hook)(size_t n);
+
 static void oom(size_t n)
 {
+    if (cb_out_of_memory_hook)
+        cb_out_of_memory_hook(n);   /* a harness under its memory limit: does not return */
     fprintf(stderr, "casbench: out of memory allocating %zu bytes\n", n);
     abort();
 }
@@ -133,7 +138,9 @@ void cb_buf_free(cb_buf *b)
 
 int cb_read_file(const char *path, char **data, size_t *len, cb_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO planted at PATH must not block the open (it is
+     * then refused as not a regular file; regular files ignore the flag) */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return cb_fail(err, "%s: %s", path, strerror(errno));
     struct stat st;
@@ -170,7 +177,10 @@ int cb_read_file(const char *path, char **data, size_t *len, cb_err *err)
  * removes tmp and fails naming path. */
 static int write_durably(const char *tmp, const char *path, const void *data, size_t len, cb_err *err)
 {
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    /* a new file, never through whatever is planted at the predictable
+     * temporary name (a symlink, a FIFO); a stale one of ours goes first */
+    unlink(tmp);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
         return cb_fail(err, "%s: %s", path, strerror(errno));
     const char *p = data;
@@ -231,6 +241,21 @@ int cb_write_file_atomic(const char *path, const void *data, size_t len, cb_err 
     return cb_write_files_atomic(1, &path, &data, &len, err);
 }
 
+int cb_open_append(const char *path, cb_err *err)
+{
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0644);
+    if (fd < 0)
+        return cb_fail(err, "cannot open %s: %s", path,
+                       errno == ELOOP ? "it is a symbolic link" : errno == ENXIO ? "it is a FIFO" : strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return cb_fail(err, "cannot open %s: not a regular file", path);
+    }
+    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+    return fd;
+}
+
 int cb_mkdir_p(const char *path, cb_err *err)
 {
     char *p = cb_xstrdup(path);
@@ -250,6 +275,16 @@ int cb_mkdir_p(const char *path, cb_err *err)
     }
     free(p);
     return 0;
+}
+
+void cb_sha256_hex(const void *data, size_t len, char hex[65])
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
+    for (unsigned int i = 0; i < mdlen && i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    hex[64] = 0;
 }
 
 int64_t cb_now_ns(void)

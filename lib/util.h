@@ -14,6 +14,9 @@ void *cb_xrealloc(void *p, size_t n);
 char *cb_xstrdup(const char *s);
 char *cb_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 size_t cb_next_pow2(size_t n);
+/* Called (when set) before cb_x*alloc gives up on an allocation of N bytes;
+ * a harness under its memory limit sets it (harness/common/memlimit.h). */
+extern void (*cb_out_of_memory_hook)(size_t n);
 
 /* A growable byte buffer; zero-initialise ({0}) to start. */
 typedef struct cb_buf {
@@ -50,13 +53,23 @@ void cb_pm_free(cb_ptrmap *m);
  * polys.pickle and run_list.pickle): every one is written and fsynced under
  * its temporary name before any is renamed, in the order given, so a write
  * that fails (a full disk) leaves all the old files as they were and no new
- * one.  Renaming within a directory needs no data blocks. */
+ * one.  Renaming within a directory needs no data blocks.
+ * cb_read_file reads only regular files (a FIFO or a device is refused, never
+ * blocks). */
 struct cb_err;
 int cb_read_file(const char *path, char **data, size_t *len, struct cb_err *err);
 int cb_write_file_atomic(const char *path, const void *data, size_t len, struct cb_err *err);
 int cb_write_files_atomic(size_t n, const char *const *paths, const void *const *data, const size_t *lens,
                           struct cb_err *err);
 int cb_mkdir_p(const char *path, struct cb_err *err);
+/* Open PATH for appending (created 0644 if missing), as every file a results
+ * directory holds is appended to: never through a symbolic link planted at
+ * PATH, never blocking on a FIFO, only a regular file.  The descriptor, or
+ * -1 with err. */
+int cb_open_append(const char *path, struct cb_err *err);
+
+/* Lowercase hex SHA-256 of data into hex[65] (OpenSSL's libcrypto). */
+void cb_sha256_hex(const void *data, size_t len, char hex[65]);
 
 /* Clocks, in nanoseconds. */
 int64_t cb_now_ns(void);        /* CLOCK_MONOTONIC */

@@ -3,7 +3,9 @@
  * version, and why not when it is not.  Availability comes from each
  * harness's own --probe, run all at once, so this answers exactly what
  * `casbench run` would find. */
+#include "bounds.h"
 #include "cli.h"
+#include "hostinfo.h"
 #include "libraries.h"
 #include "paths.h"
 #include "table.h"
@@ -101,7 +103,8 @@ int cmd_libraries(int argc, char **argv)
             live[nl] = jobs[j];
             map[nl++] = j;
         }
-    cb_probe_all(live, nl, 60);
+    /* as `casbench run` probes: its default limits (lib/bounds.h) */
+    cb_probe_all(live, nl, CB_STARTUP_TIMEOUT_DEFAULT, cb_default_memory_limit(cb_host_usable_cpus()));
     for (size_t k = 0; k < nl; k++)
         jobs[map[k]].result = live[k].result;
 

@@ -3,6 +3,7 @@
  * run engine (lib/run.h) and print the summary table.  Nothing runs until
  * everything given is known to be good: a bad dataset, run list, library
  * name, venv or number is one line and exit status 2. */
+#include "bounds.h"
 #include "cli.h"
 #include "dataset.h"
 #include "functions.h"
@@ -11,6 +12,7 @@
 #include "measure.h"
 #include "plan.h"
 #include "report.h"
+#include "results.h"
 #include "run.h"
 #include "runner.h"
 #include "slurm.h"
@@ -60,7 +62,12 @@ static const char usage[] =
     "  --repeats N              timed repeats per call (default 3)\n"
     "  --cores N                runners at once (default: the usable CPUs)\n"
     "  --timeout S              limit per call: warm-up, calibration and all repeats\n"
-    "                           (default 60)\n"
+    "                           (default 60; at most 1e6)\n"
+    "  --startup-timeout S      limit for a harness's start-up: answering the probe, and\n"
+    "                           loading the dataset up to its first record (default 120)\n"
+    "  --memory-limit SIZE      memory each harness and each call may take beyond its\n"
+    "                           start (512M, 4G, none; default: half the machine's\n"
+    "                           memory divided by --cores); docs/run.md, \"Limits\"\n"
     "  --order lex|grevlex      monomial order for groebner (default lex)\n"
     "  --singular-ring integer|rational\n"
     "                           Singular's coefficients: ring r = integer (ZZ, the\n"
@@ -76,7 +83,11 @@ static const char usage[] =
     "                           (docs/measurement.md)\n"
     "  --pin                    give each runner a CPU of its own\n"
     "  --resume DIR             run only the calls of DIR without a record, appending\n"
-    "                           to DIR; 'run --resume DIR' alone repeats DIR's command\n"
+    "                           to DIR (refused when DIR was run for another dataset,\n"
+    "                           run list or options); 'run --resume DIR' alone repeats\n"
+    "                           DIR's command, except --venvs, --python-flags and\n"
+    "                           --slurm-args, which are taken only from the command\n"
+    "                           line: 'run --resume DIR --venvs V...'\n"
     "  --executor local|slurm   where the runners run (default local: this machine);\n"
     "                           slurm: one Slurm job array, a task per runner\n"
     "                           (docs/slurm.md; OUTPUT must be on a shared filesystem)\n"
@@ -108,8 +119,9 @@ typedef struct {
     const char *mem_profiler;
     long profile_rate;
     long repeats, cores;
-    double timeout;
+    double timeout, startup_timeout;
     cb_measure measure;
+    const char *memory_limit;      /* as given, or NULL */
     const char *order;
     const char *singular_ring;
     bool pin;
@@ -156,6 +168,8 @@ static long parse_long(const char *opt, const char *s, long min, long max)
     return v;
 }
 
+/* Seconds from MIN to CB_MAX_SECONDS (lib/bounds.h): a larger value would
+ * not fit the clocks' arithmetic, so it is refused rather than wrapped. */
 static double parse_seconds(const char *opt, const char *s, double min)
 {
     char *end;
@@ -163,6 +177,9 @@ static double parse_seconds(const char *opt, const char *s, double min)
     double v = strtod(s, &end);
     if (errno || end == s || *end || !isfinite(v) || v < min)
         cb_die_msg("%s: '%s' is not a number of seconds >= %g", opt, s, min);
+    if (v > CB_MAX_SECONDS)
+        cb_die_msg("%s: '%s' is more than %g seconds (11.6 days), the longest limit casbench takes", opt, s,
+                   CB_MAX_SECONDS);
     return v;
 }
 
@@ -189,6 +206,7 @@ static void parse_args(int argc, char **argv, run_args *a)
     a->repeats = -1;
     a->timeout = -1;
     a->measure = cb_measure_defaults();
+    a->startup_timeout = CB_STARTUP_TIMEOUT_DEFAULT;
     a->cores = 0;
     a->order = "lex";
     a->singular_ring = "integer";
@@ -259,6 +277,16 @@ static void parse_args(int argc, char **argv, run_args *a)
                 cb_die(&err);
         } else if (!strcmp(w, "--warmup")) {
             a->measure.warmup = (int)parse_long(w, one_value(argc, argv, &i), 0, 1000000);
+        } else if (!strcmp(w, "--startup-timeout")) {
+            a->startup_timeout = parse_seconds(w, one_value(argc, argv, &i), 0);
+            if (a->startup_timeout <= 0)
+                cb_die_msg("--startup-timeout: must be more than 0 seconds");
+        } else if (!strcmp(w, "--memory-limit")) {
+            uint64_t bytes;
+            cb_err e;
+            a->memory_limit = one_value(argc, argv, &i);
+            if (cb_parse_size(w, a->memory_limit, &bytes, &e) < 0)
+                cb_die(&e);
         } else if (!strcmp(w, "--order")) {
             a->order = one_value(argc, argv, &i);
             if (strcmp(a->order, "lex") && strcmp(a->order, "grevlex"))
@@ -343,35 +371,118 @@ static char *absolute(const char *path)
     return realpath(path, buf) ? cb_xstrdup(buf) : cb_xstrdup(path);
 }
 
-/* `run --resume DIR` alone: the command line DIR was run with, from its
- * run.json, in its working directory. */
-static char **resume_argv(const char *dir, int *argc_out)
+/* ---------- `run --resume DIR` alone ---------- */
+
+/* The options that name something casbench executes (an interpreter, its
+ * flags, sbatch's options): a results directory is data, so they are never
+ * taken from its run.json, only from the command line. */
+static const char *const trusted_only[] = {"--venvs", "--python-flags", "--slurm-args"};
+
+/* Which of trusted_only W is ("--venv" is the argparse prefix DESIGN §9
+ * names; "--python-flags=..."), or -1. */
+static int trusted_only_option(const char *w)
+{
+    size_t n = strcspn(w, "=");
+    if (n == 6 && !strncmp(w, "--venv", 6))
+        return 0;
+    for (int k = 0; k < 3; k++)
+        if (strlen(trusted_only[k]) == n && !strncmp(w, trusted_only[k], n))
+            return k;
+    return -1;
+}
+
+/* The words that option K at argv[*i] takes (with its own word), as
+ * parse_args reads them: --venvs takes every word up to the next option,
+ * the others one word (or "=VALUE"). */
+static int option_words(int k, char **argv, int argc, int i)
+{
+    if (strchr(argv[i], '='))
+        return 1;
+    if (k != 0)
+        return i + 1 < argc ? 2 : 1;
+    int n = 1;
+    while (i + n < argc && !is_option(argv[i + n]))
+        n++;
+    return n;
+}
+
+/* `run --resume DIR [--venvs V...] [--python-flags F] [--slurm-args A] [-v]`:
+ * the command line DIR was run with, from its run.json (read as data:
+ * strings only, each checked), without --resume and without the options of
+ * trusted_only, which come from EXTRA (this command line) instead; a run
+ * that used one of them cannot be resumed without it being given again.
+ * *cwd: the run's working directory (to resolve its relative dataset paths
+ * against; casbench does not chdir there), or NULL. */
+static char **resume_argv(const char *dir, char **extra, int n_extra, int *argc_out, char **cwd)
 {
     char *path = cb_xasprintf("%s/run.json", dir);
-    json_object *j = json_object_from_file(path), *cmd, *cwd;
-    if (!j || !json_object_object_get_ex(j, "command_line", &cmd) || !json_object_is_type(cmd, json_type_array))
+    cb_err err;
+    json_object *j = cb_json_read_file(path, &err), *cmd, *wd;
+    if (!j)
+        cb_die_msg("--resume: %s; give the run's options again with --resume DIR", err.msg);
+    if (!json_object_is_type(j, json_type_object) || !json_object_object_get_ex(j, "command_line", &cmd) ||
+        !json_object_is_type(cmd, json_type_array) || !json_object_array_length(cmd))
         cb_die_msg("--resume: %s has no command line to repeat; give the run's options again", path);
-    free(path);
-    char *absdir = absolute(dir);
-    if (json_object_object_get_ex(j, "cwd", &cwd) && json_object_is_type(cwd, json_type_string) &&
-        chdir(json_object_get_string(cwd)) < 0)
-        cb_die_msg("--resume: cannot go to the run's directory %s: %s", json_object_get_string(cwd), strerror(errno));
     size_t n = json_object_array_length(cmd);
-    char **argv = cb_xcalloc(n + 3, sizeof *argv);
+    for (size_t i = 0; i < n; i++)
+        if (!json_object_is_type(json_object_array_get_idx(cmd, i), json_type_string))
+            cb_die_msg("--resume: %s: command_line[%zu] is not a string", path, i);
+    *cwd = json_object_object_get_ex(j, "cwd", &wd) && json_object_is_type(wd, json_type_string)
+               ? cb_xstrdup(json_object_get_string(wd)) : NULL;
+    bool given[3] = {false, false, false};
+    for (int i = 0; i < n_extra; i++) {
+        int k = trusted_only_option(extra[i]);
+        if (k >= 0) {
+            given[k] = true;
+            i += option_words(k, extra, n_extra, i) - 1;
+        } else if (strcmp(extra[i], "-v") && strcmp(extra[i], "-vv") && strcmp(extra[i], "--verbose")) {
+            cb_die_msg("run --resume DIR takes only --venvs, --python-flags, --slurm-args and -v after it, not "
+                       "'%s' (give the whole command line with --resume DIR to change other options)", extra[i]);
+        }
+    }
+    char **recorded = cb_xcalloc(n + 1, sizeof *recorded);
+    for (size_t i = 0; i < n; i++)
+        recorded[i] = (char *)json_object_get_string(json_object_array_get_idx(cmd, i));
+    char **argv = cb_xcalloc(n + (size_t)n_extra + 3, sizeof *argv);
     int argc = 0;
-    for (size_t i = 0; i < n; i++) {
-        const char *w = json_object_get_string(json_object_array_get_idx(cmd, i));
-        if (!strcmp(w, "--resume")) {
+    cb_buf missing = {0};
+    for (int i = 0; i < (int)n; i++) {
+        const char *w = recorded[i];
+        int k = trusted_only_option(w);
+        if (k >= 0) {
+            if (!given[k] && !strstr(missing.data ? missing.data : "", trusted_only[k]))
+                cb_buf_printf(&missing, " %s ...", trusted_only[k]);
+            i += option_words(k, recorded, (int)n, i) - 1;
+            continue;
+        }
+        if (i > 0 && !strcmp(w, "--resume")) {
             i++;
             continue;
         }
         argv[argc++] = cb_xstrdup(w);
     }
+    if (missing.len)
+        cb_die_msg("--resume: %s was run with%s; a results directory is not trusted to say what casbench "
+                   "executes: give them again on the command line (casbench run --resume %s%s)",
+                   dir, missing.data, dir, missing.data);
+    for (int i = 0; i < n_extra; i++)
+        argv[argc++] = cb_xstrdup(extra[i]);
+
     argv[argc++] = cb_xstrdup("--resume");
-    argv[argc++] = absdir;
+    argv[argc++] = absolute(dir);
+    free(recorded);
+    free(path);
     json_object_put(j);
     *argc_out = argc;
     return argv;
+}
+
+/* A path of the recorded command line, relative to the run's directory. */
+static const char *under(const char *cwd, const char *path, char **owned)
+{
+    if (!cwd || path[0] == '/')
+        return path;
+    return *owned = cb_xasprintf("%s/%s", cwd, path);
 }
 
 /* The summary table of `casbench report` (lib/report.h); a failure to
@@ -389,13 +500,15 @@ int cmd_run(int argc, char **argv)
         fputs(usage, stdout);
         return 0;
     }
-    char **owned_argv = NULL;
-    if (argc == 3 && !strcmp(argv[1], "--resume")) {
-        owned_argv = resume_argv(argv[2], &argc);
+    char **owned_argv = NULL, *run_cwd = NULL, *owned_pos[2] = {NULL, NULL};
+    if (argc >= 3 && !strcmp(argv[1], "--resume")) {
+        owned_argv = resume_argv(argv[2], argv + 3, argc - 3, &argc, &run_cwd);
         argv = owned_argv;
     }
     run_args a;
     parse_args(argc, argv, &a);
+    for (int k = 0; k < 2 && a.npos; k++)
+        a.pos[k] = under(run_cwd, a.pos[k], &owned_pos[k]);
     cb_err err;
 
     int usable = cb_host_usable_cpus();
@@ -476,6 +589,10 @@ int cmd_run(int argc, char **argv)
         libs = all;
     }
 
+    uint64_t memory_limit = cb_default_memory_limit((int)a.cores);
+    if (a.memory_limit && cb_parse_size("--memory-limit", a.memory_limit, &memory_limit, &err) < 0)
+        cb_die(&err);
+
     cb_run_opts o = {
         .polys = polys, .run_list = filtered, .libs = libs, .n_libs = nlibs,
         .envs = envs, .n_envs = (size_t)nvenvs, .gcs = a.gcs, .n_gcs = (size_t)a.ngcs,
@@ -483,6 +600,7 @@ int cmd_run(int argc, char **argv)
         .cpu_profiler = a.cpu_profiler, .profile_rate = (int)a.profile_rate, .mem_profiler = a.mem_profiler,
         .repeats = a.repeats > 0 ? (int)a.repeats : 3, .cores = (int)a.cores,
         .timeout = a.timeout > 0 ? a.timeout : 60, .measure = a.measure, .grace = 1.0,
+        .startup_timeout = a.startup_timeout, .memory_limit = memory_limit, .memory_limit_given = a.memory_limit,
         .order = a.order, .singular_ring = a.singular_ring, .pin = a.pin, .verbose = a.verbose,
         .output = output, .resume_dir = a.resume, .argc = argc, .argv = argv,
         .only_available = !a.libs_given, .dataset = dataset, .seeds = seeds, .log = stderr,
@@ -496,18 +614,25 @@ int cmd_run(int argc, char **argv)
     cb_executor slurm = {cb_slurm_execute, &so};
     if (a.slurm)
         o.executor = &slurm;
+    /* bad sbatch options are refused before a results directory exists */
+    if (a.slurm && cb_slurm_check_args(a.slurm_args, &err) < 0)
+        cb_die(&err);
     if (a.resume && cb_slurm_is_slurm_dir(a.resume) && cb_slurm_prepare_resume(a.resume, &err) < 0)
         cb_die(&err);
     cb_run_result res;
     if (cb_run(&o, &res, &err) < 0)
         cb_die(&err);
-    if (res.signo)
+    if (res.signo && !res.dir)
+        fprintf(stderr, "casbench: interrupted while probing the libraries; nothing was run\n");
+    else if (res.signo)
         fprintf(stderr, "casbench: interrupted; the finished calls are in %s (resume with --resume)\n", res.dir);
     else if (res.pending)
         fprintf(stderr, "casbench: submitted; when the job has run: casbench collect %s\n", res.dir);
     else
         print_summary(&res);
-    fprintf(stderr, "casbench: results in %s\n", res.dir);
+    if (res.dir)
+        fprintf(stderr, "casbench: results in %s\n", res.dir);
+
     if (res.runners_failed)
         fprintf(stderr, "casbench: %zu runner%s failed; see %s/logs/\n", res.runners_failed,
                 res.runners_failed == 1 ? "" : "s", res.dir);
@@ -527,5 +652,8 @@ int cmd_run(int argc, char **argv)
             free(owned_argv[i]);
         free(owned_argv);
     }
+    free(run_cwd);
+    free(owned_pos[0]);
+    free(owned_pos[1]);
     return status;
 }

@@ -3,7 +3,6 @@
  * clarity over speed. */
 #include "canon.h"
 
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -223,14 +222,4 @@ void cb_canon_sorted_lines(cb_buf *out, char **lines, size_t n)
             cb_buf_putc(out, '\n');
         cb_buf_puts(out, lines[i]);
     }
-}
-
-void cb_sha256_hex(const void *data, size_t len, char hex[65])
-{
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL);
-    for (unsigned int i = 0; i < mdlen && i < 32; i++)
-        snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    hex[64] = 0;
 }

@@ -6,7 +6,7 @@
  * in any term order; cb_canon_poly() sorts the terms in descending
  * lexicographic order, normalises as asked, and appends the text
  * "COEFF@E1.E2...En COEFF@..." ("0" for the zero polynomial).  The digest is
- * the lowercase hex SHA-256 of the whole text (cb_sha256_hex). */
+ * the lowercase hex SHA-256 of the whole text (cb_sha256_hex, util.h). */
 #ifndef CB_CANON_H
 #define CB_CANON_H
 
@@ -45,8 +45,5 @@ void cb_canon_factor(cb_buf *out, const mpz_t content, cb_terms *factors,
 
 /* Sort lines by byte order and append them joined with "\n". */
 void cb_canon_sorted_lines(cb_buf *out, char **lines, size_t n);
-
-/* Lowercase hex SHA-256 of data into hex[65]. */
-void cb_sha256_hex(const void *data, size_t len, char hex[65]);
 
 #endif

@@ -8,6 +8,7 @@
  * per call once the result's buffers have grown. */
 #define _GNU_SOURCE
 #include "executor.h"
+#include "bounds.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -25,7 +26,7 @@
 #include <unistd.h>
 
 /* Pipe messages: a header, then `len` payload bytes. */
-enum { MSG_TIME = 1, MSG_ERROR, MSG_DONE, MSG_COLD, MSG_TEXT0 = 16 };
+enum { MSG_TIME = 1, MSG_ERROR, MSG_DONE, MSG_COLD, MSG_MEMORY_LIMIT, MSG_TEXT0 = 16 };
 typedef struct {
     uint32_t kind, len;
 } msg_header;
@@ -107,6 +108,18 @@ void cb_exec_send_done(cb_exec_child *ch)
     send_msg(ch, MSG_DONE, NULL, 0);
 }
 
+void cb_exec_send_memory_limit(cb_exec_child *ch, const char *msg)
+{
+    send_msg(ch, MSG_MEMORY_LIMIT, msg, strnlen(msg, 400));
+}
+
+static cb_exec_child *current_child;
+
+cb_exec_child *cb_exec_current_child(void)
+{
+    return current_child;
+}
+
 _Noreturn static void child_main(int wfd, pid_t parent, cb_exec_body body, void *arg)
 {
     /* Die with the harness, whatever killed it (the engine also kills the
@@ -115,6 +128,7 @@ _Noreturn static void child_main(int wfd, pid_t parent, cb_exec_body body, void 
     if (getppid() != parent)
         _exit(125);
     cb_exec_child ch = {wfd};
+    current_child = &ch;
     body(&ch, arg);
     fflush(stdout);
     fflush(stderr);
@@ -143,6 +157,8 @@ void cb_exec_result_reset(cb_exec_result *res)
     res->has_cold = 0;
     res->cold_time = res->cold_cpu_time = 0;
     res->done = 0;
+    res->memory_limit_hit = 0;
+    res->stopped_by = 0;
     res->error.len = 0;
     for (int k = 0; k < CB_TEXT_COUNT; k++) {
         res->text[k].len = 0;
@@ -208,6 +224,11 @@ static void parse_messages(cb_buf *in, cb_exec_result *res)
             res->error.len = 0;
             cb_buf_put(&res->error, payload, h.len);
             res->status = CB_CALL_ERROR;
+        } else if (h.kind == MSG_MEMORY_LIMIT) {
+            res->error.len = 0;
+            cb_buf_put(&res->error, payload, h.len);
+            res->status = CB_CALL_ERROR;
+            res->memory_limit_hit = 1;
         } else if (h.kind == MSG_DONE) {
             res->done = 1;
         } else if (h.kind >= MSG_TEXT0 && h.kind < MSG_TEXT0 + CB_TEXT_COUNT) {
@@ -269,7 +290,7 @@ static void supervise(pid_t pid, int rfd, int pidfd, const cb_exec_limits *lim, 
 {
     static cb_buf in;   /* reused from call to call */
     in.len = 0;
-    int64_t deadline = lim->timeout > 0 ? start + (int64_t)(lim->timeout * 1e9) : INT64_MAX;
+    int64_t deadline = lim->timeout > 0 ? cb_ns_add(start, cb_seconds_to_ns(lim->timeout)) : INT64_MAX;
     int stage = 0;   /* 0 running, 1 SIGTERM sent, 2 SIGKILL sent */
     int pipe_open = 1;
     *signalled = 0;
@@ -283,7 +304,7 @@ static void supervise(pid_t pid, int rfd, int pidfd, const cb_exec_limits *lim, 
                     kill(pid, SIGTERM);
                     *signalled = 1;
                     stage = 1;
-                    deadline = now + (int64_t)((lim->grace > 0 ? lim->grace : 0) * 1e9);
+                    deadline = cb_ns_add(now, cb_seconds_to_ns(lim->grace));
                     continue;
                 } else {
                     kill(pid, SIGKILL);
@@ -374,11 +395,17 @@ int cb_exec_run(const cb_exec_limits *lim, cb_exec_body body, void *arg, cb_exec
         close(pidfd);
     close(fds[0]);
 
-    if (signalled && !res->done) {
+    if (res->memory_limit_hit) {
+        /* the child said so before it ended itself */
+    } else if (signalled && !res->done) {
         res->status = CB_CALL_TIMEOUT;
         set_error(res, "timed out after %g s", lim->timeout);
     } else if (WIFSIGNALED(status) && !res->done) {
+        int sig = WTERMSIG(status);
+        if (sig == SIGTERM || sig == SIGINT || sig == SIGHUP)
+            res->stopped_by = sig;
         char name[32];
+
         cb_signal_name(WTERMSIG(status), name, sizeof name);
         res->status = CB_CALL_CRASHED;
         set_error(res, "%s", name);

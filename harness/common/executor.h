@@ -18,7 +18,10 @@
  * cb_exec_send_time() per repeat, cb_exec_send_error() on failure,
  * cb_exec_send_text() for verify digests and memory reports, and
  * cb_exec_send_done() at the end.  A child that exits without "done" and
- * without an error is reported as an error. */
+ * without an error is reported as an error.
+ *
+ * Deadlines saturate (lib/bounds.h): a limit too large for the clock is a
+ * limit that never comes, not one that has already passed. */
 #ifndef CB_EXECUTOR_H
 #define CB_EXECUTOR_H
 
@@ -66,6 +69,11 @@ typedef struct cb_exec_result {
     double cold_time;       /* wall seconds of the first (warm-up) execution */
     double cold_cpu_time;   /* CPU seconds of it */
     int done;               /* the child reported the end of the call */
+    int memory_limit_hit;   /* the child died of its memory limit (status error) */
+    int stopped_by;         /* the child died of SIGTERM, SIGINT or SIGHUP that the
+                             * executor did not send: the run is being stopped
+                             * (scancel, a signal to the process group), not a crash */
+
     cb_buf error;           /* message (error), signal name (crashed), ... */
     cb_buf text[CB_TEXT_COUNT];
     int has_text[CB_TEXT_COUNT];
@@ -93,6 +101,11 @@ void cb_exec_send_cold(cb_exec_child *ch, int64_t wall_ns, int64_t cpu_ns);
 void cb_exec_send_error(cb_exec_child *ch, const char *msg);
 void cb_exec_send_text(cb_exec_child *ch, cb_text_kind kind, const char *data, size_t len);
 void cb_exec_send_done(cb_exec_child *ch);
+/* An allocation failed under the memory limit (memlimit.h): MSG says what;
+ * the call is recorded as `error` with memory_limit_hit.  Allocates nothing. */
+void cb_exec_send_memory_limit(cb_exec_child *ch, const char *msg);
+/* In a call child, its end of the pipe; NULL in the harness itself. */
+cb_exec_child *cb_exec_current_child(void);
 
 /* The calibration rule (docs/measurement.md), the same in the Python
  * runtime: after `loops` executions in a row lasted wall_ns, short of

@@ -11,9 +11,11 @@
  * so concurrent runners never interleave). */
 #define _GNU_SOURCE
 #include "harness.h"
+#include "bounds.h"
 #include "canon.h"
 #include "dataset.h"
 #include "executor.h"
+#include "memlimit.h"
 #include "pickle.h"
 #include "results.h"
 
@@ -28,6 +30,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -319,7 +322,7 @@ static int warm_up_and_calibrate(cb_exec_child *ch, child_ctx *cx, int64_t *loop
             cb_exec_send_cold(ch, wall, cpu);
     }
     *loops = 1;
-    int64_t target = (int64_t)(cx->cfg->min_time * 1e9);
+    int64_t target = cb_seconds_to_ns(cx->cfg->min_time);
     while (target > 0) {
         if (measure(cx, *loops, &wall, &cpu, err) < 0)
             return -1;
@@ -335,6 +338,7 @@ static void child_body(cb_exec_child *ch, void *arg)
     child_ctx *cx = arg;
     cb_call *call = &cx->call;
     cb_err err = {{0}};
+    cb_memlimit_enter_call();
     if (cx->ops->prepare && cx->ops->prepare(call, &err) < 0) {
         cb_exec_send_error(ch, err.msg);
         return;
@@ -403,11 +407,8 @@ static void recorder_init(recorder *rec, const cb_config *cfg, cb_err *err, int 
         cb_release(defaults[i]);
     }
     *rc = 0;
-    if (cfg->calls_jsonl) {
-        rec->fd = open(cfg->calls_jsonl, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-        if (rec->fd < 0)
-            *rc = cb_fail(err, "%s: %s", cfg->calls_jsonl, strerror(errno));
-    }
+    if (cfg->calls_jsonl && (rec->fd = cb_open_append(cfg->calls_jsonl, err)) < 0)
+        *rc = -1;
 }
 
 static void recorder_free(recorder *rec)
@@ -459,6 +460,8 @@ static void write_record(recorder *rec, const plan_call *c, int index, const cb_
                            : json_object_new_string_len(res->error.data ? res->error.data : "",
                                                         (int)res->error.len));
     json_object_object_add(o, "timeout", cfg->timeout > 0 ? json_object_new_double(cfg->timeout) : NULL);
+    json_object_object_add(o, "memory_limit", cb_memlimit_bytes() ? json_object_new_int64((int64_t)cb_memlimit_bytes()) : NULL);
+    json_object_object_add(o, "memory_limit_hit", json_object_new_boolean(res->memory_limit_hit));
     json_object_object_add(o, "host", json_object_new_string(rec->host));
     json_object_object_add(o, "started", json_object_new_double(res->started));
     if (cfg->mode == CB_MODE_VERIFY) {
@@ -717,9 +720,22 @@ static void run_calls(const cb_harness_ops *ops, const cb_config *cfg, const pla
                                 .sys = c->sys, .args = c->args, .index = call_number(cfg, i), .cfg = cfg};
             cx.perturb = is_perturbed(cfg, c);
             cb_exec_run(&lim, child_body, &cx, &res);
+            if (res.stopped_by) {
+                /* a stop signal reached the call from outside (scancel
+                 * signals every process of the task, one by one): the
+                 * harness stops the same way, without a record, so that
+                 * --resume runs the call again instead of calling it a crash */
+                signal(res.stopped_by, SIG_DFL);
+                raise(res.stopped_by);
+            }
             if (cfg->mode == CB_MODE_MEM && !res.has_text[CB_TEXT_MEM])
                 fetch_mem_report(&cx, &res);
         }
+
+        /* the harness is a child subreaper (cb_harness_main): what a call
+         * left running comes back to it; reap those that have ended */
+        while (waitpid(-1, NULL, WNOHANG) > 0)
+            ;
         nok += res.status == CB_CALL_OK;
         write_record(rec, c, call_number(cfg, i), &res);
         add_result(rec, c, &res);
@@ -761,6 +777,7 @@ static int run(const cb_harness_ops *ops, const char *prog, const char *config_p
     } else {
         plan_calls(&cfg, ops, &calls, &ncalls);
         drop_dataset_values(cfg.polys);
+        cb_memlimit_before_calls();
         run_calls(ops, &cfg, calls, ncalls, &rec, prog);
         if (cb_pickle_dump_file(results_path, rec.results, &err) < 0) {
             fprintf(stderr, "%s: %s\n", prog, err.msg);
@@ -810,8 +827,10 @@ int cb_harness_main(int argc, char **argv, const cb_harness_ops *ops)
         usage(prog, ops, stdout);
         return 0;
     }
-    if (argc == 3 && !strcmp(argv[1], "--probe"))
+    if (argc == 3 && !strcmp(argv[1], "--probe")) {
+        cb_memlimit_start();
         return probe(ops, argv[2]);
+    }
     if (argc != 1) {
         usage(prog, ops, stderr);
         return 2;
@@ -820,6 +839,12 @@ int cb_harness_main(int argc, char **argv, const cb_harness_ops *ops)
      * between): a harness orphaned by kill -9 must not keep appending. */
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     bind_now(argv);
+    /* Orphans of the calls (an interpreter server a call child started, a
+     * process a call left behind, with setsid or not) come back to the
+     * harness rather than leave the runner; they end with it at the latest
+     * (lib/bounds.h). */
+    cb_become_subreaper();
+    cb_memlimit_start();
     char *config_path = read_line(stdin), *results_path = read_line(stdin);
     int status;
     if (!config_path || !results_path || !*config_path || !*results_path) {

@@ -7,7 +7,9 @@
 #define _GNU_SOURCE
 #include "interp.h"
 
+#include "bounds.h"
 #include "dataset.h"
+#include "memlimit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -151,12 +153,15 @@ int cb_interp_exchange(const char *cmd, cb_buf *lines, cb_err *err)
         return cb_fail(err, "writing to %s: %s", spec->name, strerror(errno));
     cb_buf line = {0};
     bool failed = false;
+    char *oom = NULL;
     while ((rc = read_line(&line, err)) == 0) {
         cb_buf_putc(&line, 0);
         line.len--;
         if (!strcmp(line.data, marker))
             break;
         const char *s = line.data + strspn(line.data, " ");
+        if (spec->out_of_memory && !oom && strstr(s, spec->out_of_memory))
+            oom = cb_xasprintf("%s: %.200s", spec->name, s);
         const char *error = spec->error_text(s);
         if (error && !failed) {
             failed = true;
@@ -167,6 +172,10 @@ int cb_interp_exchange(const char *cmd, cb_buf *lines, cb_err *err)
         }
     }
     cb_buf_free(&line);
+    if (oom) {
+        kill_server();
+        cb_memlimit_exceeded(oom);
+    }
     if (rc == 0)
         shared->busy = 0;
     return rc < 0 || failed ? -1 : 0;
@@ -199,6 +208,7 @@ static int start_server(cb_err *err)
         dup2(out, 1);
         dup2(out, 2);
         signal(SIGTERM, SIG_DFL);
+        cb_memlimit_exec_child();   /* the server's own memory limit */
         /* the allocation tracker (mem mode) counts only in the call child's
          * timed region: it has nothing to do in the server */
         unsetenv("LD_PRELOAD");

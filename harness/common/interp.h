@@ -57,7 +57,12 @@ typedef struct cb_interp_spec {
     const char *(*error_text)(const char *line);
     /* What a fresh server is sent first (the polynomials...). */
     void (*definitions)(cb_buf *b);
+    /* Text of an output line by which the interpreter says it ran out of
+     * memory (it runs under the harness's limit, memlimit.h): the call ends
+     * as having reached the limit.  NULL: none. */
+    const char *out_of_memory;
 } cb_interp_spec;
+
 
 /* A dataset system as the interpreter is sent it. */
 typedef struct cb_interp_system {

@@ -144,7 +144,9 @@ static const cb_interp_spec server = {
     .end_marker = end_marker,
     .error_text = error_text,
     .definitions = definitions,
+    .out_of_memory = "No more memory available",
 };
+
 
 /* --------------------------------------------------------------- setup */
 

@@ -29,12 +29,16 @@
  * reserved address space (parisizemax), so big inputs grow it instead of
  * aborting; every call runs under pari_CATCH, so a PARI error (division by
  * zero, stack exhausted, ...) is an `error` record with PARI's message
- * ("PARI: ...", e.g. divmod by a zero polynomial).  PARI
+ * ("PARI: ...", e.g. divmod by a zero polynomial) — or, when the memory
+ * limit refused to grow the stack, a call (or set-up) that reached the limit
+ * (memlimit.h).  PARI
  * installs no signal handlers (no INIT_SIGm: a crash stays a crash for the
  * executor) and leaves GMP's allocators alone (INIT_noINTGMPm). */
+#include "bounds.h"
 #include "canon.h"
 #include "dataset.h"
 #include "harness.h"
+#include "memlimit.h"
 
 #include <pari/pari.h>
 #include <stdlib.h>
@@ -125,6 +129,51 @@ static int parse_poly(GEN *out, cb_value terms, int nvars, cb_err *err)
     return rc;
 }
 
+/* parisizemax was lowered to the memory limit (main). */
+static bool stack_clipped;
+
+/* Run f under pari_CATCH: a PARI error becomes -1 with its message.  The
+ * PARI stack running out under the memory limit (parisizemax lowered to
+ * it, or a growth below parisizemax refused) ends the call, or the harness
+ * while it loads the dataset, as having reached the limit (memlimit.h);
+ * without a limit it stays PARI's own error. */
+
+static int guarded(int (*f)(void *, cb_err *), void *arg, cb_err *err)
+{
+    volatile int rc = 0;
+    pari_sp av = avma;
+    pari_CATCH(CATCH_ALL) {
+        GEN e = pari_err_last();
+        char *msg = pari_err2str(e);
+        long num = err_get_num(e);
+        if ((num == e_STACK || num == e_MEM) && cb_memlimit_bytes() &&
+            (stack_clipped || pari_mainstack->size < pari_mainstack->vsize)) {
+            char what[200];
+            snprintf(what, sizeof what, "PARI: %.*s", (int)strcspn(msg, "\n"), msg);   /* its first line */
+            cb_memlimit_exceeded(what);
+
+        }
+        rc = cb_fail(err, "PARI: %s", msg);
+        pari_free(msg);
+    } pari_TRY {
+        rc = f(arg, err);
+    } pari_ENDCATCH;
+    set_avma(av);
+    return rc;
+}
+
+typedef struct {
+    GEN *out;
+    cb_value terms;
+    int nvars;
+} parse_args;
+
+static int parse_thunk(void *arg, cb_err *err)
+{
+    parse_args *a = arg;
+    return parse_poly(a->out, a->terms, a->nvars, err);
+}
+
 static int setup(const cb_config *cfg, cb_err *err)
 {
     nsystems = cb_len(cfg->polys);
@@ -144,7 +193,7 @@ static int setup(const cb_config *cfg, cb_err *err)
         ps->npolys = (long)cb_len(polys);
         ps->polys = cb_xcalloc((size_t)(ps->npolys ? ps->npolys : 1), sizeof *ps->polys);
         for (long i = 0; i < ps->npolys && !ps->error; i++)
-            if (parse_poly(&ps->polys[i], cb_item(polys, (size_t)i), ps->nvars, err) < 0) {
+            if (guarded(parse_thunk, &(parse_args){&ps->polys[i], cb_item(polys, (size_t)i), ps->nvars}, err) < 0) {
                 char *key = cb_repr(cb_dict_key(cfg->polys, s));
                 cb_fail_prefix(err, "system %s, polynomial %ld", key, i);
                 ps->error = cb_xstrdup(err->msg);
@@ -235,22 +284,6 @@ static int call_body(void)
         set_avma(av);
     }
     return 0;
-}
-
-/* Run f under pari_CATCH: a PARI error becomes -1 with its message. */
-static int guarded(int (*f)(void *, cb_err *), void *arg, cb_err *err)
-{
-    volatile int rc = 0;
-    pari_sp av = avma;
-    pari_CATCH(CATCH_ALL) {
-        char *msg = pari_err2str(pari_err_last());
-        rc = cb_fail(err, "PARI: %s", msg);
-        pari_free(msg);
-    } pari_TRY {
-        rc = f(arg, err);
-    } pari_ENDCATCH;
-    set_avma(av);
-    return rc;
 }
 
 static int call_thunk(void *arg, cb_err *err)
@@ -439,8 +472,19 @@ static const cb_harness_ops ops = {
 
 int main(int argc, char **argv)
 {
-    pari_init_opts((size_t)64 << 20, 0, INIT_DFTm | INIT_noINTGMPm);
-    paristack_setsize((size_t)64 << 20, (size_t)4 << 30);
+    /* Under a memory limit below parisizemax, the stack may grow only to
+     * the limit: PARI then raises e_STACK at once, where a refused growth
+     * inside parisizemax makes it retry forever (new_chunk_resize). */
+    size_t stack = (size_t)64 << 20, stack_max = (size_t)4 << 30;
+    uint64_t limit = cb_memlimit_from_env();
+    if (limit && limit < stack_max) {
+        stack_max = (size_t)limit;
+        stack_clipped = true;
+        if (stack > stack_max)
+            stack = stack_max;
+    }
+    pari_init_opts(stack, 0, INIT_DFTm | INIT_noINTGMPm);
+    paristack_setsize(stack, stack_max);
     DEBUGMEM = 0;   /* no "increasing stack size" chatter */
     int rc = cb_harness_main(argc, argv, &ops);
     pari_close();

@@ -10,7 +10,8 @@
         per call to `calls_jsonl`, writes the results pickle, exits 0.
 
 Exit status 2, with one line on stderr, when the config cannot be used or
-the library is unavailable (nothing runs then).  Standard library only; the
+the library is unavailable (nothing runs then); 3 when the harness itself
+reached its memory limit (CASBENCH_MEMORY_LIMIT) outside a call.  Standard library only; the
 library under test is the only other import.
 """
 
@@ -64,7 +65,18 @@ def run_from_stdin():
     return 0
 
 
+def run_bounded():
+    """run_from_stdin, with a MemoryError outside the calls (the config
+    pickle, the adapter) reported as the memory limit's exit status."""
+    try:
+        return run_from_stdin()
+    except MemoryError as e:
+        fail(runtime.memory_limit_text(runtime.error_text(e)) + " while loading the dataset")
+        return runtime.EXIT_MEMORY_LIMIT
+
+
 def main(argv):
+    runtime.start_memory_limit()
     if len(argv) == 3 and argv[1] == "--probe":
         sys.stdout.write(json.dumps(adapters.probe(argv[2])) + "\n")
         return 0
@@ -74,7 +86,7 @@ def main(argv):
     if len(argv) != 1:
         sys.stderr.write(USAGE + "\n")
         return 2
-    return run_from_stdin()
+    return run_bounded()
 
 
 if __name__ == "__main__":

@@ -21,7 +21,12 @@
  *   selftest_segv   N      like hang, but then dies of a real SIGSEGV
  *   selftest_abort  N      like hang, but then abort()s (SIGABRT)
  *   selftest_alloc  N,K    allocates N bytes K times (touching every page),
- *                          then frees them all (peak RSS ~ N*K)
+ *                          then frees them all (peak RSS ~ N*K); a refused
+ *                          allocation ends the call through the memory-limit
+ *                          handler (memlimit.h), as GMP's would
+ *   selftest_spawn         starts a grandchild that calls setsid() and sleeps
+ *                          forever ignoring SIGTERM and SIGHUP, then returns:
+ *                          a process that escapes its call's process group
  *   selftest_exit   CODE   _exit(CODE) (CODE 0 included: a child that exits
  *                          before finishing the call)
  *   selftest_error         fails with the message "selftest_error: raised on
@@ -31,9 +36,18 @@
  *                          ones return at once: a call whose cold execution
  *                          is slow (docs/measurement.md)
  *
- * verify mode runs the function once and gives the text "FUNCTION P1,P2". */
+ * verify mode runs the function once and gives the text "FUNCTION P1,P2".
+ *
+ * Set-up (the phase before the first call) does what the dataset's str keys
+ * ask, so that the engine's bounds on it can be tested (the ":N" makes them
+ * keys the functions above also take, with parameter N):
+ *   "setup-hang:0"    ignores SIGTERM and never finishes parsing
+ *   "setup-alloc:N"   allocates and touches N bytes while parsing
+ *   "setup-spawn:0"   starts a grandchild as selftest_spawn does
+ * and `--probe` never answers when CASBENCH_SELFTEST_PROBE=hang. */
 #define _GNU_SOURCE
 #include "harness.h"
+#include "memlimit.h"
 
 #include <signal.h>
 #include <stdint.h>
@@ -139,13 +153,27 @@ static int alloc(long long n, long long k, cb_err *err)
     for (long long i = 0; i < k; i++) {
         blocks[i] = malloc((size_t)n ? (size_t)n : 1);
         if (!blocks[i])
-            return cb_fail(err, "selftest_alloc: out of memory after %lld blocks", i);
+            cb_memlimit_fail((size_t)n);
         memset(blocks[i], (int)i, (size_t)n);
     }
     for (long long i = 0; i < k; i++)
         free(blocks[i]);
     munmap(blocks, array_bytes);
     return 0;
+}
+
+/* A grandchild in a session of its own that outlives whoever started it
+ * unless something kills it. */
+static void spawn_escapee(void)
+{
+    pid_t pid = fork();
+    if (pid != 0)
+        return;
+    setsid();
+    signal(SIGTERM, SIG_IGN);
+    signal(SIGHUP, SIG_IGN);
+    for (;;)
+        pause();
 }
 
 static int run_function(const cb_call *c, cb_err *err)
@@ -177,6 +205,8 @@ static int run_function(const cb_call *c, cb_err *err)
         return alloc(p0, params[1], err);
     else if (!strcmp(f, "exit"))
         _exit((int)p0);
+    else if (!strcmp(f, "spawn"))
+        spawn_escapee();
     else if (!strcmp(f, "error"))
         return cb_fail(err, "selftest_error: raised on purpose");
     else
@@ -209,15 +239,41 @@ static int verify(const cb_call *c, cb_buf *out, cb_err *err)
     return 0;
 }
 
+static int setup(const cb_config *cfg, cb_err *err)
+{
+    (void)err;
+    for (size_t i = 0; i < cb_len(cfg->polys); i++) {
+        cb_value key = cb_dict_key(cfg->polys, i);
+        const char *k = cb_is(key, CB_STR) ? cb_str_data(key) : "";
+        if (!strncmp(k, "setup-hang:", 11)) {
+            hang();
+        } else if (!strncmp(k, "setup-alloc:", 12)) {
+            size_t n = (size_t)strtoull(k + 12, NULL, 10);
+            char *p = malloc(n ? n : 1);
+            if (!p)
+                cb_memlimit_fail(n);
+            memset(p, 1, n);
+            free(p);
+        } else if (!strncmp(k, "setup-spawn:", 12)) {
+
+            spawn_escapee();
+        }
+    }
+    return 0;
+}
+
 static void probe(json_object *out)
 {
+    const char *how = getenv("CASBENCH_SELFTEST_PROBE");
+    if (how && !strcmp(how, "hang"))
+        hang();
     cb_probe_versions(out, "1", "selftest", "1", (char *)NULL);
 }
 
 static const cb_harness_ops ops = {
     .library = "selftest",
     .probe = probe,
-    .setup = NULL,
+    .setup = setup,
     .supports = supports,
     .prepare = prepare,
     .call = run_function,

@@ -175,7 +175,8 @@ check("the resubmission has only the %d calls without a record" % missing,
       [(t["runner"], t["calls"]) for t in sub2["tasks"]])
 sel = [r for r in recs if r["runner"] == "selftest.benchmark"]
 check("every selftest call ok after the resume", all(r["status"] == "ok" for r in sel) and len(sel) == 10,
-      [r["status"] for r in sel])
+      [(r["status"], r["error"], r.get("slurm_job")) for r in sel])
+
 check("run.json complete", json.load(open(d + "/run.json"))["status"] == "complete")
 EOF
 $CB collect "$C" >/dev/null 2>"$T/col2.err" && pass "collect after the resume: exit 0 (nothing missing)" ||
@@ -198,8 +199,53 @@ else
     fail "SIGINT: exit $rc, queue '$(squeue -h -j "$ijob" 2>/dev/null)', $(wc -l <"$I/calls.jsonl" 2>/dev/null) records: $(tail -3 "$T/int.err")"
 fi
 
+# ---- --slurm-args that Slurm refuses: refused before anything is created ----
+for args in "--partition=nope" "--bogus-option" "--time=soon"; do
+    expect_exit 2 "--slurm-args '$args' is refused" $CB run $D "$T/badargs" $OPTS --executor slurm --slurm-args "$args"
+    [ ! -e "$T/badargs" ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q 'sbatch --test-only' "$T/err" &&
+        pass "... before a results directory exists, in one line" || fail "bad --slurm-args: $(ls "$T/badargs" 2>&1) $(cat "$T/err")"
+done
+
+# ---- a results directory is data: a tasks file naming paths outside it, or
+# malformed, is refused by run-runner and collect, nothing written ----
+echo precious >"$T/victim"
+tamper() { # NAME PYTHON-EXPRESSION-ON-sub: a copy of $S with its paths moved, then edited
+    rm -rf "$T/$1"; cp -r "$S" "$T/$1"
+    python3 - "$S" "$T/$1" "$T/victim" "$2" <<'EOF2'
+import json, sys
+src, dst, victim, edit = sys.argv[1:5]
+p = dst + "/slurm/tasks-1.json"
+text = open(p).read().replace(src, dst)
+sub = json.loads(text)
+exec(edit)
+open(p, "w").write(json.dumps(sub))
+EOF2
+}
+tamper tamper-status 'sub["tasks"][0]["status"] = victim'
+expect_exit 2 "run-runner: a task whose status file is outside the results directory is refused" \
+    $CB run-runner "$T/tamper-status" 0 --submission 1
+grep -q 'outside the results directory' "$T/err" && [ "$(cat "$T/victim")" = precious ] &&
+    pass "... one line, the outside file untouched" || fail "outside status: $(cat "$T/err"), victim: $(cat "$T/victim")"
+expect_exit 2 "collect refuses that tasks file too" $CB collect "$T/tamper-status"
+[ "$(cat "$T/victim")" = precious ] && pass "... the outside file untouched" || fail "victim overwritten"
+tamper tamper-results 'sub["tasks"][1]["results"] = dst + "/slurm/../../victim"'
+expect_exit 2 "run-runner: a results path with .. is refused" $CB run-runner "$T/tamper-results" 1 --submission 1
+tamper tamper-link 'sub["tasks"][0]["records"] = dst + "/slurm/link/x.jsonl"'
+ln -s "$T" "$T/tamper-link/slurm/link"
+expect_exit 2 "run-runner: a records path through a symbolic link out of the directory is refused" \
+    $CB run-runner "$T/tamper-link" 0 --submission 1
+tamper tamper-list 'sub["tasks"] = {"0": sub["tasks"][0]}'
+expect_exit 2 "collect: \"tasks\" not a list is one line and exit 2" $CB collect "$T/tamper-list"
+tamper tamper-null 'sub["tasks"][0]["runner"] = None; sub["tasks"][1]["records"] = None'
+expect_exit 2 "collect: null task fields are one line and exit 2" $CB collect "$T/tamper-null"
+expect_exit 2 "run-runner: null task fields are one line and exit 2" $CB run-runner "$T/tamper-null" 0 --submission 1
+rm -rf "$T/fifo"; cp -r "$S" "$T/fifo"; rm "$T/fifo/slurm/tasks-1.json"; mkfifo "$T/fifo/slurm/tasks-1.json"
+expect_exit 2 "collect: a FIFO as the tasks file is one line and exit 2 (no hang)" timeout 20 $CB collect "$T/fifo"
+[ "$(cat "$T/victim")" = precious ] && pass "nothing outside the results directories was written" || fail "victim: $(cat "$T/victim")"
+
 # ---- bad uses ----
 expect_exit 2 "--no-wait without --executor slurm" $CB run $D "$T/x" --no-wait
+
 expect_exit 2 "--executor bogus" $CB run $D "$T/x" --executor bogus
 expect_exit 2 "collect of a local results directory" $CB collect "$L"
 expect_exit 2 "run-runner without INDEX" $CB run-runner "$S"

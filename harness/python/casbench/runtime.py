@@ -24,8 +24,10 @@ import json
 import math
 import os
 import pickle
+import resource
 import select
 import signal
+import stat
 import struct
 import sys
 import time
@@ -41,13 +43,99 @@ ARITY.update(factor=1, leading_coefficient=1, groebner=1)
 # Child -> parent frames: a 1-byte kind and a 4-byte length, then the payload.
 _FRAME = struct.Struct("<cI")
 _TIME = struct.Struct("<qqq")      # wall ns, cpu ns, loops of one repeat (or the cold execution)
-K_TIME, K_COLD, K_ERROR, K_UNSUPPORTED, K_DIGEST, K_MEM, K_DONE = (
-    b"T", b"C", b"E", b"U", b"D", b"M", b"F")
+K_TIME, K_COLD, K_ERROR, K_UNSUPPORTED, K_DIGEST, K_MEM, K_DONE, K_MEMORY_LIMIT = (
+    b"T", b"C", b"E", b"U", b"D", b"M", b"F", b"L")
+
+# poll() takes an int of milliseconds: a longer wait is made of several
+_POLL_MAX_MS = 2 ** 31 - 1
+# Exit status of a harness that reached its memory limit outside a call
+# (lib/bounds.h, CB_EXIT_MEMORY_LIMIT).
+EXIT_MEMORY_LIMIT = 3
 
 
 # Wait on a pidfd as well as the pipe (Python 3.9+, Linux 5.3+); without
 # one, the pipe's end of file marks the child's exit.
 USE_PIDFD = hasattr(os, "pidfd_open")
+
+
+# ------------------------------------------------------------- limits --
+# The memory limit (lib/bounds.h, docs/protocol.md "Limits"): SIZE bytes
+# from CASBENCH_MEMORY_LIMIT, applied as RLIMIT_DATA beyond what the process
+# has mapped -- the harness from its start, each call child from the harness
+# it is forked from -- so that an allocation past it raises MemoryError.
+
+MEMORY_LIMIT = 0          # SIZE in force (0: none)
+
+
+def _data_bytes():
+    """This process's private writable memory (VmData), 0 when unknown."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _limit_data(base):
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    limit = base + MEMORY_LIMIT
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
+def start_memory_limit():
+    """Applies CASBENCH_MEMORY_LIMIT to this process (first thing in the
+    harness, for --probe as for a run)."""
+    global MEMORY_LIMIT
+    try:
+        MEMORY_LIMIT = max(0, int(os.environ.get("CASBENCH_MEMORY_LIMIT") or 0))
+        if MEMORY_LIMIT:
+            _limit_data(_data_bytes())
+    except (ValueError, OSError):
+        MEMORY_LIMIT = 0       # could not be set: the records say "no limit"
+
+
+def memory_limit_text(what):
+    """What a record says when WHAT (an exception's text) was raised under
+    the limit."""
+    if not MEMORY_LIMIT:
+        return what
+    size, unit = float(MEMORY_LIMIT), "bytes"
+    for u in ("KiB", "MiB", "GiB", "TiB"):
+        if size < 1024:
+            break
+        size, unit = size / 1024, u
+    return "memory limit of %s %s reached (%s)" % (("%.0f" if size == int(size) else "%.3g") % size,
+                                                   unit, what)
+
+
+def _seconds(value):
+    """A config's seconds: 0 for none, NaN, negatives and junk; any finite
+    size otherwise (the waits below take care of huge ones)."""
+    try:
+        value = float(value or 0)
+    except (TypeError, ValueError):
+        return 0.0
+    return value if 0 < value < float("inf") else 0.0
+
+
+def _seconds_ns(value):
+    """Seconds as nanoseconds, saturating like the C side (lib/bounds.h)."""
+    return min(int(_seconds(value) * 1e9), 2 ** 63 - 1)
+
+
+def _poll_ms(deadline):
+    """poll()'s timeout until deadline (time.monotonic()), None for none."""
+    if deadline is None:
+        return None
+    left = (deadline - time.monotonic()) * 1000
+    if left >= _POLL_MAX_MS:
+        return _POLL_MAX_MS
+    return max(0, int(left + 0.999))
 
 
 class ConfigError(Exception):
@@ -197,10 +285,12 @@ class PerfControl:
 class Outcome:
     """What the parent learned about one call."""
     __slots__ = ("status", "error", "times", "cpu_times", "loops", "cold_time",
-                 "cold_cpu_time", "pid", "max_rss_kib", "digest", "head", "result", "mem")
+                 "cold_cpu_time", "pid", "max_rss_kib", "digest", "head", "result", "mem",
+                 "memory_limit_hit")
 
     def __init__(self):
         self.status, self.error = None, None
+        self.memory_limit_hit = False
         self.times, self.cpu_times, self.loops = [], [], 1
         self.cold_time = self.cold_cpu_time = None      # no warm-up execution finished
         self.pid, self.max_rss_kib = None, 0      # pid None: no child ran
@@ -214,15 +304,15 @@ class Executor:
         self.mode = config["type"]
         self.gc_enabled = bool(config.get("gc", True))
         self.repeats = max(1, int(config["repeats"]))
-        timeout = config.get("timeout")
-        self.timeout = float(timeout) if timeout else 0.0     # 0: no limit
-        self.grace = float(config.get("grace") or 1.0)
+        self.timeout = _seconds(config.get("timeout"))        # 0: no limit
+        self.grace = _seconds(config.get("grace") or 1.0)
         # docs/measurement.md; absent keys: the original's single shot.  mem
         # counts one execution per tracked repeat; verify computes once.
         self.warmup = 0 if self.mode == "verify" else min(max(0, int(config.get("warmup") or 0)), 1000000)
-        min_time = 0.0 if self.mode in ("mem", "verify") else float(config.get("min_time") or 0)
-        self.min_time = min(min_time, 1e6) if min_time > 0 else 0.0      # (NaN too)
-        self.min_time_ns = int(self.min_time * 1e9)
+        min_time = 0.0 if self.mode in ("mem", "verify") else _seconds(config.get("min_time"))
+        self.min_time = min(min_time, 1e6)
+        self.min_time_ns = _seconds_ns(self.min_time)
+        self.call_data_base = 0     # the harness's VmData before the first call
         perturb = config.get("perturb")
         self.perturb = (perturb[0], tuple(perturb[1])) if perturb else None
         self.result_text = bool(self.config.get("result_text"))   # tests: whole text
@@ -255,6 +345,9 @@ class Executor:
             try:
                 gens, plist = polys[key]
                 self.systems[key] = self.adapter.parse(key, list(gens), list(plist), functions)
+            except MemoryError as e:     # under the limit: its calls say so
+                self.systems[key] = ParseFailure("cannot parse system %r: %s" % (
+                    key, memory_limit_text(error_text(e))), memory=bool(MEMORY_LIMIT))
             except Exception as e:       # recorded as each call's error
                 self.systems[key] = ParseFailure("cannot parse system %r: %s"
                                                  % (key, error_text(e)))
@@ -288,6 +381,8 @@ class Executor:
                 if os.getppid() != self.harness_pid:
                     os._exit(125)         # it died before that took effect
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            if MEMORY_LIMIT and self.call_data_base:
+                _limit_data(self.call_data_base)     # the call's own SIZE
             systems = [self.systems[k] for k in args]
             thunk = self.adapter.bind(function, systems)
             if self.mode == "verify":
@@ -297,7 +392,12 @@ class Executor:
             _send(w, K_DONE, b"")
         except Unsupported as e:
             _send_safely(w, K_UNSUPPORTED, str(e))
-        except BaseException as e:       # SystemExit, MemoryError... all alike
+        except MemoryError as e:
+            if MEMORY_LIMIT:
+                _send_safely(w, K_MEMORY_LIMIT, memory_limit_text(error_text(e)))
+            else:
+                _send_safely(w, K_ERROR, error_text(e))
+        except BaseException as e:       # SystemExit... all alike
             _send_safely(w, K_ERROR, error_text(e))
         finally:
             try:
@@ -393,6 +493,7 @@ class Executor:
             out.status = "error"
             out.error = failed[0].message if failed else \
                 "%s takes %d argument(s)" % (function, ARITY[function])
+            out.memory_limit_hit = any(f.memory for f in failed)
             return out
         sys.stdout.flush()
         sys.stderr.flush()
@@ -441,8 +542,7 @@ class Executor:
                         else:
                             _kill(pid, signal.SIGKILL)
                             stage, deadline = 2, None
-                events = poller.poll(None if deadline is None else
-                                     max(0, int((deadline - time.monotonic()) * 1000 + 0.999)))
+                events = poller.poll(_poll_ms(deadline))
                 exited = False
                 for fd, _ in events:
                     if fd == r:
@@ -464,11 +564,21 @@ class Executor:
             if pidfd >= 0:
                 os.close(pidfd)
         out.max_rss_kib = usage.ru_maxrss
-        if stage and not done:
+        if out.memory_limit_hit:
+            out.status = "error"  # the child said so before it ended
+        elif stage and not done:
             out.status = "timeout"
             out.error = "timed out after %g s" % self.timeout
         elif os.WIFSIGNALED(status) and not done:
-            out.status, out.error = "crashed", signal_name(os.WTERMSIG(status))
+            sig = os.WTERMSIG(status)
+            if sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                # a stop signal from outside (scancel signals every process
+                # of the task, one by one): stop the same way, without a
+                # record, so that --resume runs the call again (C parity)
+                signal.signal(sig, signal.SIG_DFL)
+                os.kill(os.getpid(), sig)
+            out.status, out.error = "crashed", signal_name(sig)
+
         elif out.status in ("error", "unsupported"):
             pass                  # the child's own message
         elif os.WIFEXITED(status) and os.WEXITSTATUS(status) != 0:
@@ -523,10 +633,12 @@ def _pdeathsig_setter():
 
 
 class ParseFailure:
-    """A system the adapter could not build; its calls become errors."""
+    """A system the adapter could not build; its calls become errors
+    (memory: it failed under the memory limit)."""
 
-    def __init__(self, message):
+    def __init__(self, message, memory=False):
         self.message = message
+        self.memory = memory
 
 
 def _send(w, kind, payload):
@@ -566,6 +678,9 @@ def _frames(buf, out):
             out.cold_time, out.cold_cpu_time = wall_ns / 1e9, cpu_ns / 1e9
         elif kind == K_ERROR:
             out.status, out.error = "error", payload.decode("utf-8", "replace")
+        elif kind == K_MEMORY_LIMIT:
+            out.status, out.error = "error", payload.decode("utf-8", "replace")
+            out.memory_limit_hit = True
         elif kind == K_UNSUPPORTED:
             out.status, out.error = "unsupported", payload.decode("utf-8", "replace") or None
         elif kind == K_DIGEST:
@@ -586,8 +701,7 @@ class RecordWriter:
     write() per record, so concurrent runners never interleave."""
 
     def __init__(self, path, fields, warmup=0, min_time=0.0):
-        self.fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644) \
-            if path else -1
+        self.fd = open_append(path) if path else -1
         self.fields = dict(fields or {})
         self.warmup, self.min_time = warmup, min_time      # the executor's, in every record
         self.host = os.uname().nodename
@@ -602,8 +716,9 @@ class RecordWriter:
                    min_time=self.min_time, cold_time=out.cold_time,
                    cold_cpu_time=out.cold_cpu_time, max_rss_kib=out.max_rss_kib,
                    pid=out.pid, error=None if out.status == "ok" else (out.error or ""),
-                   timeout=timeout if timeout > 0 else None, host=self.host,
-                   started=started)
+                   timeout=timeout if timeout > 0 else None,
+                   memory_limit=MEMORY_LIMIT or None, memory_limit_hit=out.memory_limit_hit,
+                   host=self.host, started=started)
         if mode == "verify":
             rec["digest"], rec["result_head"] = out.digest, out.head
             if out.result is not None:
@@ -638,10 +753,28 @@ def result_value(mode, out):
     return list(out.times)
 
 
+def open_append(path):
+    """calls.jsonl for appending, as lib/util.c's cb_open_append: never
+    through a symbolic link planted there, never blocking on a FIFO, only a
+    regular file."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
+                 | os.O_NONBLOCK, 0o644)
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise OSError("%s: not a regular file" % path)
+    os.set_blocking(fd, True)
+    return fd
+
+
 def write_pickle_atomic(path, value):
     tmp = "%s.tmp.%d" % (path, os.getpid())
     try:
-        with open(tmp, "wb") as f:
+        try:
+            os.unlink(tmp)         # a stale one, or whatever was planted there
+        except FileNotFoundError:
+            pass
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        with os.fdopen(fd, "wb") as f:
             pickle.dump(value, f, protocol=4)
         os.replace(tmp, path)
     except BaseException:
@@ -667,6 +800,7 @@ def run(config, results_path, adapter, log=None):
     gc.freeze()
     if os.environ.get("CASBENCH_PY_HUGEPAGES", "1") != "0":
         _collapse_to_huge_pages()
+    executor.call_data_base = _data_bytes()
     writer = RecordWriter(config.get("calls_jsonl"), config.get("record"), executor.warmup,
                           executor.min_time)
     mode = config["type"]
