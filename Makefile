@@ -93,8 +93,10 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
 fuzz: $(FUZZERS)
 
+# A part that fails to install is said (install-deps: FAILED: ...) and casbench
+# goes on without it: what needs it is reported unavailable, with the reason.
 deps:
-	@sh tools/install-deps.sh
+	@sh tools/install-deps.sh || echo "casbench: going on without what failed to install (above)" >&2
 
 test: deps
 	sh tools/slurm-test-cluster.sh install

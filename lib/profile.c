@@ -57,14 +57,41 @@ static int rate_of(const cb_run_settings *s)
     return s->profile_rate > 0 ? s->profile_rate : CB_PROFILE_DEFAULT_RATE;
 }
 
+char *cb_profiler_path(const char *profiler)
+{
+    const char *name = profiler && *profiler ? profiler : "perf";
+    if (!strcmp(name, "samply")) {
+        char *own = cb_prefix_path("cargo/bin/samply");
+        if (access(own, X_OK) == 0)
+            return own;
+        free(own);
+    }
+    return cb_which(name);
+}
+
+char *cb_profiler_version(const char *profiler)
+{
+    char *exe = cb_profiler_path(profiler);
+    if (!exe)
+        return NULL;
+    char *argv[] = {exe, "--version", NULL};
+    char *v = cb_command_first_line(argv, 10);
+    free(exe);
+    return v;
+}
+
 const char *cb_profile_unavailable(const char *profiler)
 {
-    static char why[256];
+    static char why[512];
     const char *name = profiler && *profiler ? profiler : "perf";
-    char *exe = cb_which(name);
+    char *exe = cb_profiler_path(name);
     if (!exe) {
-        snprintf(why, sizeof why, "%s is not installed (not on PATH)%s", name,
-                 !strcmp(name, "perf") ? "; Debian: apt-get install linux-perf" : "");
+        if (!strcmp(name, "samply"))
+            snprintf(why, sizeof why, "samply is not installed (not in %s/cargo/bin, not on PATH; "
+                     "tools/install-deps.sh installs it)", cb_prefix());
+        else
+            snprintf(why, sizeof why, "%s is not installed (not on PATH)%s", name,
+                     !strcmp(name, "perf") ? "; Debian: apt-get install linux-perf" : "");
         return why;
     }
     free(exe);
@@ -193,8 +220,10 @@ static void wrap_samply(cb_runner *r, const cb_run_settings *s, char ***argv)
 {
     char **w = NULL;
     size_t n = 0;
-    const char *head[] = {"samply", "record", "--save-only", "--rate"};
-    for (size_t i = 0; i < 4; i++)
+    char *exe = cb_profiler_path("samply");
+    argv_push(&w, &n, exe ? exe : cb_xstrdup("samply"));
+    const char *head[] = {"record", "--save-only", "--rate"};
+    for (size_t i = 0; i < 3; i++)
         argv_push(&w, &n, cb_xstrdup(head[i]));
     argv_push(&w, &n, cb_xasprintf("%d", rate_of(s)));
     argv_push(&w, &n, cb_xstrdup("-o"));
