@@ -43,6 +43,8 @@ const cb_library cb_libraries[] = {
     {"pari", CB_LIB_C, "pari", {NULL}, NULL, false, "PARI/GP's libpari (C)", NULL},
     {"mathematica", CB_LIB_EXTERNAL, "mathematica", {NULL}, NULL, false,
      "Mathematica through wolframscript / WolframKernel", NULL},
+    {"mathics", CB_LIB_EXTERNAL, "mathematica", {NULL}, NULL, false,
+     "the Mathematica harness's Wolfram Language text run by Mathics3 (a free WL interpreter)", NULL},
     {"selftest", CB_LIB_C, "selftest", {NULL}, NULL, true,
      "functions of known behaviour for casbench's own tests (only when asked for)", NULL},
 };
