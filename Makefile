@@ -84,7 +84,7 @@ $(BUILD)/libcasbench-memtrack.so: $(TRACKER_SRC)
 
 $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/lib/*.h) $(BUILD)/libharness.a $(BUILD)/libcasbench.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(FLINT_CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $< $(BUILD)/libharness.a $(BUILD)/libcasbench.a $(LIBS) -ldl
+	$(CC) $(CFLAGS) $(FLINT_CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $< $(BUILD)/libharness.a $(BUILD)/libcasbench.a $(LIBS) -lcrypto -ldl
 
 # libFuzzer targets: clang only, with ASan + UBSan.
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Ilib $(FLINT_CFLAGS) -fsanitize=fuzzer,address,undefined

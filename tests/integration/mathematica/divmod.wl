@@ -1,3 +1,3 @@
-cbRun[cbT = Timing[AbsoluteTiming[cbR = {PolynomialReduce[cbP[0, 0], {cbP[1, 0]}, cbG[2], CoefficientDomain -> Integers], PolynomialReduce[cbP[0, 1], {cbP[1, 1]}, cbG[2], CoefficientDomain -> Integers]};]]; Print["@@T ", cbNum[cbT[[2, 1]]], " ", cbNum[cbT[[1]]]]; cbR = Null]
-cbRun[cbV = PolynomialReduce[cbP[0, 0], {cbP[1, 0]}, cbG[2], CoefficientDomain -> Integers]; Print["@@P ", cbTerms[cbV[[1, 1]], cbG[2]]]; Print["@@P ", cbTerms[cbV[[2]], cbG[2]]]]
-cbRun[cbV = PolynomialReduce[cbP[0, 1], {cbP[1, 1]}, cbG[2], CoefficientDomain -> Integers]; Print["@@P ", cbTerms[cbV[[1, 1]], cbG[2]]]; Print["@@P ", cbTerms[cbV[[2]], cbG[2]]]]
+cbRun[cbT = Timing[AbsoluteTiming[cbR = {PolynomialReduce[cbP[0, 0], {cbP[1, 0]}, cbG[2], CoefficientDomain -> Integers], PolynomialReduce[cbP[0, 1], {cbP[1, 1]}, cbG[2], CoefficientDomain -> Integers]};]], Print["@@T ", cbNum[cbT[[2, 1]]], " ", cbNum[cbT[[1]]]]]; cbR = Null
+cbRun[cbV = PolynomialReduce[cbP[0, 0], {cbP[1, 0]}, cbG[2], CoefficientDomain -> Integers], Print["@@P ", cbTerms[cbV[[1, 1]], cbG[2]]]; Print["@@P ", cbTerms[cbV[[2]], cbG[2]]]]
+cbRun[cbV = PolynomialReduce[cbP[0, 1], {cbP[1, 1]}, cbG[2], CoefficientDomain -> Integers], Print["@@P ", cbTerms[cbV[[1, 1]], cbG[2]]]; Print["@@P ", cbTerms[cbV[[2]], cbG[2]]]]
