@@ -23,7 +23,7 @@ override CFLAGS += $(WARN) -std=gnu11 -fno-omit-frame-pointer -Ilib -Iharness/co
 LDFLAGS += $(SAN)
 
 FLINT_CFLAGS := -I/usr/include/flint
-LIBS      := -lflint -lmpfr -lgmp -ljson-c -lm
+LIBS      := -lflint -lmpfr -lgmp -ljson-c -lz -lm
 FLINT_LIBS := -lflint -lmpfr -lgmp
 CALCIUM_LIBS := -lcalcium -lflint -lmpfr -lgmp
 

@@ -16,7 +16,9 @@
 # - mathics     $PREFIX/venv-mathics from tools/requirements-mathics.txt
 #               (Mathics3, for the `mathics` library), on 3.13 or 3.12.
 # - samply      `cargo install --locked samply@0.13.1` into $PREFIX/cargo
-#               (target dir kept in $PREFIX/cargo/target: a rebuild is cheap).
+#               (target dir kept in $PREFIX/cargo/target: a rebuild is cheap);
+#               kernel.perf_event_paranoid lowered to 1 when higher (samply
+#               refuses to record above 1, even as root), until reboot.
 #
 # Everything outside Debian goes under one prefix, PREFIX = $CASBENCH_PREFIX,
 # default /opt/casbench (casbench looks there too: lib/paths.h).  Installing
@@ -138,9 +140,22 @@ mathics() {
     fail "mathics: Mathics3's pinned requirements need CPython 3.13 or 3.12, and neither is here"
 }
 
+# samply refuses to record while kernel.perf_event_paranoid is above 1, even
+# as root: lower it for the running system (not persistently), and say so.
+samply_paranoid() {
+    level=$(cat /proc/sys/kernel/perf_event_paranoid 2>/dev/null) || return 0
+    [ "$level" -le 1 ] && return 0
+    if $SUDO sh -c 'echo 1 > /proc/sys/kernel/perf_event_paranoid' 2>/dev/null; then
+        echo "samply: kernel.perf_event_paranoid lowered from $level to 1 until reboot (samply refuses above 1)"
+    else
+        fail "samply: kernel.perf_event_paranoid is $level and cannot be lowered to 1 (samply refuses above 1)"
+    fi
+}
+
 samply() {
     exe=$PREFIX/cargo/bin/samply
     if [ -x "$exe" ] && [ "$("$exe" --version 2>/dev/null)" = "samply $SAMPLY_VERSION" ]; then
+        samply_paranoid
         return 0
     fi
     cargo=$(command -v cargo || { [ -x "$HOME/.cargo/bin/cargo" ] && echo "$HOME/.cargo/bin/cargo"; }) || {
@@ -154,6 +169,7 @@ samply() {
     if CARGO_TARGET_DIR=$PREFIX/cargo/target "$cargo" install --locked --root "$PREFIX/cargo" \
         "samply@$SAMPLY_VERSION" >"$log" 2>&1; then
         rm -f "$log"
+        samply_paranoid
     else
         fail "samply: cargo install samply@$SAMPLY_VERSION failed: $(last_words "$log") (log: $log)"
     fi
