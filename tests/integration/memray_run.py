@@ -33,6 +33,7 @@ check = cbtest.Checker(NAME, 600)
 
 READ_BACK = r"""
 import json, sys, memray
+frees = {memray.AllocatorType.FREE, memray.AllocatorType.PYMALLOC_FREE, memray.AllocatorType.MUNMAP}
 from memray.reporters.summary import SummaryReporter
 r = memray.FileReader(sys.argv[1])
 recs = list(r.get_high_watermark_allocation_records(merge_threads=True))
@@ -40,8 +41,10 @@ s = SummaryReporter.from_snapshot(recs, native=True)
 rows = sorted([[l.function, l.file, e.total_memory, e.own_memory, e.n_allocations]
                for l, e in s.snapshot_data.items()], key=lambda x: (-x[2], -x[3], x[0], x[1]))
 m = r.metadata
+n = sum(1 for a in r.get_allocation_records() if a.allocator not in frees)
 print(json.dumps({"native": m.has_native_traces, "python_allocators": m.trace_python_allocators,
-                  "allocations": m.total_allocations, "peak": m.peak_memory, "pid": m.pid, "rows": rows}))
+                  "allocations": n, "events": m.total_allocations, "peak": m.peak_memory, "pid": m.pid,
+                  "rows": rows}))
 """
 
 
@@ -104,7 +107,8 @@ def main():
                   back.get("native") is True and back.get("python_allocators") is True, back.get("error", back.get("native")))
             check("%s: the record's counts are the capture's (allocations %s, peak %s)"
                   % (label, m.get("allocations"), m.get("peak_bytes")),
-                  back.get("allocations") == m.get("allocations") > 0 and back.get("peak") == m.get("peak_bytes") > 0
+                  back.get("allocations") == m.get("allocations") > 0 and back.get("events") == m.get("events")
+                  and back.get("peak") == m.get("peak_bytes") > 0
                   and back.get("pid") == r["pid"], (back.get("allocations"), back.get("peak"), back.get("pid")))
             rows = m.get("rows") or []
             mine = [[x[0], x[1], x[2], x[4], x[6]] for x in rows]

@@ -8,8 +8,9 @@ Each call runs under one memray.Tracker (native traces, Python allocators
 traced), from the start of its first timed repeat to the end of its last,
 writing its capture file PREFIX.callN.memray (the engine gives PREFIX,
 RESULTS/profiles/RUNNER, as the config's `mem_capture`); the file is kept.
-The report is read back with memray's own reader: counts and peak from the
-file's metadata, and the rows (function, file, total_memory, percent_total,
+The report is read back with memray's own reader: the allocations (its
+records but frees), all its events and the peak from the file's metadata,
+and the rows (function, file, total_memory, percent_total,
 own_memory, percent_own, n_allocations) of memray's own summary
 (memray.reporters.summary.SummaryReporter, what `memray summary` prints) at
 the high-water mark, hybrid Python + native stacks.  A child stopped at its
@@ -81,8 +82,13 @@ class MemrayTracker:
                  e.n_allocations] for loc, e in summary.snapshot_data.items()]
         rows.sort(key=lambda r: (-r[2], -r[4], r[0], r[1]))
         capture = os.path.join(os.path.basename(os.path.dirname(self.path())), os.path.basename(self.path()))
+        # memray's total_allocations counts every allocator event, frees
+        # included; `allocations` counts allocations only, as the tracker does
+        frees = {self.memray.AllocatorType.FREE, self.memray.AllocatorType.PYMALLOC_FREE,
+                 self.memray.AllocatorType.MUNMAP}
+        allocations = sum(1 for a in reader.get_allocation_records() if a.allocator not in frees)
         return {"profiler": "memray", "pid": getattr(meta, "pid", None), "complete": complete,
-                "allocations": meta.total_allocations, "peak_bytes": meta.peak_memory,
+                "allocations": allocations, "events": meta.total_allocations, "peak_bytes": meta.peak_memory,
                 "native_traces": bool(getattr(meta, "has_native_traces", True)),
                 "trace_python_allocators": bool(getattr(meta, "trace_python_allocators", True)),
                 "capture": capture, "rows": rows}
