@@ -50,7 +50,7 @@ prefix_dir() {
 
 debian() {
     PKGS="build-essential clang libclang-rt-14-dev libgmp-dev libmpfr-dev libflint-dev libcalcium-dev
-libpari-dev pari-gp singular libjson-c-dev libssl-dev linux-perf gnuplot-nox heaptrack valgrind
+libpari-dev pari-gp singular libjson-c-dev libssl-dev zlib1g-dev linux-perf gnuplot-nox heaptrack valgrind
 chromium python3 python3-venv python3-sympy python3-gmpy2 python3-pandas python3-pil python3-sage"
     missing=
     for p in $PKGS; do
