@@ -813,6 +813,32 @@ static int write_index(const cb_runner *r, const cb_run_settings *s, json_object
     return rc;
 }
 
+/* Each of the runner's calls: its samples (by its child's pid) into the
+ * per-call folded stacks, flame graph and `profile`; the index array, or
+ * NULL with err. */
+static json_object *index_calls(const cb_runner *r, const cb_run_settings *s, sample_set *set, const call_info *calls,
+                                size_t ncalls, const char *pyframes, bool samply, cb_err *err)
+{
+    json_object *index = json_object_new_array();
+    for (size_t i = 0; i < ncalls; i++) {
+        pid_samples *ps = NULL;
+        for (size_t k = 0; k < set->n && !ps; k++)
+            if (set->pids[k].pid == calls[i].pid)
+                ps = &set->pids[k];
+        json_object *p = call_profile(r, s, &calls[i], ps, pyframes, samply, err);
+        if (!p) {
+            json_object_put(index);
+            return NULL;
+        }
+        json_object *e = json_object_new_object();
+        json_object_object_add(e, "call", json_object_new_int64(calls[i].call));
+        json_object_object_add(e, "pid", json_object_new_int(calls[i].pid));
+        json_object_object_add(e, "profile", p);
+        json_object_array_add(index, e);
+    }
+    return index;
+}
+
 /* ------------------------------------------------- samply's profile */
 
 /* A JSON file, gzip-compressed or not (zlib reads both), or NULL with err. */
@@ -1054,21 +1080,8 @@ static int finish_samply(const cb_runner *r, const cb_run_settings *s, cb_err *e
     if (pyframes)
         remove_samply_python_files(profile);
     ncalls = runner_calls(s->calls_jsonl, id, &calls, err);
-    index = json_object_new_array();
-    for (size_t i = 0; i < ncalls; i++) {
-        pid_samples *ps = NULL;
-        for (size_t k = 0; k < set.n && !ps; k++)
-            if (set.pids[k].pid == calls[i].pid)
-                ps = &set.pids[k];
-        json_object *p = call_profile(r, s, &calls[i], ps, pyframes, true, err);
-        if (!p)
-            goto out;
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "call", json_object_new_int64(calls[i].call));
-        json_object_object_add(e, "pid", json_object_new_int(calls[i].pid));
-        json_object_object_add(e, "profile", p);
-        json_object_array_add(index, e);
-    }
+    if (!(index = index_calls(r, s, &set, calls, ncalls, pyframes, true, err)))
+        goto out;
     rc = write_index(r, s, index, pyframes, err);
     index = NULL;
 out:
@@ -1129,21 +1142,8 @@ static int finish_perf(const cb_runner *r, const cb_run_settings *s, cb_err *err
     }
     parse_script(text, &set);
     ncalls = runner_calls(s->calls_jsonl, id, &calls, err);
-    index = json_object_new_array();
-    for (size_t i = 0; i < ncalls; i++) {
-        pid_samples *ps = NULL;
-        for (size_t k = 0; k < set.n && !ps; k++)
-            if (set.pids[k].pid == calls[i].pid)
-                ps = &set.pids[k];
-        json_object *p = call_profile(r, s, &calls[i], ps, pyframes, false, err);
-        if (!p)
-            goto out;
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "call", json_object_new_int64(calls[i].call));
-        json_object_object_add(e, "pid", json_object_new_int(calls[i].pid));
-        json_object_object_add(e, "profile", p);
-        json_object_array_add(index, e);
-    }
+    if (!(index = index_calls(r, s, &set, calls, ncalls, pyframes, false, err)))
+        goto out;
     rc = write_index(r, s, index, pyframes, err);
     index = NULL;
 out:

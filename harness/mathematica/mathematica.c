@@ -659,24 +659,15 @@ static const cb_harness_ops ops = {
     .timed_repeat = timed_repeat,
 };
 
-/* The same harness for Mathics3: only the library id differs (setup reads
- * the config's `library`; a probe names it). */
-static const cb_harness_ops mathics_ops = {
-    .library = "mathics",
-    .probe = probe,
-    .setup = setup,
-    .supports = supports,
-    .unsupported_reason = unsupported_reason,
-    .prepare = prepare,
-    .verify = verify,
-    .timed_repeat = timed_repeat,
-};
-
 int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "--wl"))
         return print_wl(argv[2]);
     if (argc == 3 && !strcmp(argv[1], "--probe") && !strcmp(argv[2], "mathics")) {
+        /* the same harness for Mathics3: only the library id differs (a run
+         * reads it from the config's `library` in setup) */
+        cb_harness_ops mathics_ops = ops;
+        mathics_ops.library = "mathics";
         use_mathics = true;
         return cb_harness_main(argc, argv, &mathics_ops);
     }

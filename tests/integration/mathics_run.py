@@ -15,7 +15,6 @@ Wolfram Language text run by a real Wolfram Language interpreter, Mathics3
   kernel.
 A missing Mathics3 venv FAILS (make test installs it)."""
 import os
-import pickle
 import random
 import subprocess
 import sys
@@ -43,14 +42,6 @@ def has(names):
 def rand_poly(rng, nvars, nterms):
     return {tuple(rng.randrange(4) for _ in range(nvars)): rng.choice((-1, 1)) * rng.randrange(1, 10 ** 12)
             for _ in range(nterms)}
-
-
-def write(tmp, polys, run_list):
-    paths = [os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle")]
-    for path, v in zip(paths, (polys, run_list)):
-        with open(path, "wb") as f:
-            pickle.dump(v, f)
-    return paths
 
 
 def main():
@@ -88,7 +79,7 @@ def main():
                                                 {(1, 1, 1, 1): 1, (0, 0, 0, 0): -1}])}
         run_list = {f: [("a", "b")] for f in ALL[:7]}
         run_list.update(factor=[("a",)], leading_coefficient=[("a",), ("b",)], groebner=[("c4",)])
-        data = write(tmp, polys, run_list)
+        data = cbtest.write_dataset(tmp, polys, run_list)
         out = os.path.join(tmp, "verify")
         p = cbtest.run(["run"] + data + [out, "--verify", "--libraries", "flint", "mathics", "--timeout", "120"],
                        cwd=tmp)
@@ -124,7 +115,7 @@ def main():
         # benchmark: the kernel's times; a call past its limit; the next one
         polys["big_a"] = (["x", "y", "z", "t"], [rand_poly(rng, 4, 400)])
         polys["big_b"] = (["x", "y", "z", "t"], [rand_poly(rng, 4, 400)])
-        data = write(tmp, polys, {"mult": [("big_a", "big_b"), ("a", "b")], "add": [("a", "b")]})
+        data = cbtest.write_dataset(tmp, polys, {"mult": [("big_a", "big_b"), ("a", "b")], "add": [("a", "b")]})
         out = os.path.join(tmp, "bench")
         p = cbtest.run(["run"] + data + [out, "--libraries", "mathics", "--timeout", "20", "--repeats", "2"],
                        cwd=tmp)

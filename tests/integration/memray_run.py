@@ -54,14 +54,6 @@ def rand_system(rng, nvars, nterms, bits):
              for _ in range(2)])
 
 
-def write(tmp, polys, run_list):
-    paths = [os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle")]
-    for path, v in zip(paths, (polys, run_list)):
-        with open(path, "wb") as f:
-            pickle.dump(v, f)
-    return paths
-
-
 def read_back(venv, path):
     p = subprocess.run([os.path.join(venv, "bin", "python"), "-c", READ_BACK, path], capture_output=True,
                        text=True, timeout=300)
@@ -69,18 +61,14 @@ def read_back(venv, path):
 
 
 def main():
-    if not os.access(cbtest.CB, os.X_OK):
-        print("FAIL: %s: casbench is not built (%s)" % (NAME, cbtest.CB))
-        return 1
-    venvs, missing = cbtest.pinned_venvs()
-    check("the pinned venvs are installed", venvs and not missing, missing)
+    venvs = cbtest.built_and_pinned(NAME, check)
     if not venvs:
         return 1
     rng = random.Random(8)
     polys = {"a": rand_system(rng, 3, 60, 40), "b": rand_system(rng, 3, 60, 40),
              "big_a": rand_system(rng, 6, 1500, 200), "big_b": rand_system(rng, 6, 1500, 200)}
     with tempfile.TemporaryDirectory() as tmp:
-        data = write(tmp, polys, {"mult": [("a", "b")], "gcd": [("a", "b")]})
+        data = cbtest.write_dataset(tmp, polys, {"mult": [("a", "b")], "gcd": [("a", "b")]})
         out = os.path.join(tmp, "out")
         p = cbtest.run(["run"] + data + [out, "--memory-profiler", "memray", "--libraries", "sympy-domains",
                                           "python-flint", "--venvs"] + [d for _, d in venvs] +
@@ -127,7 +115,7 @@ def main():
                       any("rings.py" in (x[1] or "") and "mul" in x[0] for x in rows), [x[:2] for x in rows[:15]])
 
         # a call stopped at its limit keeps what memray captured
-        data = write(tmp, polys, {"mult": [("big_a", "big_b")]})
+        data = cbtest.write_dataset(tmp, polys, {"mult": [("big_a", "big_b")]})
         out = os.path.join(tmp, "limit")
         p = cbtest.run(["run"] + data + [out, "--memory-profiler", "memray", "--libraries", "sympy-dmp",
                                           "--venvs", venvs[0][1], "--repeats", "1", "--timeout", "2"], cwd=tmp)

@@ -44,11 +44,7 @@ def compare(label, out, venvs):
 
 
 def main():
-    if not os.access(cbtest.CB, os.X_OK):
-        print("FAIL: %s: casbench is not built (%s)" % (NAME, cbtest.CB))
-        return 1
-    venvs, missing = cbtest.pinned_venvs()
-    check("the pinned venvs are installed", venvs and not missing, missing)
+    venvs = cbtest.built_and_pinned(NAME, check)
     if not venvs:
         return 1
     dirs = [d for _, d in venvs]

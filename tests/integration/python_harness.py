@@ -50,13 +50,7 @@ def padd(p, q, sign=1):
     return {e: c for e, c in r.items() if c}
 
 
-def pmul(p, q):
-    r = {}
-    for e1, c1 in p.items():
-        for e2, c2 in q.items():
-            e = tuple(a + b for a, b in zip(e1, e2))
-            r[e] = r.get(e, 0) + c1 * c2
-    return {e: c for e, c in r.items() if c}
+pmul = cbtest.pmul
 
 
 def text(p):

@@ -23,7 +23,6 @@ import glob
 import gzip
 import json
 import os
-import pickle
 import random
 import sys
 import tempfile
@@ -113,10 +112,7 @@ def main():
         for prof in ("samply", "perf"):
             o = os.path.join(tmp, prof)
             for lib, (polys, repeats) in datasets.items():
-                paths = [os.path.join(tmp, lib + ".polys.pickle"), os.path.join(tmp, lib + ".run_list.pickle")]
-                for path, v in zip(paths, (polys, {"mult": [("a", "b")], "add": [("a", "b")]})):
-                    with open(path, "wb") as f:
-                        pickle.dump(v, f)
+                paths = cbtest.write_dataset(tmp, polys, {"mult": [("a", "b")], "add": [("a", "b")]}, lib + ".")
                 p = cbtest.run(["run"] + paths + [o, "--cpu-profiling", "--cpu-profiler", prof, "--libraries", lib,
                                                   "--venvs"] + py + ["--repeats", str(repeats), "--timeout", "300"],
                                cwd=tmp)

@@ -20,7 +20,6 @@ pinned venvs, for real:
 import glob
 import json
 import os
-import pickle
 import random
 import shutil
 import subprocess
@@ -44,13 +43,7 @@ def random_poly(rng, nvars=3, terms=5, degree=3, coeff=50):
     return p
 
 
-def pmul(p, q):
-    r = {}
-    for e1, c1 in p.items():
-        for e2, c2 in q.items():
-            e = tuple(a + b for a, b in zip(e1, e2))
-            r[e] = r.get(e, 0) + c1 * c2
-    return {e: c for e, c in r.items() if c}
+pmul = cbtest.pmul
 
 
 def dataset(tmp):
@@ -64,11 +57,7 @@ def dataset(tmp):
              "cyclic4": (["a", "b", "c", "d"], c4)}
     run_list = {fn: [("A", "B")] for fn in ("add", "sub", "mult", "divmod", "gcd", "lcm", "resultant")}
     run_list.update(factor=[("A",)], leading_coefficient=[("A",)], groebner=[("cyclic4",)])
-    paths = os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle")
-    for path, value in zip(paths, (polys, run_list)):
-        with open(path, "wb") as fh:
-            pickle.dump(value, fh, protocol=4)
-    return list(paths)
+    return cbtest.write_dataset(tmp, polys, run_list)
 
 
 def interpreter_versions(venv):
@@ -183,11 +172,7 @@ def test_labels(tmp, data, venvs):
 
 
 def main():
-    if not os.access(cbtest.CB, os.X_OK):
-        print("FAIL: %s: casbench is not built (%s)" % (NAME, cbtest.CB))
-        return 1
-    venvs, missing = cbtest.pinned_venvs()
-    check("the pinned venvs are installed", venvs and not missing, missing)
+    venvs = cbtest.built_and_pinned(NAME, check)
     if not venvs:
         return 1
     tmp = tempfile.mkdtemp(prefix="cbgt.")

@@ -101,6 +101,39 @@ def run(args, cwd=None, timeout=900, env=None):
                           env=env)
 
 
+def pmul(p, q):
+    """The product of two polynomials as dicts {exponent tuple: int}, by plain
+    dict arithmetic (independent of every harness)."""
+    r = {}
+    for e1, c1 in p.items():
+        for e2, c2 in q.items():
+            e = tuple(a + b for a, b in zip(e1, e2))
+            r[e] = r.get(e, 0) + c1 * c2
+    return {e: c for e, c in r.items() if c}
+
+
+def write_dataset(tmp, polys, run_list, name=""):
+    """polys and run_list pickled into tmp (NAMEpolys.pickle,
+    NAMErun_list.pickle); their two paths."""
+    paths = [os.path.join(tmp, name + "polys.pickle"), os.path.join(tmp, name + "run_list.pickle")]
+    for path, value in zip(paths, (polys, run_list)):
+        with open(path, "wb") as f:
+            pickle.dump(value, f, protocol=4)
+    return paths
+
+
+def built_and_pinned(name, check):
+    """The pinned venvs [(version, dir)] for a test that needs casbench and
+    them; None (after a FAIL line) when casbench is not built or none is
+    installed; a missing one is a failed check."""
+    if not os.access(CB, os.X_OK):
+        print("FAIL: %s: casbench is not built (%s)" % (name, CB))
+        return None
+    venvs, missing = pinned_venvs()
+    check("the pinned venvs are installed", venvs and not missing, missing)
+    return venvs or None
+
+
 def libraries_rows(args=(), cwd=None, env=None):
     """`casbench libraries --format json ARGS` as a list of row dicts, and
     the CompletedProcess."""
