@@ -23,7 +23,7 @@ override CFLAGS += $(WARN) -std=gnu11 -fno-omit-frame-pointer -Ilib -Iharness/co
 LDFLAGS += $(SAN)
 
 FLINT_CFLAGS := -I/usr/include/flint
-LIBS      := -lflint -lmpfr -lgmp -ljson-c -lcrypto -lm
+LIBS      := -lflint -lmpfr -lgmp -ljson-c -lcrypto -lz -lm
 FLINT_LIBS := -lflint -lmpfr -lgmp
 CALCIUM_LIBS := -lcalcium -lflint -lmpfr -lgmp
 
@@ -84,7 +84,7 @@ $(BUILD)/libcasbench-memtrack.so: $(TRACKER_SRC)
 
 $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/lib/*.h) $(BUILD)/libharness.a $(BUILD)/libcasbench.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(FLINT_CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $< $(BUILD)/libharness.a $(BUILD)/libcasbench.a $(LIBS) -ldl
+	$(CC) $(CFLAGS) $(FLINT_CFLAGS) -Itests/lib $(LDFLAGS) -o $@ $< $(BUILD)/libharness.a $(BUILD)/libcasbench.a $(LIBS) -lcrypto -ldl
 
 # libFuzzer targets: clang only, with ASan + UBSan.
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Ilib $(FLINT_CFLAGS) -fsanitize=fuzzer,address,undefined
@@ -93,8 +93,10 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
 	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
 fuzz: $(FUZZERS)
 
+# A part that fails to install is said (install-deps: FAILED: ...) and casbench
+# goes on without it: what needs it is reported unavailable, with the reason.
 deps:
-	@sh tools/install-deps.sh
+	@sh tools/install-deps.sh || echo "casbench: going on without what failed to install (above)" >&2
 
 test: deps
 	sh tools/slurm-test-cluster.sh install

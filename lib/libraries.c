@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -45,6 +46,8 @@ const cb_library cb_libraries[] = {
     {"pari", CB_LIB_C, "pari", {NULL}, NULL, false, "PARI/GP's libpari (C)", NULL},
     {"mathematica", CB_LIB_EXTERNAL, "mathematica", {NULL}, NULL, false,
      "Mathematica through wolframscript / WolframKernel", NULL},
+    {"mathics", CB_LIB_EXTERNAL, "mathematica", {NULL}, NULL, false,
+     "the Mathematica harness's Wolfram Language text run by Mathics3 (a free WL interpreter)", NULL},
     {"selftest", CB_LIB_C, "selftest", {NULL}, NULL, true,
      "functions of known behaviour for casbench's own tests (only when asked for)", NULL},
 };
@@ -260,6 +263,22 @@ static char *last_line(cb_buf *b)
     return r;
 }
 
+char *cb_command_first_line(char **argv, double timeout_s)
+{
+    capture c = {.argv = argv};
+    capture_all(&c, 1, timeout_s);
+    char *line = NULL;
+    if (!c.timed_out && c.status == 0 && c.out.len) {
+        char *text = cb_buf_take(&c.out);
+        text[strcspn(text, "\n")] = 0;
+        line = *text ? cb_xstrdup(text) : NULL;
+        free(text);
+    }
+    cb_buf_free(&c.out);
+    cb_buf_free(&c.err);
+    return line;
+}
+
 /* ---------- Python environments ---------- */
 
 int cb_pyenv_resolve(const char *given, cb_pyenv *out, cb_err *err)
@@ -289,7 +308,7 @@ int cb_pyenv_resolve(const char *given, cb_pyenv *out, cb_err *err)
     }
     char *argv[] = {exe, "-c",
                     "import sys; print('casbench-python'); print(sys.executable); "
-                    "print('%d.%d.%d' % sys.version_info[:3])",
+                    "print('%d.%d.%d' % sys.version_info[:3]); print(sys.prefix)",
                     NULL};
     capture c = {.argv = argv};
     capture_all(&c, 1, 30);
@@ -308,13 +327,17 @@ int cb_pyenv_resolve(const char *given, cb_pyenv *out, cb_err *err)
     char *line3 = nl ? nl + 1 : line2 + strlen(line2);
     if (nl)
         *nl = 0;
-    line3[strcspn(line3, "\n")] = 0;
+    char *line4 = line3 + strcspn(line3, "\n");
+    if (*line4)
+        *line4++ = 0;
+    line4[strcspn(line4, "\n")] = 0;
     out->given = cb_xstrdup(given);
     /* A venv's python must be started by its own path (that is what selects
      * the venv); sys.executable also bypasses launchers such as pyenv shims. */
     out->python = cb_xstrdup(*line2 ? line2 : exe);
     out->version = cb_xstrdup(line3);
     out->label = cb_xasprintf("%s %s", out->python, out->version);
+    out->prefix = cb_xstrdup(line4);
     free(text);
     free(exe);
     cb_buf_free(&c.err);
@@ -327,7 +350,50 @@ void cb_pyenv_free(cb_pyenv *e)
     free(e->python);
     free(e->version);
     free(e->label);
+    free(e->prefix);
     memset(e, 0, sizeof *e);
+}
+
+/* Is E's environment one of the first N of ENVS (the same sys.prefix)? */
+static bool pyenv_known(const cb_pyenv *envs, size_t n, const cb_pyenv *e)
+{
+    char a[PATH_MAX], b[PATH_MAX];
+    if (!realpath(e->prefix, a))
+        snprintf(a, sizeof a, "%s", e->prefix);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(a, realpath(envs[i].prefix, b) ? b : envs[i].prefix))
+            return true;
+    return false;
+}
+
+size_t cb_pyenv_defaults(cb_pyenv **envs, void (*note)(const char *msg, void *ctx), void *ctx)
+{
+    static const char *const pinned[] = {"venv-3.11", "venv-3.12", "venv-3.13"};
+    static const char *const others[] = {"python3", "/usr/bin/python3"};
+    size_t n = 0, cap = sizeof pinned / sizeof *pinned + sizeof others / sizeof *others;
+    cb_pyenv *out = cb_xcalloc(cap, sizeof *out);
+    for (size_t i = 0; i < cap; i++) {
+        bool own = i < sizeof pinned / sizeof *pinned;
+        char *word = own ? cb_prefix_path(pinned[i]) : cb_xstrdup(others[i - sizeof pinned / sizeof *pinned]);
+        struct stat st;
+        cb_err err;
+        cb_pyenv e;
+        if (own && stat(word, &st) < 0) {
+            free(word);       /* not installed: tools/install-deps.sh */
+            continue;
+        }
+        if (cb_pyenv_resolve(word, &e, &err) < 0) {
+            if (own && note)   /* python3 missing from PATH is no news */
+                note(err.msg, ctx);
+        } else if (pyenv_known(out, n, &e)) {
+            cb_pyenv_free(&e);
+        } else {
+            out[n++] = e;
+        }
+        free(word);
+    }
+    *envs = out;
+    return n;
 }
 
 /* ---------- harness command lines ---------- */

@@ -52,6 +52,7 @@ typedef struct {
     char *python;     /* the interpreter started (sys.executable) */
     char *version;    /* "3.11.7" */
     char *label;      /* the record's `env`: "PYTHON VERSION" */
+    char *prefix;     /* its sys.prefix: what tells two environments apart */
 } cb_pyenv;
 
 /* Resolve a --venvs word (a venv directory -> DIR/bin/python, or a Python
@@ -59,6 +60,15 @@ typedef struct {
  * Fails with a one-line message when the path is missing or not a Python. */
 int cb_pyenv_resolve(const char *given, cb_pyenv *out, cb_err *err);
 void cb_pyenv_free(cb_pyenv *e);
+
+/* The default Python environments, when no --venvs is given (DESIGN §6):
+ * casbench's pinned venvs PREFIX/venv-3.11, venv-3.12, venv-3.13 that exist
+ * (lib/paths.h; tools/install-deps.sh builds them), then python3 on PATH and
+ * Debian's /usr/bin/python3 where they are other environments (another
+ * sys.prefix).  A pinned venv that exists but does not run is left out and
+ * NOTE(its message, ctx) is called (NOTE may be NULL); a missing one is
+ * simply not there.  *ENVS is malloc'd; returns how many. */
+size_t cb_pyenv_defaults(cb_pyenv **envs, void (*note)(const char *msg, void *ctx), void *ctx);
 
 /* The interpreter a library that brings its own runs under: its launcher
  * (`sage`) when on PATH, else fallback_python when present, else the
@@ -74,6 +84,11 @@ void cb_argv_free(char **argv);
 /* A missing harness or interpreter, as the reason a runner is unavailable,
  * or NULL when the argv can be started. */
 char *cb_library_missing(const cb_library *lib, char **argv);
+
+/* The first line ARGV prints on stdout (malloc'd, without the newline),
+ * or NULL when it cannot run, fails, prints nothing or takes longer than
+ * TIMEOUT_S seconds (then its process group is killed). */
+char *cb_command_first_line(char **argv, double timeout_s);
 
 /* The answer of a harness's --probe. */
 typedef struct {

@@ -82,6 +82,17 @@ char *cb_python_harness_path(const char *harness_dir)
     return cb_xasprintf("%s/python/casbench_harness.py", harness_dir);
 }
 
+const char *cb_prefix(void)
+{
+    const char *p = getenv("CASBENCH_PREFIX");
+    return p && *p ? p : CB_DEFAULT_PREFIX;
+}
+
+char *cb_prefix_path(const char *rel)
+{
+    return cb_xasprintf("%s/%s", cb_prefix(), rel);
+}
+
 char *cb_which(const char *name)
 {
     if (strchr(name, '/'))

@@ -8,7 +8,12 @@
  *   installed:   PREFIX/bin/casbench    -> PREFIX/libexec/casbench/harness/,
  *                                          PREFIX/libexec/casbench/libcasbench-memtrack.so
  * CASBENCH_HARNESS_DIR overrides the harness directory (for developers
- * trying a harness out of tree). */
+ * trying a harness out of tree).
+ *
+ * What casbench installs outside Debian (tools/install-deps.sh) lives under
+ * one prefix, $CASBENCH_PREFIX, default /opt/casbench: the pinned venvs
+ * venv-3.11, venv-3.12, venv-3.13 and venv-mathics, samply in cargo/bin,
+ * speedscope in node_modules.  casbench finds them there, not on PATH. */
 #ifndef CB_PATHS_H
 #define CB_PATHS_H
 
@@ -22,6 +27,12 @@ char *cb_tracker_path(cb_err *err);
 char *cb_c_harness_path(const char *harness_dir, const char *name);
 /* The Python harness script: HARNESS_DIR/python/casbench_harness.py. */
 char *cb_python_harness_path(const char *harness_dir);
+/* The install prefix: $CASBENCH_PREFIX, or CB_DEFAULT_PREFIX (borrowed). */
+#define CB_DEFAULT_PREFIX "/opt/casbench"
+const char *cb_prefix(void);
+/* PREFIX/REL (malloc'd). */
+char *cb_prefix_path(const char *rel);
+
 /* Look NAME up on PATH as execvp would (NAME with a '/' is returned as is
  * when executable); malloc'd, or NULL when not found. */
 char *cb_which(const char *name);

@@ -17,15 +17,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 /* DWARF call graphs: Debian's FLINT, GMP and CPython have no frame
  * pointers, and with frame pointers a FLINT multiplication shows almost no
  * fmpz_mpoly_mul frames (docs/profiling.md).  16 KiB of stack per sample
  * reach main() from a Python harness's deepest calls. */
 #define CALL_GRAPH "dwarf,16384"
+/* samply copies the stack too and unwinds it afterwards with the binaries'
+ * unwind tables (framehop). */
+#define SAMPLY_CALL_GRAPH "samply (stack copies, .eh_frame unwinding)"
 
 static int paranoid_level(void)
 {
@@ -58,17 +63,52 @@ static int rate_of(const cb_run_settings *s)
     return s->profile_rate > 0 ? s->profile_rate : CB_PROFILE_DEFAULT_RATE;
 }
 
+char *cb_profiler_path(const char *profiler)
+{
+    const char *name = profiler && *profiler ? profiler : "perf";
+    if (!strcmp(name, "samply")) {
+        char *own = cb_prefix_path("cargo/bin/samply");
+        if (access(own, X_OK) == 0)
+            return own;
+        free(own);
+    }
+    return cb_which(name);
+}
+
+char *cb_profiler_version(const char *profiler)
+{
+    char *exe = cb_profiler_path(profiler);
+    if (!exe)
+        return NULL;
+    char *argv[] = {exe, "--version", NULL};
+    char *v = cb_command_first_line(argv, 10);
+    free(exe);
+    return v;
+}
+
 const char *cb_profile_unavailable(const char *profiler)
 {
-    static char why[256];
+    static char why[512];
     const char *name = profiler && *profiler ? profiler : "perf";
-    char *exe = cb_which(name);
+    char *exe = cb_profiler_path(name);
     if (!exe) {
-        snprintf(why, sizeof why, "%s is not installed (not on PATH)%s", name,
-                 !strcmp(name, "perf") ? "; Debian: apt-get install linux-perf" : "");
+        if (!strcmp(name, "samply"))
+            snprintf(why, sizeof why, "samply is not installed (not in %s/cargo/bin, not on PATH; "
+                     "tools/install-deps.sh installs it)", cb_prefix());
+        else
+            snprintf(why, sizeof why, "%s is not installed (not on PATH)%s", name,
+                     !strcmp(name, "perf") ? "; Debian: apt-get install linux-perf" : "");
         return why;
     }
     free(exe);
+    if (!strcmp(name, "samply") && paranoid_level() > 1) {
+        /* samply reads the setting itself and refuses, even as root */
+        snprintf(why, sizeof why,
+                 "samply refuses to record: kernel.perf_event_paranoid is %d (it needs 1 or less: "
+                 "sysctl kernel.perf_event_paranoid=1; tools/install-deps.sh samply does that as root)",
+                 paranoid_level());
+        return why;
+    }
     if (!strcmp(name, "perf") && geteuid() != 0) {
         int level = paranoid_level();
         if (level > 2) {
@@ -97,6 +137,8 @@ const char *cb_profile_python_frames(const cb_runner *r, const cb_run_settings *
     if (r->spec->lib->interpreter || r->spec->env < 0 || (size_t)r->spec->env >= s->n_envs)
         return "none";   /* sage --python: its interpreter is not ours to flag */
     int v = version_number(s->envs[r->spec->env].version);
+    if (v >= 312 && !strcmp(profiler_of(s), "samply"))
+        return "perf-map";               /* samply unwinds through -X perf's trampolines */
     if (v >= 313)
         return "perf_jit";               /* whole Python stacks with DWARF */
     if (v >= 312)
@@ -130,9 +172,9 @@ static int make_fifo(const char *path, cb_err *err)
  * right after the interpreter (before --python-flags and the script). */
 static void push_harness(char ***out, size_t *n, char **argv, const char *pyframes)
 {
-    const char *flag = pyframes && !strcmp(pyframes, "perf_jit")             ? "perf_jit"
-                       : pyframes && !strcmp(pyframes, "perf-map innermost") ? "perf"
-                                                                              : NULL;
+    const char *flag = pyframes && !strcmp(pyframes, "perf_jit")        ? "perf_jit"
+                       : pyframes && !strncmp(pyframes, "perf-map", 8) ? "perf"
+                                                                        : NULL;
     for (size_t i = 0; argv[i]; i++) {
         argv_push(out, n, cb_xstrdup(argv[i]));
         if (i == 0 && flag) {
@@ -194,7 +236,12 @@ static void wrap_samply(cb_runner *r, const cb_run_settings *s, char ***argv)
 {
     char **w = NULL;
     size_t n = 0;
-    const char *head[] = {"samply", "record", "--save-only", "--rate"};
+    char *exe = cb_profiler_path("samply");
+    argv_push(&w, &n, exe ? exe : cb_xstrdup("samply"));
+    /* --unstable-presymbolicate: the symbols beside the profile
+     * (RUNNER.samply.json.syms.json), which post-processing needs and a
+     * viewer loading the profile later may not find */
+    const char *head[] = {"record", "--save-only", "--unstable-presymbolicate", "--rate"};
     for (size_t i = 0; i < 4; i++)
         argv_push(&w, &n, cb_xstrdup(head[i]));
     argv_push(&w, &n, cb_xasprintf("%d", rate_of(s)));
@@ -592,7 +639,7 @@ static json_object *rel(const char *name)
 
 /* Folded stacks, flame graph and the record's `profile` of one call. */
 static json_object *call_profile(const cb_runner *r, const cb_run_settings *s, const call_info *c,
-                                 pid_samples *ps, const char *pyframes, cb_err *err)
+                                 pid_samples *ps, const char *pyframes, bool samply, cb_err *err)
 {
     const char *id = r->spec->id;
     cb_folded *f = NULL;
@@ -611,7 +658,8 @@ static json_object *call_profile(const cb_runner *r, const cb_run_settings *s, c
         cb_buf svg = {0};
         char *title = cb_xasprintf("%s: %s(%s)", id, c->function, c->args);
         char *sub = cb_xasprintf("call %ld, pid %d: %ld samples of %s at %d Hz, %s call graphs%s%s", c->call, c->pid,
-                                 samples, event_name(), rate_of(s), CALL_GRAPH, pyframes ? ", Python frames: " : "",
+                                 samples, samply ? "samply" : event_name(), rate_of(s),
+                                 samply ? SAMPLY_CALL_GRAPH : CALL_GRAPH, pyframes ? ", Python frames: " : "",
                                  pyframes ? pyframes : "");
         cb_flamegraph_svg(title, sub, f, n, &svg);
         free(title);
@@ -620,16 +668,16 @@ static json_object *call_profile(const cb_runner *r, const cb_run_settings *s, c
             fn_table t = {0};
             count_functions(f, n, &t);
             p = json_object_new_object();
-            json_object_object_add(p, "profiler", json_object_new_string("perf"));
-            json_object_object_add(p, "event", json_object_new_string(event_name()));
+            json_object_object_add(p, "profiler", json_object_new_string(samply ? "samply" : "perf"));
+            json_object_object_add(p, "event", samply ? NULL : json_object_new_string(event_name()));
             json_object_object_add(p, "rate", json_object_new_int(rate_of(s)));
-            json_object_object_add(p, "call_graph", json_object_new_string(CALL_GRAPH));
+            json_object_object_add(p, "call_graph", json_object_new_string(samply ? SAMPLY_CALL_GRAPH : CALL_GRAPH));
             json_object_object_add(p, "python_frames", pyframes ? json_object_new_string(pyframes) : NULL);
             json_object_object_add(p, "samples", json_object_new_int64(samples));
             json_object_object_add(p, "folded", rel(folded_name));
             json_object_object_add(p, "flamegraph", rel(svg_name));
-            char *txt = cb_xasprintf("%s.perf.txt", id);
-            json_object_object_add(p, "perf_script", rel(txt));
+            char *txt = cb_xasprintf(samply ? "%s.samply.json.gz" : "%s.perf.txt", id);
+            json_object_object_add(p, samply ? "profile" : "perf_script", rel(txt));
             free(txt);
             json_object_object_add(p, "top_self", top_list(&t, true, samples ? samples : 1));
             json_object_object_add(p, "top_total", top_list(&t, false, samples ? samples : 1));
@@ -767,28 +815,290 @@ static int write_index(const cb_runner *r, const cb_run_settings *s, json_object
     return rc;
 }
 
-static int finish_samply(const cb_runner *r, const cb_run_settings *s, cb_err *err)
+/* Each of the runner's calls: its samples (by its child's pid) into the
+ * per-call folded stacks, flame graph and `profile`; the index array, or
+ * NULL with err. */
+static json_object *index_calls(const cb_runner *r, const cb_run_settings *s, sample_set *set, const call_info *calls,
+                                size_t ncalls, const char *pyframes, bool samply, cb_err *err)
 {
-    call_info *calls;
-    size_t n = runner_calls(s->calls_jsonl, r->spec->id, &calls, err);
-    json_object *a = json_object_new_array();
-    char *file = cb_xasprintf("%s.samply.json.gz", r->spec->id);
-    for (size_t i = 0; i < n; i++) {
-        json_object *e = json_object_new_object(), *p = json_object_new_object();
-        json_object_object_add(p, "profiler", json_object_new_string("samply"));
-        json_object_object_add(p, "rate", json_object_new_int(rate_of(s)));
-        json_object_object_add(p, "profile", rel(file));
-        json_object_object_add(p, "per_call", json_object_new_boolean(false));
+    json_object *index = json_object_new_array();
+    for (size_t i = 0; i < ncalls; i++) {
+        pid_samples *ps = NULL;
+        for (size_t k = 0; k < set->n && !ps; k++)
+            if (set->pids[k].pid == calls[i].pid)
+                ps = &set->pids[k];
+        json_object *p = call_profile(r, s, &calls[i], ps, pyframes, samply, err);
+        if (!p) {
+            json_object_put(index);
+            return NULL;
+        }
+        json_object *e = json_object_new_object();
         json_object_object_add(e, "call", json_object_new_int64(calls[i].call));
         json_object_object_add(e, "pid", json_object_new_int(calls[i].pid));
         json_object_object_add(e, "profile", p);
-        json_object_array_add(a, e);
+        json_object_array_add(index, e);
+    }
+    return index;
+}
+
+/* ------------------------------------------------- samply's profile */
+
+/* A JSON file, gzip-compressed or not (zlib reads both), or NULL with err. */
+static json_object *read_json_gz(const char *path, cb_err *err)
+{
+    gzFile f = gzopen(path, "rb");
+    if (!f) {
+        cb_fail(err, "cannot open %s: %s", path, strerror(errno));
+        return NULL;
+    }
+    cb_buf b = {0};
+    char chunk[65536];
+    int n;
+    while ((n = gzread(f, chunk, sizeof chunk)) > 0)
+        cb_buf_put(&b, chunk, (size_t)n);
+    gzclose(f);
+    cb_buf_putc(&b, 0);
+    json_object *j = json_tokener_parse(b.data);
+    cb_buf_free(&b);
+    if (!j)
+        cb_fail(err, "%s is not a JSON profile", path);
+    return j;
+}
+
+static json_object *get(json_object *o, const char *key)
+{
+    json_object *v = NULL;
+    return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static int64_t at(json_object *array, size_t i)
+{
+    return json_object_get_int64(json_object_array_get_idx(array, i));
+}
+
+/* The symbols of one library from samply's .syms.json sidecar. */
+typedef struct {
+    uint64_t rva, size;
+    const char *name;
+} sym;
+typedef struct {
+    const char *code_id, *debug_name;
+    sym *syms;
+    size_t n;
+} lib_syms;
+
+static int cmp_sym(const void *a, const void *b)
+{
+    const sym *x = a, *y = b;
+    return x->rva < y->rva ? -1 : x->rva > y->rva;
+}
+
+static lib_syms *load_syms(json_object *sidecar, size_t *n)
+{
+    json_object *strings = get(sidecar, "string_table"), *data = get(sidecar, "data");
+    size_t nl = data ? json_object_array_length(data) : 0;
+    lib_syms *out = cb_xcalloc(nl ? nl : 1, sizeof *out);
+    for (size_t i = 0; i < nl; i++) {
+        json_object *d = json_object_array_get_idx(data, i), *table = get(d, "symbol_table");
+        lib_syms *l = &out[i];
+        l->code_id = json_object_get_string(get(d, "code_id"));
+        l->debug_name = json_object_get_string(get(d, "debug_name"));
+        l->n = table ? json_object_array_length(table) : 0;
+        l->syms = cb_xcalloc(l->n ? l->n : 1, sizeof *l->syms);
+        for (size_t k = 0; k < l->n; k++) {
+            json_object *e = json_object_array_get_idx(table, k);
+            l->syms[k] = (sym){(uint64_t)json_object_get_int64(get(e, "rva")),
+                               (uint64_t)json_object_get_int64(get(e, "size")),
+                               json_object_get_string(json_object_array_get_idx(strings,
+                                                      (size_t)json_object_get_int64(get(e, "symbol"))))};
+        }
+        qsort(l->syms, l->n, sizeof *l->syms, cmp_sym);
+    }
+    *n = nl;
+    return out;
+}
+
+static const char *lookup_sym(const lib_syms *l, uint64_t rva)
+{
+    size_t lo = 0, hi = l ? l->n : 0;
+    while (lo < hi) {   /* the last symbol starting at or before rva */
+        size_t mid = (lo + hi) / 2;
+        if (l->syms[mid].rva <= rva)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (!lo)
+        return NULL;
+    const sym *s = &l->syms[lo - 1];
+    return !s->size || rva < s->rva + s->size ? s->name : NULL;
+}
+
+/* A frame's name in the perf path's style (frame_name): the symbol; for a
+ * Python function of CPython's perf map ("py::QUALNAME:PATH"), "QUALNAME
+ * [FILE]"; "[LIB]" when the address has no symbol. */
+static char *samply_frame_name(const char *func, const lib_syms *l, uint64_t rva, const char *lib_name)
+{
+    char *name;
+    if (!strncmp(func, "0x", 2)) {
+        const char *found = lookup_sym(l, rva);
+        name = found ? cb_xstrdup(found) : cb_xasprintf("[%s]", lib_name ? lib_name : "unknown");
+    } else if (!strncmp(func, "py::", 4) && strrchr(func + 4, ':')) {
+        const char *colon = strchr(func + 4, ':'), *base = strrchr(colon + 1, '/');
+        name = cb_xasprintf("%.*s [%s]", (int)(colon - func - 4), func + 4, base ? base + 1 : colon + 1);
+    } else {
+        name = cb_xstrdup(func);
+    }
+    for (char *p = name; *p; p++)
+        if (*p == ';' || *p == '\n')
+            *p = ':';
+    return name;
+}
+
+/* Every thread's samples of PROFILE (Firefox Profiler's processed format,
+ * as samply writes it) into SET by pid, frames named with SIDECAR's symbols.
+ * Frames whose name is a bare address are samply's unsymbolicated native
+ * ones; the others (CPython's perf-map or jitdump functions) are named. */
+static void samply_samples(json_object *profile, json_object *sidecar, sample_set *set)
+{
+    size_t nls;
+    lib_syms *ls = load_syms(sidecar, &nls);
+    json_object *libs = get(profile, "libs"), *threads = get(profile, "threads");
+    size_t nlibs = libs ? json_object_array_length(libs) : 0;
+    const lib_syms **by_lib = cb_xcalloc(nlibs ? nlibs : 1, sizeof *by_lib);
+    for (size_t i = 0; i < nlibs; i++) {
+        json_object *lib = json_object_array_get_idx(libs, i);
+        const char *code = json_object_get_string(get(lib, "codeId")), *dn = json_object_get_string(get(lib, "debugName"));
+        for (size_t k = 0; k < nls && !by_lib[i]; k++)
+            if ((code && ls[k].code_id && !strcasecmp(code, ls[k].code_id)) ||
+                (!code && dn && ls[k].debug_name && !strcmp(dn, ls[k].debug_name)))
+                by_lib[i] = &ls[k];
+    }
+    for (size_t t = 0; threads && t < json_object_array_length(threads); t++) {
+        json_object *th = json_object_array_get_idx(threads, t);
+        json_object *strings = get(th, "stringArray"), *frames = get(th, "frameTable"), *funcs = get(th, "funcTable");
+        json_object *res = get(th, "resourceTable"), *stacks = get(th, "stackTable"), *samples = get(th, "samples");
+        const char *pid_text = json_object_get_string(get(th, "pid"));
+        if (!strings || !frames || !funcs || !res || !stacks || !samples || !pid_text || strchr(pid_text, '.'))
+            continue;   /* "PID.N": an earlier process of a reused pid (the C harness re-executes itself) */
+        int pid = atoi(pid_text);
+        size_t nf = (size_t)json_object_get_int64(get(frames, "length"));
+        char **names = cb_xcalloc(nf ? nf : 1, sizeof *names);
+        json_object *faddr = get(frames, "address"), *ffunc = get(frames, "func"), *fname = get(funcs, "name");
+        json_object *fres = get(funcs, "resource"), *rlib = get(res, "lib");
+        bool *label = cb_xcalloc(nf ? nf : 1, sizeof *label);
+        for (size_t f = 0; f < nf; f++) {
+            size_t fn = (size_t)at(ffunc, f);
+            json_object *rj = json_object_array_get_idx(fres, fn);
+            int64_t r = rj ? json_object_get_int64(rj) : -1, lib = r >= 0 ? at(rlib, (size_t)r) : -1;
+            const char *lib_name = lib >= 0 && (size_t)lib < nlibs
+                                       ? json_object_get_string(get(json_object_array_get_idx(libs, (size_t)lib), "name"))
+                                       : NULL;
+            const char *raw = json_object_get_string(json_object_array_get_idx(strings, (size_t)at(fname, fn)));
+            names[f] = samply_frame_name(raw, lib >= 0 && (size_t)lib < nlibs ? by_lib[lib] : NULL,
+                                         (uint64_t)at(faddr, f), lib_name);
+            /* samply gives each perf-map function a second frame "QUALNAME:PATH"
+             * next to "py::QUALNAME:PATH": the same function, named once */
+            label[f] = strncmp(raw, "py::", 4) && strncmp(raw, "0x", 2) && (strstr(raw, ":/") || strstr(raw, ":<"));
+            if (label[f]) {
+                const char *colon = strstr(raw, ":/") ? strstr(raw, ":/") : strstr(raw, ":<");
+                const char *base = strrchr(colon + 1, '/');
+                free(names[f]);
+                names[f] = cb_xasprintf("%.*s [%s]", (int)(colon - raw), raw, base ? base + 1 : colon + 1);
+            }
+        }
+        json_object *prefix = get(stacks, "prefix"), *sframe = get(stacks, "frame");
+        json_object *sstack = get(samples, "stack"), *weight = get(samples, "weight");
+        size_t ns = (size_t)json_object_get_int64(get(samples, "length")), cap = 64;
+        char **chain = cb_xcalloc(cap, sizeof *chain);
+        for (size_t i = 0; i < ns; i++) {
+            json_object *sj = json_object_array_get_idx(sstack, i);
+            if (!sj || json_object_get_type(sj) == json_type_null)
+                continue;
+            size_t depth = 0;
+            for (int64_t st = json_object_get_int64(sj); st >= 0 && depth < 100000;) {
+                if (depth == cap)
+                    chain = cb_xrealloc(chain, (cap *= 2) * sizeof *chain);
+                size_t f = (size_t)at(sframe, (size_t)st);
+                if (!(label[f] && depth && !strcmp(chain[depth - 1], names[f])))
+                    chain[depth++] = names[f];   /* leaf first */
+                json_object *pj = json_object_array_get_idx(prefix, (size_t)st);
+                st = pj && json_object_get_type(pj) != json_type_null ? json_object_get_int64(pj) : -1;
+            }
+            int64_t w = weight && json_object_get_type(weight) == json_type_array ? at(weight, i) : 1;
+            for (int64_t k = 0; k < w; k++)
+                add_sample(set, pid, chain, depth);
+        }
+        free(chain);
+        for (size_t f = 0; f < nf; f++)
+            free(names[f]);
+        free(names);
+        free(label);
+    }
+    for (size_t i = 0; i < nls; i++)
+        free(ls[i].syms);
+    free(ls);
+    free(by_lib);
+}
+
+/* CPython's perf support leaves /tmp/perf-PID.map (-X perf) and
+ * /tmp/jit-PID.dump (-X perf_jit) for every pid of the recording. */
+static void remove_samply_python_files(json_object *profile)
+{
+    json_object *threads = get(profile, "threads");
+    for (size_t t = 0; threads && t < json_object_array_length(threads); t++) {
+        const char *pid = json_object_get_string(get(json_object_array_get_idx(threads, t), "pid"));
+        if (!pid)
+            continue;
+        int p = atoi(pid);
+        char *map = cb_xasprintf("/tmp/perf-%d.map", p), *dump = cb_xasprintf("/tmp/jit-%d.dump", p);
+        unlink(map);
+        unlink(dump);
+        free(map);
+        free(dump);
+    }
+}
+
+/* samply's saved profile (RUNNER.samply.json.gz, kept: it opens in Firefox
+ * Profiler) split by pid into the same per-call folded stacks, flame graphs
+ * and `profile` objects as perf's. */
+static int finish_samply(const cb_runner *r, const cb_run_settings *s, cb_err *err)
+{
+    const char *id = r->spec->id;
+    const char *pyframes = cb_profile_python_frames(r, s);
+    char *path = profiles_path(s, id, ".samply.json.gz"), *syms_path = profiles_path(s, id, ".samply.json.syms.json");
+    json_object *profile = NULL, *sidecar = NULL, *index = NULL;
+    call_info *calls = NULL;
+    size_t ncalls = 0;
+    sample_set set = {0};
+    int rc = -1;
+    if (access(path, R_OK) < 0) {
+        cb_fail(err, "no recording %s: samply did not run (see the runner's log)", path);
+        goto out;
+    }
+    if (!(profile = read_json_gz(path, err)) || !(sidecar = read_json_gz(syms_path, err)))
+        goto out;
+    samply_samples(profile, sidecar, &set);
+    if (pyframes)
+        remove_samply_python_files(profile);
+    ncalls = runner_calls(s->calls_jsonl, id, &calls, err);
+    if (!(index = index_calls(r, s, &set, calls, ncalls, pyframes, true, err)))
+        goto out;
+    rc = write_index(r, s, index, pyframes, err);
+    index = NULL;
+out:
+    json_object_put(index);
+    json_object_put(profile);
+    json_object_put(sidecar);
+    for (size_t i = 0; i < ncalls; i++) {
         free(calls[i].function);
         free(calls[i].args);
     }
     free(calls);
-    free(file);
-    return write_index(r, s, a, cb_profile_python_frames(r, s), err);
+    sample_set_free(&set);
+    free(path);
+    free(syms_path);
+    return rc;
 }
 
 static int finish_perf(const cb_runner *r, const cb_run_settings *s, cb_err *err)
@@ -834,21 +1144,8 @@ static int finish_perf(const cb_runner *r, const cb_run_settings *s, cb_err *err
     }
     parse_script(text, &set);
     ncalls = runner_calls(s->calls_jsonl, id, &calls, err);
-    index = json_object_new_array();
-    for (size_t i = 0; i < ncalls; i++) {
-        pid_samples *ps = NULL;
-        for (size_t k = 0; k < set.n && !ps; k++)
-            if (set.pids[k].pid == calls[i].pid)
-                ps = &set.pids[k];
-        json_object *p = call_profile(r, s, &calls[i], ps, pyframes, err);
-        if (!p)
-            goto out;
-        json_object *e = json_object_new_object();
-        json_object_object_add(e, "call", json_object_new_int64(calls[i].call));
-        json_object_object_add(e, "pid", json_object_new_int(calls[i].pid));
-        json_object_object_add(e, "profile", p);
-        json_object_array_add(index, e);
-    }
+    if (!(index = index_calls(r, s, &set, calls, ncalls, pyframes, false, err)))
+        goto out;
     rc = write_index(r, s, index, pyframes, err);
     index = NULL;
 out:

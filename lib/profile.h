@@ -11,7 +11,8 @@
  * gives the harness the fifos in its config's `profile`, so that sampling is
  * on only inside the timed repeats of each call (the harness writes
  * "enable cpu-clock" / "disable cpu-clock").  With --cpu-profiler samply the
- * command is `samply record --save-only --rate RATE -o FILE -- HARNESS...`.
+ * command is `samply record --save-only --rate RATE -o FILE -- HARNESS...`
+ * (samply from PREFIX/cargo/bin, see cb_profiler_path).
  *
  * After the runner exits, cb_profile_finish post-processes: `perf inject
  * --jit` (perf_jit), `perf script -F +pid` into profiles/RUNNER.perf.txt
@@ -29,6 +30,14 @@
 
 #define CB_PROFILE_DEFAULT_RATE 500
 #define CB_PROFILE_TOP 20
+
+/* PROFILER's executable (malloc'd), or NULL when there is none: perf on
+ * PATH; samply where tools/install-deps.sh installs it, PREFIX/cargo/bin/
+ * samply (lib/paths.h), else on PATH. */
+char *cb_profiler_path(const char *profiler);
+/* Its version line ("perf version 6.1.192", "samply 0.13.1"), malloc'd, or
+ * NULL. */
+char *cb_profiler_version(const char *profiler);
 
 /* Why PROFILER ("perf" or "samply") cannot run here, or NULL when it can.
  * The text is static (valid until the next call). */

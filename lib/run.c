@@ -281,15 +281,27 @@ static json_object *options_json(const cb_run_opts *o)
     return j;
 }
 
-static json_object *environments_json(const cb_run_opts *o)
+/* Each environment, with the versions its Python harness reported in the
+ * first probe run there (interpreter, sympy, python-flint, gmpy2, memray;
+ * harness/python/adapters: versions()), null when none ran there. */
+static json_object *environments_json(run_state *s)
 {
+    const cb_run_opts *o = s->o;
     json_object *a = json_object_new_array();
     for (size_t i = 0; i < o->n_envs; i++) {
-        json_object *j = json_object_new_object();
+        json_object *j = json_object_new_object(), *versions = NULL;
         json_object_object_add(j, "given", json_object_new_string(o->envs[i].given));
         json_object_object_add(j, "python", json_object_new_string(o->envs[i].python));
         json_object_object_add(j, "version", json_object_new_string(o->envs[i].version));
         json_object_object_add(j, "label", json_object_new_string(o->envs[i].label));
+        json_object_object_add(j, "prefix", jstr(o->envs[i].prefix));
+        for (size_t k = 0; k < s->plan.n_probes && s->probes && !versions; k++) {
+            const cb_probe *p = &s->probes[k].result;
+            json_object *v;
+            if (s->plan.probes[k].env == (int)i && p->json && json_object_object_get_ex(p->json, "versions", &v))
+                versions = json_object_get(v);
+        }
+        json_object_object_add(j, "versions", versions);
         json_object_array_add(a, j);
     }
     return a;
@@ -344,7 +356,7 @@ static void run_json_begin(run_state *s, json_object *old)
     json_object_object_add(j, "identity", json_object_get(s->identity));
     json_object_object_add(j, "dataset", o->dataset ? json_object_get(o->dataset) : NULL);
     json_object_object_add(j, "seeds", o->seeds ? json_object_get(o->seeds) : NULL);
-    json_object_object_add(j, "environments", environments_json(o));
+    json_object_object_add(j, "environments", environments_json(s));
     json_object_object_add(j, "libraries", libraries_json(s));
     s->run_json = j;
 }

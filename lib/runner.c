@@ -86,6 +86,18 @@ int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value poly
     cb_dict_set_str(cfg, "profile", profile);
     if (r->spec->mode == CB_MODE_MEM)
         cb_dict_set_str(cfg, "mem_profiler", cb_str_c(s->mem_profiler ? s->mem_profiler : "casbench"));
+    if (r->spec->mode == CB_MODE_MEM && s->mem_profiler && !strcmp(s->mem_profiler, "memray")) {
+        /* memray's capture file of call N: profiles/RUNNER.callN.memray */
+        char *dir = cb_xasprintf("%s/profiles", s->results_dir), *prefix = cb_xasprintf("%s/%s", dir, r->spec->id);
+        int rc = cb_mkdir_p(dir, err);
+        cb_dict_set_str(cfg, "mem_capture", cb_str_c(prefix));
+        free(dir);
+        free(prefix);
+        if (rc < 0) {
+            cb_release(cfg);
+            return -1;
+        }
+    }
     cb_dict_set_str(cfg, "perturb", cb_none());
     int rc = cb_pickle_dump_file(r->config_path, cfg, err);
     cb_release(cfg);
@@ -132,7 +144,8 @@ static _Noreturn void exec_harness(cb_runner *r, const cb_run_settings *s, int c
         unsetenv(CB_MEMORY_LIMIT_ENV);
     }
     if (r->spec->mode == CB_MODE_MEM && s->mem_profiler && !strcmp(s->mem_profiler, "memray")) {
-        setenv("PYTHONMALLOC", "malloc", 1);      /* memray tracks in-process: no preload */
+        /* memray tracks in-process, no preload; it sees pymalloc's own
+         * allocations (trace_python_allocators), so PYTHONMALLOC stays */
     } else if (r->spec->mode == CB_MODE_MEM && s->tracker) {
         setenv("LD_PRELOAD", s->tracker, 1);
         setenv("PYTHONMALLOC", "malloc", 1);

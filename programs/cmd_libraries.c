@@ -8,6 +8,7 @@
 #include "hostinfo.h"
 #include "libraries.h"
 #include "paths.h"
+#include "profile.h"
 #include "table.h"
 #include "util.h"
 
@@ -20,9 +21,25 @@ static const char usage[] =
     "usage: casbench libraries [--venvs V...] [--python-flags FLAGS] [--format text|markdown|csv|json]\n"
     "\n"
     "Lists every library casbench can run, with whether it is available in each\n"
-    "environment (Python libraries: once per --venvs entry, default python3 on\n"
-    "PATH), its version, and the reason when it is not available.  Each harness\n"
-    "is asked with --probe, as 'casbench run' does.\n";
+    "environment (Python libraries: once per --venvs entry; default: casbench's\n"
+    "pinned venvs in $CASBENCH_PREFIX, default /opt/casbench, python3 on PATH and\n"
+    "/usr/bin/python3, as 'casbench run' uses them), its version, and the reason\n"
+    "when it is not available.  Each harness is asked with --probe, as 'casbench\n"
+    "run' does.  The profilers follow: perf and samply (--cpu-profiler), casbench's\n"
+    "allocation tracker and memray in each environment (--memory-profiler).\n";
+
+/* The default environments left out (they exist but do not run). */
+typedef struct {
+    char **msgs;
+    size_t n;
+} left_out;
+
+static void note_env(const char *msg, void *ctx)
+{
+    left_out *lo = ctx;
+    lo->msgs = cb_xrealloc(lo->msgs, (lo->n + 1) * sizeof *lo->msgs);
+    lo->msgs[lo->n++] = cb_xstrdup(msg);
+}
 
 static const char *kind_name(const cb_library *lib)
 {
@@ -34,15 +51,69 @@ static const char *kind_name(const cb_library *lib)
     return "?";
 }
 
+static void row(cb_table *t, const char *name, const char *kind, const char *env, bool ok, const char *version,
+                const char *why)
+{
+    cb_table_add_row(t);
+    cb_table_set(t, 0, name);
+    cb_table_set(t, 1, kind);
+    cb_table_set(t, 2, env);
+    cb_table_set(t, 3, ok ? "yes" : "no");
+    cb_table_set(t, 4, version ? version : "-");
+    cb_table_set(t, 5, why);
+}
+
+/* The profilers: perf and samply (--cpu-profiler), casbench's tracker and
+ * memray per environment (--memory-profiler), memray's version from the
+ * environment's Python probes (harness/python/adapters: "versions"). */
+static void add_profiler_rows(cb_table *t, const cb_probe_job *jobs, const int *job_env, size_t nj,
+                              const cb_pyenv *envs, char *const *env_errors, int nvenvs)
+{
+    static const char *const cpu[] = {"perf", "samply"};
+    for (size_t k = 0; k < 2; k++) {
+        const char *why = cb_profile_unavailable(cpu[k]);
+        char *path = cb_profiler_path(cpu[k]), *version = why ? NULL : cb_profiler_version(cpu[k]);
+        row(t, cpu[k], "cpu profiler", path ? path : "-", !why, version,
+            why ? why : k ? "--cpu-profiling --cpu-profiler samply: Firefox Profiler's format, split per call"
+                          : "--cpu-profiling (the default profiler): perf record, split per call");
+        free(path);
+        free(version);
+    }
+    cb_err err;
+    char *tracker = cb_tracker_path(&err);
+    row(t, "casbench-tracker", "memory profiler", tracker ? tracker : "-", tracker != NULL, NULL,
+        tracker ? "--memory-profiling (the default profiler): LD_PRELOAD allocation tracker" : err.msg);
+    free(tracker);
+    for (int e = 0; e < nvenvs; e++) {
+        if (env_errors[e])
+            continue;
+        const char *version = NULL;
+        bool probed = false;
+        for (size_t j = 0; j < nj && !probed; j++) {
+            json_object *v, *m;
+            if (job_env[j] != e || !jobs[j].result.json ||
+                !json_object_object_get_ex(jobs[j].result.json, "versions", &v))
+                continue;
+            probed = true;
+            if (json_object_object_get_ex(v, "memray", &m) && json_object_is_type(m, json_type_string))
+                version = json_object_get_string(m);
+        }
+        row(t, "memray", "memory profiler", envs[e].label, version != NULL, version,
+            version ? "--memory-profiler memray: memray.Tracker, native traces, Python allocators"
+                    : probed ? "memray is not installed in this environment"
+                             : "this environment's Python harness did not answer its probe");
+    }
+}
+
 int cmd_libraries(int argc, char **argv)
 {
     if (cb_wants_help(argc, argv)) {
         fputs(usage, stdout);
         return 0;
     }
-    const char *default_venv = "python3", *flags = NULL;
-    const char **venvs = &default_venv;
-    int nvenvs = 1;
+    const char *flags = NULL;
+    const char **venvs = NULL;
+    int nvenvs = 0;
     cb_table_format fmt = CB_TABLE_TEXT;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--venvs")) {
@@ -68,16 +139,37 @@ int cmd_libraries(int argc, char **argv)
         }
     }
     cb_err err;
+    const char **owned_venvs = NULL;
     char *hdir = cb_harness_dir(&err);
     if (!hdir)
         cb_die(&err);
     /* Environments: a broken one is reported in the table, not fatal, so
      * that the user sees everything at once. */
-    cb_pyenv *envs = cb_xcalloc((size_t)nvenvs, sizeof *envs);
-    char **env_errors = cb_xcalloc((size_t)nvenvs, sizeof *env_errors);
-    for (int e = 0; e < nvenvs; e++)
-        if (cb_pyenv_resolve(venvs[e], &envs[e], &err) < 0)
-            env_errors[e] = cb_xstrdup(err.msg);
+    cb_pyenv *envs;
+    char **env_errors;
+    if (venvs) {
+        envs = cb_xcalloc((size_t)nvenvs, sizeof *envs);
+        env_errors = cb_xcalloc((size_t)nvenvs, sizeof *env_errors);
+        for (int e = 0; e < nvenvs; e++)
+            if (cb_pyenv_resolve(venvs[e], &envs[e], &err) < 0)
+                env_errors[e] = cb_xstrdup(err.msg);
+    } else {
+        left_out lo = {0};
+        size_t n = cb_pyenv_defaults(&envs, note_env, &lo);
+        nvenvs = (int)(n + lo.n);
+        envs = cb_xrealloc(envs, (size_t)(nvenvs ? nvenvs : 1) * sizeof *envs);
+        env_errors = cb_xcalloc((size_t)(nvenvs ? nvenvs : 1), sizeof *env_errors);
+        venvs = cb_xcalloc((size_t)(nvenvs ? nvenvs : 1), sizeof *venvs);
+        for (size_t e = 0; e < n; e++)
+            venvs[e] = envs[e].given;
+        for (size_t k = 0; k < lo.n; k++) {
+            memset(&envs[n + k], 0, sizeof *envs);
+            env_errors[n + k] = lo.msgs[k];
+            venvs[n + k] = "(default)";
+        }
+        free(lo.msgs);
+        owned_venvs = venvs;
+    }
 
     cb_probe_job *jobs = cb_xcalloc((size_t)(cb_n_libraries * nvenvs), sizeof *jobs);
     int *job_env = cb_xcalloc((size_t)(cb_n_libraries * nvenvs), sizeof *job_env);
@@ -133,6 +225,7 @@ int cmd_libraries(int argc, char **argv)
         else
             cb_table_set(t, c_why, p->available ? lib->description : p->reason ? p->reason : "?");
     }
+    add_profiler_rows(t, jobs, job_env, nj, envs, env_errors, nvenvs);
     cb_buf out = {0};
     cb_table_render(t, fmt, &out);
     fwrite(out.data, 1, out.len, stdout);
@@ -148,6 +241,7 @@ int cmd_libraries(int argc, char **argv)
     }
     free(envs);
     free(env_errors);
+    free(owned_venvs);
     free(jobs);
     free(live);
     free(map);

@@ -10,6 +10,7 @@
 #include "hostinfo.h"
 #include "libraries.h"
 #include "measure.h"
+#include "paths.h"
 #include "plan.h"
 #include "report.h"
 #include "results.h"
@@ -36,9 +37,11 @@ static const char usage[] =
     "OUTPUT/results_YYYY-MM-DD_HH-MM-SS/ (calls.jsonl, results.pickle, run.json,\n"
     "logs/).  Without POLYS RUN_LIST OUTPUT it runs the built-in default suite\n"
     "(random systems of a few sizes plus cyclic and katsura systems) on every\n"
-    "available library into ./" CB_SUITE_OUTPUT "/, with --timeout 10 and --repeats 3;\n"
-    "without --venvs it uses python3 on PATH and also /usr/bin/python3 when that is\n"
-    "another interpreter, so every SymPy variant available on the machine runs.\n"
+    "available library into ./" CB_SUITE_OUTPUT "/, with --timeout 10 and --repeats 3.\n"
+    "Without --venvs, Python libraries run in casbench's pinned venvs\n"
+    "($CASBENCH_PREFIX, default /opt/casbench: venv-3.11, venv-3.12, venv-3.13, those\n"
+    "that exist) and in python3 on PATH and /usr/bin/python3 where those are\n"
+    "other environments.\n"
     "\n"
     "options (several values follow one option, as with argparse nargs='+'):\n"
     "  --run-list-filter F...   run only these functions of the run list\n"
@@ -54,7 +57,8 @@ static const char usage[] =
     "  --libraries L...         library ids (default: every available library;\n"
     "                           'casbench libraries' lists them)\n"
     "  --venvs V...             Python environments: venv directories or Python\n"
-    "                           executables (default: python3 on PATH)\n"
+    "                           executables (default: casbench's pinned venvs,\n"
+    "                           python3 on PATH, /usr/bin/python3; see above)\n"
     "  --gc on off              gc settings for Python libraries (also True False;\n"
     "                           default: on)\n"
     "  --python-flags FLAGS     interpreter flags for Python harnesses, one word\n"
@@ -485,6 +489,13 @@ static const char *under(const char *cwd, const char *path, char **owned)
     return *owned = cb_xasprintf("%s/%s", cwd, path);
 }
 
+/* A default environment that exists but does not run: said, not fatal. */
+static void note_env(const char *msg, void *ctx)
+{
+    (void)ctx;
+    fprintf(stderr, "casbench: left out: %s\n", msg);
+}
+
 /* The summary table of `casbench report` (lib/report.h); a failure to
  * summarise is not a failure of the run. */
 static void print_summary(const cb_run_result *res)
@@ -517,36 +528,26 @@ int cmd_run(int argc, char **argv)
     if (a.pin && a.cores > usable)
         cb_die_msg("--pin: --cores %ld needs %ld CPUs of its own, but only %d are usable", a.cores, a.cores, usable);
 
-    /* Python environments: every one must be a working interpreter. */
-    const char *default_venv = "python3";
-    const char **venvs = a.nvenvs ? a.venvs : &default_venv;
-    int nvenvs = a.nvenvs ? a.nvenvs : 1;
+    /* Python environments: every one given must be a working interpreter;
+     * without --venvs, the default ones (lib/libraries.h). */
     bool need_python = !a.libs_given;
     for (int i = 0; i < a.nlibs; i++)
         need_python |= cb_library_is_python(a.libs[i]) && !a.libs[i]->interpreter;
-    cb_pyenv *envs = cb_xcalloc((size_t)nvenvs + 1, sizeof *envs);
-    for (int i = 0; i < nvenvs; i++) {
-        if (cb_pyenv_resolve(venvs[i], &envs[i], &err) < 0) {
-            if (a.nvenvs || need_python)
+    cb_pyenv *envs;
+    int nvenvs = a.nvenvs;
+    if (a.nvenvs) {
+        envs = cb_xcalloc((size_t)nvenvs, sizeof *envs);
+        for (int i = 0; i < nvenvs; i++)
+            if (cb_pyenv_resolve(a.venvs[i], &envs[i], &err) < 0)
                 cb_die(&err);
-            /* no python3 on PATH and no Python library asked for: a placeholder */
-            envs[i] = (cb_pyenv){cb_xstrdup(venvs[i]), cb_xstrdup(venvs[i]), cb_xstrdup("?"),
-                                 cb_xasprintf("%s ?", venvs[i])};
-        }
-    }
-
-    /* The default suite, without --venvs, also runs in the system Python
-     * when it is another interpreter (Debian's python3-sympy/-gmpy2 give
-     * the gmpy variants): every SymPy variant available on the machine. */
-    if (a.npos == 0 && !a.nvenvs) {
-        cb_pyenv sys_env;
-        char p0[PATH_MAX], p1[PATH_MAX];
-        if (cb_pyenv_resolve("/usr/bin/python3", &sys_env, NULL) == 0) {
-            if (realpath(envs[0].python, p0) && realpath(sys_env.python, p1) && strcmp(p0, p1))
-                envs[nvenvs++] = sys_env;
-            else
-                cb_pyenv_free(&sys_env);
-        }
+    } else {
+        nvenvs = (int)cb_pyenv_defaults(&envs, note_env, NULL);
+        if (!nvenvs && need_python)
+            cb_die_msg("no Python environment: no venv in %s (tools/install-deps.sh builds them), no python3 on "
+                       "PATH, no /usr/bin/python3; give one with --venvs", cb_prefix());
+        if (!nvenvs)   /* no Python library asked for: a placeholder */
+            envs[nvenvs++] = (cb_pyenv){cb_xstrdup("python3"), cb_xstrdup("python3"), cb_xstrdup("?"),
+                                        cb_xstrdup("python3 ?"), cb_xstrdup("?")};
     }
 
     /* The dataset, or the default suite. */

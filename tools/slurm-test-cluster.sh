@@ -6,7 +6,8 @@
 #   tools/slurm-test-cluster.sh start DIR   start munged, slurmctld, slurmd
 #   tools/slurm-test-cluster.sh stop DIR    stop them (every pid it started)
 #   tools/slurm-test-cluster.sh install     apt-get install slurm-wlm munge when
-#                                           missing (`make test-slurm` does; not
+#                                           missing, without recommends (only the
+#                                           basic plugins this cluster uses; `make test-slurm` does; not
 #                                           tools/install-deps.sh, because Debian's
 #                                           packages also enable system services)
 #
@@ -30,7 +31,7 @@ if [ "$cmd" = install ]; then
     [ -z "$missing" ] && exit 0
     echo "installing:$missing"
     SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo
-    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
     exit $?
 fi
 [ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop DIR | install" >&2; exit 2; }

@@ -62,7 +62,9 @@ static int cmp_term_desc(const void *a, const void *b)
     return 0;
 }
 
-/* Reorder t's terms into descending lex order, dropping zero coefficients. */
+/* Reorder t's terms into descending lex order, summing the terms of equal
+ * exponents (a kernel may hand back an uncollected sum: Mathics3 10's
+ * Expand does) and dropping zero coefficients. */
 static void sort_terms(cb_terms *t)
 {
     size_t n = t->n, nv = t->nvars;
@@ -77,15 +79,20 @@ static void sort_terms(cb_terms *t)
     size_t m = 0;
     for (size_t k = 0; k < n; k++) {
         size_t i = order[k];
-        if (mpz_sgn(t->coeffs[i]) == 0) {
+        if (m && (!nv || !memcmp(exps + (m - 1) * nv, t->exps + i * nv, nv * sizeof *exps))) {
+            mpz_add(coeffs[m - 1], coeffs[m - 1], t->coeffs[i]);   /* like terms */
             mpz_clear(t->coeffs[i]);
             continue;
         }
+        if (m && mpz_sgn(coeffs[m - 1]) == 0)   /* the previous one summed to 0 */
+            mpz_clear(coeffs[--m]);
         memcpy(coeffs[m], t->coeffs[i], sizeof(mpz_t));   /* move, no copy */
         if (nv)
             memcpy(exps + m * nv, t->exps + i * nv, nv * sizeof *exps);
         m++;
     }
+    if (m && mpz_sgn(coeffs[m - 1]) == 0)
+        mpz_clear(coeffs[--m]);
     free(order);
     free(t->coeffs);
     free(t->exps);

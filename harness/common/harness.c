@@ -216,7 +216,9 @@ static int plan_calls(const cb_config *cfg, const cb_harness_ops *ops, plan_call
             if (!c->fn || !ops->supports(c->function)) {
                 c->pre = CB_CALL_UNSUPPORTED;
                 free(c->pre_error);
-                c->pre_error = cb_xasprintf("%s does not offer %s", cfg->library, c->function);
+                const char *why = c->fn && ops->unsupported_reason ? ops->unsupported_reason(c->function) : NULL;
+                c->pre_error = cb_xasprintf("%s does not offer %s%s%s", cfg->library, c->function, why ? ": " : "",
+                                            why ? why : "");
             } else if (!c->pre_error && (!is_seq || (int)na != c->fn->arity)) {
                 c->pre = CB_CALL_ERROR;
                 c->pre_error = cb_xasprintf("%s takes %d argument(s)", c->function, c->fn->arity);

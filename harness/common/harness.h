@@ -99,6 +99,9 @@ typedef struct cb_harness_ops {
     int (*setup)(const cb_config *cfg, cb_err *err);
     /* Does the library offer this function? (parent, no fork when not) */
     bool (*supports)(const char *function);
+    /* Optional: why it does not (appended to the `unsupported` record's
+     * "LIBRARY does not offer FUNCTION"), or NULL. */
+    const char *(*unsupported_reason)(const char *function);
     /* Optional: per-call preparation in the child, untimed (check the
      * arguments, allocate outputs...). */
     int (*prepare)(const cb_call *call, cb_err *err);

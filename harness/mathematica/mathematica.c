@@ -1,9 +1,17 @@
-/* mathematica.c — the `mathematica` harness: drives a Wolfram kernel
- * (`WolframKernel`, or `wolframscript` when that is what is on PATH),
- * DESIGN §6, §7.  UNTESTED AGAINST A REAL KERNEL: Mathematica cannot be
- * installed where casbench is developed.  What is tested is the Wolfram
- * Language text this file sends (`--wl CONFIG`, tests/integration/
- * mathematica_text.sh against hand-written files of expected text).
+/* mathematica.c — the `mathematica` and `mathics` harnesses: drives a
+ * Wolfram Language kernel, DESIGN §6, §7.
+ *
+ *   mathematica  a Wolfram kernel (`WolframKernel`, or `wolframscript` when
+ *                that is what is on PATH).  UNTESTED AGAINST A REAL KERNEL:
+ *                Mathematica cannot be installed where casbench is developed.
+ *   mathics      the same Wolfram Language text, run by Mathics3 (a free WL
+ *                interpreter; tools/install-deps.sh puts it in
+ *                PREFIX/venv-mathics): its own command `mathics -q
+ *                --no-readline -f /dev/stdin`, which evaluates its input line
+ *                by line.  Tested for real (tests/integration/mathics_run.py).
+ * What differs between the two is only the kernel command and its version;
+ * every expression sent is the same text (`--wl CONFIG` prints it; tests/
+ * integration/mathematica_text.py holds it against hand-written files).
  *
  * The machinery is the singular harness's, in harness/common/interp.c:
  * one long-lived kernel (the "server") whose stdin and stdout are two FIFOs,
@@ -11,12 +19,21 @@
  * parent and the call children; the polynomials are defined once per
  * server; timing is the kernel's own (Timing and AbsoluteTiming around the
  * operation, or around a Do loop of it for a repeat of several executions,
- * timed_repeat op); at the time limit the call child's SIGTERM
- * handler SIGKILLs the kernel and the next call starts a fresh one.
+ * printed as integer nanoseconds; timed_repeat op); at the time limit the
+ * call child's SIGTERM handler SIGKILLs the kernel and the next call starts
+ * a fresh one.
  *
- * The kernel runs a read-eval loop over its stdin (Read[..., Expression]),
- * so each command is one Wolfram Language expression; a command that emits
- * messages (Check) prints "@@X" and is an `error` with them.
+ * Mathematica's kernel runs a read-eval loop over its stdin (Read[...,
+ * Expression]); Mathics3's reads its input file line by line; either way
+ * each command is one Wolfram Language expression on one line.  A command
+ * that emits messages (Check) prints "@@X" and is an `error` with them.
+ *
+ * Which functions a kernel has is asked, not assumed: at setup (and in the
+ * probe) the kernel is asked which of the WL functions the calls use exist
+ * (Names["System`NAME"]); a casbench function whose text needs one that
+ * does not is `unsupported` with its name (Mathics3 10.0.1 has Expand,
+ * Coefficient and Exponent, but no PolynomialGCD, PolynomialLCM,
+ * PolynomialReduce, Resultant, FactorList or GroebnerBasis).
  *
  * Generators are the symbols x1, x2, ...; polynomial i of system s is
  * cbP[s, i]; cbG[n] is {x1, ..., xn}.  Functions ("a", "b" a pair):
@@ -26,21 +43,32 @@
  *   resultant        Resultant[a, b, x1]
  *   gcd, lcm         PolynomialGCD[a, b], PolynomialLCM[a, b]
  *   factor           FactorList[a]
- *   leading_coefficient  the first of CoefficientRules[a, gens, "Lexicographic"]
+ *   leading_coefficient  the lex leading coefficient: Coefficient of the
+ *                    highest power of x1, then of x2 in that, ... (Fold)
  *   groebner         GroebnerBasis[polys, gens, MonomialOrder -> Lexicographic
  *                    (DegreeReverseLexicographic with --order grevlex),
- *                    CoefficientDomain -> Integers] */
+ *                    CoefficientDomain -> Integers]
+ * Results for --verify are printed term by term (cbTerms: the terms of the
+ * expanded polynomial, each as COEFF@E1,E2,... from Exponent and the
+ * coefficient at all generators 1), text both kernels evaluate alike. */
 #define _GNU_SOURCE
 #include "canon.h"
 #include "dataset.h"
 #include "harness.h"
 #include "interp.h"
 #include "paths.h"
+#include "paths.h"
 #include "pickle.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static cb_interp_system *systems;   /* polynomials as Wolfram Language expressions */
 static size_t nsystems;
@@ -49,6 +77,21 @@ static bool grevlex;
  * to the server, not the server's work, so no call is offered there
  * (`unsupported`, docs/external.md). */
 static bool mem_mode;
+
+/* The library this process runs: `mathics` (Mathics3's command) or
+ * `mathematica` (a Wolfram kernel). */
+static bool use_mathics;
+
+/* Mathics3's command: PREFIX/venv-mathics/bin/mathics (lib/paths.h), else
+ * `mathics` on PATH; NULL when neither is there. */
+static char *mathics_path(void)
+{
+    char *own = cb_prefix_path("venv-mathics/bin/mathics");
+    if (access(own, X_OK) == 0)
+        return own;
+    free(own);
+    return cb_which("mathics");
+}
 
 /* The kernel to start: WolframKernel (or math), else wolframscript. */
 static char *kernel_path(bool *is_script)
@@ -65,18 +108,39 @@ static char *kernel_path(bool *is_script)
     return cb_which("wolframscript");
 }
 
+static const char *missing_kernel(void)
+{
+    return use_mathics ? "Mathics3 is not installed (no venv-mathics/bin/mathics in $CASBENCH_PREFIX, default "
+                         "/opt/casbench, and no mathics on PATH; tools/install-deps.sh installs it)"
+                       : "wolframscript/WolframKernel not on PATH";
+}
+
 /* The kernel's read-eval loop over its stdin. */
 static const char *server_loop =
     "cbIn = OpenRead[\"/dev/stdin\"]; "
     "While[True, cbE = Read[cbIn, Hold[Expression]]; "
     "If[cbE === EndOfFile, Exit[0]]; ReleaseHold[cbE]]";
-/* The kernel's command line (cb_interp_spec.command). */
+/* The kernel's command line (cb_interp_spec.command), {file, argv..., NULL}. */
 static char **command(cb_err *err)
 {
+    if (use_mathics) {
+        char *exe = mathics_path();
+        if (!exe) {
+            cb_fail(err, "%s", missing_kernel());
+            return NULL;
+        }
+        /* its file reader evaluates each line as it reads it; no prompts */
+        char **v = cb_xcalloc(7, sizeof *v);
+        const char *args[] = {"mathics", "-q", "--no-readline", "-f", "/dev/stdin"};
+        v[0] = exe;
+        for (size_t i = 0; i < 5; i++)
+            v[i + 1] = cb_xstrdup(args[i]);
+        return v;
+    }
     bool script;
     char *exe = kernel_path(&script);
     if (!exe) {
-        cb_fail(err, "wolframscript/WolframKernel not on PATH");
+        cb_fail(err, "%s", missing_kernel());
         return NULL;
     }
     char **v = cb_xcalloc(5, sizeof *v);
@@ -99,7 +163,9 @@ static void end_marker(cb_buf *b, const char *marker)
     cb_buf_printf(b, "Print[\"%s\"]", marker);
 }
 
-/* A command that emits messages prints "@@X MESSAGES" (cbRun). */
+/* A command that emits messages prints "@@X MESSAGES" (cbRun[E, OUT]:
+ * E under Check, then OUT, the printing, only when E emitted none: Print
+ * stays outside Check, which Mathics3 10 trips on any output). */
 static const char *error_text(const char *line)
 {
     return !strncmp(line, "@@X ", 4) ? line + 4 : NULL;
@@ -110,12 +176,15 @@ static const char *error_text(const char *line)
 static void definitions(cb_buf *b)
 {
     cb_buf_puts(b,
-        "SetAttributes[cbRun, HoldAll]; cbRun[e_] := Check[e, Print[\"@@X \", "
-        "StringRiffle[ToString /@ $MessageList, \"; \"]]]\n"
-        "cbNum[t_] := ToString[CForm[N[t]]]\n"
-        "cbTerms[p_, g_] := StringRiffle[(ToString[#[[2]], InputForm] <> \"@\" <> "
-        "StringRiffle[ToString /@ #[[1]], \",\"]) & /@ CoefficientRules[p, g], \" \"]\n"
-        "cbLC[p_, g_] := If[p === 0, 0, CoefficientRules[p, g, \"Lexicographic\"][[1, 2]]]\n");
+        "SetAttributes[cbRun, HoldAll]; cbRun[e_, out_] := If[Check[e; True, Print[\"@@X \", "
+        "If[ListQ[$MessageList], StringRiffle[ToString /@ $MessageList, \"; \"], \"a message was emitted\"]]; "
+        "False], out]\n"
+        "cbNum[t_] := ToString[Round[10^9 t]]\n"
+        "cbTermList[p_] := With[{e = Expand[p]}, Which[e === 0, {}, Head[e] === Plus, List @@ e, True, {e}]]\n"
+        "cbExps[t_, g_] := StringRiffle[ToString[Exponent[t, #]] & /@ g, \",\"]\n"
+        "cbTerms[p_, g_] := StringRiffle[(ToString[# /. Thread[g -> 1], InputForm] <> \"@\" <> cbExps[#, g]) & "
+        "/@ cbTermList[p], \" \"]\n"
+        "cbLC[p_, g_] := If[p === 0, 0, Fold[Coefficient[#1, #2, Exponent[#1, #2]] &, Expand[p], g]]\n");
     for (size_t s = 0; s < nsystems; s++) {
         const cb_interp_system *sy = &systems[s];
         if (sy->error)
@@ -178,11 +247,19 @@ static void parse_systems(cb_value polys_dict, cb_err *err)
                                 err);
 }
 
+static int ask_functions(cb_err *err);
+
 static int setup(const cb_config *cfg, cb_err *err)
 {
     grevlex = cfg->grevlex;
     mem_mode = cfg->mode == CB_MODE_MEM;
+    use_mathics = cfg->library && !strcmp(cfg->library, "mathics");
     parse_systems(cfg->polys, err);
+    /* a kernel that does not answer is every call's error (with the reason,
+     * at connect), not the harness's */
+    cb_err ignored;
+    if (!mem_mode)
+        ask_functions(&ignored);
     return cb_interp_init(&server, err);
 }
 
@@ -192,11 +269,6 @@ static cb_fn_id cur;
 static int sa, sb = -1;
 static long npairs;
 static int nvars;
-
-static bool supports(const char *function)
-{
-    return cb_function_index(function) >= 0 && !mem_mode;
-}
 
 static long items(void)
 {
@@ -231,8 +303,9 @@ static void expr(cb_buf *b, long i)
     }
 }
 
-/* LOOPS timed executions (a Do loop in the kernel when more than one):
- * the results kept in cbR, wall and CPU seconds printed by the kernel. */
+/* LOOPS timed executions (a Do loop in the kernel when more than one): the
+ * results kept in cbR, wall and CPU nanoseconds printed by the kernel
+ * (integers: no number format to parse). */
 static void timed_cmd(cb_buf *b, int64_t loops)
 {
     cb_buf_puts(b, loops > 1 ? "cbRun[cbT = Timing[AbsoluteTiming[Do[cbR = {" : "cbRun[cbT = Timing[AbsoluteTiming[cbR = {");
@@ -243,8 +316,8 @@ static void timed_cmd(cb_buf *b, int64_t loops)
     }
     if (loops > 1)
         cb_buf_printf(b, "}, {%lld}", (long long)loops);
-    cb_buf_puts(b, loops > 1 ? "];]]; " : "};]]; ");
-    cb_buf_puts(b, "Print[\"@@T \", cbNum[cbT[[2, 1]]], \" \", cbNum[cbT[[1]]]]; cbR = Null]");
+    cb_buf_puts(b, loops > 1 ? "];]], " : "};]], ");
+    cb_buf_puts(b, "Print[\"@@T \", cbNum[cbT[[2, 1]]], \" \", cbNum[cbT[[1]]]]]; cbR = Null");
 }
 
 /* Verify: item i's result printed as "@@P COEFF@E1,E2 ..." lines (or "@@F
@@ -253,7 +326,7 @@ static void verify_cmd(cb_buf *b, long i)
 {
     cb_buf_puts(b, "cbRun[cbV = ");
     expr(b, i);
-    cb_buf_puts(b, "; ");
+    cb_buf_puts(b, ", ");
     switch (cur) {
     case CB_FN_DIVMOD:
         cb_buf_printf(b, "Print[\"@@P \", cbTerms[cbV[[1, 1]], cbG[%d]]]; "
@@ -297,9 +370,15 @@ static int prepare(const cb_call *c, cb_err *err)
 static int timed_repeat(const cb_call *c, int64_t loops, int64_t *wall_ns, int64_t *cpu_ns, cb_err *err)
 {
     (void)c;
-    cb_buf cmd = {0};
+    cb_buf cmd = {0}, out = {0};
     timed_cmd(&cmd, loops);
-    int rc = cb_interp_timed(cmd.data, 1e9, wall_ns, cpu_ns, err);
+    int rc = cb_interp_exchange(cmd.data, &out, err);
+    long long w = -1, cp = -1;
+    if (rc == 0 && (!out.data || sscanf(out.data, "@@T %lld %lld", &w, &cp) != 2))
+        rc = cb_fail(err, "the kernel sent no timing");
+    *wall_ns = w;
+    *cpu_ns = cp;
+    cb_buf_free(&out);
     cb_buf_free(&cmd);
     return rc;
 }
@@ -311,32 +390,205 @@ static int verify(const cb_call *c, cb_buf *out, cb_err *err)
     return cb_interp_verify(out, items(), verify_cmd, cb_interp_reply_kind(c->function), nvars, err);
 }
 
+/* ------------------------------------------------ what the kernel has */
+
+/* The WL functions a casbench function's text needs beyond those of every
+ * call (COMMON: timing, messages, the verify printers). */
+static const char *const COMMON[] = {"Expand", "Exponent", "Coefficient", "Thread", "StringRiffle", "Timing",
+                                     "AbsoluteTiming", "Check", "Fold", "Round", NULL};
+static const char *needs(cb_fn_id f)
+{
+    switch (f) {
+    case CB_FN_DIVMOD: return "PolynomialReduce";
+    case CB_FN_RESULTANT: return "Resultant";
+    case CB_FN_GCD: return "PolynomialGCD";
+    case CB_FN_LCM: return "PolynomialLCM";
+    case CB_FN_FACTOR: return "FactorList";
+    case CB_FN_GROEBNER: return "GroebnerBasis";
+    default: return NULL;   /* Plus, Expand, Coefficient: COMMON */
+    }
+}
+
+static char *kernel_names;     /* ",A,B,...," the kernel has; NULL: not asked */
+static char *kernel_version;   /* its version, or NULL */
+static char missing_why[160];
+
+/* The first WL function FUNCTION's text needs that the kernel lacks. */
+static const char *lacking(const char *function)
+{
+    if (!kernel_names)
+        return NULL;
+    int f = cb_function_index(function);
+    const char *own = f >= 0 ? needs((cb_fn_id)f) : NULL;
+    for (size_t i = 0; COMMON[i] || own; i++) {
+        const char *name = COMMON[i] ? COMMON[i] : own;
+        char key[64];
+        snprintf(key, sizeof key, ",%s,", name);
+        if (!strstr(kernel_names, key))
+            return name;
+        if (!COMMON[i])
+            break;
+    }
+    return NULL;
+}
+
+/* Start the kernel once, send it TEXT (one expression per line) and end of
+ * input, and collect its output until it exits, at most TIMEOUT_S seconds
+ * (then it is killed).  The kernel command is the server's. */
+static int ask_kernel(const char *text, double timeout_s, cb_buf *out, cb_err *err)
+{
+    char **cmd = command(err);
+    if (!cmd)
+        return -1;
+    int in[2], res[2];
+    if (pipe2(in, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
+        return cb_fail(err, "pipe: %s", strerror(errno));
+    pid_t pid = fork();
+    if (pid == 0) {
+        dup2(in[0], 0);
+        dup2(res[1], 1);
+        dup2(res[1], 2);
+        setpgid(0, 0);
+        unsetenv("LD_PRELOAD");
+        execvp(cmd[0], cmd + 1);
+        _exit(127);
+    }
+    for (size_t i = 0; cmd[i]; i++)
+        free(cmd[i]);
+    free(cmd);
+    close(in[0]);
+    close(res[1]);
+    if (pid < 0) {
+        close(in[1]);
+        close(res[0]);
+        return cb_fail(err, "fork: %s", strerror(errno));
+    }
+    signal(SIGPIPE, SIG_IGN);
+    size_t len = strlen(text);
+    bool sent = write(in[1], text, len) == (ssize_t)len;
+    close(in[1]);
+    int64_t deadline = cb_now_ns() + (int64_t)(timeout_s * 1e9);
+    bool late = false;
+    for (;;) {
+        int64_t left = deadline - cb_now_ns();
+        struct pollfd p = {res[0], POLLIN, 0};
+        if (left <= 0 || poll(&p, 1, (int)(left / 1000000) + 1) == 0) {
+            late = true;
+            break;
+        }
+        char chunk[4096];
+        ssize_t n = read(res[0], chunk, sizeof chunk);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        if (out->len < (1u << 20))
+            cb_buf_put(out, chunk, (size_t)n);
+    }
+    close(res[0]);
+    if (late) {
+        kill(-pid, SIGKILL);
+        kill(pid, SIGKILL);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
+    if (late)
+        return cb_fail(err, "%s did not answer within %g s", use_mathics ? "Mathics3" : "the Wolfram kernel",
+                       timeout_s);
+    if (!sent)
+        return cb_fail(err, "%s did not read its input", use_mathics ? "Mathics3" : "the Wolfram kernel");
+    return 0;
+}
+
+/* The text after "TAG " on a line of OUT (malloc'd), or NULL. */
+static char *tagged(const char *out, const char *tag)
+{
+    for (const char *p = out; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL) {
+        size_t tl = strlen(tag);
+        if (!strncmp(p, tag, tl) && p[tl] == ' ') {
+            const char *v = p + tl + 1;
+            return cb_xasprintf("%.*s", (int)strcspn(v, "\r\n"), v);
+        }
+    }
+    return NULL;
+}
+
+/* Ask the kernel its version and which of the WL functions exist. */
+static int ask_functions(cb_err *err)
+{
+    cb_buf q = {0}, out = {0};
+    cb_buf_puts(&q, "Print[\"@@V \", $VersionNumber]\nPrint[\"@@W \", $Version]\n"
+                    "Print[\"@@N ,\", StringRiffle[Select[{");
+    bool first = true;
+    for (size_t i = 0; COMMON[i]; i++, first = false)
+        cb_buf_printf(&q, "%s\"%s\"", first ? "" : ", ", COMMON[i]);
+    for (int f = 0; f < cb_n_functions; f++)
+        if (needs((cb_fn_id)f))
+            cb_buf_printf(&q, ", \"%s\"", needs((cb_fn_id)f));
+    cb_buf_puts(&q, "}, Names[\"System`\" <> #] =!= {} &], \",\"], \",\"]\n");
+    int rc = ask_kernel(q.data, 120, &out, err);
+    char *text = out.data ? cb_buf_take(&out) : cb_xstrdup("");
+    if (rc == 0) {
+        kernel_names = tagged(text, "@@N");
+        char *v = tagged(text, use_mathics ? "@@W" : "@@V");
+        if (v && use_mathics) {            /* "Mathics3 10.0.1 Running on ..." */
+            char name[32] = "", ver[64] = "";
+            if (sscanf(v, "%31s %63s", name, ver) == 2)
+                kernel_version = cb_xstrdup(ver);
+            free(v);
+        } else {
+            kernel_version = v;
+        }
+        if (!kernel_names) {
+            char *last = strrchr(text, '\n') && strrchr(text, '\n')[1] ? strrchr(text, '\n') + 1 : text;
+            rc = cb_fail(err, "%s did not say which functions it has%s%.200s",
+                         use_mathics ? "Mathics3" : "the Wolfram kernel", *last ? ": " : "", last);
+        }
+    }
+    free(text);
+    cb_buf_free(&q);
+    return rc;
+}
+
+static bool supports(const char *function)
+{
+    return cb_function_index(function) >= 0 && !mem_mode && !lacking(function);
+}
+
+static const char *unsupported_reason(const char *function)
+{
+    const char *name = lacking(function);
+    if (mem_mode)
+        return "memory profiling sees only the call child, not the kernel's work";
+    if (!name)
+        return NULL;
+    snprintf(missing_why, sizeof missing_why, "%s %s has no %s", use_mathics ? "Mathics3" : "the Wolfram kernel",
+             kernel_version ? kernel_version : "", name);
+    return missing_why;
+}
+
 /* --------------------------------------------------------------- probe */
 
 static void probe(json_object *out)
 {
-    bool script;
-    char *exe = kernel_path(&script);
+    char *exe = NULL;
+    bool script = false;
+    exe = use_mathics ? mathics_path() : kernel_path(&script);
     if (!exe) {
-        cb_probe_unavailable(out, "wolframscript/WolframKernel not on PATH");
+        cb_probe_unavailable(out, missing_kernel());
         json_object_object_add(out, "version", NULL);
         return;
     }
-    char *cmd = script ? cb_xasprintf("'%s' -code 'Print[$VersionNumber]' 2>/dev/null </dev/null", exe)
-                       : cb_xasprintf("'%s' -noprompt -run 'Print[$VersionNumber]; Exit[0]' 2>/dev/null </dev/null",
-                                      exe);
-    char line[256] = "";
-    FILE *p = popen(cmd, "r");
-    if (p) {
-        if (!fgets(line, sizeof line, p))
-            line[0] = 0;
-        pclose(p);
+    cb_err err;
+    if (ask_functions(&err) < 0) {
+        char *why = use_mathics ? cb_xasprintf("Mathics3 did not start: %s", err.msg)
+                                : cb_xasprintf("the Wolfram kernel did not start (license? see the runner log): %s",
+                                               err.msg);
+        cb_probe_unavailable(out, why);
+        free(why);
     }
-    free(cmd);
-    line[strcspn(line, "\r\n")] = 0;
-    if (!line[0])
-        cb_probe_unavailable(out, "the Wolfram kernel did not start (license? see the runner log)");
-    cb_probe_versions(out, line[0] ? line : NULL, "kernel", exe, (char *)NULL);
+    cb_probe_versions(out, kernel_version, "kernel", exe, (char *)NULL);
     free(exe);
 }
 
@@ -407,6 +659,7 @@ static const cb_harness_ops ops = {
     .probe = probe,
     .setup = setup,
     .supports = supports,
+    .unsupported_reason = unsupported_reason,
     .prepare = prepare,
     .verify = verify,
     .timed_repeat = timed_repeat,
@@ -416,5 +669,13 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && !strcmp(argv[1], "--wl"))
         return print_wl(argv[2]);
+    if (argc == 3 && !strcmp(argv[1], "--probe") && !strcmp(argv[2], "mathics")) {
+        /* the same harness for Mathics3: only the library id differs (a run
+         * reads it from the config's `library` in setup) */
+        cb_harness_ops mathics_ops = ops;
+        mathics_ops.library = "mathics";
+        use_mathics = true;
+        return cb_harness_main(argc, argv, &mathics_ops);
+    }
     return cb_harness_main(argc, argv, &ops);
 }

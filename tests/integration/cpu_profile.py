@@ -18,7 +18,8 @@ and mpmath of the default python3) sympy-domains harnesses, then:
 - folded stacks add up to the samples; the SVG's boxes are as wide as their
   counts say, every box has a <title> with samples and percent; Chromium
   draws it (screenshot inspected with PIL when present);
-- --cpu-profiler samply without samply: records `unavailable` with reason;
+- --cpu-profiler samply without samply (an empty prefix): records `unavailable`
+  with reason;
 - bad --profile-rate / --cpu-profiler: exit status 2."""
 import glob
 import json
@@ -382,10 +383,12 @@ def main():
                 left = sorted(set(perf_files()) - before)
                 check("no perf_jit / perf map file left in /tmp (harness parent's included)", not left, left[:3])
 
-        # samply, where it is not installed: unavailable with the reason
+        # samply, where it is not installed (an empty CASBENCH_PREFIX, none on
+        # PATH): unavailable with the reason (samply itself: samply_profile.py)
         if not shutil.which("samply"):
             out2 = os.path.join(tmp, "out2")
-            r = run([polys, run_list, out2, "--cpu-profiling", "--cpu-profiler", "samply", "--libraries", "selftest"])
+            r = run([polys, run_list, out2, "--cpu-profiling", "--cpu-profiler", "samply", "--libraries", "selftest"],
+                    env=dict(os.environ, CASBENCH_PREFIX=os.path.join(tmp, "empty-prefix")))
             d2 = results_dir(out2)
             recs2 = []
             if d2:

@@ -15,7 +15,9 @@ BUILD = cbtest.BUILD
 CB = cbtest.CB
 check = cbtest.Checker("libraries_list")
 IDS = ["flint", "python-flint", "sympy-dmp", "sympy-dmp-gmpy", "sympy-dmp-flint", "sympy-domains",
-       "sympy-domains-gmpy", "sympy-domains-flint", "sagemath", "singular", "pari", "mathematica", "selftest"]
+       "sympy-domains-gmpy", "sympy-domains-flint", "sagemath", "singular", "pari", "mathematica", "mathics",
+       "selftest"]
+PROFILERS = ["perf", "samply", "casbench-tracker", "memray"]
 
 
 def imports(python, module):
@@ -35,7 +37,12 @@ check("exit 0 even with a broken environment listed", p.returncode == 0, p.stder
 table = json.loads(p.stdout)
 cols = [c["name"] for c in table["columns"]]
 rows = [dict(zip(cols, r)) for r in table["rows"]]
-check("every library is listed", sorted({r["library"] for r in rows}) == sorted(IDS), {r["library"] for r in rows})
+check("every library and profiler is listed", sorted({r["library"] for r in rows}) == sorted(IDS + PROFILERS),
+      {r["library"] for r in rows})
+mem = [r for r in rows if r["library"] == "memray"]
+check("memray: one row per working environment, available iff it imports there",
+      len(mem) == len(envs) and all((r["available"] == "yes") == imports(
+          os.path.join(e, "bin", "python") if os.path.isdir(e) else e, "memray") for e, r in zip(envs, mem)), mem)
 sel = [r for r in rows if r["library"] == "selftest"]
 check("selftest available with a version", len(sel) == 1 and sel[0]["available"] == "yes" and sel[0]["version"] != "-",
       sel)
@@ -71,6 +78,22 @@ check("a broken environment is a row with the reason", dmp[-1]["available"] == "
 t = subprocess.run([CB, "libraries", "--venvs", "/nonexistent/venv"], capture_output=True, text=True, timeout=300)
 check("text table by default", t.returncode == 0 and t.stdout.splitlines()[0].split()[:2] == ["library", "kind"],
       t.stdout[:300])
+# without --venvs: casbench's pinned venvs, then python3 on PATH and
+# /usr/bin/python3 where they are other environments (another sys.prefix)
+pinned, _ = cbtest.pinned_venvs()
+want, prefixes = [], []
+for exe in [os.path.join(d, "bin", "python") for _, d in pinned] + ["python3", "/usr/bin/python3"]:
+    q = subprocess.run([exe, "-c", "import sys, os; print(sys.executable); print(os.path.realpath(sys.prefix))"],
+                       capture_output=True, text=True)
+    if q.returncode == 0:
+        real, pre = q.stdout.split("\n")[:2]
+        if pre not in prefixes:
+            prefixes.append(pre)
+            want.append(real)
+rows2, d = cbtest.libraries_rows()
+got = [r["environment"].rsplit(" ", 1)[0] for r in rows2 if r["library"] == "python-flint"]
+check("default environments: the pinned venvs, python3, /usr/bin/python3 (one per sys.prefix)",
+      d.returncode == 0 and got == want and len(pinned) >= 1, (got, want))
 h = subprocess.run([CB, "libraries", "--help"], capture_output=True, text=True)
 check("--help", h.returncode == 0 and "--venvs" in h.stdout)
 b = subprocess.run([CB, "libraries", "--bogus"], capture_output=True, text=True)

@@ -7,7 +7,8 @@ without Mathematica (which cannot be installed here).
   against hand-written files of expected text in tests/integration/
   mathematica/ (written from the Wolfram Language documentation of Plus,
   Expand, PolynomialReduce, Resultant, PolynomialGCD, PolynomialLCM,
-  FactorList, CoefficientRules, GroebnerBasis, Timing, AbsoluteTiming, Do);
+  FactorList, Coefficient, Exponent, GroebnerBasis, Timing, AbsoluteTiming, Do;
+  the same text runs in Mathics3 for real: mathics_run.py);
   groebner with --order grevlex;
 - on a larger random dataset (big and negative coefficients, a zero
   polynomial, three generators), every command is well formed: brackets,
@@ -17,7 +18,8 @@ without Mathematica (which cannot be installed here).
   (no crash, results written), systems of different generator counts too;
 - `casbench libraries` lists singular and pari with their versions and
   mathematica as unavailable with the reason.
-Nothing here runs a Wolfram kernel: the harness is untested against one."""
+Nothing here runs Mathematica's kernel: the harness is untested against it
+(it runs against Mathics3's in mathics_run.py)."""
 import json
 import os
 import pickle

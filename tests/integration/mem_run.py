@@ -12,7 +12,9 @@ results pickle's rows.
 - FLINT and SymPy products: call sites name the library's functions, Python
   frames name SymPy's files, rows are 7-tuples in results.pickle;
 - `--memory-profiler memray`: runners memray cannot profile are `unavailable`
-  with the reason (C harnesses; Python without memray, as on Debian 12).
+  with the reason (C harnesses; Debian's Python, without memray); memray
+  itself is tested in memray_run.py.
+SymPy runs in casbench's first pinned venv (a missing one FAILS).
 
 The sanitized build's harnesses carry ASan, whose own malloc must come first
 in the process: memory profiling is not for them, so this test skips there."""
@@ -44,7 +46,7 @@ def rand_system(rng, nvars, nterms, bits):
     return gens, polys
 
 
-def run(tmp, polys, run_list, libraries, timeout, profiler=None):
+def run(tmp, polys, run_list, libraries, timeout, profiler=None, venvs=None):
     with open(os.path.join(tmp, "polys.pickle"), "wb") as f:
         pickle.dump(polys, f)
     with open(os.path.join(tmp, "run_list.pickle"), "wb") as f:
@@ -53,6 +55,7 @@ def run(tmp, polys, run_list, libraries, timeout, profiler=None):
     p = subprocess.run([CB, "run", os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle"), out,
                         "--memory-profiling", "--libraries"] + libraries +
                        (["--memory-profiler", profiler] if profiler else []) +
+                       (["--venvs"] + venvs if venvs else []) +
                        ["--timeout", str(timeout), "--repeats", "1", "--cores", "2"],
                        capture_output=True, text=True, timeout=180)
     check("run exits 0", p.returncode == 0, p.stderr[-600:])
@@ -74,34 +77,7 @@ def run(tmp, polys, run_list, libraries, timeout, profiler=None):
     return by, results
 
 
-def memray_rows_test():
-    """The memray adapter's summary rows (memray itself is not installed:
-    records stand in for memray's AllocationRecord)."""
-    sys.path.insert(0, os.path.join(BUILD, "harness", "python"))
-    try:
-        from casbench.memray_tracker import summary_rows
-    except ImportError as e:
-        check("memray adapter imports", False, e)
-        return
-
-    class Rec:
-        def __init__(self, frames, size, n):
-            self.frames, self.size, self.n_allocations = frames, size, n
-
-        def stack_trace(self):
-            return [(f, "m.py", 1) for f in self.frames]
-
-    rows = summary_rows([Rec(["leaf", "mid", "top"], 300, 3), Rec(["mid", "top"], 100, 1),
-                         Rec(["leaf", "leaf", "top"], 600, 2)])
-    # top holds all 1000 bytes (own 0); leaf: own 300 + 600, total the same;
-    # mid: own 100, total 400; counts of live blocks under each function
-    want = [["top", "m.py", 1000, 100.0, 0, 0.0, 6], ["leaf", "m.py", 900, 90.0, 900, 90.0, 5],
-            ["mid", "m.py", 400, 40.0, 100, 10.0, 4]]
-    check("memray adapter: own/total/count rows at the high-water mark", rows == want, rows)
-
-
 def main():
-    memray_rows_test()
     if os.environ.get("CASBENCH_SANITIZED") == "1":
         skip("ASan harnesses cannot host the allocation tracker (ASan's malloc must come first)")
     if not os.path.exists(os.path.join(BUILD, "libcasbench-memtrack.so")):
@@ -123,11 +99,14 @@ def main():
         "mult": [("small_a", "small_b")],
     }
     libs = ["selftest", "flint"]
-    have_sympy = subprocess.run(["python3", "-c", "import sympy"], capture_output=True).returncode == 0
+    pinned, missing = cbtest.pinned_venvs()
+    check("a pinned venv (SymPy) is installed", pinned and not missing, missing)
+    have_sympy = bool(pinned)
+    venvs = [pinned[0][1]] if pinned else None
     if have_sympy:
         libs.append("sympy-dmp")
     with tempfile.TemporaryDirectory() as tmp:
-        by, results = run(tmp, polys, run_list, libs, 0.5)
+        by, results = run(tmp, polys, run_list, libs, 0.5, venvs=venvs)
         if not by:
             return
         rec = by.get(("selftest", "selftest_alloc"), {})
@@ -171,28 +150,27 @@ def main():
 
     if have_sympy:
         with tempfile.TemporaryDirectory() as tmp:
-            by, _ = run(tmp, polys, {"mult": [("big_a", "big_b")]}, ["sympy-dmp"], 0.5)
+            by, _ = run(tmp, polys, {"mult": [("big_a", "big_b")]}, ["sympy-dmp"], 0.5, venvs=venvs)
             rec = by.get(("sympy-dmp", "mult"), {})
             m = rec.get("mem") or {}
             check("Python call stopped at its limit: the parent reads what it counted",
                   rec.get("status") == "timeout" and m.get("complete") is False and m.get("pid") == rec.get("pid")
                   and m.get("allocations", 0) > 1000 and m.get("python_frames") is True, rec)
 
-    # --memory-profiler memray: memray where it imports, else `unavailable`
-    # with the reason (it does not install on Debian 12)
-    have_memray = subprocess.run(["python3", "-c", "import memray"], capture_output=True).returncode == 0
+    # --memory-profiler memray where it cannot profile: `unavailable` with
+    # the reason (a C harness; Debian's Python, which has no memray);
+    # memray itself: tests/integration/memray_run.py
+    debian = "/usr/bin/python3"
     with tempfile.TemporaryDirectory() as tmp:
-        by, _ = run(tmp, polys, {"selftest_alloc": run_list["selftest_alloc"]},
-                    ["selftest"] + (["sympy-dmp"] if have_sympy else []), 5, "memray")
+        by, _ = run(tmp, polys, {"selftest_alloc": run_list["selftest_alloc"]}, ["selftest", "sympy-dmp"], 5,
+                    "memray", venvs=[debian])
         rec = by.get(("selftest", "selftest_alloc"), {})
         check("memray on a C harness: unavailable, memray sees Python only",
               rec.get("status") == "unavailable" and "Python" in (rec.get("error") or ""), rec)
-        if have_sympy and not have_memray:
-            rec = by.get(("sympy-dmp", "selftest_alloc"), {})
-            check("memray not importable: unavailable with Python's own reason",
-                  rec.get("status") == "unavailable" and "memray" in (rec.get("error") or "")
-                  and "No module named" in (rec.get("error") or ""), rec)
-
+        rec = by.get(("sympy-dmp", "selftest_alloc"), {})
+        check("memray not importable (Debian's Python): unavailable with Python's own reason",
+              rec.get("status") == "unavailable" and "memray" in (rec.get("error") or "")
+              and "No module named" in (rec.get("error") or ""), rec)
 
 main()
 sys.exit(1 if check.failed else 0)

@@ -36,13 +36,7 @@ AGREE = ("add", "sub", "mult", "gcd", "lcm", "resultant", "factor", "leading_coe
 check = cbtest.Checker(NAME, 800, only_given=True)
 
 
-def pmul(p, q):
-    r = {}
-    for e1, c1 in p.items():
-        for e2, c2 in q.items():
-            e = tuple(a + b for a, b in zip(e1, e2))
-            r[e] = r.get(e, 0) + c1 * c2
-    return {e: c for e, c in r.items() if c}
+pmul = cbtest.pmul
 
 
 def random_poly(rng, nvars=3, terms=4, degree=3, coeff=20):

@@ -50,13 +50,7 @@ def padd(p, q, sign=1):
     return {e: c for e, c in r.items() if c}
 
 
-def pmul(p, q):
-    r = {}
-    for e1, c1 in p.items():
-        for e2, c2 in q.items():
-            e = tuple(a + b for a, b in zip(e1, e2))
-            r[e] = r.get(e, 0) + c1 * c2
-    return {e: c for e, c in r.items() if c}
+pmul = cbtest.pmul
 
 
 def text(p):
@@ -234,8 +228,8 @@ def test_probes(envs):
             check("probe %s in %s offers all ten functions" % (lib, py),
                   probe["functions"] == ALL_FUNCTIONS, probe["functions"])
         if lib == "sympy-domains-gmpy" and sympy and not gmpy2:
-            check("gmpy variant without gmpy2 says why (%s)" % py,
-                  "gmpy2 is not installed" in probe["reason"], probe["reason"])
+            check("gmpy variant without gmpy2 says why, in SymPy's words (%s)" % py,
+                  "gmpy2 library is not installed" in probe["reason"], probe["reason"])
     return available
 
 

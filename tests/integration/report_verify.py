@@ -28,8 +28,8 @@ CB = cbtest.CB
 check = cbtest.Checker("report_verify", 1500)
 
 
-def available_libraries():
-    p = subprocess.run([CB, "libraries"], capture_output=True, text=True, timeout=120)
+def available_libraries(venv):
+    p = subprocess.run([CB, "libraries", "--venvs", venv], capture_output=True, text=True, timeout=120)
     avail = set()
     for line in p.stdout.splitlines()[2:]:
         cols = line.split()
@@ -58,14 +58,17 @@ def report_json(d):
 
 
 def main():
-    avail = available_libraries()
+    # casbench's first pinned venv (SymPy, python-flint), else python3
+    pinned, _ = cbtest.pinned_venvs()
+    venv = pinned[0][1] if pinned else "python3"
+    avail = available_libraries(venv)
     libs = [l for l in ("flint", "sympy-dmp", "sympy-domains", "python-flint") if l in avail]
     if "flint" not in libs or len(libs) < 2:
         print("SKIP: report_verify: needs flint and a SymPy library (have %s)" % sorted(avail))
         return
     tmp = tempfile.mkdtemp(prefix="cbverify.")
     try:
-        p = subprocess.run([CB, "run", "--verify", "--libraries", *libs, "--timeout", "3", "--venvs", "python3"], cwd=tmp,
+        p = subprocess.run([CB, "run", "--verify", "--libraries", *libs, "--timeout", "3", "--venvs", venv], cwd=tmp,
                            capture_output=True, text=True, timeout=600)
         base = os.path.join(tmp, "casbench-results")
         dirs = [os.path.join(base, d) for d in os.listdir(base)] if os.path.isdir(base) else []

@@ -1,6 +1,6 @@
 """run_engine.py — `casbench run` end to end with real harnesses: the
 selftest harness (every status of DESIGN §5.2), flint, an unavailable
-library (python-flint: not installable on a Debian 12 machine), and the results
+library (python-flint in Debian's Python, which has none), and the results
 directory of DESIGN §3.5 read back by Python itself: calls.jsonl (one
 record per call, the fields of docs/protocol.md), results.pickle in the
 original layout ({"python": [...], "external": [...]}, a timeout is
@@ -59,7 +59,7 @@ def selftest_run(tmp):
     out = os.path.join(tmp, "out")
     p = subprocess.run([CB, "run", os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle"), out,
                         "--libraries", "selftest", "flint", "python-flint", "--timeout", "1", "--repeats", "2",
-                        "--cores", "2"], capture_output=True, text=True, timeout=120)
+                        "--cores", "2", "--venvs", "/usr/bin/python3"], capture_output=True, text=True, timeout=120)
     check("run exits 0", p.returncode == 0, p.stderr[-800:])
     d = results_dir(out)
     check("one results directory OUTPUT/results_<time>", d is not None, os.listdir(out) if os.path.isdir(out) else "")

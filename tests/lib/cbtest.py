@@ -13,7 +13,11 @@
 - by_call, result_text: a verify run's records by call, and their results;
   sympy_pair_results: SymPy's results of the pair functions;
 - descendants: the processes below a pid;
-- chromium: headless Chromium, or None when it is not installed.
+- chromium: headless Chromium, or None when it is not installed;
+- PREFIX, pinned_venvs, records, run: casbench's own install prefix and the
+  pinned venvs tools/install-deps.sh builds there (a test needing one that
+  is missing FAILS: `make test` installs them), a results directory's
+  records, and `casbench ARGS` run in a directory.
 
 A test imports it by path:
 
@@ -47,6 +51,98 @@ def chromium(tmp, *args):
            "--disable-background-networking", "--disable-component-update", "--disable-sync",
            "--user-data-dir=" + tempfile.mkdtemp(dir=tmp), *args]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+
+
+PREFIX = os.environ.get("CASBENCH_PREFIX") or "/opt/casbench"
+
+
+def _has_python(version):
+    """Is CPython VERSION ("3.12") on this machine, where tools/install-deps.sh
+    looks for it (pyenv's versions, else pythonX.Y on PATH)?"""
+    root = os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")
+    versions = os.path.join(root, "versions")
+    if os.path.isdir(versions) and any(
+            v.startswith(version + ".") and os.access(os.path.join(versions, v, "bin", "python" + version), os.X_OK)
+            for v in os.listdir(versions)):
+        return True
+    return shutil.which("python" + version) is not None
+
+
+def pinned_venvs():
+    """[(version, venv directory)] of casbench's pinned venvs
+    (PREFIX/venv-3.X) for each CPython 3.11-3.13 on the machine, and the
+    list of those missing or broken (with why)."""
+    found, missing = [], []
+    for v in ("3.11", "3.12", "3.13"):
+        if not _has_python(v):
+            continue
+        d = os.path.join(PREFIX, "venv-" + v)
+        if os.path.isfile(os.path.join(d, ".casbench-stamp")) and os.access(os.path.join(d, "bin", "python"), os.X_OK):
+            found.append((v, d))
+        else:
+            missing.append("%s is missing or incomplete (sh tools/install-deps.sh venvs)" % d)
+    return found, missing
+
+
+def records(results_parent):
+    """Every record of the results directories under results_parent."""
+    out = []
+    for d in sorted(os.listdir(results_parent)):
+        path = os.path.join(results_parent, d, "calls.jsonl")
+        if d.startswith("results_") and os.path.isfile(path):
+            with open(path) as f:
+                out.extend(json.loads(line) for line in f if line.strip())
+    return out
+
+
+def run(args, cwd=None, timeout=900, env=None):
+    """`casbench ARGS` (CompletedProcess, text)."""
+    return subprocess.run([CB] + list(args), cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                          env=env)
+
+
+def pmul(p, q):
+    """The product of two polynomials as dicts {exponent tuple: int}, by plain
+    dict arithmetic (independent of every harness)."""
+    r = {}
+    for e1, c1 in p.items():
+        for e2, c2 in q.items():
+            e = tuple(a + b for a, b in zip(e1, e2))
+            r[e] = r.get(e, 0) + c1 * c2
+    return {e: c for e, c in r.items() if c}
+
+
+def write_dataset(tmp, polys, run_list, name=""):
+    """polys and run_list pickled into tmp (NAMEpolys.pickle,
+    NAMErun_list.pickle); their two paths."""
+    paths = [os.path.join(tmp, name + "polys.pickle"), os.path.join(tmp, name + "run_list.pickle")]
+    for path, value in zip(paths, (polys, run_list)):
+        with open(path, "wb") as f:
+            pickle.dump(value, f, protocol=4)
+    return paths
+
+
+def built_and_pinned(name, check):
+    """The pinned venvs [(version, dir)] for a test that needs casbench and
+    them; None (after a FAIL line) when casbench is not built or none is
+    installed; a missing one is a failed check."""
+    if not os.access(CB, os.X_OK):
+        print("FAIL: %s: casbench is not built (%s)" % (name, CB))
+        return None
+    venvs, missing = pinned_venvs()
+    check("the pinned venvs are installed", venvs and not missing, missing)
+    return venvs or None
+
+
+def libraries_rows(args=(), cwd=None, env=None):
+    """`casbench libraries --format json ARGS` as a list of row dicts, and
+    the CompletedProcess."""
+    p = run(["libraries", "--format", "json"] + list(args), cwd=cwd, timeout=300, env=env)
+    if p.returncode != 0:
+        return [], p
+    table = json.loads(p.stdout)
+    cols = [c["name"] for c in table["columns"]]
+    return [dict(zip(cols, r)) for r in table["rows"]], p
 
 
 def harness_path(name):

@@ -60,6 +60,7 @@ def versions(extra=None):
         "sympy": _version("sympy", "sympy"),
         "gmpy2": _version("gmpy2", "gmpy2"),
         "flint": _version("flint", "python-flint"),
+        "memray": _version("memray", "memray"),
     }
     found.update(extra or {})
     return found

@@ -5,7 +5,9 @@ python-flint ones.  SymPy silently (with a warning) falls back to other
 ground types when the one asked for is missing, so after the import the
 ground types actually in use are checked -- both SymPy's GROUND_TYPES and the
 type of ZZ's elements -- and a variant that is not what it says is
-Unavailable with the reason.  SYMPY_GROUND_TYPES is set from the library id
+Unavailable with the reason: SymPy's own warning when it gave one (python-flint
+missing, or a SymPy that does not know flint ground types, such as 1.11),
+else what is missing.  SYMPY_GROUND_TYPES is set from the library id
 before SymPy is imported (the engine sets it too; the id is the truth).
 """
 
@@ -93,10 +95,10 @@ def import_sympy(library):
     element = type(ZZ(1))
     if actual == wanted and _is_type(element, *dtype):
         return sympy
-    if suffix and not _installed(PACKAGE[suffix].replace("python-", "")):
-        why = "%s is not installed" % PACKAGE[suffix]
-    elif caught:
+    if caught:                    # SymPy's own reason, when it gave one
         why = str(caught[0].message)
+    elif suffix and not _installed(PACKAGE[suffix].replace("python-", "")):
+        why = "%s is not installed" % PACKAGE[suffix]
     else:
         why = "ZZ's elements are %s.%s" % (element.__module__, element.__name__)
     raise Unavailable("SymPy %s fell back to %s ground types: %s"

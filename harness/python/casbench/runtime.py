@@ -319,7 +319,7 @@ class Executor:
         self.mem = None
         if self.mode == "mem" and config.get("mem_profiler") == "memray":   # docs/memory.md
             from .memray_tracker import MemrayTracker
-            self.mem = MemrayTracker.find()
+            self.mem = MemrayTracker.find(config.get("mem_capture"))
         elif self.mode == "mem":
             self.mem = MemTracker.find()
         self.pdeathsig = _pdeathsig_setter()
@@ -813,6 +813,8 @@ def run(config, results_path, adapter, log=None):
             if isinstance(numbers, list) and index < len(numbers):
                 index = numbers[index]
             started = time.time()
+            if hasattr(executor.mem, "next_call"):    # memray: a capture file per call
+                executor.mem.next_call(index)
             out = executor.run_call(function, args)
             writer.write(index, function, args, out, executor.timeout, started, mode)
             results[(function, args)] = result_value(mode, out)

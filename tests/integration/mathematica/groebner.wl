@@ -1,3 +1,3 @@
-cbRun[cbT = Timing[AbsoluteTiming[cbR = {GroebnerBasis[{cbP[0, 0], cbP[0, 1]}, cbG[2], MonomialOrder -> Lexicographic, CoefficientDomain -> Integers]};]]; Print["@@T ", cbNum[cbT[[2, 1]]], " ", cbNum[cbT[[1]]]]; cbR = Null]
-cbRun[cbT = Timing[AbsoluteTiming[Do[cbR = {GroebnerBasis[{cbP[0, 0], cbP[0, 1]}, cbG[2], MonomialOrder -> Lexicographic, CoefficientDomain -> Integers]}, {3}];]]; Print["@@T ", cbNum[cbT[[2, 1]]], " ", cbNum[cbT[[1]]]]; cbR = Null]
-cbRun[cbV = GroebnerBasis[{cbP[0, 0], cbP[0, 1]}, cbG[2], MonomialOrder -> Lexicographic, CoefficientDomain -> Integers]; Scan[Print["@@P ", cbTerms[#, cbG[2]]] &, cbV]]
+cbRun[cbT = Timing[AbsoluteTiming[cbR = {GroebnerBasis[{cbP[0, 0], cbP[0, 1]}, cbG[2], MonomialOrder -> Lexicographic, CoefficientDomain -> Integers]};]], Print["@@T ", cbNum[cbT[[2, 1]]], " ", cbNum[cbT[[1]]]]]; cbR = Null
+cbRun[cbT = Timing[AbsoluteTiming[Do[cbR = {GroebnerBasis[{cbP[0, 0], cbP[0, 1]}, cbG[2], MonomialOrder -> Lexicographic, CoefficientDomain -> Integers]}, {3}];]], Print["@@T ", cbNum[cbT[[2, 1]]], " ", cbNum[cbT[[1]]]]]; cbR = Null
+cbRun[cbV = GroebnerBasis[{cbP[0, 0], cbP[0, 1]}, cbG[2], MonomialOrder -> Lexicographic, CoefficientDomain -> Integers], Scan[Print["@@P ", cbTerms[#, cbG[2]]] &, cbV]]
