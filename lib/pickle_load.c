@@ -376,7 +376,7 @@ static int build_tuple(reader *r, size_t at, cb_type type)
  * container stack[at-1], which must be a T and open.  Values are placed
  * (list items, dict values), keys must be hashable (dict keys, set items);
  * the container's depth grows to one more than its deepest item. */
-static int admit_items(reader *r, size_t at, cb_type t)
+static inline int admit_items(reader *r, size_t at, cb_type t)
 {
     if (at == 0 || at - 1 < fence(r))
         return rfail(r, "%s: stack underflow", cur_name(r));
@@ -891,7 +891,8 @@ static int read_counted(reader *r, int nbytes, bool is_signed, const unsigned ch
 /* ---------- opcodes, by family ---------- */
 
 /* Each handler runs one opcode (r->opcode, its argument at r->pos);
- * step() at the end dispatches. */
+ * step() at the end dispatches.  The BININTs, which datasets are mostly
+ * made of, have one handler each, with no branching on the opcode. */
 
 static int load_proto(reader *r)
 {
@@ -1244,8 +1245,7 @@ static int load_reduce(reader *r) { return op_reduce(r, r->opcode == CB_PK_NEWOB
 
 /* Runs the opcode at r->pos: one handler per family.  A switch rather
  * than a table of function pointers, so that the compiler inlines the
- * handlers of the opcodes a dataset is made of (BININT1, TUPLE3,
- * SETITEMS...): a pointer call per opcode costs ~10% of the load time. */
+ * handlers into it: a table loaded a 19 MB dataset ~5% slower. */
 static int step(reader *r)
 {
     r->op = r->pos;
