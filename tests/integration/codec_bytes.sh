@@ -17,6 +17,9 @@
 # (the 128-bit path), negative ones; seeds 0, negative, above 2**64;
 # several parts per option; --groupby; --append (merged, >64 KiB: frames);
 # systems and import-phc (the value writer over FLINT-built polynomials).
+# One change was meant and is left out of these cases: gen wrote the ints
+# -2**(8k-1), k >= 15, with a redundant 0xff byte where CPython writes one
+# byte fewer; it now writes CPython's bytes (gen_python.py, test_int_encoding).
 . "$(dirname "$0")/../lib/testlib.sh"
 need_fixtures
 [ -x "$CB" ] || { fail "no casbench build at $CB"; finish; }
@@ -27,7 +30,7 @@ CASES='
 default|gen OUT --seed 1
 shapes|gen OUT --generators 0-6 --terms 0,3,40 --coefficients -2**200-2**200:3,-5-5 --exponents 0-3,2**62-2**63 --number 4 --seed 18446744073709551617
 mid|gen OUT --generators 4 --terms 300 --coefficients -2**100--2**64 --exponents 60000-70000 --number 3 --seed -7
-big|gen OUT --generators 3 --terms 20 --coefficients 2**300-2**301,-2**1000--2**999 --exponents 0-100 --number 2 --seed 0
+big|gen OUT --generators 3 --terms 20 --coefficients 2**300-2**301,-2**1000--2**998 --exponents 0-100 --number 2 --seed 0
 groupby|gen OUT --generators 2-4 --terms 5 --exponents 0-5,0-10 --coefficients 1-10,100-200 --groupby exp_range coeff_range --seed 3
 append|gen OUT --seed 12; gen OUT --generators 5 --terms 4-33:4 --coefficients 2**65-2**66 --number 2 --seed 67 --append
 systems|systems OUT cyclic-5 katsura-4 fateman-3 mp-1 gcd-sparse-2-3-4-5
@@ -42,8 +45,8 @@ shapes polys.pickle b431ec21b5576cbae7848d0561346aac6bb120400d57d37e8e8989bca04e
 shapes run_list.pickle 899b13404b497213cd61e20a9efff8b58ab0cd4b76c7841ae1f03d105be4a69e
 mid polys.pickle 8266fb36302fa553d69ee1f4cee466cf59ce6cda3d97c6a719d2bc3e8e10e99a
 mid run_list.pickle b3bf7d0aeec29e4286391b334e643505a8629b9970a2ce0d7583d89586bcfbe3
-big polys.pickle 659630a4131e6e113bf36495a3b516736135776bb691c93448f5122e8fd41eb4
-big run_list.pickle a28770220c24fb5e06d9f78f632759731e5d9b4f58fdae53787d2b24b6be26c3
+big polys.pickle 8b61c6ba042300dc800ad57a923caffa1b3861986a925543f2c41b194e5a9436
+big run_list.pickle 6e3bc7c5446b7a5246076eaf704a954f0fb7414ddd17d9d6758a5c8ccf500e50
 groupby polys.pickle 4ec7134a2e38f6f972ca46b83fcd79abe5cacbff01f4ac507104be3f8353bd92
 groupby run_list.pickle 7b022b70ee973cc6e9326097058e1a19a69821dd219e6c7a841786ad067ae0c1
 append polys.pickle d5d69575bf3dc652bd43d361791471054212b3fba6b9ecff4a8c328110e874bf
