@@ -1,5 +1,5 @@
 /* dataset.c — loading and validating datasets and run lists (DESIGN §3.1,
- * §3.2).  The pickle reader (pickle.c) only guarantees a well-formed value;
+ * §3.2).  The pickle reader (pickle_load.c) only guarantees a well-formed value;
  * this file checks it has the shape every harness relies on, so that nothing
  * runs on invalid input and each error names the system key (as Python's
  * repr) and the polynomial index, or the function and the run-list entry. */
@@ -99,7 +99,7 @@ int cb_coeff_get_mpz(cb_value coeff, mpz_t out, cb_err *err)
 
 /* ---- what validation has already checked ----
  *
- * A pickle keeps Python's shared references (pickle.c), so a 300 KB file can
+ * A pickle keeps Python's shared references (pickle_load.c), so a 300 KB file can
  * name one polynomial millions of times.  Validation checks each distinct
  * body once: `seen` maps a checked body to what it was found valid for —
  * a polynomial or a list of them for one number of generators (a non-empty

@@ -1,12 +1,13 @@
 /* gen.c — random datasets drawn as the original generator drew them (see
- * gen.h for the algorithm), written directly as protocol-4 pickle bytes.
+ * gen.h for the algorithm), written directly as protocol-4 pickle bytes
+ * through the codec's emit API (pickle_emit.h, the compact style).
  *
  * Speed comes from never building a value tree for the polynomials: each
  * polynomial's terms are drawn into flat arrays (exponents as int64, the
  * coefficient as a 128-bit word or, for huge ranges, an mpz), deduplicated
  * with a small open-addressing table (a repeated exponent overwrites the
  * coefficient in place, as `poly[exps] = c` does in Python), then encoded
- * straight into the output buffer. */
+ * straight into the output buffer by the emit API's inline encoders. */
 /* The word generator and the draw loops are the whole cost of gen: let GCC
  * vectorise and unroll them (-O3) whatever the build's level. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pickle_emit.h"
 #include "pyrandom.h"
 
 enum {
@@ -184,150 +186,29 @@ bool cb_gen_key_equal(cb_value a, cb_value b)
 
 /* ------------------------------------------------------ pickle encoding */
 
-enum {
-    OP_MARK = '(', OP_STOP = '.', OP_EMPTY_DICT = '}', OP_SETITEMS = 'u', OP_EMPTY_LIST = ']',
-    OP_APPENDS = 'e', OP_EMPTY_TUPLE = ')', OP_TUPLE = 't', OP_TUPLE1 = 0x85, OP_TUPLE2 = 0x86,
-    OP_TUPLE3 = 0x87, OP_BININT1 = 'K', OP_BININT2 = 'M', OP_BININT = 'J', OP_LONG1 = 0x8a,
-    OP_LONG4 = 0x8b, OP_SHORT_BINUNICODE = 0x8c, OP_STACK_GLOBAL = 0x93, OP_REDUCE = 'R',
-    OP_MEMOIZE = 0x94, OP_BINGET = 'h', OP_PROTO = 0x80,
-};
+/* gen writes through the codec's emit API (pickle_emit.h) in the compact
+ * style: no frames, builtins.range as memo 0, nothing else memoized. */
 
-/* Encoders write at p (room reserved by the caller) and return the end. */
-static inline unsigned char *enc_i128(unsigned char *p, __int128 v)
+/* range(start, stop, step): REDUCE(builtins.range, (start, stop, step)) */
+static void put_range(cb_pickle_emitter *e, const cb_range_part *p)
 {
-    if (v >= 0 && v < 256) {
-        *p++ = OP_BININT1;
-        *p++ = (unsigned char)v;
-    } else if (v >= 0 && v < 65536) {
-        *p++ = OP_BININT2;
-        *p++ = (unsigned char)v;
-        *p++ = (unsigned char)(v >> 8);
-    } else if (v >= INT32_MIN && v <= INT32_MAX) {
-        uint32_t u = (uint32_t)(int32_t)v;
-        *p++ = OP_BININT;
-        for (int i = 0; i < 4; i++)
-            *p++ = (unsigned char)(u >> (8 * i));
-    } else {
-        /* LONG1: the fewest little-endian two's-complement bytes */
-        int n = 1;
-        while (n < 16) {
-            __int128 lim = (__int128)1 << (8 * n - 1);
-            if (v >= -lim && v < lim)
-                break;
-            n++;
-        }
-        unsigned __int128 u = (unsigned __int128)v;
-        *p++ = OP_LONG1;
-        *p++ = (unsigned char)n;
-        for (int i = 0; i < n; i++)
-            *p++ = (unsigned char)(u >> (8 * i));
-    }
-    return p;
-}
-
-/* Exponents: non-negative, nearly always below 65536. */
-static inline unsigned char *enc_exp(unsigned char *p, int64_t v)
-{
-    if (v < 256) {
-        *p++ = OP_BININT1;
-        *p++ = (unsigned char)v;
-        return p;
-    }
-    if (v < 65536) {
-        *p++ = OP_BININT2;
-        *p++ = (unsigned char)v;
-        *p++ = (unsigned char)(v >> 8);
-        return p;
-    }
-    return enc_i128(p, v);
-}
-
-static void put_i128(cb_buf *b, __int128 v)
-{
-    cb_buf_reserve(b, 20);
-    b->len = (size_t)((char *)enc_i128((unsigned char *)b->data + b->len, v) - b->data);
-}
-
-static void put_mpz(cb_buf *b, const mpz_t z)
-{
-    if (mpz_sizeinbase(z, 2) < 120) {
-        __int128 v = 0;
-        uint64_t w[2] = {0, 0};
-        mpz_export(w, NULL, -1, sizeof w[0], 0, 0, z);
-        v = (__int128)(((unsigned __int128)w[1] << 64) | w[0]);
-        put_i128(b, mpz_sgn(z) < 0 ? -v : v);
-        return;
-    }
-    /* n bytes with room for the sign bit; negative numbers as z + 2**(8n) */
-    size_t n = mpz_sizeinbase(z, 2) / 8 + 1;
-    mpz_t t;
-    mpz_init_set(t, z);
-    if (mpz_sgn(z) < 0) {
-        mpz_t pow;
-        mpz_init(pow);
-        mpz_ui_pow_ui(pow, 2, 8 * n);
-        mpz_add(t, t, pow);
-        mpz_clear(pow);
-    }
-    cb_buf_reserve(b, n + 5);
-    unsigned char *p = (unsigned char *)b->data + b->len;
-    if (n < 256) {
-        *p++ = OP_LONG1;
-        *p++ = (unsigned char)n;
-    } else {
-        *p++ = OP_LONG4;
-        for (int i = 0; i < 4; i++)
-            *p++ = (unsigned char)(n >> (8 * i));
-    }
-    memset(p, 0, n);
-    mpz_export(p, NULL, -1, 1, 0, 0, t);
-    b->len = (size_t)((char *)p + n - b->data);
-    mpz_clear(t);
-}
-
-static void put_op(cb_buf *b, int op) { cb_buf_putc(b, (char)op); }
-
-static void put_str(cb_buf *b, const char *s)
-{
-    size_t n = strlen(s);   /* generator names and global names: short */
-    put_op(b, OP_SHORT_BINUNICODE);
-    cb_buf_putc(b, (char)n);
-    cb_buf_put(b, s, n);
-}
-
-typedef struct {
-    cb_buf *out;
-    bool range_memoized;   /* builtins.range is memo 0 once written */
-} writer;
-
-static void put_range(writer *w, const cb_range_part *p)
-{
-    if (!w->range_memoized) {
-        put_str(w->out, "builtins");
-        put_str(w->out, "range");
-        put_op(w->out, OP_STACK_GLOBAL);
-        put_op(w->out, OP_MEMOIZE);
-        w->range_memoized = true;
-    } else {
-        put_op(w->out, OP_BINGET);
-        cb_buf_putc(w->out, 0);
-    }
-    put_mpz(w->out, p->start);
-    put_mpz(w->out, p->stop);
-    put_mpz(w->out, p->step);
-    put_op(w->out, OP_TUPLE3);
-    put_op(w->out, OP_REDUCE);
+    cb_pickle_emit_range_global(e);
+    cb_pickle_emit_mpz(e, p->start);
+    cb_pickle_emit_mpz(e, p->stop);
+    cb_pickle_emit_mpz(e, p->step);
+    cb_pickle_emit_tuple_end(e, 3);
+    cb_pickle_emit_op(e, CB_PK_REDUCE);
 }
 
 /* The key (generators, terms, exp_range, coeff_range). */
-static void put_key(writer *w, long g, long t, const cb_range_part *ep, const cb_range_part *cp)
+static void put_key(cb_pickle_emitter *e, long g, long t, const cb_range_part *ep, const cb_range_part *cp)
 {
-    put_op(w->out, OP_MARK);
-    put_i128(w->out, g);
-    put_i128(w->out, t);
-    put_range(w, ep);
-    put_range(w, cp);
-    put_op(w->out, OP_TUPLE);
+    cb_pickle_emit_tuple_begin(e, 4);
+    cb_pickle_emit_int(e, g);
+    cb_pickle_emit_int(e, t);
+    put_range(e, ep);
+    put_range(e, cp);
+    cb_pickle_emit_tuple_end(e, 4);
 }
 
 /* ------------------------------------------------------ drawing systems */
@@ -437,43 +318,42 @@ static inline size_t poly_term(poly_buf *pb, const int64_t *e)
     }
 }
 
-static void write_poly(writer *w, const poly_buf *pb, bool big)
+/* One polynomial: {exponents tuple: coefficient, ...}, its terms in one
+ * SETITEMS.  The inner loop writes through a pointer (pickle_emit.h). */
+static void write_poly(cb_pickle_emitter *e, const poly_buf *pb, bool big)
 {
-    cb_buf *b = w->out;
     size_t g = pb->ngens;
-    put_op(b, OP_EMPTY_DICT);
+    cb_pickle_emit_op(e, CB_PK_EMPTY_DICT);
     if (pb->nterms == 0)
         return;
-    put_op(b, OP_MARK);
+    cb_pickle_emit_op(e, CB_PK_MARK);
     for (size_t t = 0; t < pb->nterms; t++) {
-        cb_buf_reserve(b, g * 10 + 48);
-        unsigned char *p = (unsigned char *)b->data + b->len;
-        if (g > 3)
-            *p++ = OP_MARK;
-        const int64_t *e = pb->exps + t * g;
+        unsigned char *p = cb_pickle_emit_reserve(e, g * 10 + 20);
+        p = cb_pickle_put_tuple_begin(p, g);
+        const int64_t *x = pb->exps + t * g;
         for (size_t j = 0; j < g; j++)
-            p = enc_exp(p, e[j]);
-        *p++ = g == 0 ? OP_EMPTY_TUPLE : g == 1 ? OP_TUPLE1 : g == 2 ? OP_TUPLE2 : g == 3 ? OP_TUPLE3 : OP_TUPLE;
+            p = cb_pickle_put_int(p, x[j]);
+        p = cb_pickle_put_tuple_end(p, g);
         if (!big)
-            p = enc_i128(p, pb->coef[t]);
-        b->len = (size_t)((char *)p - b->data);
+            p = cb_pickle_put_i128(p, pb->coef[t]);
+        cb_pickle_emit_commit(e, p);
         if (big)
-            put_mpz(b, pb->coefz[t]);
+            cb_pickle_emit_mpz(e, pb->coefz[t]);
     }
-    put_op(b, OP_SETITEMS);
+    cb_pickle_emit_op(e, CB_PK_SETITEMS);
 }
 
 /* Draws `number` polynomials of one system, in the original's order: for
  * each term, the exponents one generator after the other, then the
  * coefficient. */
-static void draw_system(writer *w, cb_pyrandom *rng, poly_buf *pb, int ngens, long terms, long number,
+static void draw_system(cb_pickle_emitter *e, cb_pyrandom *rng, poly_buf *pb, int ngens, long terms, long number,
                         const cb_pyrandom_sampler *es, const cb_pyrandom_sampler *cs)
 {
     bool big = !cb_pyrandom_sampler_is_i128(cs), small64 = cb_pyrandom_sampler_is_i64(cs);
-    int64_t e[64], *ev = ngens <= 64 ? e : cb_xmalloc((size_t)ngens * sizeof *ev);
-    put_op(w->out, OP_EMPTY_LIST);
+    int64_t x[64], *ev = ngens <= 64 ? x : cb_xmalloc((size_t)ngens * sizeof *ev);
+    cb_pickle_emit_op(e, CB_PK_EMPTY_LIST);
     if (number > 0)
-        put_op(w->out, OP_MARK);
+        cb_pickle_emit_op(e, CB_PK_MARK);
     for (long n = 0; n < number; n++) {
         poly_reset(pb, ngens, big);
         for (long t = 0; t < terms; t++) {
@@ -487,26 +367,24 @@ static void draw_system(writer *w, cb_pyrandom *rng, poly_buf *pb, int ngens, lo
             else
                 cb_pyrandom_draw_mpz(rng, cs, pb->coefz[idx]);
         }
-        write_poly(w, pb, big);
+        write_poly(e, pb, big);
     }
     if (number > 0)
-        put_op(w->out, OP_APPENDS);
-    if (ev != e)
+        cb_pickle_emit_op(e, CB_PK_APPENDS);
+    if (ev != x)
         free(ev);
 }
 
-static void write_gens(writer *w, int ngens)
+static void write_gens(cb_pickle_emitter *e, int ngens)
 {
-    put_op(w->out, OP_EMPTY_LIST);
+    cb_pickle_emit_op(e, CB_PK_EMPTY_LIST);
     if (ngens == 0)
         return;
-    put_op(w->out, OP_MARK);
+    cb_pickle_emit_op(e, CB_PK_MARK);
     char name[16];
-    for (int i = 0; i < ngens; i++) {
-        snprintf(name, sizeof name, "x%d", i);
-        put_str(w->out, name);
-    }
-    put_op(w->out, OP_APPENDS);
+    for (int i = 0; i < ngens; i++)
+        cb_pickle_emit_str(e, name, (size_t)snprintf(name, sizeof name, "x%d", i));
+    cb_pickle_emit_op(e, CB_PK_APPENDS);
 }
 
 /* The values of one part of --generators or --terms, in order. */
@@ -616,7 +494,7 @@ static cb_value run_list_of(cb_value pairs, cb_value singles)
  * terms value of its part, one system each, drawn and written in order. */
 typedef struct element_ctx {
     const cb_gen_options *o;
-    writer *w;
+    cb_pickle_emitter *e;
     cb_pyrandom *rng;
     poly_buf *pb;
     cb_gen_progress progress;
@@ -635,10 +513,10 @@ static cb_value draw_element(element_ctx *x, size_t gp, size_t tp, size_t ci, si
             cb_value key = cb_tuple_of(4, cb_int(gv[gi]), cb_int(tv[ti]), range_value(ep), range_value(cp));
             if (x->progress)
                 x->progress(x->pctx, key, x->o->number);
-            put_key(x->w, gv[gi], tv[ti], ep, cp);
-            write_gens(x->w, (int)gv[gi]);
-            draw_system(x->w, x->rng, x->pb, (int)gv[gi], tv[ti], x->o->number, es, cs);
-            put_op(x->w->out, OP_TUPLE2);
+            put_key(x->e, gv[gi], tv[ti], ep, cp);
+            write_gens(x->e, (int)gv[gi]);
+            draw_system(x->e, x->rng, x->pb, (int)gv[gi], tv[ti], x->o->number, es, cs);
+            cb_pickle_emit_tuple_end(x->e, 2);
             cb_seq_push(element, key);
         }
     free(gv);
@@ -667,12 +545,12 @@ int cb_gen_polys(const cb_gen_options *o, cb_buf *out, cb_value *keys, cb_value 
         cb_pyrandom rng;
         cb_pyrandom_seed(&rng, o->seed);
         poly_buf pb = {0};
-        writer w = {out, false};
-        element_ctx x = {o, &w, &rng, &pb, progress, ctx};
+        cb_pickle_emitter e;
+        element_ctx x = {o, &e, &rng, &pb, progress, ctx};
         cb_buf_reserve(out, estimate_size(o, gv, ng, tv, nt));   /* no regrowth copies */
-        cb_buf_put(out, "\x80\x04", 2);
-        put_op(out, OP_EMPTY_DICT);
-        put_op(out, OP_MARK);
+        cb_pickle_emit_begin(&e, out, CB_PICKLE_COMPACT);
+        cb_pickle_emit_op(&e, CB_PK_EMPTY_DICT);
+        cb_pickle_emit_op(&e, CB_PK_MARK);
         /* itertools.product(generators, terms, coefficients, exponents) over
          * the parts — coefficients before exponents, as the original */
         for (size_t gp = 0; gp < o->generators.n; gp++)
@@ -693,8 +571,8 @@ int cb_gen_polys(const cb_gen_options *o, cb_buf *out, cb_value *keys, cb_value 
                         }
                         cb_release(element);
                     }
-        put_op(out, OP_SETITEMS);
-        put_op(out, OP_STOP);
+        cb_pickle_emit_op(&e, CB_PK_SETITEMS);
+        cb_pickle_emit_end(&e);
         poly_free(&pb);
     }
     cb_release(seen);

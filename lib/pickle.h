@@ -1,4 +1,11 @@
-/* pickle.h — casbench's one pickle codec (DESIGN §3.3).
+/* pickle.h — casbench's one pickle codec (DESIGN §3.3): reading and
+ * writing values.
+ *
+ * The codec's files: pickle_ops.h (the opcodes, defined once),
+ * pickle_load.c (the reader), pickle_text.c (the text codecs the reader
+ * needs), pickle_emit.h/.c (the emit API: the one way of writing pickle
+ * bytes, used by the value writer and by gen's streaming writer, gen.c),
+ * pickle_dump.c (the value writer).
  *
  * Reads protocols 0–5 and writes protocol 4.  The reader is safe on
  * untrusted input: it executes nothing, accepts only the globals
@@ -8,7 +15,7 @@
  * what Python's pickle.load reads back as the same value, types, order and
  * shared references included.
  *
- * Decisions (details at the top of pickle.c):
+ * Decisions (details at the top of pickle_load.c and pickle_dump.c):
  *  - Python 2 strings (STRING, BINSTRING, SHORT_BINSTRING) load as latin-1
  *    text into str, like pickle.load(encoding="latin1"); BYTEARRAY8 loads
  *    as bytes.

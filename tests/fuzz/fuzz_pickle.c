@@ -1,4 +1,5 @@
-/* fuzz_pickle.c — libFuzzer target for the pickle reader (lib/pickle.c).
+/* fuzz_pickle.c — libFuzzer target for the pickle codec: the reader
+ * (lib/pickle_load.c) and the value writer (lib/pickle_dump.c).
  *
  * Any input may be refused, but must never crash, leak, hang or trip the
  * sanitizers.  Whatever loads must dump, load again, and dump to the very

@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import pickle
+import pickletools
 import random
 import shutil
 import subprocess
@@ -367,8 +368,41 @@ def test_goldens_reference():
     check("reference generator reproduces the documented seed 1234 table", all(l.endswith(pre + "...") for l, pre in zip(lines, prefixes)) and len(lines) == 10)
 
 
+INT_OPS = ("BININT1", "BININT2", "BININT", "LONG1", "LONG4")
+
+
+def int_encodings(data):
+    """(value, the bytes of its opcode and argument) of every int in a pickle."""
+    ops = list(pickletools.genops(data))
+    return [(arg, data[pos:ops[i + 1][2]]) for i, (op, arg, pos) in enumerate(ops) if op.name in INT_OPS]
+
+
+def test_int_encoding():
+    """Every int in polys.pickle is encoded as CPython's pickler encodes it
+    (fewest two's-complement bytes): the same dataset has the same bytes
+    whichever tool wrote it.  casbench before issue 17 wrote -2**(8k-1),
+    k >= 15, with one byte too many (a redundant 0xff sign byte)."""
+    parts = ["(-2**(8*%d-1))-(-2**(8*%d-1)+2)" % (k, k) for k in (15, 16, 17, 32, 255, 256)]
+    parts += ["(2**(8*%d-1)-1)-(2**(8*%d-1)+1)" % (k, k) for k in (15, 16, 256)]
+    parts += ["-2**130--2**100", "-2**64--2**62", "-70000-70000"]
+    out = os.path.join(TMP, "int-encoding")
+    run_gen(out, ["--generators", "2", "--terms", "20", "--exponents", "0-3, (2**63-2**31)-(2**63-1), 60000-70000",
+                  "--coefficients", ", ".join(parts), "--number", "1", "--seed", "17"])
+    with open(os.path.join(out, "polys.pickle"), "rb") as f:
+        data = f.read()
+    bad, seen = [], 0
+    for value, got in int_encodings(data):
+        seen += 1
+        want = int_encodings(pickle.dumps(value, 4))[0][1]
+        if got != want:
+            bad.append(f"{value}: {got.hex()} vs Python's {want.hex()}")
+    check(f"gen encodes all {seen} ints of polys.pickle as CPython's pickler does", seen > 500 and not bad,
+          "; ".join(bad[:3]))
+
+
 try:
     test_goldens_reference()
+    test_int_encoding()
     test_shapes()
     test_groupby()
     test_multi_part()

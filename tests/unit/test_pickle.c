@@ -1,4 +1,5 @@
-/* test_pickle.c — unit tests of lib/pickle.c, and a small tool the Python
+/* test_pickle.c — unit tests of the pickle codec (lib/pickle_load.c,
+ * pickle_dump.c, and the emit API of pickle_emit.h), and a small tool the Python
  * round-trip test (tests/integration/pickle_python.py) and the load
  * benchmark (bench/pickle_load.sh) drive.
  *
@@ -21,6 +22,7 @@
 #include "bigint.h"
 #include "check.h"
 #include "pickle.h"
+#include "pickle_emit.h"
 
 #define B(lit) lit, sizeof(lit) - 1
 
@@ -349,6 +351,111 @@ TEST(ints_round_trip)
     cb_release(back);
 }
 
+/* ---------- the emit API ---------- */
+
+/* The bytes of one int written in the compact style, by PATH: 0 int64,
+ * 1 128-bit word, 2 mpz (without PROTO and STOP). */
+static void emit_one(const mpz_t z, int path, cb_buf *out)
+{
+    cb_buf b = {0};
+    cb_pickle_emitter e;
+    cb_pickle_emit_begin(&e, &b, CB_PICKLE_COMPACT);
+    if (path == 0) {
+        cb_pickle_emit_int(&e, mpz_get_si(z));
+    } else if (path == 1) {
+        uint64_t w[2] = {0, 0};
+        mpz_export(w, NULL, -1, sizeof w[0], 0, 0, z);
+        __int128 v = (__int128)(((unsigned __int128)w[1] << 64) | w[0]);
+        cb_pickle_emit_i128(&e, mpz_sgn(z) < 0 ? -v : v);
+    } else {
+        cb_pickle_emit_mpz(&e, z);
+    }
+    cb_pickle_emit_end(&e);
+    out->len = 0;
+    cb_buf_put(out, b.data + 2, b.len - 3);
+    cb_buf_free(&b);
+}
+
+/* gen writes ints from int64s, 128-bit words or mpz, the value writer from
+ * cb_values: every path gives the same bytes, CPython's (the value writer's
+ * bytes are checked against CPython by pickle_python.py). */
+TEST(emit_int_paths_agree)
+{
+    mpz_t z;
+    mpz_init(z);
+    cb_buf a = {0}, b = {0}, d = {0};
+    int bad = 0, n = 0;
+    for (unsigned long e = 0; e <= 1100 && bad < 3; e += e < 140 ? 1 : 37) {
+        for (int sign = -1; sign <= 1; sign += 2) {
+            for (long add = -2; add <= 2; add++) {
+                cb_value v = pow2(e, sign, add);
+                cb_int_get_mpz(v, z);
+                emit_one(z, 2, &a);
+                /* the value writer: PROTO, a FRAME around int + STOP when >= 4 bytes, STOP */
+                d.len = 0;
+                cb_pickle_dump(v, &d);
+                cb_release(v);
+                size_t hdr = a.len + 1 >= 4 ? 9 : 0;
+                bool same = d.len == 2 + hdr + a.len + 1 && memcmp(d.data + 2 + hdr, a.data, a.len) == 0;
+                size_t bits = mpz_sizeinbase(z, 2);
+                if (same && bits <= 127) {
+                    emit_one(z, 1, &b);
+                    same = b.len == a.len && memcmp(a.data, b.data, a.len) == 0;
+                }
+                if (same && mpz_fits_slong_p(z)) {
+                    emit_one(z, 0, &b);
+                    same = b.len == a.len && memcmp(a.data, b.data, a.len) == 0;
+                }
+                n++;
+                if (!same && bad++ < 3)
+                    CHECK_MSG(0, "2**%lu * %d %+ld: the int64, 128-bit, mpz and value paths differ", e, sign, add);
+            }
+        }
+    }
+    CHECK(n > 1000);
+    /* -2**127 and -2**119 as CPython writes them: 16 and 15 bytes */
+    mpz_ui_pow_ui(z, 2, 127);
+    mpz_neg(z, z);
+    emit_one(z, 2, &a);
+    CHECK(a.len == 18 && memcmp(a.data, "\x8a\x10\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x80", 18) == 0);
+    mpz_ui_pow_ui(z, 2, 119);
+    mpz_neg(z, z);
+    emit_one(z, 2, &a);
+    CHECK(a.len == 17 && memcmp(a.data, "\x8a\x0f\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x80", 17) == 0);
+    cb_buf_free(&a);
+    cb_buf_free(&b);
+    cb_buf_free(&d);
+    mpz_clear(z);
+}
+
+/* The compact style (gen's): no frames, builtins.range memo 0 then BINGET. */
+TEST(emit_compact_style)
+{
+    cb_buf b = {0};
+    cb_pickle_emitter e;
+    cb_pickle_emit_begin(&e, &b, CB_PICKLE_COMPACT);
+    cb_pickle_emit_op(&e, CB_PK_EMPTY_LIST);
+    cb_pickle_emit_op(&e, CB_PK_MARK);
+    for (int i = 0; i < 2; i++) {
+        cb_pickle_emit_range_global(&e);
+        cb_pickle_emit_int(&e, i);
+        cb_pickle_emit_int(&e, 5);
+        cb_pickle_emit_int(&e, 1);
+        cb_pickle_emit_tuple_end(&e, 3);
+        cb_pickle_emit_op(&e, CB_PK_REDUCE);
+    }
+    cb_pickle_emit_str(&e, "x0", 2);
+    cb_pickle_emit_op(&e, CB_PK_APPENDS);
+    cb_pickle_emit_end(&e);
+    static const char want[] = "\x80\x04](\x8c\x08" "builtins\x8c\x05" "range\x93\x94K\x00K\x05K\x01\x87R"
+                               "h\x00K\x01K\x05K\x01\x87R\x8c\x02x0e.";
+    CHECK_MSG(b.len == sizeof want - 1 && memcmp(b.data, want, b.len) == 0, "compact bytes differ (%zu)", b.len);
+    cb_value v = must_load(b.data, b.len);
+    CHECK(repr_is(v, "[range(0, 5), range(1, 5), 'x0']"));
+    cb_release(v);
+    cb_buf_free(&b);
+}
+
 TEST(dump_file_atomic)
 {
     char dir[] = "/tmp/cbpickle.XXXXXX";
@@ -445,6 +552,8 @@ int main(int argc, char **argv)
     RUN(limits);
     RUN(truncations_never_crash);
     RUN(ints_round_trip);
+    RUN(emit_int_paths_agree);
+    RUN(emit_compact_style);
     RUN(dump_file_atomic);
     return check_done();
 }
