@@ -15,7 +15,7 @@ casbench's prefix (tools/install-deps.sh), DESIGN §8.2, docs/profiling.md:
   samples (symbolicated here with the sidecar) the expected functions;
 - samply and perf on the same calls: self time in user space (samply
   samples user space only, so perf's kernel frames count for the user
-  function below them): the same top 3, shares within 10 points (names
+  function below them): the same top 3 up to ties (2 points), shares within 10 points (names
   compared without leading underscores: samply's symbolication drops one).
 A missing samply FAILS (make test installs it)."""
 import bisect
@@ -86,6 +86,21 @@ def user_top(out, rec, n):
         counts[leaf] = counts.get(leaf, 0) + int(k)
         total += int(k)
     return sorted(((f, 100.0 * c / total) for f, c in counts.items()), key=lambda x: -x[1])[:n]
+
+
+# Two shares closer than this are a tie in a profile of a few hundred
+# samples (about two standard errors of a 7 % share over 800 samples):
+# which of two tied functions is third is the sampler's luck, not a
+# disagreement (CI saw dictiter 6.5 % vs PyObject_Malloc 6.7 % swap).
+TIE_POINTS = 2.0
+
+
+def same_top3(a, b):
+    """Each function in a's top 3 is in b's top 3, or ties b's third."""
+    third = b[2][1]
+    shares = dict(b)
+    return all(f in dict(b[:3]) or (f in shares and abs(shares[f] - third) <= TIE_POINTS)
+               for f, _ in a[:3])
 
 
 def main():
@@ -171,8 +186,9 @@ def main():
             s, p = out["samply"][1].get((runner, "mult"), {}), out["perf"][1].get((runner, "mult"), {})
             ts, tp = user_top(out["samply"][0], s, 5), user_top(out["perf"][0], p, 5)
             ds, dp = dict(ts), dict(tp)
-            ok = (len(ts) >= 3 and len(tp) >= 3 and {f for f, _ in ts[:3]} == {f for f, _ in tp[:3]}
-                  and all(abs(ds[f] - dp[f]) <= 10 for f, _ in ts[:3]))
+            ok = (len(ts) >= 3 and len(tp) >= 3 and same_top3(ts, tp) and same_top3(tp, ts)
+                  and all(f in ds and f in dp and abs(ds[f] - dp[f]) <= 10
+                          for f, _ in ts[:3] + tp[:3]))
             check("%s mult: samply's and perf's top self functions agree (within 10 points)" % runner, ok,
                   {"samply": ts, "perf": tp})
     return 1 if check.failed else 0
