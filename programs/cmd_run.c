@@ -85,6 +85,11 @@ static const char usage[] =
     "                           default: 0.01); 0: one execution per repeat.\n"
     "                           --warmup 0 --min-time 0 is the original's single shot\n"
     "                           (docs/measurement.md)\n"
+    "  --rounds R               benchmark: run the run list R times, each round in a\n"
+    "                           fresh harness, the rounds of the runners interleaved\n"
+    "                           (default 3; docs/measurement.md)\n"
+    "  --seed S                 the seed of each round's shuffled call order (default:\n"
+    "                           drawn, recorded in run.json)\n"
     "  --pin                    give each runner a CPU of its own\n"
     "  --resume DIR             run only the calls of DIR without a record, appending\n"
     "                           to DIR (refused when DIR was run for another dataset,\n"
@@ -281,6 +286,12 @@ static void parse_args(int argc, char **argv, run_args *a)
                 cb_die(&err);
         } else if (!strcmp(w, "--warmup")) {
             a->measure.warmup = (int)parse_long(w, one_value(argc, argv, &i), 0, 1000000);
+        } else if (!strcmp(w, "--rounds")) {
+            a->measure.rounds = (int)parse_long(w, one_value(argc, argv, &i), 1, CB_MAX_ROUNDS);
+        } else if (!strcmp(w, "--seed")) {
+            cb_err err;
+            if (cb_measure_parse_seed(one_value(argc, argv, &i), &a->measure, &err) < 0)
+                cb_die(&err);
         } else if (!strcmp(w, "--startup-timeout")) {
             a->startup_timeout = parse_seconds(w, one_value(argc, argv, &i), 0);
             if (a->startup_timeout <= 0)
