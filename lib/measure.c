@@ -14,7 +14,7 @@
 
 cb_measure cb_measure_defaults(void)
 {
-    return (cb_measure){.warmup = -1, .min_time_auto = true, .min_time = 0, .rounds = -1};
+    return (cb_measure){.warmup = -1, .min_time_auto = true, .min_time = 0, .rounds = -1, .repeats = -1};
 }
 
 int cb_measure_parse_min_time(const char *s, cb_measure *m, cb_err *err)
@@ -71,6 +71,14 @@ int cb_measure_rounds(const cb_measure *m, cb_mode mode)
     return m->rounds >= 1 ? m->rounds : CB_ROUNDS_DEFAULT;
 }
 
+int cb_measure_repeats(const cb_measure *m, cb_mode mode)
+{
+    if (m->repeats >= 1)
+        return m->repeats;
+    int rounds = cb_measure_rounds(m, mode);
+    return (CB_TIMED_VALUES + rounds - 1) / rounds;
+}
+
 int64_t cb_measure_draw_seed(void)
 {
     uint64_t v;
@@ -118,5 +126,6 @@ void cb_measure_to_json(const cb_measure *m, json_object *options)
     json_object_object_add(options, "min_time_target",
                            json_object_new_double(cb_measure_min_time(m, CB_MODE_BENCHMARK)));
     json_object_object_add(options, "rounds", json_object_new_int(cb_measure_rounds(m, CB_MODE_BENCHMARK)));
+    json_object_object_add(options, "repeats", json_object_new_int(cb_measure_repeats(m, CB_MODE_BENCHMARK)));
     json_object_object_add(options, "seed", m->seed_given ? json_object_new_int64(m->seed) : NULL);
 }

@@ -35,9 +35,10 @@
  * (benchmark and cpu modes). */
 #define CB_WARMUP_DEFAULT 1
 /* Rounds of a benchmark runner when --rounds is not given, and the timed
- * repeats per call and round when --repeats is not given (docs/measurement.md
- * says why these). */
+ * values a call gets in all when --repeats is not given: ceil(3 / rounds)
+ * repeats per round (docs/measurement.md says why these). */
 #define CB_ROUNDS_DEFAULT 3
+#define CB_TIMED_VALUES 3
 /* The most rounds a run takes (--rounds, and what a results directory may
  * say it had). */
 #define CB_MAX_ROUNDS 10000
@@ -47,6 +48,7 @@ typedef struct {
     bool min_time_auto;  /* --min-time auto */
     double min_time;     /* --min-time S (seconds >= 0) when not auto */
     int rounds;          /* --rounds R (>= 1); -1: not given (CB_ROUNDS_DEFAULT) */
+    int repeats;         /* --repeats N (>= 1) per call and round; -1: not given */
     bool seed_given;     /* --seed S given; otherwise the engine draws one */
     int64_t seed;        /* the call order's seed (>= 0), once given or drawn */
 } cb_measure;
@@ -64,6 +66,10 @@ int cb_measure_parse_seed(const char *s, cb_measure *m, cb_err *err);
 /* The rounds a runner of this mode runs: --rounds (or the default) for
  * benchmark runners, 1 for the others. */
 int cb_measure_rounds(const cb_measure *m, cb_mode mode);
+/* The timed repeats per call and round of a runner of this mode: --repeats,
+ * or enough for CB_TIMED_VALUES values per call over its rounds (3 rounds:
+ * 1 repeat each; one round: 3). */
+int cb_measure_repeats(const cb_measure *m, cb_mode mode);
 /* A seed for the call order when --seed was not given (from the kernel's
  * random source). */
 int64_t cb_measure_draw_seed(void);
@@ -74,8 +80,8 @@ int64_t cb_measure_draw_seed(void);
 void cb_measure_round_order(int64_t seed, const char *runner, int round, size_t *rank, size_t n);
 /* run.json "options": `warmup` and `min_time_target` (seconds) as the
  * benchmark and cpu runners have them, `min_time` as given ("auto" or the
- * seconds), `rounds` of benchmark runners and the order's `seed`; each
- * runner's own are in run.json's "runners". */
+ * seconds), `rounds` and `repeats` of benchmark runners and the order's
+ * `seed`; each runner's own are in run.json's "runners". */
 void cb_measure_to_json(const cb_measure *m, json_object *options);
 
 #endif

@@ -384,7 +384,7 @@ void cb_record_stats(const cb_record *r, cb_call_stats *s)
     if (s->rounds > 1) {
         s->median = cb_stats_median(values, s->rounds);
         cb_stats_median_ci(values, s->rounds, CB_CALL_CONFIDENCE, &s->lo, &s->hi, &s->coverage);
-        s->noisy = s->hi > s->median * (1 + CB_CALL_NOISE) || s->lo < s->median / (1 + CB_CALL_NOISE);
+        s->noisy = (s->hi - s->lo) / 2 > CB_CALL_NOISE * s->median;
     } else {
         s->median = cb_stats_median(r->times, r->ntimes);
         s->noisy = s->n > 1 && s->spread > CB_CALL_NOISE * s->median;
@@ -393,14 +393,14 @@ void cb_record_stats(const cb_record *r, cb_call_stats *s)
 }
 
 /* How well a call's time is known, relative to its median: with rounds,
- * how far the interval of the median over the rounds reaches (the larger
- * side); with one round, the spread of its repeats (their MAD). */
+ * the half-width of the interval of the median over the rounds; with one
+ * round, the spread of its repeats (their MAD). */
 static double call_uncertainty(const cb_call_stats *s)
 {
     if (!(s->median > 0))
         return 0;
     if (s->rounds > 1)
-        return fmax(s->hi / s->median - 1, 1 - s->lo / s->median);
+        return (s->hi - s->lo) / 2 / s->median;
     return s->spread / s->median;
 }
 
@@ -1284,7 +1284,7 @@ void cb_report_noise_warnings(const cb_results *r, char ***lines, size_t *n)
                                          worst->args, 100 * worst_rel));
     else if (noisy)
         push_line(lines, n, cb_xasprintf("%zu of %zu calls are noisy (their rounds disagree: the interval of the "
-                                         "median reaches beyond ±%.0f %%), worst %s %s(%s) at ±%.0f %%",
+                                         "median is wider than ±%.0f %%), worst %s %s(%s) at ±%.0f %%",
                                          noisy, timed, 100 * CB_CALL_NOISE, worst->label, worst->function,
                                          worst->args, 100 * worst_rel));
     if (fast)
@@ -1780,8 +1780,8 @@ static char *timings_note(const cb_results *r, int cold)
     if (rounds > 1)
         cb_buf_printf(&b, "Per call: the minimum of the timed repeats' wall time per execution over all rounds; "
                           "the median over the rounds of each round's median (a call ran in up to %zu rounds, "
-                          "each in a fresh process); ± how far the distribution-free confidence interval of that "
-                          "median over the rounds reaches, as %% of the median (%.0f %% confidence%s).",
+                          "each in a fresh process); ± the half-width of the distribution-free confidence "
+                          "interval of that median over the rounds, as %% of the median (%.0f %% confidence%s).",
                       rounds, 100 * CB_CALL_CONFIDENCE,
                       coverage < CB_CALL_CONFIDENCE - 1e-9 ? ", less where few rounds cannot reach it" : "");
     else

@@ -81,10 +81,10 @@ void cb_record_stats(const cb_record *r, cb_call_stats *s);
 
 /* The confidence the per-call intervals aim at. */
 #define CB_CALL_CONFIDENCE 0.95
-/* A call is noisy when its time is not known to within this (relative):
- * with rounds, its interval over the rounds reaches beyond median * (1 +
- * NOISE) or below median / (1 + NOISE); with one round, the spread of its
- * repeats is above NOISE * median (docs/measurement.md, "Noise"). */
+/* A call is noisy when its time is not known to within ± this (relative):
+ * with rounds, the half-width of its interval over the rounds is above
+ * NOISE * median; with one round, the spread (MAD) of its repeats is
+ * (docs/measurement.md, "Noise"). */
 #define CB_CALL_NOISE 0.10
 
 /* Whether a record belongs to the timings a report shows: benchmark mode,

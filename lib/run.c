@@ -355,6 +355,7 @@ static json_object *runners_json(run_state *s)
         json_object_object_add(j, "mode", json_object_new_string(cb_mode_name(sp->mode)));
         json_object_object_add(j, "warmup", json_object_new_int(cb_measure_warmup(&s->o->measure, sp->mode)));
         json_object_object_add(j, "min_time", json_object_new_double(cb_measure_min_time(&s->o->measure, sp->mode)));
+        json_object_object_add(j, "repeats", json_object_new_int(cb_measure_repeats(&s->o->measure, sp->mode)));
         json_object_object_add(j, "available", json_object_new_boolean(r->available));
         json_object_object_add(j, "dropped", json_object_new_boolean(r->dropped));
         json_object_object_add(j, "reason", r->available ? NULL : jstr(r->reason));
@@ -439,7 +440,6 @@ static json_object *options_json(const cb_run_opts *o)
     json_object_object_add(j, "libraries", libs);
     json_object_object_add(j, "gc", gcs);
     json_object_object_add(j, "modes", modes);
-    json_object_object_add(j, "repeats", json_object_new_int(o->repeats));
     json_object_object_add(j, "cores", json_object_new_int(o->cores));
     json_object_object_add(j, "timeout", json_object_new_double(o->timeout));
     cb_measure_to_json(&o->measure, j);
@@ -1145,7 +1145,7 @@ int cb_run(const cb_run_opts *given, cb_run_result *res, cb_err *err)
     s.settings = (cb_run_settings){
         .results_dir = s.dir, .calls_jsonl = s.calls_path, .harness_dir = s.harness_dir,
         .tracker = s.tracker, .python_flags = o->python_flags, .envs = o->envs, .n_envs = o->n_envs,
-        .repeats = o->repeats, .timeout = o->timeout, .measure = o->measure, .grace = o->grace,
+        .timeout = o->timeout, .measure = o->measure, .grace = o->grace,
         .startup_timeout = o->startup_timeout, .memory_limit = o->memory_limit,
         .order = o->order, .singular_ring = o->singular_ring, .hostname = s.hostname,
         .cpu_profiler = o->cpu_profiler, .profile_rate = o->profile_rate, .mem_profiler = o->mem_profiler,

@@ -75,7 +75,7 @@ int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value poly
     cb_dict_set_str(cfg, "loops", cb_retain(r->loops));
     cb_dict_set_str(cfg, "polys", cb_polys_subset(polys, r->run_list));
     cb_dict_set_str(cfg, "gc", cb_bool(r->spec->gc != 0));
-    cb_dict_set_str(cfg, "repeats", cb_int(s->repeats));
+    cb_dict_set_str(cfg, "repeats", cb_int(cb_measure_repeats(&s->measure, r->spec->mode)));
     cb_dict_set_str(cfg, "log_file", cb_str_c(r->log_path));
     cb_dict_set_str(cfg, "timeout", cb_float(s->timeout));
     cb_dict_set_str(cfg, "library", cb_str_c(r->spec->lib->id));

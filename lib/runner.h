@@ -36,9 +36,8 @@ typedef struct {
     const char *python_flags;     /* may be NULL */
     const cb_pyenv *envs;
     size_t n_envs;
-    int repeats;
     double timeout, grace;
-    cb_measure measure;           /* --warmup, --min-time: per mode by measure.h */
+    cb_measure measure;           /* --warmup, --min-time, --rounds, --repeats: per mode by measure.h */
     double startup_timeout;       /* seconds to the first record (lib/bounds.h) */
     uint64_t memory_limit;        /* bytes per harness and per call, 0: none */
     const char *order;            /* "lex" or "grevlex" */
