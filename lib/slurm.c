@@ -571,9 +571,9 @@ static void runner_outcomes(json_object *tasks, cb_runner *runners, const size_t
         r->wstatus = 0;
         r->done = 0;
         for (size_t i = 0; i < json_object_array_length(tasks); i++) {
-            json_object *t = json_object_array_get_idx(tasks, i);
-            if (strcmp(jstr(t, "runner"), r->spec->id))
-                continue;
+            json_object *t = json_object_array_get_idx(tasks, i), *round = jget(t, "round");
+            if (strcmp(jstr(t, "runner"), r->spec->id) || (round ? json_object_get_int(round) : 0) != r->round)
+                continue;   /* another runner's task, or another round's */
             cb_calls c;
             cb_err e;
             if (cb_calls_read(jstr(t, "records"), &c, &e) == 0) {
