@@ -747,6 +747,10 @@ static void render_json(const cb_comparison *c, cb_buf *out)
     json_object *counts = json_object_new_object();
     for (int v = 0; v < 5; v++)
         json_object_object_add(counts, cb_verdict_name((cb_verdict)v), json_object_new_int64((int64_t)c->count[v]));
+    /* what the verdicts rest on (docs/measurement.md) */
+    size_t compared = c->n - c->count[CB_CMP_NA];
+    json_object_object_add(counts, "on_rounds", json_object_new_int64((int64_t)(compared - c->by_repeats)));
+    json_object_object_add(counts, "on_repeats", json_object_new_int64((int64_t)c->by_repeats));
     json_object_object_add(o, "counts", counts);
     cb_buf_puts(out, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
     cb_buf_putc(out, '\n');

@@ -20,12 +20,15 @@ import json
 import os
 import pickle
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cbtest  # noqa: E402
+from compare_selftest import hl_interval  # noqa: E402   (Hodges-Lehmann by enumeration)
 
 check = cbtest.Checker("run_rounds", limit=600)
 M64 = (1 << 64) - 1
@@ -232,6 +235,18 @@ def compare(tmp):
           p.returncode == 1 and len(calls) == 3 and all(c["verdict"] == "slower" and c["samples"] ==
                                                        {"a": 5, "b": 5, "kind": "rounds"} for c in calls),
           (p.returncode, calls))
+    # the samples are the rounds' medians: the estimate and interval equal
+    # an independent Hodges-Lehmann computation on them
+    def round_medians(d, args):
+        return [statistics.median(r["times"]) for r in records(d) if r["args"] == [args]]
+    bad = []
+    for c in calls:
+        est, lo, hi = hl_interval(round_medians(dirs["a"], c["args"]), round_medians(dirs["b"], c["args"]), 0.95)
+        if max(abs(est / c["ratio"] - 1), abs(lo / c["ci_low"] - 1), abs(hi / c["ci_high"] - 1)) > 1e-9:
+            bad.append((c["args"], (est, lo, hi), (c["ratio"], c["ci_low"], c["ci_high"])))
+    check("compare: ratio and interval are Hodges-Lehmann on the rounds' medians", calls and not bad, bad)
+    check("compare JSON: the verdicts on rounds and on repeats counted",
+          rep.get("counts", {}).get("on_rounds") == 3 and rep["counts"].get("on_repeats") == 0, rep.get("counts"))
     p = cbtest.run(["compare", dirs["a"], dirs["b"]])
     check("compare text: the samples column and the count of verdicts on rounds",
           "5+5 rounds" in p.stdout and "3 verdicts on rounds, 0 on repeats" in p.stdout, p.stdout[-1500:])
