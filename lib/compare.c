@@ -173,6 +173,54 @@ static size_t sample(const cb_record *r, size_t other_n, double **out, int *cens
     return n;
 }
 
+/* The samples of a call that ran in rounds: one per round, the median of
+ * its repeats.  A round that timed out counts as at least the median of
+ * its repeats with the one cut off at what was left of the limit, or at
+ * least the limit when none finished; a round skipped because the call
+ * timed out in another one counts as at least the limit too (that is why
+ * it was skipped).  Returns the count (0: no usable sample). */
+static size_t round_samples(const cb_record *r, double **out, int *censored)
+{
+    cb_call_stats s;
+    cb_record_stats(r, &s);
+    *censored = s.censored;
+    *out = NULL;
+    if (!s.ok && !s.censored)
+        return 0;
+    *out = cb_xmalloc(r->nrounds * sizeof **out);
+    size_t n = 0;
+    for (size_t k = 0; k < r->nrounds; k++) {
+        const cb_round *rd = &r->rounds[k];
+        const double *t = r->times + rd->first;
+        double limit = rd->timeout > 0 ? rd->timeout : r->timeout;
+        if (!strcmp(rd->status, "ok") && rd->ntimes) {
+            (*out)[n++] = cb_stats_median(t, rd->ntimes);
+        } else if (!strcmp(rd->status, "timeout") && limit > 0) {
+            double used = 0, *v = cb_xmalloc((rd->ntimes + 1) * sizeof *v);
+            for (size_t i = 0; i < rd->ntimes; i++)
+                used += v[i] = t[i];
+            size_t m = rd->ntimes;
+            if (!m)
+                v[m++] = limit;
+            else if (limit > used)
+                v[m++] = limit - used;
+            (*out)[n++] = cb_stats_median(v, m);
+            free(v);
+        }
+    }
+    if (!n) {
+        free(*out);
+        *out = NULL;
+    }
+    return n;
+}
+
+/* Whether a call's verdict can rest on rounds: both sides ran in rounds. */
+static int has_rounds(const cb_record *r)
+{
+    return r->nrounds > 1;
+}
+
 static void judge(cb_compare_row *row, const cb_compare_opts *o)
 {
     char buf[64];
@@ -183,17 +231,27 @@ static void judge(cb_compare_row *row, const cb_compare_opts *o)
     }
     double *sa, *sb;
     int ca, cbz;
-    size_t nb0 = row->b->ntimes ? row->b->ntimes : 1, na0 = row->a->ntimes ? row->a->ntimes : 1;
-    size_t na = sample(row->a, nb0, &sa, &ca), nb = sample(row->b, na0, &sb, &cbz);
-    /* a censored side with no repeats of its own mirrors the other side's count */
-    if (ca && !row->a->ntimes && nb) {
-        free(sa);
-        na = sample(row->a, nb, &sa, &ca);
+    size_t na, nb;
+    row->by_rounds = has_rounds(row->a) && has_rounds(row->b);
+    if (row->by_rounds) {
+        na = round_samples(row->a, &sa, &ca);
+        nb = round_samples(row->b, &sb, &cbz);
+    } else {
+        size_t nb0 = row->b->ntimes ? row->b->ntimes : 1, na0 = row->a->ntimes ? row->a->ntimes : 1;
+        na = sample(row->a, nb0, &sa, &ca);
+        nb = sample(row->b, na0, &sb, &cbz);
+        /* a censored side with no repeats of its own mirrors the other side's count */
+        if (ca && !row->a->ntimes && nb) {
+            free(sa);
+            na = sample(row->a, nb, &sa, &ca);
+        }
+        if (cbz && !row->b->ntimes && na) {
+            free(sb);
+            nb = sample(row->b, na, &sb, &cbz);
+        }
     }
-    if (cbz && !row->b->ntimes && na) {
-        free(sb);
-        nb = sample(row->b, na, &sb, &cbz);
-    }
+    row->na = na;
+    row->nb = nb;
     row->a_censored = ca;
     row->b_censored = cbz;
     if (!na || !nb || (ca && cbz)) {
@@ -357,6 +415,16 @@ static void comparability(const cb_results *a, const cb_results *b, cb_compariso
 
 /* ------------------------------------------------------------- compare */
 
+/* The most rounds a timed call of R ran in. */
+static size_t runs_rounds(const cb_results *r)
+{
+    size_t most = 0;
+    for (size_t i = 0; i < r->n; i++)
+        if (cb_record_is_timing(r, &r->recs[i]) && r->recs[i].nrounds > most)
+            most = r->recs[i].nrounds;
+    return most;
+}
+
 static void add_row(cb_comparison *c, const cb_record *a, const cb_record *b, size_t *cap)
 {
     if (c->n == *cap) {
@@ -373,6 +441,7 @@ static void add_row(cb_comparison *c, const cb_record *a, const cb_record *b, si
     r->args = cb_xstrdup(any->args);
     judge(r, &c->opts);
     c->count[r->verdict]++;
+    c->by_repeats += r->have_ratio && !r->by_rounds;
     if (r->have_ratio && r->ci.confidence < c->min_confidence)
         c->min_confidence = r->ci.confidence;
 }
@@ -423,6 +492,12 @@ int cb_compare(const cb_results *a, const cb_results *b, const cb_compare_opts *
     if (broke)
         warn(out, cb_xasprintf("%zu call%s that finished in A failed in B, e.g. %s %s(%s): %s", broke,
                                broke == 1 ? "" : "s", first->label, first->function, first->args, first->note));
+    if (out->by_repeats)
+        warn(out, cb_xasprintf("%zu call%s compared by repeats, not rounds (%s ran one round): repeats from one "
+                               "child are not independent samples, so their intervals are too narrow and a "
+                               "verdict may not hold in the next run; run both with --rounds 3 or more",
+                               out->by_repeats, out->by_repeats == 1 ? " is" : "s are",
+                               runs_rounds(a) < 2 && runs_rounds(b) < 2 ? "both runs" : runs_rounds(a) < 2 ? "A" : "B"));
     comparability(a, b, out);
     if (!na && !nb)
         warn(out, cb_xstrdup("neither run has timed calls"));
@@ -491,6 +566,14 @@ static void ratio_cells(const cb_compare_row *r, char *ratio, char *ci, size_t n
     snprintf(ci, n, "[%s, %s]", lo, hi);
 }
 
+/* What a verdict rests on: "5+5 rounds" (independent samples), or "3+3
+ * repeats" (of one child each: not independent). */
+static const char *samples_text(const cb_compare_row *r, char *buf, size_t n)
+{
+    snprintf(buf, n, "%zu+%zu %s", r->na, r->nb, r->by_rounds ? "rounds" : "repeats");
+    return buf;
+}
+
 static cb_table *rows_table(const cb_comparison *c)
 {
     cb_table *t = cb_table_new("B / A per call");
@@ -502,6 +585,7 @@ static cb_table *rows_table(const cb_comparison *c)
     cb_table_add_column(t, NULL, "B/A", CB_ALIGN_RIGHT);
     cb_table_add_column(t, NULL, "interval", CB_ALIGN_LEFT);
     cb_table_add_column(t, NULL, "p", CB_ALIGN_RIGHT);
+    cb_table_add_column(t, NULL, "samples", CB_ALIGN_RIGHT);
     cb_table_add_column(t, NULL, "verdict", CB_ALIGN_LEFT);
     cb_table_add_column(t, NULL, "note", CB_ALIGN_LEFT);
     for (size_t i = 0; i < c->n; i++) {
@@ -527,10 +611,11 @@ static cb_table *rows_table(const cb_comparison *c)
             cb_table_set(t, 6, b2);
             snprintf(b1, sizeof b1, "%.2g", r->ci.p_value);
             cb_table_set_num(t, 7, b1, r->ci.p_value);
+            cb_table_set(t, 8, samples_text(r, b1, sizeof b1));
         }
-        cb_table_set(t, 8, cb_verdict_name(r->verdict));
-        cb_table_set_class(t, 8, cb_verdict_name(r->verdict));
-        cb_table_set(t, 9, r->note ? r->note : "");
+        cb_table_set(t, 9, cb_verdict_name(r->verdict));
+        cb_table_set_class(t, 9, cb_verdict_name(r->verdict));
+        cb_table_set(t, 10, r->note ? r->note : "");
     }
     return t;
 }
@@ -588,12 +673,14 @@ static cb_table *summary_table(const cb_comparison *c)
 
 static void notes(const cb_comparison *c, cb_table *t)
 {
-    cb_table_add_note(t, "B/A: ratio of the time per repeat (Hodges-Lehmann estimate); interval: its %.0f %% "
-                         "confidence interval from the Mann-Whitney test; p: Mann-Whitney p-value",
+    cb_table_add_note(t, "B/A: ratio of the wall time per execution (Hodges-Lehmann estimate); interval: its "
+                         "%.0f %% confidence interval from the Mann-Whitney test; p: Mann-Whitney p-value; samples: "
+                         "what they rest on, A+B: rounds (one value each, the median of the round's repeats; "
+                         "independent) or, when a run has one round, repeats (of one child: not independent)",
                       100 * c->opts.confidence);
     if (c->min_confidence < c->opts.confidence - 1e-9)
-        cb_table_add_note(t, "too few repeats for %.0f %% on some calls: their interval is the widest the repeats "
-                             "allow, down to %.0f %% confidence (more --repeats narrow it)",
+        cb_table_add_note(t, "too few samples for %.0f %% on some calls: their interval is the widest the samples "
+                             "allow, down to %.0f %% confidence (more --rounds narrow it)",
                           100 * c->opts.confidence, 100 * c->min_confidence);
     cb_table_add_note(t, "slower / faster: the whole interval is beyond the %g %% threshold; unsure: only the "
                          "estimate is; a timeout counts as at least the limit",
@@ -616,6 +703,7 @@ static json_object *side_json(const cb_record *r)
     json_object_object_add(o, "median", s.ok ? jnum(s.median) : NULL);
     json_object_object_add(o, "at_least", s.censored ? jnum(s.median) : NULL);
     json_object_object_add(o, "repeats", json_object_new_int64((int64_t)s.n));
+    json_object_object_add(o, "rounds", json_object_new_int64((int64_t)r->nrounds));
     json_object_object_add(o, "env", r->env ? json_object_new_string(r->env) : NULL);
     return o;
 }
@@ -643,6 +731,14 @@ static void render_json(const cb_comparison *c, cb_buf *out)
         json_object_object_add(x, "ci_high", r->have_ratio && r->hi_known ? jnum(r->ci.hi) : NULL);
         json_object_object_add(x, "confidence", r->have_ratio ? jnum(r->ci.confidence) : NULL);
         json_object_object_add(x, "p_value", r->have_ratio ? jnum(r->ci.p_value) : NULL);
+        json_object *smp = NULL;
+        if (r->have_ratio) {
+            smp = json_object_new_object();
+            json_object_object_add(smp, "a", json_object_new_int64((int64_t)r->na));
+            json_object_object_add(smp, "b", json_object_new_int64((int64_t)r->nb));
+            json_object_object_add(smp, "kind", json_object_new_string(r->by_rounds ? "rounds" : "repeats"));
+        }
+        json_object_object_add(x, "samples", smp);
         json_object_object_add(x, "verdict", json_object_new_string(cb_verdict_name(r->verdict)));
         json_object_object_add(x, "note", r->note ? json_object_new_string(r->note) : NULL);
         json_object_array_add(rows, x);
@@ -651,6 +747,10 @@ static void render_json(const cb_comparison *c, cb_buf *out)
     json_object *counts = json_object_new_object();
     for (int v = 0; v < 5; v++)
         json_object_object_add(counts, cb_verdict_name((cb_verdict)v), json_object_new_int64((int64_t)c->count[v]));
+    /* what the verdicts rest on (docs/measurement.md) */
+    size_t compared = c->n - c->count[CB_CMP_NA];
+    json_object_object_add(counts, "on_rounds", json_object_new_int64((int64_t)(compared - c->by_repeats)));
+    json_object_object_add(counts, "on_repeats", json_object_new_int64((int64_t)c->by_repeats));
     json_object_object_add(o, "counts", counts);
     cb_buf_puts(out, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
     cb_buf_putc(out, '\n');
@@ -687,7 +787,12 @@ void cb_compare_render(const cb_comparison *c, cb_table_format f, cb_buf *out)
     cb_table_render(s, f, out);
     cb_table_free(s);
     if (f == CB_TABLE_TEXT || f == CB_TABLE_MARKDOWN)
-        cb_buf_printf(out, "%s%zu slower, %zu faster, %zu same, %zu unsure, %zu not compared (threshold %g %%)\n",
+    {
+        size_t compared = c->n - c->count[CB_CMP_NA];
+        cb_buf_printf(out, "%s%zu slower, %zu faster, %zu same, %zu unsure, %zu not compared (threshold %g %%); "
+                           "%zu verdict%s on rounds, %zu on repeats\n",
                       f == CB_TABLE_MARKDOWN ? "\n" : "", c->count[CB_CMP_SLOWER], c->count[CB_CMP_FASTER],
-                      c->count[CB_CMP_SAME], c->count[CB_CMP_UNSURE], c->count[CB_CMP_NA], 100 * c->opts.threshold);
+                      c->count[CB_CMP_SAME], c->count[CB_CMP_UNSURE], c->count[CB_CMP_NA], 100 * c->opts.threshold,
+                      compared - c->by_repeats, compared - c->by_repeats == 1 ? "" : "s", c->by_repeats);
+    }
 }

@@ -1,8 +1,13 @@
 /* compare.h — `casbench compare A B`: did B get faster or slower than A?
  *
  * Calls are paired by (library, environment, gc, function, args).  For each
- * pair the ratio B / A of the repeat times is estimated with its confidence
- * interval (Hodges–Lehmann + Mann–Whitney, stats.h) and flagged:
+ * pair the ratio B / A is estimated with its confidence interval
+ * (Hodges–Lehmann + Mann–Whitney, stats.h) from the independent samples of
+ * the two runs: with rounds (--rounds) on both sides, one value per round,
+ * the median of that round's repeats; when a side ran one round, the
+ * repeats themselves, as before, with a warning that repeats from one
+ * child are not independent (docs/measurement.md).  Each row says how many
+ * samples of which kind its verdict rests on.  Flags:
  *   slower  the whole interval is above 1 + threshold
  *   faster  the whole interval is below 1 / (1 + threshold)
  *   unsure  the estimate is beyond the threshold, the interval is not
@@ -32,6 +37,8 @@ typedef struct cb_compare_row {
     cb_ratio_ci ci;          /* valid when `have_ratio` */
     int have_ratio;
     int lo_known, hi_known;  /* censoring leaves one side of the interval open */
+    size_t na, nb;           /* the samples the interval rests on */
+    int by_rounds;           /* they are rounds (independent); else repeats of one child each */
     cb_verdict verdict;
     char *note;              /* why no verdict, or NULL */
 } cb_compare_row;
@@ -45,6 +52,7 @@ typedef struct cb_comparison {
     size_t count[5];         /* rows per verdict */
     size_t newly_failed;     /* calls ok in A that crashed or failed in B (not timeouts) */
     double min_confidence;   /* the lowest actual confidence of an interval */
+    size_t by_repeats;       /* rows whose samples are repeats of one child (a run without rounds) */
 } cb_comparison;
 
 int cb_compare(const cb_results *a, const cb_results *b, const cb_compare_opts *o, cb_comparison *out,

@@ -191,19 +191,39 @@ int cb_pool_run(size_t n, const cb_pool_opts *o, const cb_pool_ops *ops, cb_err 
         slots[s].pidfd = -1;
     struct pollfd *pfd = cb_xcalloc((size_t)cores + 2, sizeof *pfd);
     int *idx = cb_xcalloc((size_t)cores + 2, sizeof *idx);
-    size_t next = 0;
+    bool *started = cb_xcalloc(n + 1, sizeof *started);
+    size_t first = 0, left = n;   /* the first job not started; how many are not */
     int running = 0, result = 0;
 
     for (;;) {
         /* fill free slots */
-        for (int s = 0; s < cores && next < n; s++) {
+        for (int s = 0; s < cores && left; s++) {
             if (slots[s].pid > 0)
                 continue;
-            size_t job = next++;
+            while (started[first])
+                first++;
+            size_t job = first;
+            for (size_t j = first; ops->ready && j < n; j++)
+                if (!started[j] && ops->ready(ops->ctx, j)) {
+                    job = j;
+                    break;
+                } else if (j + 1 == n) {
+                    job = n;   /* none may start now */
+                }
+            if (job == n && running)
+                break;         /* wait for a running one to end */
+            if (job == n)
+                job = first;
+            started[job] = true;
+            left--;
             int cpu = o->pin ? free_cpu(slots, cores, cpus, ncpus) : -1;
             cb_err e = {{0}};
             pid_t pid = ops->start(ops->ctx, job, cpu, &e);
-            if (pid <= 0) {
+            if (pid == 0) {    /* nothing to run */
+                s--;
+                continue;
+            }
+            if (pid < 0) {
                 ops->failed(ops->ctx, job, &e);
                 s--;   /* try the next job in this slot */
                 continue;
@@ -273,6 +293,7 @@ int cb_pool_run(size_t n, const cb_pool_opts *o, const cb_pool_ops *ops, cb_err 
         }
     }
     sweep(slots, cores);   /* nothing is running now: whatever is left goes */
+    free(started);
     free(pfd);
     free(idx);
     free(slots);

@@ -32,8 +32,15 @@
 typedef struct {
     void *ctx;
     /* Start job I (pinned to CPU, or -1): return its pid (the process group
-     * id), or -1 and err, which the pool passes to failed() and goes on. */
+     * id); 0 when the job turned out to have nothing to run (it is done, no
+     * callback follows); or -1 and err, which the pool passes to failed()
+     * and goes on. */
     pid_t (*start)(void *ctx, size_t i, int cpu, cb_err *err);
+    /* Optional: may job I start now?  (A round of a runner waits for its
+     * previous round.)  The pool starts the first job, in order, that may;
+     * when none may and none is running, the first one left starts all the
+     * same, so that a wrong answer can slow a run but never hang it. */
+    bool (*ready)(void *ctx, size_t i);
     void (*failed)(void *ctx, size_t i, const cb_err *err);
     /* Job I's process exited with WSTATUS (after its group was killed). */
     void (*exited)(void *ctx, size_t i, int wstatus);
@@ -59,7 +66,7 @@ typedef struct {
  * one arriving before cb_pool_run is not lost; cb_pool_run reads them. */
 void cb_pool_block_signals(void);
 
-/* Run jobs 0..n-1 in order.  Returns 0 when all have ended, the signal
+/* Run jobs 0..n-1 in order (the first ready one first).  Returns 0 when all have ended, the signal
  * number when interrupted (every job stopped, the rest not started), or -1
  * with err when the pool itself cannot work. */
 int cb_pool_run(size_t n, const cb_pool_opts *o, const cb_pool_ops *ops, cb_err *err);

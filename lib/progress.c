@@ -59,8 +59,11 @@ void cb_progress_record(cb_progress *p, json_object *rec)
 {
     json_object *v;
     const char *status = json_object_object_get_ex(rec, "status", &v) ? json_object_get_string(v) : "?";
+    bool skipped = json_object_object_get_ex(rec, "skipped", &v) && json_object_get_boolean(v);
     p->done_calls++;
-    if (!strcmp(status, "timeout"))
+    if (skipped)
+        ;   /* a round's call not run again after a timeout: done, not a new timeout */
+    else if (!strcmp(status, "timeout"))
         p->timeouts++;
     else if (strcmp(status, "ok") && strcmp(status, "unsupported"))
         p->failures++;

@@ -30,7 +30,8 @@ typedef struct {
 
 void cb_progress_init(cb_progress *p, FILE *out, bool tty, int verbose, size_t total_calls,
                       size_t n_runners);
-/* A new record in calls.jsonl. */
+/* A new record in calls.jsonl (a `skipped` one counts as done, not as a
+ * timeout: docs/measurement.md, "Rounds"). */
 void cb_progress_record(cb_progress *p, json_object *rec);
 void cb_progress_runner_started(cb_progress *p, const char *id, size_t n_calls, char *const *argv);
 /* HOW is NULL for a clean exit, else what went wrong ("exit status 3"). */

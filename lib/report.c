@@ -1,6 +1,7 @@
 /* report.c — reads a results directory into records (calls.jsonl, or the
  * original tool's results.pickle) and renders the summary `run` prints and
  * the reports of `casbench report` (see report.h, docs/report.md). */
+#define _GNU_SOURCE   /* qsort_r */
 #include "report.h"
 #include "pickle.h"
 #include "results.h"
@@ -101,7 +102,29 @@ static int fill_record(cb_record *r, json_object *o, size_t seq)
     }
     r->timeout = jnum(o, "timeout", 0);
     r->cold_time = jnum(o, "cold_time", NAN);
+    int round = cb_record_round(o);
+    r->rounds = cb_xmalloc(sizeof *r->rounds);
+    r->rounds[0] = (cb_round){
+        .round = round < 0 ? 0 : round, .status = r->status, .first = 0, .ntimes = r->ntimes,
+        .timeout = r->timeout, .skipped = json_object_object_get_ex(o, "skipped", &v) && json_object_get_boolean(v),
+    };
+    r->nrounds = 1;
     return 0;
+}
+
+static void record_free(cb_record *r)
+{
+    if (r->round_objs)
+        for (size_t k = 0; k < r->nrounds; k++)
+            json_object_put(r->round_objs[k]);
+    else
+        json_object_put(r->obj);
+    free(r->round_objs);
+    free(r->rounds);
+    free(r->env);
+    free(r->args);
+    free(r->times);
+    free(r->label);
 }
 
 static void add_warning(cb_results *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -124,10 +147,7 @@ static void push_record(cb_results *res, json_object *o, size_t *cap, size_t lin
     }
     if (fill_record(&res->recs[res->n], o, res->n) < 0) {
         add_warning(res, "%s line %zu: record without library, function or status, skipped", res->source, lineno);
-        free(res->recs[res->n].env);
-        free(res->recs[res->n].args);
-        free(res->recs[res->n].times);
-        json_object_put(o);
+        record_free(&res->recs[res->n]);
         return;
     }
     res->n++;
@@ -262,6 +282,8 @@ static void make_labels(cb_results *res)
     free(idx);
 }
 
+static void merge_rounds(cb_results *res);
+
 int cb_results_load(const char *dir, cb_results *out, cb_err *err)
 {
     memset(out, 0, sizeof *out);
@@ -306,7 +328,8 @@ int cb_results_load(const char *dir, cb_results *out, cb_err *err)
         json_object_object_get_ex(opts, "timeout", &limit))
         for (size_t i = 0; i < out->n; i++)
             if (!(out->recs[i].timeout > 0))
-                out->recs[i].timeout = json_object_get_double(limit);
+                out->recs[i].timeout = out->recs[i].rounds[0].timeout = json_object_get_double(limit);
+    merge_rounds(out);
     make_labels(out);
     out->timing_mode = "cpu";
     for (size_t i = 0; i < out->n; i++)
@@ -317,13 +340,8 @@ int cb_results_load(const char *dir, cb_results *out, cb_err *err)
 
 void cb_results_free(cb_results *r)
 {
-    for (size_t i = 0; i < r->n; i++) {
-        json_object_put(r->recs[i].obj);
-        free(r->recs[i].env);
-        free(r->recs[i].args);
-        free(r->recs[i].times);
-        free(r->recs[i].label);
-    }
+    for (size_t i = 0; i < r->n; i++)
+        record_free(&r->recs[i]);
     for (size_t i = 0; i < r->nwarnings; i++)
         free(r->warnings[i]);
     free(r->warnings);
@@ -335,10 +353,17 @@ void cb_results_free(cb_results *r)
 
 /* ---------------------------------------------------------- per-call stats */
 
+/* The median of a round's repeats: the round's one value (the repeats of
+ * one child are not independent; docs/measurement.md). */
+static double round_value(const cb_record *r, const cb_round *rd)
+{
+    return cb_stats_median(r->times + rd->first, rd->ntimes);
+}
+
 void cb_record_stats(const cb_record *r, cb_call_stats *s)
 {
     memset(s, 0, sizeof *s);
-    s->min = s->median = s->stdev = s->spread = NAN;
+    s->min = s->median = s->stdev = s->spread = s->lo = s->hi = NAN;
     if (!strcmp(r->status, "timeout")) {
         s->censored = 1;
         double lim = r->timeout > 0 ? r->timeout : NAN;
@@ -350,9 +375,33 @@ void cb_record_stats(const cb_record *r, cb_call_stats *s)
     s->ok = 1;
     s->n = r->ntimes;
     s->min = cb_stats_min(r->times, r->ntimes);
-    s->median = cb_stats_median(r->times, r->ntimes);
     s->stdev = cb_stats_stdev(r->times, r->ntimes);
     s->spread = cb_stats_mad(r->times, r->ntimes);
+    double *values = cb_xmalloc((r->nrounds ? r->nrounds : 1) * sizeof *values);
+    for (size_t k = 0; k < r->nrounds; k++)
+        if (r->rounds[k].ntimes)
+            values[s->rounds++] = round_value(r, &r->rounds[k]);
+    if (s->rounds > 1) {
+        s->median = cb_stats_median(values, s->rounds);
+        cb_stats_median_ci(values, s->rounds, CB_CALL_CONFIDENCE, &s->lo, &s->hi, &s->coverage);
+        s->noisy = (s->hi - s->lo) / 2 > CB_CALL_NOISE * s->median;
+    } else {
+        s->median = cb_stats_median(r->times, r->ntimes);
+        s->noisy = s->n > 1 && s->spread > CB_CALL_NOISE * s->median;
+    }
+    free(values);
+}
+
+/* How well a call's time is known, relative to its median: with rounds,
+ * the half-width of the interval of the median over the rounds; with one
+ * round, the spread of its repeats (their MAD). */
+static double call_uncertainty(const cb_call_stats *s)
+{
+    if (!(s->median > 0))
+        return 0;
+    if (s->rounds > 1)
+        return (s->hi - s->lo) / 2 / s->median;
+    return s->spread / s->median;
 }
 
 const char *cb_format_seconds(double s, char *buf, size_t n)
@@ -447,6 +496,154 @@ static void strset_free(strset *s)
     free(s->slot);
     memset(s, 0, sizeof *s);
 }
+
+/* ---------------------------------------------------------- rounds */
+
+/* How bad a round's outcome is, for the merged call's status: a call that
+ * failed in one round failed, one that timed out in one round timed out. */
+static int severity(const char *status)
+{
+    if (!strcmp(status, "ok"))
+        return 0;
+    if (!strcmp(status, "unsupported") || !strcmp(status, "unavailable"))
+        return 1;
+    return !strcmp(status, "timeout") ? 2 : 3;
+}
+
+typedef struct {
+    size_t index;      /* into res->recs */
+    size_t group;      /* the call, whatever its round */
+    int round;
+} round_ref;
+
+static int cmp_round_ref(const void *x, const void *y)
+{
+    const round_ref *a = x, *b = y;
+    if (a->group != b->group)
+        return (a->group > b->group) - (a->group < b->group);
+    if (a->round != b->round)
+        return (a->round > b->round) - (a->round < b->round);
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* The records of rounds REFS[0..n) of one call (one per round, newest
+ * last for a round recorded twice by a resume) as one record, into OUT. */
+static void merge_call(cb_record *recs, const round_ref *refs, size_t n, cb_record *out)
+{
+    /* a round recorded twice keeps its newest record (the later in the file) */
+    size_t keep = 0, *idx = cb_xmalloc(n * sizeof *idx);
+    for (size_t k = 0; k < n; k++) {
+        if (keep && refs[idx[keep - 1]].round == refs[k].round) {
+            record_free(&recs[refs[idx[keep - 1]].index]);
+            idx[keep - 1] = k;
+        } else {
+            idx[keep++] = k;
+        }
+    }
+    cb_record *last = &recs[refs[idx[keep - 1]].index];
+    *out = *last;   /* its fields, label and obj; times, rounds and cold time from all */
+    size_t ntimes = 0;
+    for (size_t k = 0; k < keep; k++)
+        ntimes += recs[refs[idx[k]].index].ntimes;
+    out->times = cb_xmalloc((ntimes ? ntimes : 1) * sizeof *out->times);
+    out->rounds = cb_xmalloc(keep * sizeof *out->rounds);
+    out->round_objs = cb_xmalloc(keep * sizeof *out->round_objs);
+    out->ntimes = out->nrounds = 0;
+    double *colds = cb_xmalloc(keep * sizeof *colds);
+    size_t ncold = 0;
+    const cb_record *worst = NULL;
+    for (size_t k = 0; k < keep; k++) {
+        cb_record *q = &recs[refs[idx[k]].index];
+        cb_round rd = q->rounds[0];
+        rd.first = out->ntimes;
+        memcpy(out->times + out->ntimes, q->times, q->ntimes * sizeof *q->times);
+        out->ntimes += q->ntimes;
+        out->rounds[out->nrounds] = rd;
+        out->round_objs[out->nrounds++] = q->obj;
+        if (isfinite(q->cold_time))
+            colds[ncold++] = q->cold_time;
+        if (!worst || severity(q->status) > severity(worst->status))
+            worst = q;
+        if (q != last) {   /* its obj now belongs to out->round_objs */
+            free(q->rounds);
+            free(q->env);
+            free(q->args);
+            free(q->times);
+            free(q->label);
+        }
+    }
+    out->status = worst->status;
+    out->error = worst->error;
+    out->cold_time = ncold ? cb_stats_median(colds, ncold) : NAN;
+    free(last->rounds);
+    free(last->times);
+    free(colds);
+    free(idx);
+}
+
+static int cmp_call_order(const void *x, const void *y, void *numbered)
+{
+    const cb_record *a = x, *b = y;
+    if (*(bool *)numbered) {
+        int64_t ca = json_object_get_int64(json_object_object_get(a->obj, "call"));
+        int64_t cb = json_object_get_int64(json_object_object_get(b->obj, "call"));
+        if (ca != cb)
+            return (ca > cb) - (ca < cb);
+    }
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+/* The records of one call's rounds (the same runner, host, function and
+ * arguments) become one record (cb_record), and the calls are put in
+ * run-list order (their `call`), the order of a run without rounds. */
+static void merge_rounds(cb_results *res)
+{
+    if (!res->n)
+        return;
+    strset calls = {0};
+    round_ref *refs = cb_xmalloc(res->n * sizeof *refs);
+    char **keys = cb_xmalloc(res->n * sizeof *keys);
+    for (size_t i = 0; i < res->n; i++) {
+        const cb_record *r = &res->recs[i];
+        const char *host = jstr(r->obj, "host");
+        keys[i] = cb_xasprintf("%s\x1f%s\x1f%s\x1f%s", r->runner, host ? host : "", r->function, r->args);
+        refs[i] = (round_ref){i, strset_add(&calls, keys[i]), r->rounds[0].round};
+    }
+    size_t ncalls = calls.n;
+    qsort(refs, res->n, sizeof *refs, cmp_round_ref);
+    cb_record *merged = cb_xmalloc(ncalls * sizeof *merged);
+    size_t m = 0;
+    for (size_t i = 0; i < res->n;) {
+        size_t j = i;
+        while (j < res->n && refs[j].group == refs[i].group)
+            j++;
+        if (j - i == 1 && !res->recs[refs[i].index].round_objs)
+            merged[m] = res->recs[refs[i].index];   /* one round: as it is */
+        else
+            merge_call(res->recs, refs + i, j - i, &merged[m]);
+        merged[m].seq = refs[i].index;   /* its first record's place */
+        m++;
+        i = j;
+    }
+    for (size_t i = 0; i < res->n; i++)
+        free(keys[i]);
+    free(keys);
+    free(refs);
+    strset_free(&calls);
+    free(res->recs);
+    res->recs = merged;
+    res->n = m;
+    /* run-list order: by `call` when every record has one, then by first place */
+    bool numbered = true;
+    for (size_t i = 0; i < m && numbered; i++) {
+        json_object *c = NULL;
+        numbered = json_object_object_get_ex(merged[i].obj, "call", &c) && json_object_is_type(c, json_type_int);
+    }
+    qsort_r(merged, m, sizeof *merged, cmp_call_order, &numbered);
+    for (size_t i = 0; i < m; i++)
+        merged[i].seq = i;
+}
+
 
 int cb_record_is_timing(const cb_results *r, const cb_record *rec)
 {
@@ -883,10 +1080,11 @@ static cb_table *function_table(const grid *g, const char *baseline, int cold)
             cb_call_stats s;
             cb_record_stats(r, &s);
             if (s.ok) {
+                double u = call_uncertainty(&s);
                 cb_table_set_num(t, c, cb_format_seconds(s.min, b1, sizeof b1), s.min);
                 cb_table_set_num(t, c + 1, cb_format_seconds(s.median, b1, sizeof b1), s.median);
-                cb_table_set_num(t, c + 2, pct(s.spread, s.median, b2, sizeof b2), s.spread / s.median);
-                if (s.n > 1 && s.spread > 0.1 * s.median)
+                cb_table_set_num(t, c + 2, pct(u * s.median, s.median, b2, sizeof b2), u);
+                if (s.noisy)
                     cb_table_set_class(t, c + 2, "noisy");
             } else {
                 cb_table_set(t, c + 1, cb_record_mark(r, b1, sizeof b1));
@@ -1055,7 +1253,7 @@ void cb_report_noise_warnings(const cb_results *r, char ***lines, size_t *n)
     if (r->run && run_pinned(r->run) == 0)
         push_line(lines, n, cb_xstrdup("runners were not pinned to CPUs (--pin): the scheduler may move them"));
 
-    size_t noisy = 0, fast = 0, timed = 0;
+    size_t noisy = 0, fast = 0, timed = 0, one_round = 0;
     const cb_record *worst = NULL;
     double worst_rel = 0;
     for (size_t i = 0; i < r->n; i++) {
@@ -1067,8 +1265,9 @@ void cb_report_noise_warnings(const cb_results *r, char ***lines, size_t *n)
         if (!s.ok)
             continue;
         timed++;
-        double rel = s.median > 0 ? s.spread / s.median : 0;
-        if (s.n > 1 && rel > 0.10) {
+        one_round += s.rounds < 2;
+        double rel = call_uncertainty(&s);
+        if (s.noisy) {
             noisy++;
             if (rel > worst_rel)
                 worst_rel = rel, worst = rec;
@@ -1077,11 +1276,17 @@ void cb_report_noise_warnings(const cb_results *r, char ***lines, size_t *n)
         if (s.median < 1e-3 && (!loops || json_object_get_int64(loops) <= 1))
             fast++;
     }
-    if (noisy)
-        push_line(lines, n, cb_xasprintf("%zu of %zu calls are noisy (spread over 10 %% of the median), "
-                                         "worst %s %s(%s) at %.0f %%",
-                                         noisy, timed, worst->label, worst->function, worst->args,
-                                         100 * worst_rel));
+    if (noisy && one_round == timed)
+        push_line(lines, n, cb_xasprintf("%zu of %zu calls are noisy (spread of the repeats over %.0f %% of the "
+                                         "median), worst %s %s(%s) at %.0f %%; with one round the repeats come "
+                                         "from one child: run --rounds 3 or more to see the machine's drift",
+                                         noisy, timed, 100 * CB_CALL_NOISE, worst->label, worst->function,
+                                         worst->args, 100 * worst_rel));
+    else if (noisy)
+        push_line(lines, n, cb_xasprintf("%zu of %zu calls are noisy (their rounds disagree: the interval of the "
+                                         "median is wider than ±%.0f %%), worst %s %s(%s) at ±%.0f %%",
+                                         noisy, timed, 100 * CB_CALL_NOISE, worst->label, worst->function,
+                                         worst->args, 100 * worst_rel));
     if (fast)
         push_line(lines, n, cb_xasprintf("%zu of %zu calls have repeats under 1 ms, too short to time "
                                          "reliably: run with --min-time auto (the default) to loop them",
@@ -1555,16 +1760,42 @@ static void verify_section(const cb_results *r, int md, cb_buf *out)
     grids_free(g, ng);
 }
 
-/* Which time the timing tables show, said under their heading in every
- * format (docs/measurement.md). */
-static const char *timings_note(int cold)
+/* Which time the timing tables show and what their columns are, said under
+ * their heading in every format (docs/measurement.md); malloc'd. */
+static char *timings_note(const cb_results *r, int cold)
 {
-    return cold ? "Per call: minimum and median of the timed repeats' wall time per execution, ± the median "
-                  "absolute deviation as % of the median; cold: the wall time of the call's first, untimed "
-                  "execution (its warm-up), never part of the repeats.  CPU times are in the records."
-                : "Per call: minimum and median of the timed repeats' wall time per execution, ± the median "
-                  "absolute deviation as % of the median (the cold first execution is not among the repeats: "
-                  "--cold shows it).  CPU times are in the records.";
+    size_t rounds = 0;
+    double coverage = 1;
+    for (size_t i = 0; i < r->n; i++) {
+        cb_call_stats s;
+        if (!is_timing(r, &r->recs[i]))
+            continue;
+        cb_record_stats(&r->recs[i], &s);
+        if (s.ok && s.rounds > rounds)
+            rounds = s.rounds;
+        if (s.ok && s.rounds > 1 && s.coverage < coverage)
+            coverage = s.coverage;
+    }
+    cb_buf b = {0};
+    if (rounds > 1)
+        cb_buf_printf(&b, "Per call: the minimum of the timed repeats' wall time per execution over all rounds; "
+                          "the median over the rounds of each round's median (a call ran in up to %zu rounds, "
+                          "each in a fresh process); ± the half-width of the distribution-free confidence "
+                          "interval of that median over the rounds, as %% of the median (%.0f %% confidence%s).",
+                      rounds, 100 * CB_CALL_CONFIDENCE,
+                      coverage < CB_CALL_CONFIDENCE - 1e-9 ? ", less where few rounds cannot reach it" : "");
+    else
+        cb_buf_puts(&b, "Per call: minimum and median of the timed repeats' wall time per execution, ± the median "
+                        "absolute deviation as % of the median (one round: its repeats come from one process and "
+                        "say nothing of the machine's drift; --rounds runs more).");
+    if (rounds > 1 && coverage < CB_CALL_CONFIDENCE - 1e-9)
+        cb_buf_printf(&b, "  With %zu rounds the interval is the rounds' range, %.1f %% confidence.", rounds,
+                      100 * coverage);
+    cb_buf_puts(&b, cold ? "  cold: the wall time of the call's first, untimed execution (its warm-up; the median "
+                           "over the rounds), never part of the repeats."
+                         : "  The cold first execution is not among the repeats: --cold shows it.");
+    cb_buf_puts(&b, "  CPU times are in the records.");
+    return cb_buf_take(&b);
 }
 
 /* User-controlled text (paths, names, messages) as it is, or literal in markdown. */
@@ -1607,7 +1838,9 @@ static void write_text(const cb_results *r, const char *baseline, int cold, int 
         cb_table_render(s, tf, out);
         cb_table_free(s);
         cb_buf_puts(out, md ? "## Timings\n\n" : "\n");
-        cb_buf_printf(out, "%s\n\n", timings_note(cold));
+        char *note = timings_note(r, cold);
+        cb_buf_printf(out, "%s\n\n", note);
+        free(note);
     }
     for (size_t f = 0; f < ng; f++) {
         cb_table *t = function_table(&g[f], baseline, cold);
@@ -1667,18 +1900,56 @@ static void csv_value(cb_buf *out, json_object *v)
     }
 }
 
-/* Tidy CSV: one row per call and repeat, every field of the record, with
- * times/cpu_times spread over the rows as repeat, wall_time, cpu_time
- * (the header says which clock; cold_time is a field of the record). */
+/* The rows of one record (a round of a call): one per repeat. */
+static void csv_rows(cb_buf *out, const strset *keys, const char *label, json_object *obj)
+{
+    json_object *times = jget(obj, "times"), *cpu = jget(obj, "cpu_times");
+    size_t nt = times && json_object_is_type(times, json_type_array) ? json_object_array_length(times) : 0;
+    size_t nc = cpu && json_object_is_type(cpu, json_type_array) ? json_object_array_length(cpu) : 0;
+    size_t rows = nt > nc ? nt : nc;
+    for (size_t rep = 0; rep < (rows ? rows : 1); rep++) {
+        cb_csv_field(out, label);
+        for (size_t k = 1; k < keys->n; k++) {
+            cb_buf_putc(out, ',');
+            csv_value(out, jget(obj, keys->v[k]));
+        }
+        cb_buf_putc(out, ',');
+        if (rows)
+            cb_buf_printf(out, "%zu", rep);
+        cb_buf_putc(out, ',');
+        if (rep < nt)
+            csv_value(out, json_object_array_get_idx(times, rep));
+        cb_buf_putc(out, ',');
+        if (rep < nc)
+            csv_value(out, json_object_array_get_idx(cpu, rep));
+        cb_buf_puts(out, "\r\n");
+    }
+}
+
+/* A record's records: each round's (round order), or itself. */
+static size_t record_objs(const cb_record *rec, json_object *const **objs)
+{
+    *objs = rec->round_objs ? rec->round_objs : &rec->obj;
+    return rec->round_objs ? rec->nrounds : 1;
+}
+
+/* Tidy CSV: one row per call, round and repeat, every field of the round's
+ * record (`round` among them), with times/cpu_times spread over the rows
+ * as repeat, wall_time, cpu_time (the header says which clock; cold_time
+ * is a field of the record). */
 static void write_csv(const cb_results *r, cb_buf *out)
 {
     strset keys = {0};
     strset_add(&keys, "label");
     for (size_t i = 0; i < r->n; i++) {
-        json_object_object_foreach(r->recs[i].obj, k, v) {
-            (void)v;
-            if (strcmp(k, "times") && strcmp(k, "cpu_times"))
-                strset_add(&keys, k);
+        json_object *const *objs;
+        size_t nobjs = record_objs(&r->recs[i], &objs);
+        for (size_t o = 0; o < nobjs; o++) {
+            json_object_object_foreach(objs[o], k, v) {
+                (void)v;
+                if (strcmp(k, "times") && strcmp(k, "cpu_times"))
+                    strset_add(&keys, k);
+            }
         }
     }
     for (size_t k = 0; k < keys.n; k++) {
@@ -1687,28 +1958,10 @@ static void write_csv(const cb_results *r, cb_buf *out)
     }
     cb_buf_puts(out, "repeat,wall_time,cpu_time\r\n");
     for (size_t i = 0; i < r->n; i++) {
-        const cb_record *rec = &r->recs[i];
-        json_object *times = jget(rec->obj, "times"), *cpu = jget(rec->obj, "cpu_times");
-        size_t nt = times && json_object_is_type(times, json_type_array) ? json_object_array_length(times) : 0;
-        size_t nc = cpu && json_object_is_type(cpu, json_type_array) ? json_object_array_length(cpu) : 0;
-        size_t rows = nt > nc ? nt : nc;
-        for (size_t rep = 0; rep < (rows ? rows : 1); rep++) {
-            cb_csv_field(out, rec->label);
-            for (size_t k = 1; k < keys.n; k++) {
-                cb_buf_putc(out, ',');
-                csv_value(out, jget(rec->obj, keys.v[k]));
-            }
-            cb_buf_putc(out, ',');
-            if (rows)
-                cb_buf_printf(out, "%zu", rep);
-            cb_buf_putc(out, ',');
-            if (rep < nt)
-                csv_value(out, json_object_array_get_idx(times, rep));
-            cb_buf_putc(out, ',');
-            if (rep < nc)
-                csv_value(out, json_object_array_get_idx(cpu, rep));
-            cb_buf_puts(out, "\r\n");
-        }
+        json_object *const *objs;
+        size_t nobjs = record_objs(&r->recs[i], &objs);
+        for (size_t o = 0; o < nobjs; o++)
+            csv_rows(out, &keys, r->recs[i].label, objs[o]);
     }
     strset_free(&keys);
 }
@@ -1773,8 +2026,13 @@ static json_object *json_report(const cb_results *r, const char *baseline)
                 json_object *x = json_object_new_object();
                 json_object_object_add(x, "status", json_object_new_string(rec->status));
                 json_object_object_add(x, "repeats", json_object_new_int64((int64_t)s.n));
+                json_object_object_add(x, "rounds", json_object_new_int64((int64_t)rec->nrounds));
                 json_object_object_add(x, "min", s.ok ? jdouble(s.min) : NULL);
                 json_object_object_add(x, "median", s.ok ? jdouble(s.median) : NULL);
+                json_object_object_add(x, "ci_low", s.ok ? jdouble(s.lo) : NULL);
+                json_object_object_add(x, "ci_high", s.ok ? jdouble(s.hi) : NULL);
+                json_object_object_add(x, "confidence", s.ok && s.rounds > 1 ? jdouble(s.coverage) : NULL);
+                json_object_object_add(x, "noisy", json_object_new_boolean(s.noisy));
                 json_object_object_add(x, "stdev", s.ok ? jdouble(s.stdev) : NULL);
                 json_object_object_add(x, "mad", s.ok ? jdouble(s.spread) : NULL);
                 json_object_object_add(x, "at_least", s.censored ? jdouble(s.median) : NULL);
@@ -1918,10 +2176,11 @@ static void write_html(const cb_results *r, const char *baseline, int cold, cb_b
         cb_table_render(s, CB_TABLE_HTML, &body);
         cb_table_free(s);
         html_section(&body, "h2", "Timings");
-        char *note = cb_xasprintf("%s Charts use the median wall time of the calls that finished; log scale.",
-                                  timings_note(cold));
+        char *what = timings_note(r, cold);
+        char *note = cb_xasprintf("%s  Charts use the median wall time of the calls that finished; log scale.", what);
         html_section(&body, "p", note);
         free(note);
+        free(what);
     }
     for (size_t f = 0; f < ng; f++) {
         cb_buf_printf(&body, "<section class=\"function\" id=\"time-%zu\">\n", f);

@@ -15,16 +15,32 @@
 #include "error.h"
 #include "util.h"
 
-/* One call, as recorded (docs/protocol.md "The call record"). */
+/* One round of a call (--rounds; a run without rounds has one): where its
+ * repeats are among the call's `times`, and what became of it. */
+typedef struct cb_round {
+    int round;
+    const char *status;      /* borrowed from its record */
+    size_t first, ntimes;    /* its repeats: times[first .. first + ntimes) */
+    double timeout;          /* its limit (0: unknown) */
+    int skipped;             /* not run: it timed out in another round */
+} cb_round;
+
+/* One call, as recorded (docs/protocol.md "The call record"); the records
+ * of a call's rounds (one per round, --rounds) are merged into one: its
+ * times are all rounds' repeats, its status the worst of theirs. */
 typedef struct cb_record {
     json_object *obj;        /* the whole record (owned); every field for CSV/JSON */
     const char *runner, *library, *mode, *function, *status, *error, *digest;
     char *env;               /* display text of `env`, NULL when null */
     int gc;                  /* 1 on, 0 off, -1 not recorded */
     char *args;              /* the argument reprs joined by ", " */
-    double *times;           /* wall seconds per execution, one per timed repeat */
+    double *times;           /* wall seconds per execution, one per timed repeat, all rounds */
     size_t ntimes;
-    double cold_time;        /* wall seconds of the cold (first warm-up) execution; NAN: none */
+    cb_round *rounds;        /* in round order */
+    size_t nrounds;
+    json_object **round_objs;   /* each round's record (owned; obj is the last one) */
+    double cold_time;        /* wall seconds of the cold (first warm-up) execution, the median over
+                              * the rounds; NAN: none */
     double timeout;          /* the limit that applied; 0 when unknown */
     char *label;             /* library, plus env / gc when a library ran in several */
     size_t seq;              /* position in the file: orders calls as they ran */
@@ -44,16 +60,32 @@ typedef struct cb_results {
 int cb_results_load(const char *dir, cb_results *out, cb_err *err);
 void cb_results_free(cb_results *r);
 
-/* What one call took: its minimum, median and spread, or why it has none.
- * A timed-out call is censored: `median` is the limit (a lower bound). */
+/* What one call took, or why it has none (docs/measurement.md,
+ * "Statistics"): per round the median of its repeats; the call's median is
+ * the median of those (of its repeats with one round), with the
+ * distribution-free interval of that median over the rounds; the minimum,
+ * standard deviation and spread are of all rounds' repeats.  A timed-out
+ * call is censored: `median` is the limit (a lower bound). */
 typedef struct cb_call_stats {
-    int ok;                  /* status ok with at least one time */
+    int ok;                  /* every round ok, with at least one time */
     int censored;            /* timed out: the time is at least `median` */
     double min, median, stdev;
-    double spread;           /* median absolute deviation (robust to one slow repeat) */
-    size_t n;
+    double spread;           /* median absolute deviation of the repeats (robust to one slow repeat) */
+    size_t n;                /* timed repeats, all rounds */
+    size_t rounds;           /* rounds with times: the independent samples */
+    double lo, hi;           /* the median's interval over the rounds (NAN with fewer than 2) */
+    double coverage;         /* its confidence (cb_stats_median_ci) */
+    int noisy;               /* cb_call_noisy */
 } cb_call_stats;
 void cb_record_stats(const cb_record *r, cb_call_stats *s);
+
+/* The confidence the per-call intervals aim at. */
+#define CB_CALL_CONFIDENCE 0.95
+/* A call is noisy when its time is not known to within ± this (relative):
+ * with rounds, the half-width of its interval over the rounds is above
+ * NOISE * median; with one round, the spread (MAD) of its repeats is
+ * (docs/measurement.md, "Noise"). */
+#define CB_CALL_NOISE 0.10
 
 /* Whether a record belongs to the timings a report shows: benchmark mode,
  * or cpu mode when the run has no benchmark records. */

@@ -57,7 +57,7 @@ int cb_results_dir_create(const char *output, char **dir, cb_err *err)
 
 /* ---------- call identity ---------- */
 
-char *cb_call_key(const char *runner, const char *function, const char *const *args, size_t nargs)
+char *cb_call_key(const char *runner, const char *function, const char *const *args, size_t nargs, int round)
 {
     cb_buf b = {0};
     cb_buf_puts(&b, runner);
@@ -67,6 +67,8 @@ char *cb_call_key(const char *runner, const char *function, const char *const *a
         cb_buf_putc(&b, i ? '\x1e' : '\x1f');
         cb_buf_puts(&b, args[i]);
     }
+    if (round > 0)   /* round 0 keeps the key of a run without rounds */
+        cb_buf_printf(&b, "\x1d%d", round);
     return cb_buf_take(&b);
 }
 
@@ -78,11 +80,21 @@ static const char *get_str(json_object *o, const char *key)
     return json_object_get_string(v);
 }
 
+int cb_record_round(json_object *rec)
+{
+    json_object *v;
+    if (!json_object_object_get_ex(rec, "round", &v) || !json_object_is_type(v, json_type_int))
+        return 0;
+    int64_t r = json_object_get_int64(v);
+    return r < 0 ? -1 : r > INT_MAX ? -1 : (int)r;
+}
+
 char *cb_call_key_of(json_object *rec)
 {
     const char *runner = get_str(rec, "runner"), *fn = get_str(rec, "function");
     json_object *args;
-    if (!runner || !fn || !json_object_object_get_ex(rec, "args", &args) ||
+    int round = cb_record_round(rec);
+    if (!runner || !fn || round < 0 || !json_object_object_get_ex(rec, "args", &args) ||
         !json_object_is_type(args, json_type_array))
         return NULL;
     size_t n = json_object_array_length(args);
@@ -95,18 +107,18 @@ char *cb_call_key_of(json_object *rec)
         }
         a[i] = json_object_get_string(s);
     }
-    char *k = cb_call_key(runner, fn, a, n);
+    char *k = cb_call_key(runner, fn, a, n, round);
     free(a);
     return k;
 }
 
-char *cb_call_key_entry(const char *runner, const char *function, cb_value args)
+char *cb_call_key_entry(const char *runner, const char *function, cb_value args, int round)
 {
     size_t n = cb_len(args);
     char **a = cb_xcalloc(n ? n : 1, sizeof *a);
     for (size_t i = 0; i < n; i++)
         a[i] = cb_repr(cb_item(args, i));
-    char *k = cb_call_key(runner, function, (const char *const *)a, n);
+    char *k = cb_call_key(runner, function, (const char *const *)a, n, round);
     for (size_t i = 0; i < n; i++)
         free(a[i]);
     free(a);
@@ -466,6 +478,54 @@ static cb_value runner_dict(const cb_runner_info *in)
     return d;
 }
 
+/* The records results.pickle is built from, as indices into CALLS: the
+ * newest record of each call and round (a resumed run may hold two), in
+ * round order, and in file order within a round. */
+typedef struct {
+    size_t index;
+    int round;
+} round_rec;
+
+static int cmp_round_rec(const void *x, const void *y)
+{
+    const round_rec *a = x, *b = y;
+    if (a->round != b->round)
+        return (a->round > b->round) - (a->round < b->round);
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+static round_rec *pickle_records(const cb_calls *calls, size_t *n)
+{
+    round_rec *out = cb_xmalloc((calls->n + 1) * sizeof *out);
+    cb_strset seen = {0};
+    *n = 0;
+    for (size_t i = calls->n; i-- > 0;)
+        if (cb_strset_add(&seen, calls->recs[i].key))
+            out[(*n)++] = (round_rec){i, cb_record_round(calls->recs[i].obj)};
+    cb_strset_free(&seen);
+    qsort(out, *n, sizeof *out, cmp_round_rec);
+    return out;
+}
+
+/* A call's rounds pooled (--rounds): the times of its rounds in round
+ * order; a round that did not finish makes the whole call [inf]. */
+static cb_value pool_rounds(cb_value have, cb_value next)
+{
+    bool unfinished = (cb_len(have) == 1 && cb_is(cb_item(have, 0), CB_FLOAT) && isinf(cb_item(have, 0).u.f)) ||
+                      (cb_len(next) == 1 && cb_is(cb_item(next, 0), CB_FLOAT) && isinf(cb_item(next, 0).u.f));
+    if (unfinished) {
+        cb_release(next);
+        return cb_result_not_finished("benchmark", NULL);
+    }
+    cb_value out = cb_list_new(cb_len(have) + cb_len(next));
+    for (size_t i = 0; i < cb_len(have); i++)
+        cb_seq_push(out, cb_retain(cb_item(have, i)));
+    for (size_t i = 0; i < cb_len(next); i++)
+        cb_seq_push(out, cb_retain(cb_item(next, i)));
+    cb_release(next);
+    return out;
+}
+
 cb_value cb_results_value(const cb_calls *calls, const cb_runner_info *infos, size_t n_infos,
                           cb_value polys)
 {
@@ -486,8 +546,10 @@ cb_value cb_results_value(const cb_calls *calls, const cb_runner_info *infos, si
         cb_seq_push(order, cb_tuple_of(2, cb_str_c(infos[i].group), cb_retain(d)));
         cb_dict_set_str(runners, infos[i].id, d);
     }
-    for (size_t i = 0; i < calls->n; i++) {
-        const cb_call_rec *rec = &calls->recs[i];
+    size_t n_recs;
+    round_rec *recs = pickle_records(calls, &n_recs);
+    for (size_t i = 0; i < n_recs; i++) {
+        const cb_call_rec *rec = &calls->recs[recs[i].index];
         cb_value rd;
         if (!cb_dict_get_str(runners, rec->runner, &rd)) {
             /* a runner this plan does not have (e.g. a resumed run's):
@@ -522,9 +584,14 @@ cb_value cb_results_value(const cb_calls *calls, const cb_runner_info *infos, si
                 cb_seq_push(argt, cb_retain(repr));
             cb_release(repr);
         }
-        cb_value k = cb_tuple_of(2, cb_str_c(rec->function), argt);
-        cb_dict_set(results, k, result_of(rec->obj, rec->status, cb_str_data(type_v)));
+        cb_value k = cb_tuple_of(2, cb_str_c(rec->function), argt), value, have;
+        value = result_of(rec->obj, rec->status, cb_str_data(type_v));
+        bool timing = !strcmp(cb_str_data(type_v), "benchmark") || !strcmp(cb_str_data(type_v), "cpu");
+        if (timing && recs[i].round > 0 && cb_dict_get(results, k, &have))
+            value = pool_rounds(have, value);
+        cb_dict_set(results, k, value);
     }
+    free(recs);
     /* a runner without a single record is left out: an empty results dict
      * is more than the original's readers can take (calls.jsonl and
      * run.json still say what became of it) */

@@ -62,13 +62,18 @@ json_object *cb_json_read_file(const char *path, cb_err *err);
  * directory exactly that (no symbolic link leading out).  -1 with err. */
 int cb_results_path_check(const char *dir, const char *path, cb_err *err);
 
-/* A call's identity, "(runner, function, args)" of docs/protocol.md, as one
- * string: ARGS are the system keys' Python reprs. */
-char *cb_call_key(const char *runner, const char *function, const char *const *args, size_t nargs);
-/* The same from a record's fields; NULL when the record lacks them. */
+/* A call's identity, "(runner, function, args)" of docs/protocol.md, and
+ * its round (--rounds: each round of a call has a record of its own), as
+ * one string: ARGS are the system keys' Python reprs.  Round 0 gives the
+ * key of a run without rounds. */
+char *cb_call_key(const char *runner, const char *function, const char *const *args, size_t nargs, int round);
+/* The same from a record's fields (`round` absent: 0); NULL when the record
+ * lacks them. */
 char *cb_call_key_of(json_object *rec);
 /* The same for a run-list entry (a tuple of keys). */
-char *cb_call_key_entry(const char *runner, const char *function, cb_value args);
+char *cb_call_key_entry(const char *runner, const char *function, cb_value args, int round);
+/* A record's `round`: 0 when absent, -1 when it is not a round number. */
+int cb_record_round(json_object *rec);
 
 /* A set of strings (call keys). */
 typedef struct {
@@ -107,7 +112,9 @@ typedef struct {
  * [runner, ...], "external": [runner, ...]}, each runner {"library",
  * "flags" (a list), "gc", "type", "venv", "results"}, results mapping
  * (function, args) -> list of times, mem rows (mem mode) or the digest
- * (verify).  A call that did not finish (timeout, crashed, error,
+ * (verify).  The rounds of a call (--rounds) pool into one list: their
+ * times in round order; a call that did not finish in one of its rounds is
+ * [inf].  A call that did not finish (timeout, crashed, error,
  * unsupported, unavailable) is [inf], in mem mode one row of inf
  * (cb_result_not_finished); an ok mem call without allocations one row of
  * zeros; the precise status stays in calls.jsonl (docs/report.md).  Args are

@@ -35,8 +35,9 @@ typedef struct {
     cb_plan plan;
     cb_probe_job *probes;
     char **probe_argv_owned;   /* argv per probe (owned here; runners copy) */
-    cb_runner *runners;
-    size_t *jobs;              /* runner index per pool job */
+    cb_runner *runners;        /* one per runner and round, a runner's rounds in a row */
+    size_t n_runners;
+    size_t *jobs;              /* runner index per pool job (rounds interleaved) */
     size_t n_jobs;
     cb_run_settings settings;
     char *dir, *calls_path, *tracker, *harness_dir, hostname[256];
@@ -47,6 +48,7 @@ typedef struct {
     bool stopping;
     json_object *run_json;
     json_object *identity;     /* what a --resume must match (run_identity) */
+    json_object *earlier;      /* what earlier rounds recorded per call (note_outcome) */
 } run_state;
 
 /* Beyond the limits that cover them, what a harness may take before its
@@ -105,10 +107,11 @@ static int probe_libraries(run_state *s)
 
 /* ---------- runners ---------- */
 
-/* The entries of RUN_LIST that RUNNER has no record for (new ref), and in
- * *numbers (new ref) the position of each in the whole run list: the
- * records' `call`, which must not restart from 0 in a resumed run. */
-static cb_value remaining_calls(cb_value run_list, const char *runner, const cb_strset *done, size_t *n,
+/* The entries of RUN_LIST that RUNNER has no record for in ROUND (new
+ * ref), and in *numbers (new ref) the position of each in the whole run
+ * list: the records' `call`, which must not restart from 0 in a resumed
+ * run. */
+static cb_value remaining_calls(cb_value run_list, const char *runner, int round, const cb_strset *done, size_t *n,
                                 cb_value *numbers)
 {
     cb_value out = cb_dict_new(cb_len(run_list));
@@ -120,7 +123,7 @@ static cb_value remaining_calls(cb_value run_list, const char *runner, const cb_
         cb_value keep = cb_list_new(cb_len(entries));
         for (size_t e = 0; e < cb_len(entries); e++, position++) {
             cb_value args = cb_item(entries, e);
-            char *key = cb_call_key_entry(runner, cb_str_data(name), args);
+            char *key = cb_call_key_entry(runner, cb_str_data(name), args, round);
             if (!cb_strset_has(done, key)) {
                 cb_seq_push(keep, cb_retain(args));
                 cb_seq_push(*numbers, cb_int(position));
@@ -136,47 +139,173 @@ static cb_value remaining_calls(cb_value run_list, const char *runner, const cb_
     return out;
 }
 
+/* One runner per plan runner and round (measure.h: benchmark runners run
+ * --rounds rounds, the others one), a runner's rounds next to each other. */
 static void make_runners(run_state *s, const cb_strset *done)
 {
     const cb_run_opts *o = s->o;
-    s->runners = cb_xcalloc(s->plan.n_runners ? s->plan.n_runners : 1, sizeof *s->runners);
+    size_t total = 0;
+    for (size_t i = 0; i < s->plan.n_runners; i++)
+        total += (size_t)cb_measure_rounds(&o->measure, s->plan.runners[i].mode);
+    s->runners = cb_xcalloc(total ? total : 1, sizeof *s->runners);
     for (size_t i = 0; i < s->plan.n_runners; i++) {
         const cb_runner_spec *sp = &s->plan.runners[i];
-        cb_runner *r = &s->runners[i];
-        const cb_probe *pr = &s->probes[sp->probe].result;
-        r->spec = sp;
-        r->argv = argv_copy(s->probes[sp->probe].argv);
-        if (sp->env >= 0)
-            r->env_label = o->envs[sp->env].label;
-        else if (sp->lib->interpreter)
-            r->env_label = cb_library_interpreter(sp->lib);   /* "sage" or its fallback */
-        else if (!strcmp(sp->lib->id, "singular") && o->singular_ring && !strcmp(o->singular_ring, "rational"))
-            r->env_label = "QQ";   /* its results are not those of ring integer: keep them apart */
-        r->available = pr->available;
-        r->reason = pr->reason;
-        if (r->available && sp->mode == CB_MODE_MEM && !s->tracker) {
-            r->available = false;
-            r->reason = "memory profiling needs the allocation tracker (libcasbench-memtrack.so), which is not built";
+        for (int round = 0; round < cb_measure_rounds(&o->measure, sp->mode); round++) {
+            cb_runner *r = &s->runners[s->n_runners++];
+            const cb_probe *pr = &s->probes[sp->probe].result;
+            r->spec = sp;
+            r->round = round;
+            r->argv = argv_copy(s->probes[sp->probe].argv);
+            if (sp->env >= 0)
+                r->env_label = o->envs[sp->env].label;
+            else if (sp->lib->interpreter)
+                r->env_label = cb_library_interpreter(sp->lib);   /* "sage" or its fallback */
+            else if (!strcmp(sp->lib->id, "singular") && o->singular_ring && !strcmp(o->singular_ring, "rational"))
+                r->env_label = "QQ";   /* its results are not those of ring integer: keep them apart */
+            r->available = pr->available;
+            r->reason = pr->reason;
+            if (r->available && sp->mode == CB_MODE_MEM && !s->tracker) {
+                r->available = false;
+                r->reason = "memory profiling needs the allocation tracker (libcasbench-memtrack.so), which is not built";
+            }
+            const char *no_memray;
+            if (r->available && sp->mode == CB_MODE_MEM && o->mem_profiler && !strcmp(o->mem_profiler, "memray")
+                && (no_memray = cb_memray_unavailable(sp->lib, r->argv))) {
+                r->available = false;
+                r->reason = no_memray;
+            }
+            const char *no_profiler;
+            if (r->available && sp->mode == CB_MODE_CPU && (no_profiler = cb_profile_unavailable(o->cpu_profiler))) {
+                r->available = false;
+                r->reason = no_profiler;
+            }
+            r->dropped = !r->available && o->only_available;
+            r->run_list = remaining_calls(o->run_list, sp->id, round, done, &r->n_calls, &r->call_numbers);
+            /* round 0 keeps the file names of a run without rounds */
+            char *tag = round ? cb_xasprintf("%s.round%d", sp->id, round) : cb_xstrdup(sp->id);
+            r->config_path = cb_xasprintf("%s/runners/%s.config.pickle", s->dir, tag);
+            r->results_path = cb_xasprintf("%s/runners/%s.results.pickle", s->dir, tag);
+            r->log_path = cb_xasprintf("%s/logs/%s.log", s->dir, sp->id);   /* the rounds append to one log */
+            free(tag);
+            r->cpu = -1;
+            r->state = CB_RUNNER_PENDING;
         }
-        const char *no_memray;
-        if (r->available && sp->mode == CB_MODE_MEM && o->mem_profiler && !strcmp(o->mem_profiler, "memray")
-            && (no_memray = cb_memray_unavailable(sp->lib, r->argv))) {
-            r->available = false;
-            r->reason = no_memray;
-        }
-        const char *no_profiler;
-        if (r->available && sp->mode == CB_MODE_CPU && (no_profiler = cb_profile_unavailable(o->cpu_profiler))) {
-            r->available = false;
-            r->reason = no_profiler;
-        }
-        r->dropped = !r->available && o->only_available;
-        r->run_list = remaining_calls(o->run_list, sp->id, done, &r->n_calls, &r->call_numbers);
-        r->config_path = cb_xasprintf("%s/runners/%s.config.pickle", s->dir, sp->id);
-        r->results_path = cb_xasprintf("%s/runners/%s.results.pickle", s->dir, sp->id);
-        r->log_path = cb_xasprintf("%s/logs/%s.log", s->dir, sp->id);
-        r->cpu = -1;
-        r->state = CB_RUNNER_PENDING;
     }
+}
+
+/* ---------- what earlier rounds said ---------- */
+
+/* Per call of a benchmark runner, "RUNNER\x1fCALL" -> [the loop count of
+ * its first round that finished (0: none yet), the first round in which
+ * it timed out (-1: none)]: later rounds time the same loop count instead
+ * of calibrating again, and do not run a call that timed out
+ * (docs/measurement.md, "Rounds").  Fed with every record: those of a
+ * resumed directory and those that arrive. */
+static char *outcome_key(const char *runner, int64_t call)
+{
+    return cb_xasprintf("%s\x1f%lld", runner, (long long)call);
+}
+
+static void note_outcome(run_state *s, json_object *rec)
+{
+    json_object *v;
+    const char *mode = json_object_object_get_ex(rec, "mode", &v) && json_object_is_type(v, json_type_string)
+                           ? json_object_get_string(v) : "";
+    const char *runner = json_object_object_get_ex(rec, "runner", &v) && json_object_is_type(v, json_type_string)
+                             ? json_object_get_string(v) : NULL;
+    int round = cb_record_round(rec);
+    if (strcmp(mode, "benchmark") || !runner || round < 0 || !json_object_object_get_ex(rec, "call", &v) ||
+        !json_object_is_type(v, json_type_int))
+        return;
+    char *key = outcome_key(runner, json_object_get_int64(v));
+    json_object *o;
+    if (!json_object_object_get_ex(s->earlier, key, &o)) {
+        o = json_object_new_array();
+        json_object_array_add(o, json_object_new_int64(0));
+        json_object_array_add(o, json_object_new_int(-1));
+        json_object_object_add(s->earlier, key, o);
+    }
+    free(key);
+    const char *status = json_object_object_get_ex(rec, "status", &v) && json_object_is_type(v, json_type_string)
+                             ? json_object_get_string(v) : "";
+    int64_t loops = json_object_object_get_ex(rec, "loops", &v) && json_object_is_type(v, json_type_int)
+                        ? json_object_get_int64(v) : 0;
+    if (!strcmp(status, "ok") && loops > 0 && json_object_get_int64(json_object_array_get_idx(o, 0)) == 0)
+        json_object_array_put_idx(o, 0, json_object_new_int64(loops));
+    int was = json_object_get_int(json_object_array_get_idx(o, 1));
+    if (!strcmp(status, "timeout") && (was < 0 || round < was))
+        json_object_array_put_idx(o, 1, json_object_new_int(round));
+}
+
+/* Before round R->round of a benchmark runner starts: the calls that timed
+ * out in another round get a `skipped` record instead of running again; the
+ * others run in the round's shuffled order (measure.h), with the loop count
+ * of their earlier rounds.  -1 with err when a record cannot be written. */
+static int prepare_round(run_state *s, cb_runner *r, cb_err *err)
+{
+    if (r->spec->mode != CB_MODE_BENCHMARK)
+        return 0;
+    size_t total = cb_runlist_count(s->o->run_list);
+    size_t *rank = cb_xmalloc((total ? total : 1) * sizeof *rank);
+    cb_measure_round_order(s->o->measure.seed, r->spec->id, r->round, rank, total);
+    cb_value keep = cb_dict_new(cb_len(r->run_list)), numbers = cb_list_new(r->n_calls);
+    cb_value order = cb_list_new(r->n_calls), loops = cb_list_new(r->n_calls);
+    size_t k = 0, kept = 0;
+    int rc = 0;
+    for (size_t f = 0; f < cb_len(r->run_list); f++) {
+        cb_value name = cb_dict_key(r->run_list, f), entries = cb_dict_val(r->run_list, f);
+        cb_value list = cb_list_new(cb_len(entries));
+        for (size_t e = 0; e < cb_len(entries); e++, k++) {
+            cb_value args = cb_item(entries, e), number = cb_item(r->call_numbers, k);
+            int64_t call = cb_int_get_i64(number), call_loops = 0;
+            int timed_out = -1;
+            char *key = outcome_key(r->spec->id, call);
+            json_object *o;
+            if (json_object_object_get_ex(s->earlier, key, &o)) {
+                call_loops = json_object_get_int64(json_object_array_get_idx(o, 0));
+                timed_out = json_object_get_int(json_object_array_get_idx(o, 1));
+            }
+            free(key);
+            if (timed_out >= 0 && timed_out != r->round) {
+                cb_runner one = *r;   /* this call alone */
+                one.run_list = cb_dict_new(1);
+                cb_value only = cb_list_new(1);
+                cb_seq_push(only, cb_retain(args));
+                cb_dict_set(one.run_list, cb_retain(name), only);
+                one.call_numbers = cb_list_new(1);
+                cb_seq_push(one.call_numbers, cb_retain(number));
+                char *why = cb_xasprintf("not run in this round: it timed out in round %d, and a call that timed "
+                                         "out runs in one round only (docs/measurement.md)", timed_out);
+                cb_engine_records what = {.status = "timeout", .error = why, .skipped = true};
+                if (rc == 0)
+                    rc = cb_runner_write_records(&one, &s->settings, &what, NULL, err);
+                free(why);
+                cb_release(one.run_list);
+                cb_release(one.call_numbers);
+                continue;
+            }
+            cb_seq_push(list, cb_retain(args));
+            cb_seq_push(numbers, cb_retain(number));
+            cb_seq_push(order, cb_int((int64_t)rank[call >= 0 && (size_t)call < total ? (size_t)call : 0]));
+            cb_seq_push(loops, cb_int(call_loops));
+            kept++;
+        }
+        if (cb_len(list))
+            cb_dict_set(keep, cb_retain(name), list);
+        else
+            cb_release(list);
+    }
+    free(rank);
+    cb_release(r->run_list);
+    cb_release(r->call_numbers);
+    cb_release(r->call_order);
+    cb_release(r->loops);
+    r->run_list = keep;
+    r->call_numbers = numbers;
+    r->call_order = order;
+    r->loops = loops;
+    r->n_calls = kept;
+    return rc;
 }
 
 /* ---------- run.json ---------- */
@@ -186,12 +315,35 @@ static json_object *jstr(const char *s)
     return s ? json_object_new_string(s) : NULL;
 }
 
+/* How one harness process (a runner's round) went: its state, exit status
+ * or signal, seconds and CPU, into J. */
+static void round_json(const cb_runner *r, json_object *j)
+{
+    static const char *const states[] = {"pending", "running", "done", "skipped"};
+    json_object_object_add(j, "state", json_object_new_string(states[r->state]));
+    if (r->state == CB_RUNNER_DONE && r->pid > 0) {
+        if (WIFEXITED(r->wstatus))
+            json_object_object_add(j, "exit_status", json_object_new_int(WEXITSTATUS(r->wstatus)));
+        else if (WIFSIGNALED(r->wstatus))
+            json_object_object_add(j, "signal", json_object_new_string(strsignal(WTERMSIG(r->wstatus))));
+        json_object_object_add(j, "seconds", json_object_new_double((double)(r->ended_ns - r->started_ns) / 1e9));
+    }
+    json_object_object_add(j, "cpu", r->cpu >= 0 ? json_object_new_int(r->cpu) : NULL);
+}
+
+/* One entry per runner of the plan; a benchmark runner's rounds are listed
+ * in its "rounds" (each with its calls, state, exit status, seconds, CPU),
+ * and its own state, exit status, seconds and CPU are its first round's
+ * that did not end cleanly, else its last round's (seconds: all rounds'). */
 static json_object *runners_json(run_state *s)
 {
     json_object *a = json_object_new_array();
-    for (size_t i = 0; i < s->plan.n_runners; i++) {
+    for (size_t i = 0; i < s->n_runners;) {
         const cb_runner *r = &s->runners[i];
         const cb_runner_spec *sp = r->spec;
+        size_t n = 0, calls = 0;
+        while (i + n < s->n_runners && s->runners[i + n].spec == sp)
+            calls += s->runners[i + n++].n_calls;
         json_object *j = json_object_new_object();
         json_object_object_add(j, "id", json_object_new_string(sp->id));
         json_object_object_add(j, "library", json_object_new_string(sp->lib->id));
@@ -203,26 +355,51 @@ static json_object *runners_json(run_state *s)
         json_object_object_add(j, "mode", json_object_new_string(cb_mode_name(sp->mode)));
         json_object_object_add(j, "warmup", json_object_new_int(cb_measure_warmup(&s->o->measure, sp->mode)));
         json_object_object_add(j, "min_time", json_object_new_double(cb_measure_min_time(&s->o->measure, sp->mode)));
+        json_object_object_add(j, "repeats", json_object_new_int(cb_measure_repeats(&s->o->measure, sp->mode)));
         json_object_object_add(j, "available", json_object_new_boolean(r->available));
         json_object_object_add(j, "dropped", json_object_new_boolean(r->dropped));
         json_object_object_add(j, "reason", r->available ? NULL : jstr(r->reason));
-        json_object_object_add(j, "calls", json_object_new_int64((int64_t)r->n_calls));
+        json_object_object_add(j, "calls", json_object_new_int64((int64_t)calls));
         json_object *cmd = json_object_new_array();
         for (char **x = r->argv; *x; x++)
             json_object_array_add(cmd, json_object_new_string(*x));
         json_object_object_add(j, "command", cmd);
-        static const char *const states[] = {"pending", "running", "done", "skipped"};
-        json_object_object_add(j, "state", json_object_new_string(states[r->state]));
-        if (r->state == CB_RUNNER_DONE && r->pid > 0) {
-            if (WIFEXITED(r->wstatus))
-                json_object_object_add(j, "exit_status", json_object_new_int(WEXITSTATUS(r->wstatus)));
-            else if (WIFSIGNALED(r->wstatus))
-                json_object_object_add(j, "signal", json_object_new_string(strsignal(WTERMSIG(r->wstatus))));
-            json_object_object_add(j, "seconds", json_object_new_double((double)(r->ended_ns - r->started_ns) / 1e9));
+        const cb_runner *shown = &s->runners[i + n - 1];
+        double seconds = 0;
+        bool any_seconds = false;
+        json_object *rounds = json_object_new_array();
+        for (size_t k = 0; k < n; k++) {
+            const cb_runner *q = &s->runners[i + k];
+            json_object *rj = json_object_new_object();
+            json_object_object_add(rj, "round", json_object_new_int(q->round));
+            json_object_object_add(rj, "calls", json_object_new_int64((int64_t)q->n_calls));
+            round_json(q, rj);
+            json_object_array_add(rounds, rj);
+            if (q->state == CB_RUNNER_DONE && q->pid > 0) {
+                seconds += (double)(q->ended_ns - q->started_ns) / 1e9;
+                any_seconds = true;
+                if (shown == &s->runners[i + n - 1] && (q->wstatus != 0 || q->settled))
+                    shown = q;
+            }
         }
-        json_object_object_add(j, "cpu", r->cpu >= 0 ? json_object_new_int(r->cpu) : NULL);
+        round_json(shown, j);
+        /* the runner is running while one of its rounds is, done when all
+         * have ended (or had nothing to run) */
+        size_t ended = 0, skipped = 0, running = 0;
+        for (size_t k = 0; k < n; k++) {
+            cb_runner_state st = s->runners[i + k].state;
+            ended += st == CB_RUNNER_DONE || st == CB_RUNNER_SKIPPED;
+            skipped += st == CB_RUNNER_SKIPPED;
+            running += st == CB_RUNNER_RUNNING;
+        }
+        json_object_object_add(j, "state", json_object_new_string(running ? "running" : skipped == n ? "skipped"
+                                                                  : ended == n ? "done" : "pending"));
+        if (any_seconds)
+            json_object_object_add(j, "seconds", json_object_new_double(seconds));
         json_object_object_add(j, "log", json_object_new_string(r->log_path + strlen(s->dir) + 1));
+        json_object_object_add(j, "rounds", rounds);
         json_object_array_add(a, j);
+        i += n;
     }
     return a;
 }
@@ -263,7 +440,6 @@ static json_object *options_json(const cb_run_opts *o)
     json_object_object_add(j, "libraries", libs);
     json_object_object_add(j, "gc", gcs);
     json_object_object_add(j, "modes", modes);
-    json_object_object_add(j, "repeats", json_object_new_int(o->repeats));
     json_object_object_add(j, "cores", json_object_new_int(o->cores));
     json_object_object_add(j, "timeout", json_object_new_double(o->timeout));
     cb_measure_to_json(&o->measure, j);
@@ -380,10 +556,10 @@ static int run_json_write(run_state *s, const char *status, cb_err *err)
 
 /* ---------- the pool's callbacks ---------- */
 
-static cb_runner *runner_by_id(run_state *s, const char *id)
+static cb_runner *runner_by_id(run_state *s, const char *id, int round)
 {
-    for (size_t i = 0; i < s->plan.n_runners; i++)
-        if (!strcmp(s->runners[i].spec->id, id))
+    for (size_t i = 0; i < s->n_runners; i++)
+        if (s->runners[i].round == round && !strcmp(s->runners[i].spec->id, id))
             return &s->runners[i];
     return NULL;
 }
@@ -396,9 +572,14 @@ static void on_record(void *ctx, json_object *rec)
         return;
     if (!json_object_is_type(v, json_type_string))
         return;
-    cb_runner *r = runner_by_id(s, json_object_get_string(v));
+    note_outcome(s, rec);
+    cb_runner *r = runner_by_id(s, json_object_get_string(v), cb_record_round(rec));
     if (!r || r->state == CB_RUNNER_SKIPPED)
         return;
+    if (json_object_object_get_ex(rec, "skipped", &v) && json_object_get_boolean(v)) {
+        cb_progress_record(&s->progress, rec);   /* a call of the round, but not its harness's */
+        return;
+    }
     const char *status = json_object_object_get_ex(rec, "status", &v) && json_object_is_type(v, json_type_string)
                              ? json_object_get_string(v) : "";
     r->done++;
@@ -424,16 +605,51 @@ static void on_tick(void *ctx)
     cb_progress_draw(&((run_state *)ctx)->progress);
 }
 
+/* A runner's name in progress lines: its id, and its round when it has
+ * rounds (into buf). */
+static const char *runner_name(const run_state *s, const cb_runner *r, char *buf, size_t n)
+{
+    if (cb_measure_rounds(&s->o->measure, r->spec->mode) > 1)
+        snprintf(buf, n, "%s round %d", r->spec->id, r->round);
+    else
+        snprintf(buf, n, "%s", r->spec->id);
+    return buf;
+}
+
 static pid_t job_start(void *ctx, size_t i, int cpu, cb_err *err)
 {
     run_state *s = ctx;
     cb_runner *r = &s->runners[s->jobs[i]];
+    char name[256];
+    if (prepare_round(s, r, err) < 0)
+        return -1;
+    cb_calls_tail_read(&s->tail, on_record, s);   /* the skipped calls' records */
+    if (!r->n_calls) {   /* every call timed out in another round */
+        r->state = CB_RUNNER_DONE;
+        s->progress.running++;   /* finished() counts it down */
+        cb_progress_runner_finished(&s->progress, runner_name(s, r, name, sizeof name), 0, 0, 0, 0, 0,
+                                    "nothing to run: its calls timed out in another round", NULL);
+        return 0;
+    }
     if (cb_runner_write_config(r, &s->settings, s->o->polys, err) < 0)
         return -1;
     pid_t pid = cb_runner_start(r, &s->settings, cpu, err);
     if (pid > 0)
-        cb_progress_runner_started(&s->progress, r->spec->id, r->n_calls, r->argv);
+        cb_progress_runner_started(&s->progress, runner_name(s, r, name, sizeof name), r->n_calls, r->argv);
     return pid;
+}
+
+/* A round of a runner starts when its previous round has ended: it reuses
+ * that round's loop counts and skips its timeouts, and a runner's rounds
+ * never run at the same time. */
+static bool job_ready(void *ctx, size_t i)
+{
+    run_state *s = ctx;
+    const cb_runner *r = &s->runners[s->jobs[i]];
+    if (r->round == 0)
+        return true;
+    const cb_runner *prev = r - 1;   /* make_runners: a runner's rounds in a row */
+    return prev->state == CB_RUNNER_DONE || prev->state == CB_RUNNER_SKIPPED;
 }
 
 static void job_failed(void *ctx, size_t i, const cb_err *err)
@@ -443,8 +659,9 @@ static void job_failed(void *ctx, size_t i, const cb_err *err)
     r->state = CB_RUNNER_DONE;
     r->wstatus = -1;
     s->progress.running++;   /* finished() counts it down */
-    cb_progress_runner_finished(&s->progress, r->spec->id, r->done, r->n_calls, r->timeouts, r->failures, 0,
-                                err->msg, NULL);
+    char name[256];
+    cb_progress_runner_finished(&s->progress, runner_name(s, r, name, sizeof name), r->done, r->n_calls,
+                                r->timeouts, r->failures, 0, err->msg, NULL);
 }
 
 /* When runner job I must have written its next record: its first within
@@ -511,7 +728,9 @@ static bool record_unreached(run_state *s, cb_runner *r, int wstatus, const char
     cb_strset have = {0};
     recorded_calls(s, r, &have);
     cb_err err;
-    bool ok = cb_runner_write_records(r, st, memory ? "error" : "timeout", error, memory, &have, NULL, &err) == 0;
+    cb_engine_records what = {.status = memory ? "error" : "timeout", .error = error, .memory_limit_hit = memory,
+                              .recorded = &have};
+    bool ok = cb_runner_write_records(r, st, &what, NULL, &err) == 0;
 
     cb_strset_free(&have);
     free(error);
@@ -553,8 +772,9 @@ static void job_exited(void *ctx, size_t i, int wstatus)
         snprintf(how, sizeof how, "the harness exited after %zu of %zu calls", r->done, r->n_calls);
         h = how;
     }
-    cb_progress_runner_finished(&s->progress, r->spec->id, r->done, r->n_calls, r->timeouts, r->failures,
-                                (double)(r->ended_ns - r->started_ns) / 1e9, h,
+    char name[256];
+    cb_progress_runner_finished(&s->progress, runner_name(s, r, name, sizeof name), r->done, r->n_calls,
+                                r->timeouts, r->failures, (double)(r->ended_ns - r->started_ns) / 1e9, h,
                                 h ? r->log_path : NULL);
 }
 
@@ -700,10 +920,12 @@ static int open_results_dir(run_state *s, cb_strset *done, json_object **old_run
         rc = cb_calls_truncate(cj, calls.valid_len, err);   /* a killed writer's half line */
     size_t unavailable = 0;
     for (size_t i = 0; rc == 0 && i < calls.n; i++) {
-        if (calls.recs[i].status && !strcmp(calls.recs[i].status, "unavailable"))
+        if (calls.recs[i].status && !strcmp(calls.recs[i].status, "unavailable")) {
             unavailable++;
-        else
+        } else {
             cb_strset_add(done, calls.recs[i].key);
+            note_outcome(s, calls.recs[i].obj);
+        }
     }
     if (rc == 0 && unavailable)
         rc = drop_unavailable(cj, &calls, err);
@@ -735,9 +957,9 @@ static int write_results_pickle(run_state *s, cb_run_result *res, cb_err *err)
     res->calls_recorded = calls.n;
     cb_runner_info *infos = cb_xcalloc(s->plan.n_runners ? s->plan.n_runners : 1, sizeof *infos);
     size_t n_infos = 0;
-    for (size_t i = 0; i < s->plan.n_runners; i++) {
+    for (size_t i = 0; i < s->n_runners; i++) {
         const cb_runner_spec *sp = s->runners[i].spec;
-        if (s->runners[i].dropped)
+        if (s->runners[i].dropped || s->runners[i].round)
             continue;
         infos[n_infos++] = (cb_runner_info){
             .id = sp->id, .library = sp->lib->id, .group = cb_library_group(sp->lib),
@@ -756,7 +978,7 @@ static int write_results_pickle(run_state *s, cb_run_result *res, cb_err *err)
 
 static void state_free(run_state *s)
 {
-    for (size_t i = 0; i < s->plan.n_runners && s->runners; i++)
+    for (size_t i = 0; i < s->n_runners && s->runners; i++)
         cb_runner_free(&s->runners[i]);
     free(s->runners);
     for (size_t i = 0; i < s->plan.n_probes && s->probes; i++) {
@@ -776,22 +998,40 @@ static void state_free(run_state *s)
         close(s->lock_fd);
     json_object_put(s->run_json);
     json_object_put(s->identity);
+    json_object_put(s->earlier);
+}
+
+/* The pool's jobs: the runners' rounds interleaved, every runner's round 0
+ * first, then every runner's round 1, and so on, so that each runner's
+ * rounds spread over the whole run (docs/measurement.md).  Runners with
+ * nothing to run are skipped.  Returns the calls the jobs have. */
+static size_t queue_rounds(run_state *s)
+{
+    size_t total = 0;
+    int rounds = 1;
+    s->jobs = cb_xcalloc(s->n_runners ? s->n_runners : 1, sizeof *s->jobs);
+    for (size_t i = 0; i < s->n_runners; i++)
+        if (s->runners[i].round + 1 > rounds)
+            rounds = s->runners[i].round + 1;
+    for (int round = 0; round < rounds; round++)
+        for (size_t i = 0; i < s->n_runners; i++) {
+            cb_runner *r = &s->runners[i];
+            if (r->round != round)
+                continue;
+            if (r->available && r->n_calls) {
+                s->jobs[s->n_jobs++] = i;
+                total += r->n_calls;
+            } else {
+                r->state = CB_RUNNER_SKIPPED;
+            }
+        }
+    return total;
 }
 
 static int run_pool(run_state *s, cb_err *err)
 {
     const cb_run_opts *o = s->o;
-    size_t total = 0;
-    s->jobs = cb_xcalloc(s->plan.n_runners ? s->plan.n_runners : 1, sizeof *s->jobs);
-    for (size_t i = 0; i < s->plan.n_runners; i++) {
-        cb_runner *r = &s->runners[i];
-        if (r->available && r->n_calls) {
-            s->jobs[s->n_jobs++] = i;
-            total += r->n_calls;
-        } else {
-            r->state = CB_RUNNER_SKIPPED;
-        }
-    }
+    size_t total = queue_rounds(s);
     struct stat st;
     off_t start = stat(s->calls_path, &st) == 0 ? st.st_size : 0;
     cb_calls_tail_init(&s->tail, s->calls_path, start);
@@ -805,7 +1045,7 @@ static int run_pool(run_state *s, cb_err *err)
     cb_progress_draw(&s->progress);
     cb_pool_opts po = {.cores = o->cores, .pin = o->pin, .grace_ms = 1000};
     cb_pool_ops ops = {
-        .ctx = s, .start = job_start, .failed = job_failed, .exited = job_exited,
+        .ctx = s, .start = job_start, .ready = job_ready, .failed = job_failed, .exited = job_exited,
         .watch_fd = s->inotify_fd, .on_watch = on_watch,
         .tick_ms = tty ? 1000 : 0, .on_tick = on_tick,
         .deadline = job_deadline, .expired = job_expired,
@@ -815,29 +1055,61 @@ static int run_pool(run_state *s, cb_err *err)
     return rc;
 }
 
-/* Another executor (run.h): the same runners as the pool would get. */
+/* Another executor (run.h): the same runners as the pool would get, each
+ * round prepared before it is handed over (the executor runs them when it
+ * can, so a round knows only what the records had when it was prepared). */
 static int run_executor(run_state *s, bool *pending, cb_err *err)
 {
-    s->jobs = cb_xcalloc(s->plan.n_runners ? s->plan.n_runners : 1, sizeof *s->jobs);
-    for (size_t i = 0; i < s->plan.n_runners; i++) {
-        cb_runner *r = &s->runners[i];
-        if (r->available && r->n_calls)
-            s->jobs[s->n_jobs++] = i;
+    queue_rounds(s);
+    size_t kept = 0;
+    for (size_t j = 0; j < s->n_jobs; j++) {
+        cb_runner *r = &s->runners[s->jobs[j]];
+        if (prepare_round(s, r, err) < 0)
+            return -1;
+        if (r->n_calls)
+            s->jobs[kept++] = s->jobs[j];
         else
             r->state = CB_RUNNER_SKIPPED;
     }
+    s->n_jobs = kept;
     const cb_executor *x = s->o->executor;
     return x->run(x->ctx, &s->settings, s->o->polys, s->runners, s->jobs, s->n_jobs, pending, err);
 }
 
-int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
+/* The call order's seed: --seed, else the one the resumed run recorded
+ * (its orders go on), else a new one (recorded in run.json). */
+static int64_t order_seed(const cb_run_opts *o)
+{
+    if (o->measure.seed_given)
+        return o->measure.seed;
+    if (o->resume_dir) {
+        char *path = cb_xasprintf("%s/run.json", o->resume_dir);
+        cb_err ignored;   /* not readable: open_results_dir says so */
+        json_object *old = cb_json_read_file(path, &ignored), *opts, *seed;
+        free(path);
+        int64_t v = -1;
+        if (old && json_object_object_get_ex(old, "options", &opts) && json_object_is_type(opts, json_type_object) &&
+            json_object_object_get_ex(opts, "seed", &seed) && json_object_is_type(seed, json_type_int))
+            v = json_object_get_int64(seed);
+        json_object_put(old);
+        if (v >= 0)
+            return v;
+    }
+    return cb_measure_draw_seed();
+}
+
+int cb_run(const cb_run_opts *given, cb_run_result *res, cb_err *err)
 {
     memset(res, 0, sizeof *res);
+    cb_run_opts resolved = *given;   /* with the seed settled */
+    resolved.measure.seed = order_seed(given);
+    resolved.measure.seed_given = true;
+    const cb_run_opts *o = &resolved;
     cb_pool_block_signals();   /* a Ctrl-C from here on stops the run cleanly */
     /* A harness that dies before reading its two stdin lines must not take
      * casbench down with SIGPIPE (the runner's child restores it). */
     signal(SIGPIPE, SIG_IGN);
-    run_state s = {.o = o, .inotify_fd = -1, .lock_fd = -1};
+    run_state s = {.o = o, .inotify_fd = -1, .lock_fd = -1, .earlier = json_object_new_object()};
     cb_strset done = {0};
     json_object *old = NULL;
     int rc = -1;
@@ -873,7 +1145,7 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
     s.settings = (cb_run_settings){
         .results_dir = s.dir, .calls_jsonl = s.calls_path, .harness_dir = s.harness_dir,
         .tracker = s.tracker, .python_flags = o->python_flags, .envs = o->envs, .n_envs = o->n_envs,
-        .repeats = o->repeats, .timeout = o->timeout, .measure = o->measure, .grace = o->grace,
+        .timeout = o->timeout, .measure = o->measure, .grace = o->grace,
         .startup_timeout = o->startup_timeout, .memory_limit = o->memory_limit,
         .order = o->order, .singular_ring = o->singular_ring, .hostname = s.hostname,
         .cpu_profiler = o->cpu_profiler, .profile_rate = o->profile_rate, .mem_profiler = o->mem_profiler,
@@ -882,30 +1154,34 @@ int cb_run(const cb_run_opts *o, cb_run_result *res, cb_err *err)
     run_json_begin(&s, old);
     if (run_json_write(&s, "running", err) < 0)
         goto out;
-    for (size_t i = 0; i < s.plan.n_runners; i++) {
+    for (size_t i = 0; i < s.n_runners; i++) {
         cb_runner *r = &s.runners[i];
         if (r->dropped)
             continue;
-        res->runners++;
+        res->runners += r->round == 0;
         res->calls_planned += cb_runlist_count(o->run_list);
         if (r->available)
             continue;
-        res->runners_unavailable++;
-        if (r->n_calls && cb_runner_write_records(r, &s.settings, "unavailable", r->reason ? r->reason : "unavailable",
-                                                  false, NULL, NULL, err) < 0)
+        res->runners_unavailable += r->round == 0;
+        cb_engine_records what = {.status = "unavailable", .error = r->reason ? r->reason : "unavailable"};
+        if (r->n_calls && cb_runner_write_records(r, &s.settings, &what, NULL, err) < 0)
             goto out;
     }
     int prc = o->executor ? run_executor(&s, &res->pending, err) : run_pool(&s, err);
     if (prc < 0)
         goto out;
     res->signo = prc;
-    for (size_t i = 0; i < s.n_jobs; i++) {
-        cb_runner *r = &s.runners[s.jobs[i]];
+    for (size_t i = 0; i < s.n_runners; i++) {
+        cb_runner *r = &s.runners[i];
         /* failed: could not start, killed, non-zero exit, or exited
-         * without a record for every call it was given */
+         * without a record for every call it was given, in some round
+         * (counted once per runner) */
         if (r->state == CB_RUNNER_DONE && !r->settled &&
-            (r->wstatus == -1 || !WIFEXITED(r->wstatus) || WEXITSTATUS(r->wstatus) || r->done < r->n_calls))
+            (r->wstatus == -1 || !WIFEXITED(r->wstatus) || WEXITSTATUS(r->wstatus) || r->done < r->n_calls)) {
             res->runners_failed++;
+            while (i + 1 < s.n_runners && s.runners[i + 1].spec == r->spec)
+                i++;
+        }
     }
     for (size_t m = 0; m < o->n_modes; m++)   /* every harness has exited: calls.jsonl is still */
         if (o->modes[m] == CB_MODE_CPU && cb_profile_merge_records(s.dir, s.calls_path, err) < 0)

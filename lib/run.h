@@ -57,9 +57,9 @@ typedef struct {
     const char *cpu_profiler;             /* cpu mode: "perf" (NULL: perf) or "samply" */
     const char *mem_profiler;             /* mem mode: "casbench" (NULL: the tracker) or "memray" */
     int profile_rate;                     /* cpu mode: samples per second (0: 500) */
-    int repeats, cores;
+    int cores;
     double timeout, grace;
-    cb_measure measure;                   /* --warmup, --min-time (measure.h) */
+    cb_measure measure;                   /* --warmup, --min-time, --rounds, --repeats, --seed (measure.h) */
     double startup_timeout;               /* probe, and dataset up to the first record (lib/bounds.h) */
     uint64_t memory_limit;                /* bytes per harness and per call (0: none) */
     const char *memory_limit_given;       /* --memory-limit as given, NULL: the default */

@@ -70,9 +70,12 @@ int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value poly
     cb_dict_set_str(cfg, "type", cb_str_c(cb_mode_name(r->spec->mode)));
     cb_dict_set_str(cfg, "run_list", cb_retain(r->run_list));
     cb_dict_set_str(cfg, "call_numbers", cb_retain(r->call_numbers));
+    cb_dict_set_str(cfg, "round", cb_int(r->round));
+    cb_dict_set_str(cfg, "call_order", cb_retain(r->call_order));
+    cb_dict_set_str(cfg, "loops", cb_retain(r->loops));
     cb_dict_set_str(cfg, "polys", cb_polys_subset(polys, r->run_list));
     cb_dict_set_str(cfg, "gc", cb_bool(r->spec->gc != 0));
-    cb_dict_set_str(cfg, "repeats", cb_int(s->repeats));
+    cb_dict_set_str(cfg, "repeats", cb_int(cb_measure_repeats(&s->measure, r->spec->mode)));
     cb_dict_set_str(cfg, "log_file", cb_str_c(r->log_path));
     cb_dict_set_str(cfg, "timeout", cb_float(s->timeout));
     cb_dict_set_str(cfg, "library", cb_str_c(r->spec->lib->id));
@@ -162,7 +165,7 @@ pid_t cb_runner_start(cb_runner *r, const cb_run_settings *s, int cpu, cb_err *e
         return -1;
     {
         cb_buf head = {0};
-        cb_buf_printf(&head, "casbench: runner %s, %zu calls:", r->spec->id, r->n_calls);
+        cb_buf_printf(&head, "casbench: runner %s, round %d, %zu calls:", r->spec->id, r->round, r->n_calls);
         for (const char *const *v = r->spec->lib->env; *v; v++)
             cb_buf_printf(&head, " %s", *v);
         for (char **a = r->argv; *a; a++)
@@ -205,8 +208,8 @@ pid_t cb_runner_start(cb_runner *r, const cb_run_settings *s, int cpu, cb_err *e
     return pid;
 }
 
-int cb_runner_write_records(const cb_runner *r, const cb_run_settings *s, const char *status, const char *error,
-                            bool memory_limit_hit, const cb_strset *recorded, size_t *written, cb_err *err)
+int cb_runner_write_records(const cb_runner *r, const cb_run_settings *s, const cb_engine_records *what,
+                            size_t *written, cb_err *err)
 {
     if (written)
         *written = 0;
@@ -223,9 +226,9 @@ int cb_runner_write_records(const cb_runner *r, const cb_run_settings *s, const 
         cb_value entries = cb_dict_val(r->run_list, f);
         for (size_t e = 0; e < cb_len(entries) && rc == 0; e++, k++) {
             cb_value args = cb_item(entries, e);
-            if (recorded) {
-                char *key = cb_call_key_entry(r->spec->id, fname, args);
-                bool have = cb_strset_has(recorded, key);
+            if (what->recorded) {
+                char *key = cb_call_key_entry(r->spec->id, fname, args, r->round);
+                bool have = cb_strset_has(what->recorded, key);
                 free(key);
                 if (have)
                     continue;
@@ -245,7 +248,8 @@ int cb_runner_write_records(const cb_runner *r, const cb_run_settings *s, const 
             }
             json_object_object_add(o, "args", ja);
             json_object_object_add(o, "call", json_object_new_int64(cb_int_get_i64(cb_item(r->call_numbers, k))));
-            json_object_object_add(o, "status", json_object_new_string(status));
+            json_object_object_add(o, "round", json_object_new_int(r->round));
+            json_object_object_add(o, "status", json_object_new_string(what->status));
             json_object_object_add(o, "times", json_object_new_array());
             json_object_object_add(o, "cpu_times", json_object_new_array());
             json_object_object_add(o, "loops", json_object_new_int(0));
@@ -256,13 +260,15 @@ int cb_runner_write_records(const cb_runner *r, const cb_run_settings *s, const 
             json_object_object_add(o, "cold_cpu_time", NULL);
             json_object_object_add(o, "max_rss_kib", NULL);
             json_object_object_add(o, "pid", NULL);
-            json_object_object_add(o, "error", json_object_new_string(error));
+            json_object_object_add(o, "error", json_object_new_string(what->error));
             json_object_object_add(o, "timeout", json_object_new_double(s->timeout));
             json_object_object_add(o, "memory_limit",
                                    s->memory_limit ? json_object_new_int64((int64_t)s->memory_limit) : NULL);
-            json_object_object_add(o, "memory_limit_hit", json_object_new_boolean(memory_limit_hit));
+            json_object_object_add(o, "memory_limit_hit", json_object_new_boolean(what->memory_limit_hit));
             json_object_object_add(o, "host", s->hostname ? json_object_new_string(s->hostname) : NULL);
             json_object_object_add(o, "started", json_object_new_double(now));
+            if (what->skipped)
+                json_object_object_add(o, "skipped", json_object_new_boolean(1));
             char *line = cb_xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
             json_object_put(o);
             size_t len = strlen(line);
@@ -282,6 +288,8 @@ void cb_runner_free(cb_runner *r)
     cb_argv_free(r->argv);
     cb_release(r->run_list);
     cb_release(r->call_numbers);
+    cb_release(r->call_order);
+    cb_release(r->loops);
     free(r->config_path);
     free(r->results_path);
     free(r->log_path);

@@ -1,5 +1,8 @@
 /* runner.h — one runner: a harness process that runs one library variant
- * (library × environment × gc × mode) over its run list (DESIGN §2, §4).
+ * (library × environment × gc × mode) over its run list (DESIGN §2, §4);
+ * with --rounds, one such process per round (docs/measurement.md): each
+ * round of a benchmark runner is a cb_runner of its own, with the same spec
+ * and its own `round`, call order and log line.
  *
  * The engine writes the runner's config pickle (docs/protocol.md, "The run
  * config"), starts the harness in its own process group with
@@ -33,9 +36,8 @@ typedef struct {
     const char *python_flags;     /* may be NULL */
     const cb_pyenv *envs;
     size_t n_envs;
-    int repeats;
     double timeout, grace;
-    cb_measure measure;           /* --warmup, --min-time: per mode by measure.h */
+    cb_measure measure;           /* --warmup, --min-time, --rounds, --repeats: per mode by measure.h */
     double startup_timeout;       /* seconds to the first record (lib/bounds.h) */
     uint64_t memory_limit;        /* bytes per harness and per call, 0: none */
     const char *order;            /* "lex" or "grevlex" */
@@ -55,8 +57,13 @@ typedef struct {
     bool available;
     bool dropped;                 /* unavailable and not asked for: no records at all */
     const char *reason;           /* when not available (borrowed from the probe) */
+    int round;                    /* 0 .. rounds - 1 (always 0 outside benchmark mode) */
     cb_value run_list;            /* the calls this runner still has to run */
     cb_value call_numbers;        /* list: each one's position in the whole run list */
+    cb_value call_order;          /* list: each one's rank in the round's order, or None
+                                   * (run-list order); the config's `call_order` */
+    cb_value loops;               /* list: each one's loop count from an earlier round
+                                   * (0: calibrate), or None; the config's `loops` */
     size_t n_calls;
     char *config_path, *results_path, *log_path;
     /* live state */
@@ -81,14 +88,22 @@ int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value poly
 /* Fork and exec the harness (pinned to CPU unless it is -1).  Returns the
  * pid (also the process group id), or -1 with err. */
 pid_t cb_runner_start(cb_runner *r, const cb_run_settings *s, int cpu, cb_err *err);
-/* Append a record with STATUS and ERROR (and memory_limit_hit) for each
- * call of R's run list whose key (cb_call_key_entry) is not in RECORDED
- * (NULL: every call), numbered by R's call_numbers (positions in the whole
- * run list, as a harness's): the calls of a runner whose library is
- * `unavailable`, or whose harness never got to them (docs/run.md, "Limits").
+/* Records the engine writes itself, for calls no harness ran: the calls of
+ * a runner whose library is `unavailable`, those its harness never got to
+ * (docs/run.md, "Limits"), and those a round skips (`skipped`: a call that
+ * timed out in an earlier round is not run again; docs/measurement.md). */
+typedef struct {
+    const char *status, *error;
+    bool memory_limit_hit;
+    bool skipped;                 /* the record says so ("skipped": true) */
+    const cb_strset *recorded;    /* calls (cb_call_key_entry) that have a record: none for them; NULL: none */
+} cb_engine_records;
+
+/* Append such a record for each call of R's run list (numbered by R's
+ * call_numbers, positions in the whole run list, as a harness's).
  * *written counts them (may be NULL). */
-int cb_runner_write_records(const cb_runner *r, const cb_run_settings *s, const char *status, const char *error,
-                            bool memory_limit_hit, const cb_strset *recorded, size_t *written, cb_err *err);
+int cb_runner_write_records(const cb_runner *r, const cb_run_settings *s, const cb_engine_records *what,
+                            size_t *written, cb_err *err);
 
 /* cpu mode seam (DESIGN §8.2): wraps the harness argv of a cpu-mode runner
  * in the profiler command and returns the config's `profile` value (None

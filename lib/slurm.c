@@ -114,8 +114,11 @@ static int check_task(const char *dir, const char *path, size_t i, json_object *
             return cb_fail(err, "%s: task %zu: \"%s\" is missing or not a string", path, i, strings[k]);
     if (!jtype(t, "calls", json_type_int, false) || json_object_get_int64(jget(t, "calls")) < 0 ||
         !jtype(t, "gc", json_type_boolean, true) || !jtype(t, "env", json_type_int, true) ||
-        !jtype(t, "shard", json_type_int, true))
-        return cb_fail(err, "%s: task %zu: \"calls\", \"gc\", \"env\" or \"shard\" has the wrong type", path, i);
+        !jtype(t, "shard", json_type_int, true) || !jtype(t, "round", json_type_int, true) ||
+        (jget(t, "round") && (json_object_get_int64(jget(t, "round")) < 0 ||
+                              json_object_get_int64(jget(t, "round")) >= CB_MAX_ROUNDS)))
+        return cb_fail(err, "%s: task %zu: \"calls\", \"gc\", \"env\", \"shard\" or \"round\" has the wrong type",
+                       path, i);
     json_object *cmd = jget(t, "command");
     if (!cmd || !json_object_is_type(cmd, json_type_array) || !json_object_array_length(cmd))
         return cb_fail(err, "%s: task %zu: \"command\" is not a list of words", path, i);
@@ -299,10 +302,16 @@ static cb_value list_slice(cb_value l, size_t from, size_t n)
 static json_object *make_task(const char *dir, int k, size_t ti, cb_runner *r, cb_value slice, size_t from,
                               size_t n_calls, int shard, const cb_run_settings *s, cb_value polys, cb_err *err)
 {
-    char *tag = shard < 0 ? cb_xstrdup(r->spec->id) : cb_xasprintf("%s.shard%d", r->spec->id, shard);
+    char round[32] = "";
+    if (r->round)   /* round 0 keeps the names of a run without rounds */
+        snprintf(round, sizeof round, ".round%d", r->round);
+    char *tag = shard < 0 ? cb_xasprintf("%s%s", r->spec->id, round)
+                          : cb_xasprintf("%s%s.shard%d", r->spec->id, round, shard);
     cb_runner t = *r;   /* the same runner with its own run list and files */
     t.run_list = slice;
     t.call_numbers = list_slice(r->call_numbers, from, n_calls);   /* the records' `call` */
+    t.call_order = cb_is(r->call_order, CB_LIST) ? list_slice(r->call_order, from, n_calls) : cb_none();
+    t.loops = cb_is(r->loops, CB_LIST) ? list_slice(r->loops, from, n_calls) : cb_none();
     t.n_calls = n_calls;
     t.config_path = cb_xasprintf("%s/runners/%s.s%d.config.pickle", dir, tag, k);
     t.results_path = cb_xasprintf("%s/runners/%s.s%d.results.pickle", dir, tag, k);
@@ -315,6 +324,7 @@ static json_object *make_task(const char *dir, int k, size_t ti, cb_runner *r, c
         j = json_object_new_object();
         json_object_object_add(j, "runner", json_object_new_string(r->spec->id));
         json_object_object_add(j, "shard", shard < 0 ? NULL : json_object_new_int(shard));
+        json_object_object_add(j, "round", json_object_new_int(r->round));
         json_object_object_add(j, "library", json_object_new_string(r->spec->lib->id));
         json_object_object_add(j, "env", r->spec->env < 0 ? NULL : json_object_new_int(r->spec->env));
         json_object_object_add(j, "gc", r->spec->gc < 0 ? NULL : json_object_new_boolean(r->spec->gc));
@@ -334,6 +344,8 @@ static json_object *make_task(const char *dir, int k, size_t ti, cb_runner *r, c
     }
     free(tag);
     cb_release(t.call_numbers);
+    cb_release(t.call_order);
+    cb_release(t.loops);
     free(t.config_path);
     free(t.results_path);
     free(t.log_path);
@@ -559,9 +571,9 @@ static void runner_outcomes(json_object *tasks, cb_runner *runners, const size_t
         r->wstatus = 0;
         r->done = 0;
         for (size_t i = 0; i < json_object_array_length(tasks); i++) {
-            json_object *t = json_object_array_get_idx(tasks, i);
-            if (strcmp(jstr(t, "runner"), r->spec->id))
-                continue;
+            json_object *t = json_object_array_get_idx(tasks, i), *round = jget(t, "round");
+            if (strcmp(jstr(t, "runner"), r->spec->id) || (round ? json_object_get_int(round) : 0) != r->round)
+                continue;   /* another runner's task, or another round's */
             cb_calls c;
             cb_err e;
             if (cb_calls_read(jstr(t, "records"), &c, &e) == 0) {
@@ -704,6 +716,7 @@ static int task_runner(json_object *task, cb_runner_spec *spec, cb_runner *r, cb
     r->results_path = cb_xstrdup(jstr(task, "results"));
     r->log_path = cb_xstrdup(jstr(task, "log"));
     r->n_calls = (size_t)json_object_get_int64(jget(task, "calls"));
+    r->round = jget(task, "round") ? json_object_get_int(jget(task, "round")) : 0;   /* checked (check_task) */
     r->cpu = -1;
     r->available = true;
     return 0;
@@ -923,7 +936,7 @@ static int lock_dir(const char *dir, int *fd, cb_err *err)
 }
 
 /* The runners results.pickle lists (run.json's, not dropped). */
-static cb_runner_info *infos_of(json_object *run, const char *path, size_t *n, cb_err *err)
+static cb_runner_info *infos_of(json_object *run, const char *path, size_t *n, int **rounds, cb_err *err)
 {
     json_object *runners = jget(run, "runners");
     if (!runners || !json_object_is_type(runners, json_type_array)) {
@@ -932,6 +945,7 @@ static cb_runner_info *infos_of(json_object *run, const char *path, size_t *n, c
     }
     size_t len = json_object_array_length(runners);
     cb_runner_info *infos = cb_xcalloc(len ? len : 1, sizeof *infos);
+    *rounds = cb_xcalloc(len ? len : 1, sizeof **rounds);
     *n = 0;
     for (size_t i = 0; i < len; i++) {
         json_object *r = json_object_array_get_idx(runners, i), *gc = jget(r, "gc");
@@ -941,10 +955,20 @@ static cb_runner_info *infos_of(json_object *run, const char *path, size_t *n, c
             !jtype(r, "gc", json_type_boolean, true) || !jtype(r, "dropped", json_type_boolean, true)) {
             cb_fail(err, "%s: runners[%zu] is not a runner as casbench writes it", path, i);
             free(infos);
+            free(*rounds);
+            return NULL;
+        }
+        json_object *rl = jget(r, "rounds");   /* one entry per round (run.c); none: one round */
+        size_t nr = rl && json_object_is_type(rl, json_type_array) ? json_object_array_length(rl) : 1;
+        if (nr < 1 || nr > CB_MAX_ROUNDS) {
+            cb_fail(err, "%s: runners[%zu] has %zu rounds (1 to %d)", path, i, nr, CB_MAX_ROUNDS);
+            free(infos);
+            free(*rounds);
             return NULL;
         }
         if (json_object_get_boolean(jget(r, "dropped")))
             continue;
+        (*rounds)[*n] = (int)nr;
         infos[(*n)++] = (cb_runner_info){
             .id = jstr(r, "id"), .library = jstr(r, "library"), .group = jstr(r, "group"),
             .flags = jstr(r, "flags"), .gc = gc ? json_object_get_boolean(gc) : -1,
@@ -954,8 +978,8 @@ static cb_runner_info *infos_of(json_object *run, const char *path, size_t *n, c
     return infos;
 }
 
-static size_t count_missing(const cb_calls *calls, const cb_runner_info *infos, size_t n_infos, cb_value run_list,
-                            size_t *expected)
+static size_t count_missing(const cb_calls *calls, const cb_runner_info *infos, const int *rounds, size_t n_infos,
+                            cb_value run_list, size_t *expected)
 {
     cb_strset have = {0};
     for (size_t i = 0; i < calls->n; i++)
@@ -964,15 +988,17 @@ static size_t count_missing(const cb_calls *calls, const cb_runner_info *infos, 
     size_t missing = 0;
     *expected = 0;
     for (size_t r = 0; r < n_infos; r++)
-        for (size_t f = 0; f < cb_len(run_list); f++) {
-            cb_value entries = cb_dict_val(run_list, f);
-            for (size_t e = 0; e < cb_len(entries); e++) {
-                char *key = cb_call_key_entry(infos[r].id, cb_str_data(cb_dict_key(run_list, f)), cb_item(entries, e));
-                missing += !cb_strset_has(&have, key);
-                (*expected)++;
-                free(key);
+        for (int round = 0; round < rounds[r]; round++)
+            for (size_t f = 0; f < cb_len(run_list); f++) {
+                cb_value entries = cb_dict_val(run_list, f);
+                for (size_t e = 0; e < cb_len(entries); e++) {
+                    char *key = cb_call_key_entry(infos[r].id, cb_str_data(cb_dict_key(run_list, f)),
+                                                  cb_item(entries, e), round);
+                    missing += !cb_strset_has(&have, key);
+                    (*expected)++;
+                    free(key);
+                }
             }
-        }
     cb_strset_free(&have);
     return missing;
 }
@@ -988,6 +1014,7 @@ static int collect_locked(const char *dir, cb_collect_result *res, cb_err *err)
     cb_value polys = cb_none(), run_list = cb_none();   /* replaced by the loads */
     cb_calls calls = {0};
     cb_runner_info *infos = NULL;
+    int *rounds = NULL;
     size_t n_infos = 0;
     int rc = -1;
     if (!run)
@@ -1001,10 +1028,10 @@ static int collect_locked(const char *dir, cb_collect_result *res, cb_err *err)
         goto out;
     if (cb_calls_read(cj, &calls, err) < 0)
         goto out;
-    if (!(infos = infos_of(run, rj, &n_infos, err)))
+    if (!(infos = infos_of(run, rj, &n_infos, &rounds, err)))
         goto out;
     res->recorded = calls.n;
-    res->missing = count_missing(&calls, infos, n_infos, run_list, &res->expected);
+    res->missing = count_missing(&calls, infos, rounds, n_infos, run_list, &res->expected);
     int jrc;
     const char *job = latest_job(dir, &sub, &jrc, err);
     if (jrc < 0)
@@ -1026,6 +1053,7 @@ out:
     cb_release(run_list);
     cb_calls_free(&calls);
     free(infos);
+    free(rounds);
     free(rj);
     free(cj);
     free(pp);

@@ -97,6 +97,33 @@ double cb_stats_geomean(const double *x, size_t n)
     return k ? exp(s / (double)k) : NAN;
 }
 
+void cb_stats_median_ci(const double *x, size_t n, double confidence, double *lo, double *hi, double *coverage)
+{
+    *lo = *hi = NAN;
+    *coverage = 0;
+    if (!n)
+        return;
+    double *s = cb_xmalloc(n * sizeof *s);
+    memcpy(s, x, n * sizeof *s);
+    qsort(s, n, sizeof *s, cmp_double);
+    /* P(Bin(n, 1/2) <= j) for j = 0, 1, ...: each term from its logarithm,
+     * so that a large n underflows only the negligible first terms */
+    size_t k = 1;
+    double ln2n = (double)n * log(2.0), lgn = lgamma((double)n + 1);
+    double tail = exp(-ln2n);   /* P(<= 0) */
+    *coverage = n > 1 ? 1 - 2 * tail : 0;
+    for (size_t j = 1; j < (n + 1) / 2; j++) {
+        tail += exp(lgn - lgamma((double)j + 1) - lgamma((double)(n - j) + 1) - ln2n);   /* P(<= j) */
+        if (1 - 2 * tail < confidence)
+            break;
+        k = j + 1;
+        *coverage = 1 - 2 * tail;
+    }
+    *lo = s[k - 1];
+    *hi = s[n - k];
+    free(s);
+}
+
 /* Standard normal upper tail and its inverse (bisection is plenty here). */
 static double norm_sf(double z) { return 0.5 * erfc(z / sqrt(2.0)); }
 

@@ -30,6 +30,15 @@ double cb_stats_mad(const double *x, size_t n);
 /* Geometric mean of the positive values of x; NAN when there are none. */
 double cb_stats_geomean(const double *x, size_t n);
 
+/* A distribution-free confidence interval for the median of the
+ * population X's n values come from (independent samples: with --rounds,
+ * the per-round medians of a call): the order statistics [x(k), x(n+1-k)]
+ * with the largest k whose coverage 1 - 2 P(Binomial(n, 1/2) <= k - 1) is
+ * at least CONFIDENCE.  With few values that level may be unreachable (5
+ * values: at most 93.75 %); the interval is then [min, max] and *coverage
+ * says what it really is.  n == 0: NANs; n == 1: the value, coverage 0. */
+void cb_stats_median_ci(const double *x, size_t n, double confidence, double *lo, double *hi, double *coverage);
+
 /* The estimate of b / a with its confidence interval. */
 typedef struct cb_ratio_ci {
     double ratio;       /* exp(Hodges–Lehmann estimate of the log shift) */

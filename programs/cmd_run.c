@@ -37,7 +37,7 @@ static const char usage[] =
     "OUTPUT/results_YYYY-MM-DD_HH-MM-SS/ (calls.jsonl, results.pickle, run.json,\n"
     "logs/).  Without POLYS RUN_LIST OUTPUT it runs the built-in default suite\n"
     "(random systems of a few sizes plus cyclic and katsura systems) on every\n"
-    "available library into ./" CB_SUITE_OUTPUT "/, with --timeout 10 and --repeats 3.\n"
+    "available library into ./" CB_SUITE_OUTPUT "/, with --timeout 10.\n"
     "Without --venvs, Python libraries run in casbench's pinned venvs\n"
     "($CASBENCH_PREFIX, default /opt/casbench: venv-3.11, venv-3.12, venv-3.13, those\n"
     "that exist) and in python3 on PATH and /usr/bin/python3 where those are\n"
@@ -63,7 +63,8 @@ static const char usage[] =
     "                           default: on)\n"
     "  --python-flags FLAGS     interpreter flags for Python harnesses, one word\n"
     "                           (quote several: --python-flags '-X dev')\n"
-    "  --repeats N              timed repeats per call (default 3)\n"
+    "  --repeats N              timed repeats per call and round (default: 3 values per\n"
+    "                           call in all: 1 per round with 3 rounds, 3 with one)\n"
     "  --cores N                runners at once (default: the usable CPUs)\n"
     "  --timeout S              limit per call: warm-up, calibration and all repeats\n"
     "                           (default 60; at most 1e6)\n"
@@ -85,6 +86,11 @@ static const char usage[] =
     "                           default: 0.01); 0: one execution per repeat.\n"
     "                           --warmup 0 --min-time 0 is the original's single shot\n"
     "                           (docs/measurement.md)\n"
+    "  --rounds R               benchmark: run the run list R times, each round in a\n"
+    "                           fresh harness, the rounds of the runners interleaved\n"
+    "                           (default 3; docs/measurement.md)\n"
+    "  --seed S                 the seed of each round's shuffled call order (default:\n"
+    "                           drawn, recorded in run.json)\n"
     "  --pin                    give each runner a CPU of its own\n"
     "  --resume DIR             run only the calls of DIR without a record, appending\n"
     "                           to DIR (refused when DIR was run for another dataset,\n"
@@ -122,7 +128,7 @@ typedef struct {
     const char *cpu_profiler;
     const char *mem_profiler;
     long profile_rate;
-    long repeats, cores;
+    long cores;
     double timeout, startup_timeout;
     cb_measure measure;
     const char *memory_limit;      /* as given, or NULL */
@@ -207,7 +213,6 @@ static void add_mode(run_args *a, cb_mode m)
 static void parse_args(int argc, char **argv, run_args *a)
 {
     memset(a, 0, sizeof *a);
-    a->repeats = -1;
     a->timeout = -1;
     a->measure = cb_measure_defaults();
     a->startup_timeout = CB_STARTUP_TIMEOUT_DEFAULT;
@@ -268,7 +273,7 @@ static void parse_args(int argc, char **argv, run_args *a)
         } else if (!strcmp(w, "--profile-rate")) {
             a->profile_rate = parse_long(w, one_value(argc, argv, &i), 1, 100000);
         } else if (!strcmp(w, "--repeats")) {
-            a->repeats = parse_long(w, one_value(argc, argv, &i), 1, 1000000);
+            a->measure.repeats = (int)parse_long(w, one_value(argc, argv, &i), 1, 1000000);
         } else if (!strcmp(w, "--cores")) {
             a->cores = parse_long(w, one_value(argc, argv, &i), 1, 4096);
         } else if (!strcmp(w, "--timeout")) {
@@ -281,6 +286,12 @@ static void parse_args(int argc, char **argv, run_args *a)
                 cb_die(&err);
         } else if (!strcmp(w, "--warmup")) {
             a->measure.warmup = (int)parse_long(w, one_value(argc, argv, &i), 0, 1000000);
+        } else if (!strcmp(w, "--rounds")) {
+            a->measure.rounds = (int)parse_long(w, one_value(argc, argv, &i), 1, CB_MAX_ROUNDS);
+        } else if (!strcmp(w, "--seed")) {
+            cb_err err;
+            if (cb_measure_parse_seed(one_value(argc, argv, &i), &a->measure, &err) < 0)
+                cb_die(&err);
         } else if (!strcmp(w, "--startup-timeout")) {
             a->startup_timeout = parse_seconds(w, one_value(argc, argv, &i), 0);
             if (a->startup_timeout <= 0)
@@ -569,8 +580,6 @@ int cmd_run(int argc, char **argv)
         if (cb_suite_build(&polys, &run_list, &dataset, &seeds, &err) < 0)
             cb_die(&err);
         output = CB_SUITE_OUTPUT;
-        if (a.repeats < 0)
-            a.repeats = CB_SUITE_REPEATS;
         if (a.timeout < 0)
             a.timeout = CB_SUITE_TIMEOUT;
     }
@@ -599,7 +608,7 @@ int cmd_run(int argc, char **argv)
         .envs = envs, .n_envs = (size_t)nvenvs, .gcs = a.gcs, .n_gcs = (size_t)a.ngcs,
         .modes = a.modes, .n_modes = (size_t)a.nmodes, .python_flags = a.python_flags,
         .cpu_profiler = a.cpu_profiler, .profile_rate = (int)a.profile_rate, .mem_profiler = a.mem_profiler,
-        .repeats = a.repeats > 0 ? (int)a.repeats : 3, .cores = (int)a.cores,
+        .cores = (int)a.cores,
         .timeout = a.timeout > 0 ? a.timeout : 60, .measure = a.measure, .grace = 1.0,
         .startup_timeout = a.startup_timeout, .memory_limit = memory_limit, .memory_limit_given = a.memory_limit,
         .order = a.order, .singular_ring = a.singular_ring, .pin = a.pin, .verbose = a.verbose,

@@ -106,6 +106,59 @@ static int decode_config(cb_value raw, const cb_harness_ops *ops, cb_config *cfg
     cfg->profile = get(raw, "profile");
     cfg->perturb = get(raw, "perturb");
     cfg->result_text = num_or(get(raw, "result_text"), 0) != 0;
+    double round = num_or(get(raw, "round"), 0);
+    cfg->round = round < 0 || round > 1e6 ? 0 : (int)round;
+    cfg->call_order = get(raw, "call_order");
+    cfg->loops = get(raw, "loops");
+    return 0;
+}
+
+/* An int item of a config list that runs parallel to the run list's calls
+ * (`call_order`, `loops`), or DEF when there is none. */
+static int64_t call_item(cb_value list, size_t i, int64_t def)
+{
+    if (!cb_is(list, CB_LIST) || i >= cb_len(list) || !cb_is(cb_item(list, i), CB_INT) ||
+        !cb_int_fits_i64(cb_item(list, i)))
+        return def;
+    return cb_int_get_i64(cb_item(list, i));
+}
+
+/* The order the calls run in: by their rank in the config's `call_order`
+ * (the engine's shuffle for the round; ties in run-list order), or the run
+ * list's order without one.  -1 with err when `call_order` is not a list
+ * of one integer per call. */
+typedef struct {
+    int64_t rank;
+    size_t index;
+} ranked;
+
+static int cmp_ranked(const void *x, const void *y)
+{
+    const ranked *a = x, *b = y;
+    if (a->rank != b->rank)
+        return (a->rank > b->rank) - (a->rank < b->rank);
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+static int call_sequence(const cb_config *cfg, size_t ncalls, size_t **order, cb_err *err)
+{
+    cb_value co = cfg->call_order;
+    *order = NULL;
+    if (!cb_is(co, CB_NONE) && (!cb_is(co, CB_LIST) || cb_len(co) != ncalls))
+        return cb_fail(err, "config: call_order must be a list of one rank per call (%zu)", ncalls);
+    ranked *r = cb_xmalloc((ncalls ? ncalls : 1) * sizeof *r);
+    for (size_t i = 0; i < ncalls; i++) {
+        if (cb_is(co, CB_LIST) && (!cb_is(cb_item(co, i), CB_INT) || !cb_int_fits_i64(cb_item(co, i)))) {
+            free(r);
+            return cb_fail(err, "config: call_order[%zu] is not an integer", i);
+        }
+        r[i] = (ranked){call_item(co, i, 0), i};
+    }
+    qsort(r, ncalls, sizeof *r, cmp_ranked);
+    *order = cb_xmalloc((ncalls ? ncalls : 1) * sizeof **order);
+    for (size_t i = 0; i < ncalls; i++)
+        (*order)[i] = r[i].index;
+    free(r);
     return 0;
 }
 
@@ -241,6 +294,7 @@ typedef struct {
     cb_call call;
     hook_fn mem_begin, mem_end;
     report_fn mem_report;
+    int64_t given_loops;    /* the loop count an earlier round found (0: calibrate) */
     int ctl_fd, ack_fd;     /* perf --control fifos, or -1 */
     char *enable_cmd, *disable_cmd;   /* profile's "enable"/"disable" words + '\n' */
     bool perturb;           /* corrupt this call's digest (tests) */
@@ -325,6 +379,10 @@ static int warm_up_and_calibrate(cb_exec_child *ch, child_ctx *cx, int64_t *loop
     }
     *loops = 1;
     int64_t target = cb_seconds_to_ns(cx->cfg->min_time);
+    if (target > 0 && cx->given_loops > 0) {   /* an earlier round's count: every round times the same */
+        *loops = cx->given_loops;
+        return 0;
+    }
     while (target > 0) {
         if (measure(cx, *loops, &wall, &cpu, err) < 0)
             return -1;
@@ -448,6 +506,7 @@ static void write_record(recorder *rec, const plan_call *c, int index, const cb_
     json_object_object_add(o, "function", json_object_new_string(c->function));
     json_object_object_add(o, "args", json_object_get(c->args_json));
     json_object_object_add(o, "call", json_object_new_int(index));
+    json_object_object_add(o, "round", json_object_new_int(cfg->round));
     json_object_object_add(o, "status", json_object_new_string(cb_call_status_name(res->status)));
     json_object_object_add(o, "times", doubles(res->times, res->ntimes));
     json_object_object_add(o, "cpu_times", doubles(res->cpu_times, res->ntimes));
@@ -700,9 +759,9 @@ static int call_number(const cb_config *cfg, size_t i)
     return (int)i;
 }
 
-/* The loop of DESIGN §5.1: one forked child per run-list entry, in order. */
+/* The loop of DESIGN §5.1: one forked child per run-list entry, in ORDER. */
 static void run_calls(const cb_harness_ops *ops, const cb_config *cfg, const plan_call *calls,
-                      size_t ncalls, recorder *rec, const char *prog)
+                      const size_t *order, size_t ncalls, recorder *rec, const char *prog)
 {
     child_ctx cx = {.ops = ops, .cfg = cfg};
     cx.mem_begin = (hook_fn)dlsym(RTLD_DEFAULT, "casbench_mem_begin");
@@ -713,7 +772,8 @@ static void run_calls(const cb_harness_ops *ops, const cb_config *cfg, const pla
     cb_exec_result res = {0};
     size_t nok = 0;
     int64_t start = cb_now_ns();
-    for (size_t i = 0; i < ncalls; i++) {
+    for (size_t n = 0; n < ncalls; n++) {
+        size_t i = order[n];
         const plan_call *c = &calls[i];
         if (c->pre != CB_CALL_OK) {
             record_unforked(c, &res);
@@ -721,6 +781,7 @@ static void run_calls(const cb_harness_ops *ops, const cb_config *cfg, const pla
             cx.call = (cb_call){.function = c->function, .fn = c->fn, .nargs = c->nargs,
                                 .sys = c->sys, .args = c->args, .index = call_number(cfg, i), .cfg = cfg};
             cx.perturb = is_perturbed(cfg, c);
+            cx.given_loops = call_item(cfg->loops, i, 0);
             cb_exec_run(&lim, child_body, &cx, &res);
             if (res.stopped_by) {
                 /* a stop signal reached the call from outside (scancel
@@ -770,17 +831,21 @@ static int run(const cb_harness_ops *ops, const char *prog, const char *config_p
     }
     int status = 0, rc;
     plan_call *calls = NULL;
-    size_t ncalls = 0;
+    size_t ncalls = 0, *order = NULL;
     recorder rec;
     recorder_init(&rec, &cfg, &err, &rc);
-    if (rc < 0 || (ops->setup && ops->setup(&cfg, &err) < 0)) {
+    bool failed = rc < 0 || (ops->setup && ops->setup(&cfg, &err) < 0);
+    if (!failed) {
+        plan_calls(&cfg, ops, &calls, &ncalls);
+        failed = call_sequence(&cfg, ncalls, &order, &err) < 0;
+    }
+    if (failed) {
         fprintf(stderr, "%s: %s\n", prog, err.msg);
         status = 2;
     } else {
-        plan_calls(&cfg, ops, &calls, &ncalls);
         drop_dataset_values(cfg.polys);
         cb_memlimit_before_calls();
-        run_calls(ops, &cfg, calls, ncalls, &rec, prog);
+        run_calls(ops, &cfg, calls, order, ncalls, &rec, prog);
         if (cb_pickle_dump_file(results_path, rec.results, &err) < 0) {
             fprintf(stderr, "%s: %s\n", prog, err.msg);
             status = 2;
@@ -791,6 +856,7 @@ static int run(const cb_harness_ops *ops, const char *prog, const char *config_p
         free(calls[i].pre_error);
     }
     free(calls);
+    free(order);
     recorder_free(&rec);
     cb_release(raw);
     return status;

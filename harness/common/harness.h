@@ -20,11 +20,13 @@
  *      setup the parent drops the dataset's values (keeping the keys) so that
  *      the process forked per call stays small: setup must copy what it needs.
  *   2. for each run-list entry (functions in the run list's order, entries in
- *      order): supports(function) is asked in the parent (no: the call is
+ *      order; or by their rank in the config's `call_order`, the round's
+ *      shuffle): supports(function) is asked in the parent (no: the call is
  *      recorded `unsupported`, nothing forked); then a child is forked, which
  *      runs prepare(call) once untimed, then call(call) `warmup` times
  *      untimed (the first one's time is the record's cold time), then
- *      calibrates the loop count when min_time > 0, then runs `repeats`
+ *      calibrates the loop count when min_time > 0 (unless the config's
+ *      `loops` gives the count an earlier round found), then runs `repeats`
  *      timed repeats of `loops` executions each (docs/measurement.md); or
  *      in verify mode verify(call) once.  The child exits after the call,
  *      so call() may leak or leave state behind; it must not print to
@@ -74,6 +76,9 @@ typedef struct cb_config {
     cb_value profile;         /* dict with control_fifo / ack_fifo, or None */
     cb_value perturb;         /* (function, args) whose digest to corrupt, or None */
     bool result_text;         /* verify: put the whole canonical text in the record */
+    int round;                /* the round this harness runs (--rounds; absent: 0), in every record */
+    cb_value call_order;      /* list: each call's rank in the round, or None: run-list order */
+    cb_value loops;           /* list: each call's loop count from an earlier round (0: calibrate), or None */
     cb_value raw;             /* the whole config dict */
 } cb_config;
 

@@ -60,7 +60,7 @@ def run_from_stdin():
         return fail("%s is unavailable: %s" % (library, runtime.error_text(e)))
     try:
         runtime.run(config, results_path, adapter, log=log)
-    except OSError as e:
+    except (OSError, runtime.ConfigError) as e:
         return fail(str(e))
     return 0
 

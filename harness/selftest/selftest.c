@@ -9,6 +9,10 @@
  *     separated by commas: "us:1000" -> 1000, "alloc:1048576,8" -> 1048576, 8;
  *   - an int key: that integer; a tuple key: its int items.
  * Missing parameters are 0 unless said otherwise.
+ * CASBENCH_SELFTEST_SCALE=F (a number > 0, default 1) multiplies the
+ * durations of selftest_sleep, selftest_busy and selftest_cold: a change of
+ * known size with the same call identity, so that `compare` pairs the calls
+ * of a run made with it and of one made without (bench/compare_rounds.sh).
  *
  *   selftest_noop          returns at once (per-call overhead measurements)
  *   selftest_sleep  US     sleeps US microseconds (nanosleep)
@@ -176,21 +180,25 @@ static void spawn_escapee(void)
         pause();
 }
 
+/* CASBENCH_SELFTEST_SCALE (see the top), read once in setup. */
+static double scale = 1;
+
 static int run_function(const cb_call *c, cb_err *err)
 {
     const char *f = c->function + strlen("selftest_");
     long long p0 = params[0];
+    long long us = (long long)((double)p0 * scale + 0.5);   /* a duration's microseconds */
     /* hang, segv, abort: the first p0 executions succeed */
     bool misbehave_now = c->execution >= p0;
     if (!strcmp(f, "noop"))
         return 0;
     if (!strcmp(f, "sleep"))
-        sleep_us(p0);
+        sleep_us(us);
     else if (!strcmp(f, "busy"))
-        selftest_busy(p0);
+        selftest_busy(us);
     else if (!strcmp(f, "cold")) {
         if (c->execution == 0)
-            selftest_busy(p0);
+            selftest_busy(us);
     }
     else if (!strcmp(f, "hang")) {
         if (misbehave_now)
@@ -241,7 +249,13 @@ static int verify(const cb_call *c, cb_buf *out, cb_err *err)
 
 static int setup(const cb_config *cfg, cb_err *err)
 {
-    (void)err;
+    const char *sc = getenv("CASBENCH_SELFTEST_SCALE");
+    if (sc && *sc) {
+        char *end;
+        scale = strtod(sc, &end);
+        if (*end || !(scale > 0) || scale > 1e6)
+            return cb_fail(err, "CASBENCH_SELFTEST_SCALE=%s: not a number > 0", sc);
+    }
     for (size_t i = 0; i < cb_len(cfg->polys); i++) {
         cb_value key = cb_dict_key(cfg->polys, i);
         const char *k = cb_is(key, CB_STR) ? cb_str_data(key) : "";

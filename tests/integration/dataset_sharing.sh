@@ -63,7 +63,7 @@ else
 fi
 
 expect_exit 0 "honest sharing runs" bounded "$CB" run "$T/honest.pickle" "$T/honest-rl.pickle" "$O" \
-    --libraries flint --repeats 1
+    --libraries flint --repeats 1 --rounds 1
 python3 - "$O" <<'PY' && pass "honest sharing: every call ok" || fail "honest sharing: not every call ok"
 import glob, json, sys
 recs = [json.loads(l) for f in glob.glob(sys.argv[1] + "/results_*/calls.jsonl") for l in open(f)]

@@ -101,7 +101,7 @@ def test_matrix(tmp, polys, run_list, envs):
     out = os.path.join(tmp, "bench")
     r, rd = run([polys, run_list, out, "--libraries"] + list(VARIANTS) +
                 ["--venvs"] + [e[0] for e in envs] +
-                ["--gc", "on", "off", "--repeats", "1", "--run-list-filter", "add", "factor"])
+                ["--gc", "on", "off", "--repeats", "1", "--rounds", "1", "--run-list-filter", "add", "factor"])
     check("run over 4 variants x %d environments x gc on/off: exit 0" % len(envs),
           r.returncode == 0 and rd, r.stderr[-800:])
     if not rd:

@@ -11,7 +11,8 @@ file left behind); every format says its tables show wall time, and the cold
 first execution (selftest_cold: 50 ms, then nothing) is a column of its own
 with --cold and the JSON's `cold`, never in min, median or the summary.  Then the same directory without calls.jsonl (read from
 results.pickle), and a results.pickle in the original tool's layout written
-here with Python's pickle module."""
+here with Python's pickle module.  The run has one round (--rounds 1): the
+statistics over rounds are checked in run_rounds.py."""
 import json
 import os
 import pickle
@@ -62,7 +63,7 @@ def main():
         write_dataset(tmp, run_list)
         out = os.path.join(tmp, "out")
         p = cb("run", os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle"), out,
-               "--libraries", "selftest", "--repeats", "3", "--timeout", "1")
+               "--libraries", "selftest", "--repeats", "3", "--rounds", "1", "--timeout", "1")
         dirs = [os.path.join(out, d) for d in os.listdir(out)] if os.path.isdir(out) else []
         check("run produced a results directory", p.returncode == 0 and len(dirs) == 1, p.stderr)
         if not dirs:

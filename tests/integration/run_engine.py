@@ -6,7 +6,8 @@ record per call, the fields of docs/protocol.md), results.pickle in the
 original layout ({"python": [...], "external": [...]}, a timeout is
 [inf]), run.json (command line, host, noise factors, versions, times) and a
 log per runner.  Also Python environments × gc settings: one runner per
-(library, environment, gc), each record naming its interpreter."""
+(library, environment, gc), each record naming its interpreter.  The runs
+have one round (--rounds 1); rounds are run_rounds.py's."""
 import json
 import math
 import os
@@ -59,7 +60,8 @@ def selftest_run(tmp):
     out = os.path.join(tmp, "out")
     p = subprocess.run([CB, "run", os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle"), out,
                         "--libraries", "selftest", "flint", "python-flint", "--timeout", "1", "--repeats", "2",
-                        "--cores", "2", "--venvs", "/usr/bin/python3"], capture_output=True, text=True, timeout=120)
+                        "--rounds", "1", "--cores", "2", "--venvs", "/usr/bin/python3"], capture_output=True, text=True,
+                       timeout=120)
     check("run exits 0", p.returncode == 0, p.stderr[-800:])
     d = results_dir(out)
     check("one results directory OUTPUT/results_<time>", d is not None, os.listdir(out) if os.path.isdir(out) else "")
@@ -166,7 +168,7 @@ def python_envs_run(tmp):
     out = os.path.join(tmp, "out-py")
     p = subprocess.run([CB, "run", os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle"), out,
                         "--libraries", "sympy-dmp", "--venvs"] + envs + ["--gc", "on", "off", "--repeats", "1",
-                                                                         "--python-flags", "-B"],
+                                                                         "--rounds", "1", "--python-flags", "-B"],
                        capture_output=True, text=True, timeout=180)
     check("python envs: exit 0", p.returncode == 0, p.stderr[-800:])
     d = results_dir(out)
@@ -220,7 +222,8 @@ def pin_run(tmp):
     out = os.path.join(tmp, "out-pin")
     proc = subprocess.Popen([CB, "run", os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle"), out,
                              "--libraries", "selftest", "--benchmark", "--verify", "--pin", "--cores", "2",
-                             "--repeats", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                             "--repeats", "1", "--rounds", "1"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
     seen = {}
     import time
     deadline = time.time() + 30

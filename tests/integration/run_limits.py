@@ -40,10 +40,11 @@ def dataset(tmp, name, polys, run_list):
 
 
 def run(tmp, name, files, opts, env=None, timeout=300):
+    """A run of one round (a record per call; rounds are run_rounds.py's)."""
     out = os.path.join(tmp, "out-" + name)
     t0 = time.monotonic()
-    p = subprocess.run([CB, "run"] + files + [out] + opts, capture_output=True, text=True, env=env,
-                       timeout=timeout)
+    p = subprocess.run([CB, "run"] + files + [out] + opts + ["--rounds", "1"], capture_output=True, text=True,
+                       env=env, timeout=timeout)
     took = time.monotonic() - t0
     dirs = os.listdir(out) if os.path.isdir(out) else []
     recs = []

@@ -27,7 +27,11 @@ try:
     pickle.dump(polys, open(os.path.join(tmp, "p.pickle"), "wb"))
     pickle.dump(run_list, open(os.path.join(tmp, "r.pickle"), "wb"))
     args = [CB, "run", os.path.join(tmp, "p.pickle"), os.path.join(tmp, "r.pickle"), os.path.join(tmp, "out"),
-            "--libraries", "selftest", "--benchmark", "--verify", "--timeout", "1", "--repeats", "1"]
+            "--libraries", "selftest", "--benchmark", "--verify", "--timeout", "1", "--repeats", "1", "--rounds", "2"]
+    # 2 rounds of the benchmark runner, each a harness of its own: round 0
+    # runs the 5 calls (the hang times out), round 1 runs 4 and skips the
+    # hang (a record, done, not a new timeout); the verify runner runs 5:
+    # 15 calls, 3 harnesses, 2 timeouts
 
     # on a terminal: stderr is the pty
     pid, fd = pty.fork()
@@ -47,27 +51,30 @@ try:
     check("tty: exit 0", os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, text[-300:])
     check("tty: the line is redrawn in place", "\r\x1b[K" in text)
     lines = [seg for seg in text.split("\r\x1b[K") if "calls," in seg]
-    final = [seg for seg in lines if seg.startswith("10/10 calls")]
+    final = [seg for seg in lines if seg.startswith("15/15 calls")]
     check("tty: finished/total calls", bool(final), lines[-3:])
     check("tty: running runners, timeouts and ETA shown",
           any(" running" in seg and "timeouts" in seg and "ETA" in seg for seg in lines), lines[-3:])
-    check("tty: timeouts counted", any("2 timeouts" in seg for seg in lines), lines[-3:])
-    check("tty: no per-runner lines without -v", "[1/2]" not in text)
+    check("tty: timeouts counted, the skipped call not", any("2 timeouts" in seg for seg in lines) and
+          not any("3 timeouts" in seg for seg in lines), lines[-3:])
+    check("tty: no per-runner lines without -v", "[1/3]" not in text)
 
     # piped
     p = subprocess.run(args, capture_output=True, text=True, timeout=120)
     check("piped: exit 0", p.returncode == 0, p.stderr[-300:])
     check("piped: no control characters", "\x1b" not in p.stderr and "\r" not in p.stderr)
     runner_lines = [l for l in p.stderr.splitlines() if l.startswith("casbench: [")]
-    check("piped: one line per finished runner", len(runner_lines) == 2 and
-          all("5/5 calls, 1 timeouts" in l for l in runner_lines), runner_lines)
+    want = {"selftest.verify: 5/5 calls, 1 timeouts", "selftest.benchmark round 0: 5/5 calls, 1 timeouts",
+            "selftest.benchmark round 1: 4/4 calls, 0 timeouts"}
+    check("piped: one line per finished runner and round", len(runner_lines) == 3 and
+          {l.split("] ", 1)[1].split(", 0 failed")[0] for l in runner_lines} == want, runner_lines)
 
     p = subprocess.run(args + ["-v", "-v"], capture_output=True, text=True, timeout=120)
     starts = [l for l in p.stderr.splitlines() if l.startswith("casbench: start ")]
-    check("-v: a line per runner start with its command", len(starts) == 2 and
+    check("-v: a line per runner start (and round) with its command", len(starts) == 3 and
           all("casbench-harness-selftest" in l for l in starts), p.stderr[-500:])
     calls = [l for l in p.stderr.splitlines() if "selftest_sleep[" in l or "selftest_hang[" in l]
-    check("-v -v: a line per call", len(calls) == 10, p.stderr[-500:])
+    check("-v -v: a line per call and round", len(calls) == 15, p.stderr[-500:])
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 sys.exit(1 if check.failed else 0)

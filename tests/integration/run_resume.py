@@ -3,7 +3,7 @@
   (PR_SET_PDEATHSIG), so nothing keeps appending; a torn last line (a writer
   killed mid-record) is cut off; `casbench run --resume DIR` runs only the
   calls without a record, and the final calls.jsonl has exactly one record
-  per call, the old records untouched.
+  per call and round (--rounds 3), the old records untouched.
 - a runner whose harness is killed mid-run loses nothing of the others and
   keeps its own finished calls; casbench exits 1; --resume (with the
   options given again) completes it."""
@@ -81,16 +81,22 @@ def setup(tmp, ncalls):
     return [os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle")]
 
 
-def one_per_call(recs, runners, ncalls):
-    keys = [(r["runner"], r["function"], tuple(r["args"])) for r in recs]
-    return len(keys) == len(set(keys)) == runners * ncalls
+ROUNDS = 3    # of the benchmark runner; the verify runner has one
+
+
+def one_per_call(recs, ncalls):
+    """One record per call and round of the benchmark runner (ROUNDS) and
+    of the verify runner (one round)."""
+    keys = [(r["runner"], r["function"], tuple(r["args"]), r["round"]) for r in recs]
+    return len(keys) == len(set(keys)) == (ROUNDS + 1) * ncalls
 
 
 def kill9_then_resume(tmp):
     ncalls = 8
     files = setup(tmp, ncalls)
     out = os.path.join(tmp, "out-kill9")
-    opts = ["--libraries", "selftest", "--benchmark", "--verify", "--cores", "2", "--repeats", "1"]
+    opts = ["--libraries", "selftest", "--benchmark", "--verify", "--cores", "2", "--repeats", "1", "--rounds",
+            str(ROUNDS)]
     proc = subprocess.Popen([CB, "run"] + files + [out] + opts, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     d = wait_records(out, 3)
     check("kill -9: the run got going", d is not None)
@@ -106,7 +112,7 @@ def kill9_then_resume(tmp):
     before = records(d)
     time.sleep(0.4)   # longer than a call: an orphan would have appended by now
     check("kill -9: nothing appends after the kill", len(records(d)) == len(before))
-    check("kill -9: some calls were left to do", 0 < len(before) < 2 * ncalls, len(before))
+    check("kill -9: some calls were left to do", 0 < len(before) < (ROUNDS + 1) * ncalls, len(before))
     with open(os.path.join(d, "calls.jsonl"), "rb") as f:
         old_bytes = f.read()
     with open(os.path.join(d, "calls.jsonl"), "a") as f:
@@ -114,14 +120,14 @@ def kill9_then_resume(tmp):
     p = subprocess.run([CB, "run", "--resume", d], capture_output=True, text=True, timeout=120)
     check("resume: exit 0", p.returncode == 0, p.stderr[-800:])
     after = records(d)
-    check("resume: exactly one record per call", one_per_call(after, 2, ncalls), len(after))
+    check("resume: exactly one record per call and round", one_per_call(after, ncalls), len(after))
     with open(os.path.join(d, "calls.jsonl"), "rb") as f:
         check("resume: the old records are untouched, the torn line is gone", f.read().startswith(old_bytes))
     # `call` is the position in the whole run list, also for the calls the
     # resumed harnesses ran (they are given only the missing ones)
-    calls_ok = all(sorted(r["call"] for r in after if r["runner"] == rn) == list(range(ncalls)) and
-                   all(r["args"] == ["'us%d:150000'" % r["call"]] for r in after if r["runner"] == rn)
-                   for rn in {r["runner"] for r in after})
+    calls_ok = all(sorted(r["call"] for r in after if (r["runner"], r["round"]) == rr) == list(range(ncalls)) and
+                   all(r["args"] == ["'us%d:150000'" % r["call"]] for r in after if r["runner"] == rr[0])
+                   for rr in {(r["runner"], r["round"]) for r in after})
     check("resume: each record's call is its position in the run list", calls_ok,
           sorted((r["runner"], r["call"], r["args"][0]) for r in after)[:12])
     pids_before = {r["pid"] for r in before}
@@ -137,7 +143,7 @@ def kill9_then_resume(tmp):
           rj["status"] == "complete" and len(rj.get("resumed", [])) == 1 and rj["started"])
     p = subprocess.run([CB, "run"] + files + [out] + opts + ["--resume", d], capture_output=True, text=True,
                        timeout=120)
-    check("resume of a complete run runs nothing", p.returncode == 0 and len(records(d)) == 2 * ncalls,
+    check("resume of a complete run runs nothing", p.returncode == 0 and len(records(d)) == (ROUNDS + 1) * ncalls,
           p.stderr[-300:])
 
 
@@ -166,7 +172,8 @@ def crashed_runner(tmp):
     ncalls = 6
     files = setup(tmp, ncalls)
     out = os.path.join(tmp, "out-crash")
-    opts = ["--libraries", "selftest", "--benchmark", "--verify", "--cores", "2", "--repeats", "1"]
+    opts = ["--libraries", "selftest", "--benchmark", "--verify", "--cores", "2", "--repeats", "1", "--rounds",
+            str(ROUNDS)]
     proc = subprocess.Popen([CB, "run"] + files + [out] + opts, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     d = wait_records(out, 2)
@@ -191,12 +198,14 @@ def crashed_runner(tmp):
     check("crash: the failure is reported with its log", "selftest.benchmark" in err and "logs/" in err, err[-500:])
     recs = records(d)
     ver = [r for r in recs if r["runner"] == "selftest.verify"]
-    ben = [r for r in recs if r["runner"] == "selftest.benchmark"]
+    ben = [r for r in recs if r["runner"] == "selftest.benchmark" and r["round"] == 0]
+    later = [r for r in recs if r["runner"] == "selftest.benchmark" and r["round"] > 0]
     check("crash: the other runner finished everything", len(ver) == ncalls and all(r["status"] == "ok" for r in ver))
     check("crash: its own finished calls are kept", 1 <= len(ben) < ncalls, len(ben))
+    check("crash: its later rounds still ran", len(later) == (ROUNDS - 1) * ncalls, len(later))
     p = subprocess.run([CB, "run"] + files + [out] + opts + ["--resume", d], capture_output=True, text=True,
                        timeout=120)
-    check("crash: resume completes it", p.returncode == 0 and one_per_call(records(d), 2, ncalls), p.stderr[-500:])
+    check("crash: resume completes it", p.returncode == 0 and one_per_call(records(d), ncalls), p.stderr[-500:])
 
 
 def main():

@@ -84,8 +84,10 @@ try:
     check("run.json: the suite and its seed", rj["dataset"]["suite"] == "default" and
           rj["seeds"] == {"suite": 20260101}, (rj["dataset"], rj["seeds"]))
     recs = [json.loads(l) for l in open(os.path.join(d, "calls.jsonl"))]
-    check("flint ran every call", len(recs) == 8 and all(r["status"] == "ok" for r in recs),
-          [(r["function"], r["status"], r.get("error")) for r in recs])
+    keys = {(r["call"], r["round"]) for r in recs}
+    check("flint ran every call in each of the default 3 rounds",
+          len(recs) == 24 and keys == {(c, k) for c in range(8) for k in range(3)} and
+          all(r["status"] == "ok" for r in recs), [(r["function"], r["round"], r["status"], r.get("error")) for r in recs])
 finally:
     shutil.rmtree(tmp, ignore_errors=True)
 sys.exit(1 if check.failed else 0)

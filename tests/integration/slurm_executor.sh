@@ -3,10 +3,11 @@
 # Slurm cluster started on this machine (tools/slurm-test-cluster.sh:
 # Debian's slurm-wlm and munge, slurmctld + slurmd on localhost, stopped at
 # exit whatever happens).  `make test-slurm` runs it alone.
-#   - a sweep of selftest + flint through Slurm, sharded, gives the same
-#     calls with the same statuses as a local run of the same plan, each
-#     record with the host and node it ran on; results.pickle has the same
-#     keys;
+#   - a sweep of selftest + flint through Slurm, sharded, in 2 rounds
+#     (each round of a runner a task, or shards, of its own), gives the same
+#     calls and rounds with the same statuses as a local run of the same
+#     plan, each record with the host and node it ran on; results.pickle
+#     has the same keys;
 #   - --no-wait returns at once, a task cancelled mid-run (scancel) keeps
 #     its finished calls, `collect` says what is missing (exit 1), and
 #     `run --resume` submits only the calls without a record and completes
@@ -60,7 +61,7 @@ pickle.dump({"selftest_sleep": [(k,) for k in slow], "selftest_noop": [(k,) for 
             open(t + "/slow_rl.pickle", "wb"))
 EOF
 D="$T/polys.pickle $T/run_list.pickle"
-OPTS="--libraries selftest flint --repeats 1 --timeout 20"
+OPTS="--libraries selftest flint --repeats 1 --rounds 2 --timeout 20"
 
 # ---- the same plan, locally and through Slurm ----
 $CB run $D "$T/local" $OPTS >"$T/local.out" 2>"$T/local.err" || fail "local run: $(tail -3 "$T/local.err")"
@@ -80,10 +81,12 @@ loc, slu = sys.argv[1], sys.argv[2]
 def recs(d):
     return [json.loads(l) for l in open(d + "/calls.jsonl")]
 def key(r):
-    return (r["runner"], r["function"], tuple(r["args"]))
+    return (r["runner"], r["function"], tuple(r["args"]), r["round"])
 def check(name, ok, detail=""):
     print(("PASS: " if ok else "FAIL: ") + "slurm_executor.sh: " + name + ("" if ok else " -- " + str(detail)[:400]))
 L, S = recs(loc), recs(slu)
+check("every call has a record in each of its 2 rounds", {r["round"] for r in S} == {0, 1} and
+      len(S) == len(L), (len(S), len(L)))
 lk = {key(r): r["status"] for r in L}
 sk = {key(r): r["status"] for r in S}
 check("every call recorded once", len(sk) == len(S), (len(sk), len(S)))
@@ -102,7 +105,10 @@ check("results.pickle: same runners and keys", shape(rl) == shape(rs), (shape(rl
 run = json.load(open(slu + "/run.json"))
 check("run.json status complete", run["status"] == "complete", run["status"])
 tasks = json.load(open(slu + "/slurm/tasks-1.json"))["tasks"]
-check("--shard-calls 5: tasks of at most 5 calls", all(t["calls"] <= 5 for t in tasks) and len(tasks) >= 4, [t["calls"] for t in tasks])
+check("--shard-calls 5: tasks of at most 5 calls", all(t["calls"] <= 5 for t in tasks) and len(tasks) >= 8, [t["calls"] for t in tasks])
+check("a task per round (and shard) of a runner, round-major",
+      [t["round"] for t in tasks] == sorted(t["round"] for t in tasks) and {t["round"] for t in tasks} == {0, 1},
+      [(t["runner"], t["round"], t["shard"]) for t in tasks])
 EOF
 
 # ---- report: one host here, so no host lines; records as if from two
@@ -126,7 +132,7 @@ grep -q 'mult: its calls ran on different CPU models' "$T/rep2" && ! grep -q 'se
 
 # ---- --no-wait, a task cancelled mid-run, collect, --resume ----
 SD="$T/slow.pickle $T/slow_rl.pickle"
-SOPTS="--libraries selftest flint --repeats 1 --timeout 20 --executor slurm"
+SOPTS="--libraries selftest flint --repeats 1 --rounds 2 --timeout 20 --executor slurm"
 started=$(date +%s)
 $CB run $SD "$T/cancel" $SOPTS --no-wait >"$T/nw.out" 2>"$T/nw.err"
 rc=$? now=$(date +%s)
@@ -141,7 +147,7 @@ fi
 job=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['job'])" "$C/slurm/tasks-1.json")
 expect_exit 2 "--resume while the job is still queued or running is refused" $CB run $SD "$T/cancel" $SOPTS --resume "$C"
 grep -q 'still queued or running' "$T/err" && pass "... and says so" || fail "resume refusal: $(cat "$T/err")"
-# task 0 is selftest (8 calls of 0.6 s): cancel it after its second record
+# task 0 is selftest's round 0 (8 calls of 0.6 s): cancel it after its second record
 n=0
 while [ "$(cat "$C/slurm/calls/1.0.jsonl" 2>/dev/null | wc -l)" -lt 2 ] && [ $n -lt 300 ]; do sleep 0.1; n=$((n + 1)); done
 scancel "${job}_0"
@@ -165,16 +171,17 @@ def check(name, ok, detail=""):
     print(("PASS: " if ok else "FAIL: ") + "slurm_executor.sh: " + name + ("" if ok else " -- " + str(detail)[:400]))
 recs = [json.loads(l) for l in open(d + "/calls.jsonl")]
 old = [json.loads(l) for l in open(before)]
-keys = [(r["runner"], r["function"], tuple(r["args"])) for r in recs]
-check("after --resume: one record per call (2 runners x 10 calls)", len(keys) == len(set(keys)) == 20, len(keys))
+keys = [(r["runner"], r["function"], tuple(r["args"]), r["round"]) for r in recs]
+check("after --resume: one record per call and round (2 runners x 10 calls x 2 rounds)",
+      len(keys) == len(set(keys)) == 40, len(keys))
 check("the records before the resume are untouched", recs[:len(old)] == old)
 sub2 = json.load(open(d + "/slurm/tasks-2.json"))
-missing = 20 - len(old)
+missing = 40 - len(old)
 check("the resubmission has only the %d calls without a record" % missing,
       sum(t["calls"] for t in sub2["tasks"]) == missing and all(t["runner"] == "selftest.benchmark" for t in sub2["tasks"]),
       [(t["runner"], t["calls"]) for t in sub2["tasks"]])
 sel = [r for r in recs if r["runner"] == "selftest.benchmark"]
-check("every selftest call ok after the resume", all(r["status"] == "ok" for r in sel) and len(sel) == 10,
+check("every selftest call ok after the resume", all(r["status"] == "ok" for r in sel) and len(sel) == 20,
       [(r["status"], r["error"], r.get("slurm_job")) for r in sel])
 
 check("run.json complete", json.load(open(d + "/run.json"))["status"] == "complete")

@@ -73,7 +73,7 @@ def interpreter_versions(venv):
 def test_matrix(tmp, data, venvs):
     out = os.path.join(tmp, "bench")
     p = cbtest.run(["run"] + data + [out, "--libraries"] + VARIANTS + ["--venvs"] + [d for _, d in venvs] +
-                   ["--gc", "on", "off", "--repeats", "1", "--timeout", "60",
+                   ["--gc", "on", "off", "--repeats", "1", "--rounds", "1", "--timeout", "60",
                     "--run-list-filter", "mult", "factor"], cwd=tmp)
     n = len(VARIANTS) * len(venvs) * 2
     check("one run: 6 variants x %d interpreters x gc on/off (%d runners) exits 0" % (len(venvs), n),
@@ -163,7 +163,7 @@ def test_labels(tmp, data, venvs):
               len(flint) == 1 and flint[0]["available"] == ("yes" if "old" in venv else "no"), flint)
     out = os.path.join(tmp, "labels")
     p = cbtest.run(["run"] + data + [out, "--libraries", "sympy-dmp-flint", "sympy-domains-flint", "--venvs"] +
-                   [d for d, _ in made] + ["--repeats", "1", "--run-list-filter", "add"], cwd=tmp)
+                   [d for d, _ in made] + ["--repeats", "1", "--rounds", "1", "--run-list-filter", "add"], cwd=tmp)
     recs = cbtest.records(out)
     check("a run: every flint-variant record unavailable with SymPy's reason",
           len(recs) == 2 * len(made) and all(

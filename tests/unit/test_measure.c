@@ -56,8 +56,71 @@ TEST(parse_min_time)
     json_object *o = json_object_new_object();
     cb_measure_to_json(&m, o);
     CHECK(!strcmp(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
-                  "{\"warmup\":1,\"min_time\":\"auto\",\"min_time_target\":0.01}"));
+                  "{\"warmup\":1,\"min_time\":\"auto\",\"min_time_target\":0.01,\"rounds\":3,\"repeats\":1,"
+                  "\"seed\":null}"));
     json_object_put(o);
+}
+
+TEST(rounds_and_seed)
+{
+    cb_measure m = cb_measure_defaults();
+    cb_err err;
+    CHECK(cb_measure_rounds(&m, CB_MODE_BENCHMARK) == CB_ROUNDS_DEFAULT);
+    CHECK(cb_measure_rounds(&m, CB_MODE_CPU) == 1 && cb_measure_rounds(&m, CB_MODE_MEM) == 1 &&
+          cb_measure_rounds(&m, CB_MODE_VERIFY) == 1);
+    /* 3 timed values per call by default: 1 repeat in each of 3 rounds, 3
+     * repeats in the one round of the other modes */
+    CHECK(cb_measure_repeats(&m, CB_MODE_BENCHMARK) == 1 && cb_measure_repeats(&m, CB_MODE_CPU) == 3 &&
+          cb_measure_repeats(&m, CB_MODE_MEM) == 3);
+    m.rounds = 1;
+    CHECK(cb_measure_repeats(&m, CB_MODE_BENCHMARK) == 3);
+    m.rounds = 2;
+    CHECK(cb_measure_repeats(&m, CB_MODE_BENCHMARK) == 2);
+    m.rounds = 7;
+    CHECK(cb_measure_rounds(&m, CB_MODE_BENCHMARK) == 7 && cb_measure_rounds(&m, CB_MODE_MEM) == 1);
+    CHECK(cb_measure_repeats(&m, CB_MODE_BENCHMARK) == 1);
+    m.repeats = 5;   /* --repeats: per round, in every mode */
+    CHECK(cb_measure_repeats(&m, CB_MODE_BENCHMARK) == 5 && cb_measure_repeats(&m, CB_MODE_MEM) == 5);
+    m.repeats = -1;
+    CHECK(cb_measure_parse_seed("0", &m, &err) == 0 && m.seed_given && m.seed == 0);
+    CHECK(cb_measure_parse_seed("9223372036854775807", &m, &err) == 0 && m.seed == INT64_MAX);
+    const char *bad[] = {"-1", "x", "", "1.5", "9223372036854775808", " 3", "+3", "3 "};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        CHECK_MSG(cb_measure_parse_seed(bad[i], &m, &err) < 0 && strstr(err.msg, "--seed"), "'%s'", bad[i]);
+    CHECK(m.seed == INT64_MAX);
+    json_object *o = json_object_new_object();
+    cb_measure_to_json(&m, o);
+    CHECK(json_object_get_int(json_object_object_get(o, "rounds")) == 7 &&
+          json_object_get_int64(json_object_object_get(o, "seed")) == INT64_MAX);
+    json_object_put(o);
+    CHECK(cb_measure_draw_seed() >= 0);
+}
+
+/* The order of a round: a permutation, the same for the same seed, runner
+ * and round (a --resume goes on with it), another one otherwise. */
+TEST(round_order)
+{
+    enum { N = 50 };
+    size_t a[N], b[N], c[N], d[N], e[N];
+    cb_measure_round_order(42, "flint.benchmark", 1, a, N);
+    cb_measure_round_order(42, "flint.benchmark", 1, b, N);
+    cb_measure_round_order(42, "flint.benchmark", 2, c, N);
+    cb_measure_round_order(42, "pari.benchmark", 1, d, N);
+    cb_measure_round_order(43, "flint.benchmark", 1, e, N);
+    bool seen[N] = {false};
+    size_t fixed = 0;
+    for (size_t i = 0; i < N; i++) {
+        CHECK(a[i] < N && !seen[a[i]]);
+        seen[a[i]] = true;
+        fixed += a[i] == i;
+    }
+    CHECK(!memcmp(a, b, sizeof a));
+    CHECK(memcmp(a, c, sizeof a) && memcmp(a, d, sizeof a) && memcmp(a, e, sizeof a));
+    CHECK_MSG(fixed < 10, "%zu of %d calls keep their place", fixed, N);   /* shuffled, not the run list's order */
+    size_t one;
+    cb_measure_round_order(1, "x", 0, &one, 1);
+    CHECK(one == 0);
+    cb_measure_round_order(1, "x", 0, NULL, 0);   /* an empty run list */
 }
 
 int main(void)
@@ -65,5 +128,7 @@ int main(void)
     RUN(next_loops);
     RUN(defaults_per_mode);
     RUN(parse_min_time);
+    RUN(rounds_and_seed);
+    RUN(round_order);
     return check_done();
 }

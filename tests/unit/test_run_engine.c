@@ -126,7 +126,7 @@ TEST(calls_torn_tail)
     CHECK_MSG((size_t)c.valid_len == good, "valid_len %ld, want %zu", (long)c.valid_len, good);
     CHECK(!strcmp(c.recs[1].status, "timeout"));
     const char *args[] = {"'a'", "'b'"};
-    char *k = cb_call_key("flint.benchmark", "add", args, 2);
+    char *k = cb_call_key("flint.benchmark", "add", args, 2, 0);
     CHECK(!strcmp(k, c.recs[0].key));
     free(k);
     cb_calls_free(&c);
@@ -151,10 +151,29 @@ TEST(call_key_entry_matches_records)
      * harnesses write them in `args` */
     cb_value args = cb_tuple_of(2, cb_str_c("a"),
                                 cb_tuple_of(4, cb_int(2), cb_int(10), cb_range_i(0, 10, 1), cb_range_i(1, 100, 1)));
-    char *k1 = cb_call_key_entry("r", "gcd", args);
+    char *k1 = cb_call_key_entry("r", "gcd", args, 0);
     const char *reprs[] = {"'a'", "(2, 10, range(0, 10), range(1, 100))"};
-    char *k2 = cb_call_key("r", "gcd", reprs, 2);
+    char *k2 = cb_call_key("r", "gcd", reprs, 2, 0);
     CHECK_MSG(!strcmp(k1, k2), "%s", k1);
+    free(k1);
+    free(k2);
+    /* each round of a call is a call of its own (--rounds); round 0 is
+     * the key of a record without `round` (a run without rounds) */
+    k1 = cb_call_key_entry("r", "gcd", args, 2);
+    k2 = cb_call_key("r", "gcd", reprs, 2, 0);
+    CHECK(strcmp(k1, k2) != 0);
+    json_object *rec = json_tokener_parse("{\"runner\":\"r\",\"function\":\"gcd\",\"round\":2,"
+                                          "\"args\":[\"'a'\",\"(2, 10, range(0, 10), range(1, 100))\"]}");
+    char *k3 = cb_call_key_of(rec);
+    CHECK_MSG(k3 && !strcmp(k1, k3), "%s", k3 ? k3 : "(null)");
+    free(k3);
+    json_object_object_add(rec, "round", json_object_new_int(0));
+    k3 = cb_call_key_of(rec);
+    CHECK(k3 && !strcmp(k2, k3));
+    free(k3);
+    json_object_object_add(rec, "round", json_object_new_int(-1));   /* not a round: not a record */
+    CHECK(cb_call_key_of(rec) == NULL && cb_record_round(rec) == -1);
+    json_object_put(rec);
     free(k1);
     free(k2);
     cb_release(args);

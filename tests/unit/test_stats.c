@@ -36,6 +36,38 @@ TEST(descriptive)
     CHECK(isnan(cb_stats_geomean(x, 0)));
 }
 
+/* The interval of the median over rounds: order statistics with the
+ * binomial coverage, e.g. 5 values: [min, max] at 1 - 2/32; 9 values:
+ * [x(2), x(8)] at 1 - 20/512; checked against the binomial sums. */
+TEST(median_interval)
+{
+    double lo, hi, cov;
+    double five[] = {5, 1, 4, 2, 3};
+    cb_stats_median_ci(five, 5, 0.95, &lo, &hi, &cov);
+    CHECK(lo == 1 && hi == 5 && fabs(cov - (1 - 2.0 / 32)) < 1e-12);
+    double three[] = {3, 1, 2};
+    cb_stats_median_ci(three, 3, 0.95, &lo, &hi, &cov);
+    CHECK(lo == 1 && hi == 3 && fabs(cov - 0.75) < 1e-12);
+    double nine[] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
+    cb_stats_median_ci(nine, 9, 0.95, &lo, &hi, &cov);
+    CHECK_MSG(lo == 2 && hi == 8 && fabs(cov - (1 - 20.0 / 512)) < 1e-12, "%g %g %g", lo, hi, cov);
+    cb_stats_median_ci(nine, 9, 0.8, &lo, &hi, &cov);   /* P(<=2) = 46/512: 1 - 92/512 >= 0.8 */
+    CHECK_MSG(lo == 3 && hi == 7 && fabs(cov - (1 - 92.0 / 512)) < 1e-12, "%g %g %g", lo, hi, cov);
+    cb_stats_median_ci(nine, 1, 0.95, &lo, &hi, &cov);
+    CHECK(lo == 9 && hi == 9 && cov == 0);
+    cb_stats_median_ci(nine, 0, 0.95, &lo, &hi, &cov);
+    CHECK(isnan(lo) && isnan(hi) && cov == 0);
+    /* many values: the coverage stays at the level (no underflow), the
+     * ranks near n/2 - 1.96 sqrt(n)/2 */
+    enum { N = 4001 };
+    static double big[N];
+    for (int i = 0; i < N; i++)
+        big[i] = (double)((i * 7919) % N);
+    cb_stats_median_ci(big, N, 0.95, &lo, &hi, &cov);
+    CHECK_MSG(cov >= 0.95 && cov < 0.96 && fabs(lo - (N / 2.0 - 1.96 * sqrt(N) / 2)) < 3 && lo + hi == N - 1,
+              "%g %g %g", lo, hi, cov);
+}
+
 /* Count U for every way of choosing which of the m+n ranks belong to x. */
 static void brute_counts(int m, int n, double *counts)
 {
@@ -276,6 +308,7 @@ int main(int argc, char **argv)
     if (argc == 4 && strcmp(argv[1], "bench") == 0)
         return bench(argv[2], (size_t)strtoull(argv[3], NULL, 10));
     RUN(descriptive);
+    RUN(median_interval);
     RUN(mann_whitney_exact_distribution);
     RUN(mann_whitney_p);
     RUN(ratio_interval);

@@ -3,9 +3,11 @@
 This is the Python twin of the C executor in harness/common/ and follows the
 same contract (DESIGN §5, docs/protocol.md, docs/measurement.md): every
 adapter (SymPy, python-flint, SageMath) parses its polynomials once, then for
-each run-list entry, in order, the parent forks a child that applies the gc
+each run-list entry, in order (or by its rank in the config's `call_order`,
+the round's shuffle), the parent forks a child that applies the gc
 setting, runs the function `warmup` times untimed (the first one's time is
-the cold time), calibrates the loop count to `min_time`, runs `repeats` timed
+the cold time), calibrates the loop count to `min_time` (or takes the one an
+earlier round found, from the config's `loops`), runs `repeats` timed
 repeats of that many executions (each timed with perf_counter_ns and process
 CPU time) and streams every time to the parent through a pipe as soon as it
 has it.  The parent waits on the pipe and on a pidfd with one deadline for the
@@ -211,6 +213,28 @@ def run_list_calls(run_list):
     return calls
 
 
+def call_sequence(config, n):
+    """The indices of the n calls in the order they run: by their rank in
+    the config's `call_order` (ties in run-list order), or the run list's
+    order without one -- as the C harnesses (harness/common/harness.c)."""
+    ranks = config.get("call_order")
+    if ranks is None:
+        return list(range(n))
+    if not isinstance(ranks, list) or len(ranks) != n or \
+            not all(isinstance(r, int) and not isinstance(r, bool) for r in ranks):
+        raise ConfigError("config: call_order must be a list of one rank per call (%d)" % n)
+    return sorted(range(n), key=lambda i: (ranks[i], i))
+
+
+def given_loops(config, i):
+    """Call i's loop count from an earlier round (config `loops`), 0 for
+    none (calibrate)."""
+    loops = config.get("loops")
+    if isinstance(loops, list) and i < len(loops) and isinstance(loops[i], int) and loops[i] > 0:
+        return loops[i]
+    return 0
+
+
 # ------------------------------------------------------------ mode seams --
 
 class MemTracker:
@@ -313,6 +337,7 @@ class Executor:
         self.min_time = min(min_time, 1e6)
         self.min_time_ns = _seconds_ns(self.min_time)
         self.call_data_base = 0     # the harness's VmData before the first call
+        self.loops = 0              # the loop count of the next call from an earlier round (0: calibrate)
         perturb = config.get("perturb")
         self.perturb = (perturb[0], tuple(perturb[1])) if perturb else None
         self.result_text = bool(self.config.get("result_text"))   # tests: whole text
@@ -433,7 +458,12 @@ class Executor:
             c1 = cpu()
             if i == 0:
                 _send(w, K_COLD, _TIME.pack(t1 - t0, c1 - c0, 1))
-        loops = self._calibrate(thunk) if self.min_time_ns else 1
+        if not self.min_time_ns:
+            loops = 1
+        elif self.loops > 0:        # an earlier round's count: every round times the same
+            loops = self.loops
+        else:
+            loops = self._calibrate(thunk)
         repeat = itertools.repeat
         for _ in range(self.repeats):
             if perf:
@@ -481,7 +511,10 @@ class Executor:
         _send(w, K_DIGEST, json.dumps(sent).encode())
 
     # -- the parent -----------------------------------------------------
-    def run_call(self, function, args):
+    def run_call(self, function, args, loops=0):
+        """One call in a forked child; loops: the count an earlier round
+        found (0: calibrate)."""
+        self.loops = loops
         out = Outcome()
         failed = [self.systems[k] for k in args if isinstance(self.systems[k], ParseFailure)]
         # decided without a child, with the C harnesses' messages
@@ -700,17 +733,18 @@ class RecordWriter:
     """Appends one JSON line per call to calls_jsonl: O_APPEND and a single
     write() per record, so concurrent runners never interleave."""
 
-    def __init__(self, path, fields, warmup=0, min_time=0.0):
+    def __init__(self, path, fields, warmup=0, min_time=0.0, round_=0):
         self.fd = open_append(path) if path else -1
         self.fields = dict(fields or {})
         self.warmup, self.min_time = warmup, min_time      # the executor's, in every record
+        self.round = round_
         self.host = os.uname().nodename
 
     def write(self, index, function, args, out, timeout, started, mode):
         if self.fd < 0:
             return
         rec = dict(self.fields)
-        rec.update(function=function, args=[repr(a) for a in args], call=index,
+        rec.update(function=function, args=[repr(a) for a in args], call=index, round=self.round,
                    status=out.status, times=out.times, cpu_times=out.cpu_times,
                    loops=out.loops if out.times else 0, warmup=self.warmup,
                    min_time=self.min_time, cold_time=out.cold_time,
@@ -788,6 +822,9 @@ def write_pickle_atomic(path, value):
 def run(config, results_path, adapter, log=None):
     """Runs every call of the config's run list; writes the results pickle."""
     calls = run_list_calls(config["run_list"])
+    order = call_sequence(config, len(calls))
+    round_ = config.get("round")
+    round_ = round_ if isinstance(round_, int) and 0 <= round_ <= 1000000 else 0
     executor = Executor(config, adapter)
     executor.parse_systems(calls)
     if os.environ.get("CASBENCH_PY_WARMUP", "1") != "0":
@@ -802,20 +839,20 @@ def run(config, results_path, adapter, log=None):
         _collapse_to_huge_pages()
     executor.call_data_base = _data_bytes()
     writer = RecordWriter(config.get("calls_jsonl"), config.get("record"), executor.warmup,
-                          executor.min_time)
+                          executor.min_time, round_)
     mode = config["type"]
     results = {}
     n_ok = 0
     loop_start = time.monotonic()
     try:
         numbers = config.get("call_numbers")   # positions in the whole run list (resume)
-        for index, (function, args) in enumerate(calls):
-            if isinstance(numbers, list) and index < len(numbers):
-                index = numbers[index]
+        for i in order:
+            function, args = calls[i]
+            index = numbers[i] if isinstance(numbers, list) and i < len(numbers) else i
             started = time.time()
             if hasattr(executor.mem, "next_call"):    # memray: a capture file per call
                 executor.mem.next_call(index)
-            out = executor.run_call(function, args)
+            out = executor.run_call(function, args, given_loops(config, i))
             writer.write(index, function, args, out, executor.timeout, started, mode)
             results[(function, args)] = result_value(mode, out)
             n_ok += out.status == "ok"
