@@ -483,8 +483,7 @@ void cb_print_help(const cb_cmd_spec *spec, FILE *f)
     bool several = false;
     FOR_ROWS(spec, o)
         several |= o->kind == CB_OPT_VALUES;
-    fprintf(f, "\noptions (a unique prefix of a name will do%s):\n",
-            several ? "; ARG...: the words up to the next option" : "");
+    fprintf(f, "\noptions (a unique prefix will do%s):\n", several ? "; X...: the words up to the next option" : "");
     FOR_ROWS(spec, o)
         if (!(o->flags & CB_OPT_HIDDEN))
             print_option(o, f);
