@@ -71,7 +71,7 @@ def main():
         # every option of the synopsis is described (the list also has -h and aliases)
         check("%s --help describes every option of its synopsis" % cmd, in_synopsis <= listed,
               in_synopsis - listed)
-        generated = p.stdout.split("\n\n")[0] + "\n" + p.stdout.split("\noptions", 1)[1].split("\n\n", 1)[0]
+        generated = p.stdout.split("\n\n")[0] + "\n" + p.stdout.partition("\noptions")[2].split("\n\n", 1)[0]
         wide = [line for line in generated.splitlines() if len(line) > 80]
         check("%s --help: the synopsis and the options fit 80 columns" % cmd, not wide, wide)
         check("man/casbench.1 SYNOPSIS has %s" % cmd, cmd in man, sorted(man))
