@@ -230,7 +230,7 @@ static const cb_cmd_spec spec = {
  * that repeats DIR's recorded command line. */
 static bool resume_alone(const cb_opt_span *spans, size_t n)
 {
-    if (!n || !spans[0].opt || strcmp(spans[0].opt->name, "resume"))
+    if (!n || !spans[0].opt || !spans[0].opt->name || strcmp(spans[0].opt->name, "resume"))
         return false;
     for (size_t i = 1; i < n; i++)
         if (!spans[i].opt)
@@ -275,9 +275,15 @@ static char **resume_argv(int argc, char **argv, const cb_opt_span *spans, size_
     size_t nrs;
     if (cb_opt_scan(&spec, nrec, recorded, &rs, &nrs, &err) < 0)
         cb_die_msg("--resume: %s/run.json: its command line does not parse: %s", dir, err.msg);
-    char **out = cb_xcalloc((size_t)(nrec + argc + 3), sizeof *out);
+    /* this command line's options first: after the recorded words they
+     * would be positional if the recorded line has a "--" */
+    char **out = cb_xcalloc((size_t)(nrec + argc + 3), sizeof *out), abs[PATH_MAX];
     int n = 0;
     out[n++] = cb_xstrdup(recorded[0]);
+    for (int k = spans[0].first + spans[0].n; k < argc; k++)
+        out[n++] = cb_xstrdup(argv[k]);
+    out[n++] = cb_xstrdup("--resume");
+    out[n++] = cb_xstrdup(realpath(dir, abs) ? abs : dir);
     cb_buf missing = {0};
     for (size_t i = 0; i < nrs; i++) {
         const cb_option *o = rs[i].opt;
@@ -298,11 +304,6 @@ static char **resume_argv(int argc, char **argv, const cb_opt_span *spans, size_
         cb_die_msg("--resume: %s was run with%s; a results directory is not trusted to say what casbench "
                    "executes: give them again on the command line (casbench run --resume %s%s)",
                    dir, missing.data, dir, missing.data);
-    for (int k = spans[0].first + spans[0].n; k < argc; k++)
-        out[n++] = cb_xstrdup(argv[k]);
-    char abs[PATH_MAX];
-    out[n++] = cb_xstrdup("--resume");
-    out[n++] = cb_xstrdup(realpath(dir, abs) ? abs : dir);
     free(rs);
     cb_argv_free(recorded);
     *argc_out = n;

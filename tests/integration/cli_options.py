@@ -17,7 +17,8 @@ programs/parse_options.h), and the runs that follow prove what was read:
   even when an interpreter of that name is on PATH;
 - `run --resume DIR` alone recognises the options that name something to
   execute however the recorded command line spelled them (prefix, =VALUE),
-  and never replays them;
+  and never replays them; the options given with it count also when the
+  recorded line ends its options with "--";
 - `gen PATH --describe` prints what `describe PATH` prints."""
 import json
 import os
@@ -216,6 +217,25 @@ def resume_spellings(tmp, pyfiles):
           rc == 0 and now == len(lines) and not os.path.exists(mark), (rc, err[-300:], now, len(lines)))
 
 
+def resume_after_end(tmp, pyfiles):
+    """A run whose command line ends its options with "--": `run --resume
+    DIR --venvs V` still reads V as --venvs, not as a positional word."""
+    out = os.path.join(tmp, "end")
+    rc, _, err = cb("run", "--libraries", "sympy-dmp", "--venvs", "python3", "--repeats", "1", "--", *pyfiles, out)
+    d = results_dir(out)
+    check("a run with '--' before POLYS RUN_LIST OUTPUT", rc == 0 and d, (rc, err[-300:]))
+    if not d:
+        return
+    with open(os.path.join(d, "calls.jsonl")) as f:
+        lines = f.readlines()
+    with open(os.path.join(d, "calls.jsonl"), "w") as f:
+        f.writelines(lines[:1])
+    rc, _, err = cb("run", "--resume", d, "--venvs", "python3")
+    with open(os.path.join(d, "calls.jsonl")) as f:
+        now = len(f.readlines())
+    check("... run --resume DIR --venvs V completes it", rc == 0 and now == len(lines), (rc, err[-300:], now))
+
+
 def gen_describe(tmp):
     d = os.path.join(tmp, "gen")
     rc, _, err = cb("gen", d, "--gen", "1-3", "--ter", "3", "--seed", "5", "--num", "2")
@@ -240,6 +260,7 @@ def main():
         refused(tmp, files)
         venv_directory(tmp, pyfiles)
         resume_spellings(tmp, pyfiles)
+        resume_after_end(tmp, pyfiles)
         gen_describe(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

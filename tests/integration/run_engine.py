@@ -140,7 +140,9 @@ def selftest_run(tmp):
     # --resume retries unavailable calls (a library may have been installed
     # since): still one record per call, the others untouched
     before = [r for r in recs if r["status"] != "unavailable"]
-    p2 = subprocess.run([CB, "run", "--resume", d], capture_output=True, text=True, timeout=120)
+    # (--venvs again: run --resume DIR never takes it from DIR, docs/run.md)
+    p2 = subprocess.run([CB, "run", "--resume", d, "--venvs", "/usr/bin/python3"], capture_output=True, text=True,
+                        timeout=120)
     after = read_calls(d)
     check("resume retries unavailable calls, one record per call",
           p2.returncode == 0 and len(after) == 15 and after[:len(before)] == before and
