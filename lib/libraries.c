@@ -281,12 +281,15 @@ char *cb_command_first_line(char **argv, double timeout_s)
 
 /* ---------- Python environments ---------- */
 
-int cb_pyenv_resolve(const char *given, cb_pyenv *out, cb_err *err)
+/* GIVEN as a path, or, when it has no '/', a directory of the current one
+ * if DIR_BY_NAME and such a directory exists, else a name on PATH. */
+static int pyenv_resolve(const char *given, bool dir_by_name, cb_pyenv *out, cb_err *err)
 {
     memset(out, 0, sizeof *out);
     struct stat st;
     char *exe;
-    if (strchr(given, '/')) {
+    bool is_dir = dir_by_name && stat(given, &st) == 0 && S_ISDIR(st.st_mode);
+    if (strchr(given, '/') || is_dir) {
         if (stat(given, &st) < 0)
             return cb_fail(err, "--venvs: %s: %s", given, strerror(errno));
         if (S_ISDIR(st.st_mode)) {
@@ -344,6 +347,14 @@ int cb_pyenv_resolve(const char *given, cb_pyenv *out, cb_err *err)
     return 0;
 }
 
+/* A --venvs word: an existing directory wins over an interpreter of that
+ * name on PATH, so that `--venvs .venv-312` is the venv of the current
+ * directory, as the original took it. */
+int cb_pyenv_resolve(const char *given, cb_pyenv *out, cb_err *err)
+{
+    return pyenv_resolve(given, true, out, err);
+}
+
 void cb_pyenv_free(cb_pyenv *e)
 {
     free(e->given);
@@ -382,7 +393,8 @@ size_t cb_pyenv_defaults(cb_pyenv **envs, void (*note)(const char *msg, void *ct
             free(word);       /* not installed: tools/install-deps.sh */
             continue;
         }
-        if (cb_pyenv_resolve(word, &e, &err) < 0) {
+        /* python3 is the one on PATH, whatever directories the cwd holds */
+        if (pyenv_resolve(word, false, &e, &err) < 0) {
             if (own && note)   /* python3 missing from PATH is no news */
                 note(err.msg, ctx);
         } else if (pyenv_known(out, n, &e)) {

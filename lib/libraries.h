@@ -55,9 +55,10 @@ typedef struct {
     char *prefix;     /* its sys.prefix: what tells two environments apart */
 } cb_pyenv;
 
-/* Resolve a --venvs word (a venv directory -> DIR/bin/python, or a Python
- * executable, looked up on PATH when it has no '/') by running it once.
- * Fails with a one-line message when the path is missing or not a Python. */
+/* Resolve a --venvs word (a venv directory -> DIR/bin/python, relative to
+ * the current directory even without a '/' when such a directory exists; or
+ * a Python executable, looked up on PATH when it has no '/') by running it
+ * once.  Fails with a one-line message when the path is missing or not a Python. */
 int cb_pyenv_resolve(const char *given, cb_pyenv *out, cb_err *err);
 void cb_pyenv_free(cb_pyenv *e);
 

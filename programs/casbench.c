@@ -42,17 +42,6 @@ _Noreturn void cb_die_msg(const char *fmt, ...)
     exit(2);
 }
 
-int cb_wants_help(int argc, char **argv)
-{
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--"))
-            break;
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
-            return 1;
-    }
-    return 0;
-}
-
 static void usage(FILE *f)
 {
     fprintf(f, "usage: casbench COMMAND [ARGS...]\n\ncommands:\n");

@@ -1,7 +1,7 @@
 /* cli.h — what every command file shares: the command signature, the table
  * entry, and the one way a command reports bad input (cb_die: one line on
- * stderr, exit 2).  Commands are thin: parse options, call library code,
- * print. */
+ * stderr, exit 2).  Commands are thin: parse options (one table per command,
+ * parse_options.h), call library code, print. */
 #ifndef CB_CLI_H
 #define CB_CLI_H
 
@@ -18,8 +18,6 @@ typedef struct {
 /* Print "casbench: MSG" and exit 2. */
 _Noreturn void cb_die(const cb_err *err);
 _Noreturn void cb_die_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* True when argv has -h or --help (before "--"). */
-int cb_wants_help(int argc, char **argv);
 
 /* One declaration per file in programs/ (cmd_<name>.c). */
 int cmd_gen(int argc, char **argv);
@@ -32,5 +30,8 @@ int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
 int cmd_run_runner(int argc, char **argv);
+
+/* `casbench describe PATH` (also `gen PATH --describe`): prints PATH's table. */
+int cli_describe(const char *path);
 
 #endif

@@ -15,114 +15,108 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "parse_options.h"
 #include "dataset.h"
 #include "gen.h"
 #include "pickle.h"
 #include "ranges.h"
 #include "util.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: casbench gen OUTPUT_DIR [--generators R] [--terms R] [--coefficients R]\n"
-            "                    [--exponents R] [--number N] [--groupby KEY...] [--seed S]\n"
-            "                    [--append] [-v]\n\n"
-            "Draws random polynomials exactly as the original generator did (Python's\n"
-            "random.Random(seed), randrange) and writes OUTPUT_DIR/polys.pickle,\n"
-            "OUTPUT_DIR/run_list.pickle and OUTPUT_DIR/dataset.json.  One system per\n"
-            "combination of the options' values, keyed (generators, terms, exp_range,\n"
-            "coeff_range), each holding N polynomials over x0, x1, ...\n\n"
-            "A range R is comma-separated parts A, A-B or A-B:S meaning range(A, A+1),\n"
-            "range(A, B), range(A, B, S) (the stop is exclusive); A, B, S are integer\n"
-            "expressions with + * // %% ** and parentheses, e.g. \"1-5, 6-13:2\", \"2**65-2**66\".\n\n"
-            "The options' parts multiply: for each element of the product of the parts of\n"
-            "--generators, --terms, --coefficients and --exponents (in that order), every\n"
-            "value of its generators and terms parts gets a system, and run-list pairs are\n"
-            "formed among that element's systems only, as the original did.\n\n"
-            "  --generators R     numbers of generators (default 1-10, i.e. 1 to 9)\n"
-            "  --terms R          terms drawn per polynomial (default 50); a term drawn\n"
-            "                     onto an existing exponent replaces its coefficient\n"
-            "  --exponents R      exponent ranges (default 0-10,100-1000:101)\n"
-            "  --coefficients R   coefficient ranges (default 0-1000)\n"
-            "  --number N         polynomials per system (default 10)\n"
-            "  --groupby KEY...   run-list pairs are formed within groups of systems equal\n"
-            "                     in these of gens terms exp_range coeff_range\n"
-            "                     (default: gens terms)\n"
-            "  --seed S           the seed (default: drawn from /dev/urandom and printed)\n"
-            "  --append           merge into the dataset in OUTPUT_DIR (new systems are\n"
-            "                     added, equal keys replaced); each function's run-list\n"
-            "                     entries are the old ones followed by the new ones\n"
-            "  -v                 print each system as it is drawn\n");
-}
+static const char description[] =
+    "Draws random polynomials exactly as the original generator did (Python's\n"
+    "random.Random(seed), randrange) and writes OUTPUT_DIR/polys.pickle,\n"
+    "OUTPUT_DIR/run_list.pickle and OUTPUT_DIR/dataset.json.  One system per\n"
+    "combination of the options' values, keyed (generators, terms, exp_range,\n"
+    "coeff_range), each holding N polynomials over x0, x1, ...\n\n"
+    "A range R is comma-separated parts A, A-B or A-B:S meaning range(A, A+1),\n"
+    "range(A, B), range(A, B, S) (the stop is exclusive); A, B, S are integer\n"
+    "expressions with + * // % ** and parentheses, e.g. \"1-5, 6-13:2\", \"2**65-2**66\".\n\n"
+    "The options' parts multiply: for each element of the product of the parts of\n"
+    "--generators, --terms, --coefficients and --exponents (in that order), every\n"
+    "value of its generators and terms parts gets a system, and run-list pairs are\n"
+    "formed among that element's systems only, as the original did.\n\n"
+    "'casbench gen POLYS.pickle --describe', the original's spelling, prints the\n"
+    "table 'casbench describe POLYS.pickle' prints, and writes nothing.\n";
 
 typedef struct {
-    const char *dir;
+    const char *dir;       /* OUTPUT_DIR, or with --describe the dataset */
     const char *text[4];   /* generators, terms, exponents, coefficients */
     const char *number, *seed;
     int groupby[4], ngroupby;
-    int append, verbose;
+    bool groupby_given, append, describe;
+    int verbose;
 } gen_args;
 
+/* the original's defaults (its cli.py) */
+static const char *const defaults[4] = {"1-10", "50", "0-10,100-1000:101", "0-1000"};
 static const char *option_names[4] = {"--generators", "--terms", "--exponents", "--coefficients"};
 
-static void parse_args(int argc, char **argv, gen_args *a)
+/* --groupby KEY...: the keys replace the default (gens terms), each once */
+static int opt_groupby(const cb_option *opt, const char *value, cb_err *err)
 {
-    /* the original's defaults (its cli.py) */
-    *a = (gen_args){.text = {"1-10", "50", "0-10,100-1000:101", "0-1000"}, .number = "10",
-                    .groupby = {CB_GEN_GENS, CB_GEN_TERMS}, .ngroupby = 2};
-    int have_groupby = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i], *val = NULL, *eq = strchr(arg, '=');
-        char name[32] = "";
-        if (!strncmp(arg, "--", 2) && eq && (size_t)(eq - arg) < sizeof name) {
-            memcpy(name, arg, (size_t)(eq - arg));
-            name[eq - arg] = 0;
-            val = eq + 1;
-        } else if (strlen(arg) < sizeof name) {
-            strcpy(name, arg);
-        }
-        int opt = -1;
-        for (int k = 0; k < 4; k++)
-            if (!strcmp(name, option_names[k]))
-                opt = k;
-        const char **target = opt >= 0 ? &a->text[opt] : !strcmp(name, "--number") ? &a->number
-                              : !strcmp(name, "--seed") ? &a->seed : NULL;
-        if (target) {
-            if (!val && i + 1 >= argc)
-                cb_die_msg("gen: %s needs a value", name);
-            *target = val ? val : argv[++i];
-        } else if (!strcmp(arg, "--groupby")) {
-            if (have_groupby++)
-                cb_die_msg("gen: --groupby given twice");
-            a->ngroupby = 0;
-            while (i + 1 < argc && cb_gen_field_parse(argv[i + 1]) >= 0) {
-                int f = cb_gen_field_parse(argv[++i]);
-                for (int k = 0; k < a->ngroupby; k++)
-                    if (a->groupby[k] == f)
-                        cb_die_msg("gen: --groupby: '%s' given twice", argv[i]);
-                a->groupby[a->ngroupby++] = f;
-            }
-            if (a->ngroupby == 0)
-                cb_die_msg("gen: --groupby needs one or more of gens terms exp_range coeff_range%s%s%s",
-                           i + 1 < argc ? " (got '" : "", i + 1 < argc ? argv[i + 1] : "",
-                           i + 1 < argc ? "')" : "");
-        } else if (!strcmp(arg, "--append")) {
-            a->append = 1;
-        } else if (!strcmp(arg, "-v") || !strcmp(arg, "--verbose")) {
-            a->verbose = 1;
-        } else if (arg[0] == '-' && arg[1] != 0) {
-            cb_die_msg("gen: unknown option '%s' (see casbench gen --help)", arg);
-        } else if (!a->dir) {
-            a->dir = arg;
-        } else if (have_groupby) {
-            cb_die_msg("gen: unexpected argument '%s' (OUTPUT_DIR is '%s'; --groupby takes gens terms "
-                       "exp_range coeff_range)", arg, a->dir);
-        } else {
-            cb_die_msg("gen: unexpected argument '%s' (one OUTPUT_DIR only)", arg);
-        }
+    gen_args *a = opt->target;
+    int f = cb_gen_field_parse(value);
+    if (f < 0)
+        return cb_fail(err, "--groupby: unknown key '%s' (--groupby takes gens terms exp_range coeff_range)", value);
+    if (!a->groupby_given) {
+        a->groupby_given = true;
+        a->ngroupby = 0;
     }
-    if (!a->dir)
-        cb_die_msg("gen: OUTPUT_DIR is missing (see casbench gen --help)");
+    for (int k = 0; k < a->ngroupby; k++)
+        if (a->groupby[k] == f)
+            return cb_fail(err, "--groupby: '%s' given twice", value);
+    a->groupby[a->ngroupby++] = f;
+    return 0;
+}
+
+static gen_args args;
+static const cb_option options[] = {
+    {.name = "generators", .kind = CB_OPT_VALUE, .arg = "R", .target = &args.text[0],
+     .help = "numbers of generators (default 1-10, i.e. 1 to 9)"},
+    {.name = "terms", .kind = CB_OPT_VALUE, .arg = "R", .target = &args.text[1],
+     .help = "terms drawn per polynomial (default 50); a term drawn onto an existing exponent replaces its "
+             "coefficient"},
+    {.name = "coefficients", .kind = CB_OPT_VALUE, .arg = "R", .target = &args.text[3],
+     .help = "coefficient ranges (default 0-1000)"},
+    {.name = "exponents", .kind = CB_OPT_VALUE, .arg = "R", .target = &args.text[2],
+     .help = "exponent ranges (default 0-10,100-1000:101)"},
+    {.name = "number", .kind = CB_OPT_VALUE, .arg = "N", .target = &args.number,
+     .help = "polynomials per system (default 10)"},
+    {.name = "groupby", .kind = CB_OPT_VALUES, .arg = "KEY", .fn = opt_groupby, .target = &args,
+     .help = "run-list pairs are formed within groups of systems equal in these of gens terms exp_range "
+             "coeff_range (default: gens terms)"},
+    {.name = "seed", .kind = CB_OPT_VALUE, .arg = "S", .target = &args.seed,
+     .help = "the seed (default: drawn from /dev/urandom and printed)"},
+    {.name = "append", .kind = CB_OPT_FLAG, .target = &args.append,
+     .help = "merge into the dataset in OUTPUT_DIR (new systems are added, equal keys replaced); each "
+             "function's run-list entries are the old ones followed by the new ones"},
+    {.name = "describe", .kind = CB_OPT_FLAG, .target = &args.describe,
+     .help = "describe the dataset given instead of OUTPUT_DIR (a polys.pickle, or a directory holding one), as "
+             "'casbench describe' does; nothing is drawn or written"},
+    {.name = "verbose", .short_name = 'v', .kind = CB_OPT_COUNT, .target = &args.verbose,
+     .help = "print each system as it is drawn"},
+    {0},
+};
+static const cb_cmd_spec spec = {
+    .name = "gen", .args = "OUTPUT_DIR", .min_args = 1, .max_args = 1,
+    .description = description, .options = options,
+};
+
+static void parse_args(int argc, char **argv)
+{
+    args = (gen_args){.text = {defaults[0], defaults[1], defaults[2], defaults[3]}, .number = "10",
+                      .groupby = {CB_GEN_GENS, CB_GEN_TERMS}, .ngroupby = 2};
+    cb_optlist pos = cb_parse_options(&spec, argc, argv);
+    args.dir = pos.v[0];
+    free(pos.v);
+    if (args.describe) {
+        for (int k = 0; k < 4; k++)
+            if (args.text[k] != defaults[k])
+                cb_die_msg("gen: --describe describes a dataset and draws nothing: %s has no use", option_names[k]);
+        if (args.seed || args.append || args.groupby_given || strcmp(args.number, "10"))
+            cb_die_msg("gen: --describe describes a dataset and draws nothing: %s has no use",
+                       args.seed ? "--seed" : args.append ? "--append" : args.groupby_given ? "--groupby" : "--number");
+    }
 }
 
 /* A fresh seed: 63 random bits, so it prints as a plain positive number. */
@@ -254,41 +248,39 @@ static void write_fresh(const gen_args *a, cb_buf *fresh, cb_value keys, cb_valu
 
 int cmd_gen(int argc, char **argv)
 {
-    if (cb_wants_help(argc, argv)) {
-        usage(stdout);
-        return 0;
-    }
-    gen_args a;
-    parse_args(argc, argv, &a);
+    parse_args(argc, argv);
+    if (args.describe)
+        return cli_describe(args.dir);
+    const gen_args *a = &args;
     cb_gen_options o;
     cb_err err;
     cb_ranges *ranges[4] = {&o.generators, &o.terms, &o.exponents, &o.coefficients};
     for (int k = 0; k < 4; k++)
-        if (cb_ranges_parse(a.text[k], ranges[k], &err) < 0)
+        if (cb_ranges_parse(a->text[k], ranges[k], &err) < 0)
             cb_die_msg("gen: %s: %s", option_names[k], err.msg);
-    o.number = parse_number(a.number);
-    memcpy(o.groupby, a.groupby, sizeof o.groupby);
-    o.ngroupby = a.ngroupby;
+    o.number = parse_number(a->number);
+    memcpy(o.groupby, a->groupby, sizeof o.groupby);
+    o.ngroupby = a->ngroupby;
     mpz_init(o.seed);
-    if (a.seed && cb_int_expr_eval(a.seed, o.seed, &err) < 0)
+    if (a->seed && cb_int_expr_eval(a->seed, o.seed, &err) < 0)
         cb_die_msg("gen: --seed: %s", err.msg);
     if (cb_gen_check(&o, &err) < 0)
         cb_die_msg("gen: %s", err.msg);
-    if (!a.seed) {
+    if (!a->seed) {
         draw_seed(o.seed);
         gmp_printf("seed: %Zd\n", o.seed);
     }
 
     cb_buf fresh = {0};
     cb_value keys, rl;
-    if (cb_gen_polys(&o, &fresh, &keys, &rl, a.verbose ? progress : NULL, NULL, &err) < 0)
+    if (cb_gen_polys(&o, &fresh, &keys, &rl, a->verbose ? progress : NULL, NULL, &err) < 0)
         cb_die_msg("gen: %s", err.msg);
-    char *json = dataset_json(&a, o.seed, o.number);
-    char *existing = cb_xasprintf("%s/polys.pickle", a.dir);
-    if (a.append && access(existing, F_OK) == 0)
-        write_appended(&a, &fresh, rl, json);
+    char *json = dataset_json(a, o.seed, o.number);
+    char *existing = cb_xasprintf("%s/polys.pickle", a->dir);
+    if (a->append && access(existing, F_OK) == 0)
+        write_appended(a, &fresh, rl, json);
     else
-        write_fresh(&a, &fresh, keys, rl, json);
+        write_fresh(a, &fresh, keys, rl, json);
     free(existing);
     free(json);
     cb_release(keys);

@@ -14,53 +14,43 @@
 
 #include "cli.h"
 #include "dataset.h"
+#include "parse_options.h"
 #include "phc.h"
 #include "systems.h"
 #include "util.h"
 
-static void usage(FILE *f)
-{
-    fprintf(f,
-            "usage: casbench import-phc OUTPUT_DIR FILE... [--first-paragraph]\n\n"
-            "Reads polynomial systems in PHCpack's format (a count line, then that many\n"
-            "polynomials ended by ';'; the sections after them are ignored) and writes\n"
-            "OUTPUT_DIR/polys.pickle (key: the file's base name; generators sorted by\n"
-            "name, exponents in that order), OUTPUT_DIR/run_list.pickle (groebner on\n"
-            "each system) and OUTPUT_DIR/dataset.json.\n\n"
-            "Systems with a non-integer or complex coefficient are skipped, one line\n"
-            "each on stderr.  Exit status: 0 when at least one system was imported,\n"
-            "2 on a file that does not parse (FILE:LINE: reason) or when none imports.\n\n"
-            "  --first-paragraph  read only the first paragraph after the count line\n"
-            "                     (up to the first blank line), as the original tool\n"
-            "                     did; it keeps the original's systems and generators\n"
-            "                     but drops the equations after a blank line\n\n"
-            "Details and limits: docs/systems.md.\n");
-}
+static const char description[] =
+    "Reads polynomial systems in PHCpack's format (a count line, then that many\n"
+    "polynomials ended by ';'; the sections after them are ignored) and writes\n"
+    "OUTPUT_DIR/polys.pickle (key: the file's base name; generators sorted by\n"
+    "name, exponents in that order), OUTPUT_DIR/run_list.pickle (groebner on\n"
+    "each system) and OUTPUT_DIR/dataset.json.\n\n"
+    "Systems with a non-integer or complex coefficient are skipped, one line\n"
+    "each on stderr.  Details and limits: docs/systems.md.\n";
+
+static const char epilogue[] =
+    "Exit status: 0 when at least one system was imported, 2 on a file that\n"
+    "does not parse (FILE:LINE: reason) or when none imports.\n";
+
+static cb_phc_options opt;
+static const cb_option options[] = {
+    {.name = "first-paragraph", .kind = CB_OPT_FLAG, .target = &opt.first_paragraph,
+     .help = "read only the first paragraph after the count line (up to the first blank line), as the original "
+             "tool did; it keeps the original's systems and generators but drops the equations after a blank "
+             "line"},
+    {0},
+};
+static const cb_cmd_spec spec = {
+    .name = "import-phc", .args = "OUTPUT_DIR FILE...", .min_args = 2, .max_args = -1,
+    .description = description, .epilogue = epilogue, .options = options,
+};
 
 int cmd_import_phc(int argc, char **argv)
 {
-    if (cb_wants_help(argc, argv)) {
-        usage(stdout);
-        return 0;
-    }
-    cb_phc_options opt = {.first_paragraph = false};
-    const char *dir = NULL;
-    const char **files = cb_xcalloc((size_t)argc, sizeof *files);
-    int nfiles = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--first-paragraph"))
-            opt.first_paragraph = true;
-        else if (argv[i][0] == '-' && argv[i][1] == '-')
-            cb_die_msg("import-phc: unknown option '%s' (see --help)", argv[i]);
-        else if (!dir)
-            dir = argv[i];
-        else
-            files[nfiles++] = argv[i];
-    }
-    if (!dir || nfiles == 0) {
-        usage(stderr);
-        return 2;
-    }
+    cb_optlist pos = cb_parse_options(&spec, argc, argv);
+    const char *dir = pos.v[0];
+    const char **files = pos.v + 1;
+    int nfiles = pos.n - 1;
 
     /* keys are base names: refuse a clash before reading anything */
     cb_value seen = cb_dict_new((size_t)nfiles);
@@ -109,7 +99,7 @@ int cmd_import_phc(int argc, char **argv)
     printf("imported %zu systems, skipped %zu; wrote %s/polys.pickle, run_list.pickle, dataset.json\n",
            imported, nskipped, dir);
     free(json);
-    free(files);
+    free(pos.v);
     json_object_put(meta);
     cb_systems_out_clear(&out);
     return 0;

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "hostinfo.h"
 #include "libraries.h"
+#include "parse_options.h"
 #include "paths.h"
 #include "profile.h"
 #include "table.h"
@@ -17,9 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "usage: casbench libraries [--venvs V...] [--python-flags FLAGS] [--format text|markdown|csv|json]\n"
-    "\n"
+static const char description[] =
     "Lists every library casbench can run, with whether it is available in each\n"
     "environment (Python libraries: once per --venvs entry; default: casbench's\n"
     "pinned venvs in $CASBENCH_PREFIX, default /opt/casbench, python3 on PATH and\n"
@@ -27,6 +26,24 @@ static const char usage[] =
     "when it is not available.  Each harness is asked with --probe, as 'casbench\n"
     "run' does.  The profilers follow: perf and samply (--cpu-profiler), casbench's\n"
     "allocation tracker and memray in each environment (--memory-profiler).\n";
+
+static cb_optlist venv_list;
+static const char *flags;
+static cb_table_format fmt;
+static const cb_option options[] = {
+    {.name = "venvs", .kind = CB_OPT_VALUES, .arg = "V", .target = &venv_list,
+     .help = "Python environments, as 'casbench run --venvs' takes them (default: the ones 'casbench run' "
+             "uses)"},
+    {.name = "python-flags", .kind = CB_OPT_VALUE, .arg = "FLAGS", .target = &flags,
+     .help = "interpreter flags for the Python harnesses' probes, as 'casbench run --python-flags'"},
+    {.name = "format", .kind = CB_OPT_VALUE, .arg = "text|markdown|csv|json", .fn = cb_opt_table_format,
+     .target = &fmt, .help = "text (default), markdown, csv or json"},
+    {0},
+};
+static const cb_cmd_spec spec = {
+    .name = "libraries",
+    .description = description, .options = options,
+};
 
 /* The default environments left out (they exist but do not run). */
 typedef struct {
@@ -107,37 +124,10 @@ static void add_profiler_rows(cb_table *t, const cb_probe_job *jobs, const int *
 
 int cmd_libraries(int argc, char **argv)
 {
-    if (cb_wants_help(argc, argv)) {
-        fputs(usage, stdout);
-        return 0;
-    }
-    const char *flags = NULL;
-    const char **venvs = NULL;
-    int nvenvs = 0;
-    cb_table_format fmt = CB_TABLE_TEXT;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--venvs")) {
-            int n = 0;
-            while (i + 1 + n < argc && argv[i + 1 + n][0] != '-')
-                n++;
-            if (!n)
-                cb_die_msg("--venvs needs at least one value");
-            venvs = (const char **)&argv[i + 1];
-            nvenvs = n;
-            i += n;
-        } else if (!strcmp(argv[i], "--python-flags") && i + 1 < argc) {
-            flags = argv[++i];
-        } else if (!strcmp(argv[i], "--format") && i + 1 < argc) {
-            const char *f = argv[++i];
-            if (!strcmp(f, "text")) fmt = CB_TABLE_TEXT;
-            else if (!strcmp(f, "markdown") || !strcmp(f, "md")) fmt = CB_TABLE_MARKDOWN;
-            else if (!strcmp(f, "csv")) fmt = CB_TABLE_CSV;
-            else if (!strcmp(f, "json")) fmt = CB_TABLE_JSON;
-            else cb_die_msg("--format: '%s' is not text, markdown, csv or json", f);
-        } else {
-            cb_die_msg("libraries: unexpected argument '%s' (see 'casbench libraries --help')", argv[i]);
-        }
-    }
+    cb_optlist pos = cb_parse_options(&spec, argc, argv);
+    free(pos.v);
+    const char **venvs = venv_list.n ? venv_list.v : NULL;
+    int nvenvs = venv_list.n;
     cb_err err;
     const char **owned_venvs = NULL;
     char *hdir = cb_harness_dir(&err);
@@ -242,6 +232,7 @@ int cmd_libraries(int argc, char **argv)
     free(envs);
     free(env_errors);
     free(owned_venvs);
+    free(venv_list.v);
     free(jobs);
     free(live);
     free(map);

@@ -2,70 +2,58 @@
  * directory, in text, markdown, CSV, JSON or self-contained HTML.  The work
  * is in lib/report.c; this file parses options and writes the output. */
 #include "cli.h"
+#include "parse_options.h"
 #include "report.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "usage: casbench report RESULTS_DIR [--format text|markdown|csv|json|html]\n"
-    "                       [--baseline LIB] [--cold] [-o FILE]\n"
-    "\n"
+static const char description[] =
     "Tables of every function's calls (argument tuples x libraries: minimum and\n"
     "median wall time per execution of the timed repeats, spread, '>30 s' for\n"
     "timeouts, 'DNF (...)' for other failures),\n"
     "memory tables when the run has memory data, and the calls on which libraries\n"
     "disagree when it was run with --verify.  Reads casbench's calls.jsonl, or the\n"
-    "original tool's results.pickle.\n"
-    "\n"
-    "  --format F     text (default, for a terminal), markdown, csv (tidy: one row\n"
-    "                 per call and repeat with every record field, for pandas),\n"
-    "                 json, or html (one self-contained file with gnuplot charts)\n"
-    "  --baseline LIB add each library's speed-up over LIB (a library id, or a label\n"
-    "                 as the tables show it) and a geometric mean per function\n"
-    "  --cold         add a 'cold' column per library: the wall time of each call's\n"
-    "                 first, untimed execution (--warmup; docs/measurement.md)\n"
-    "  -o FILE        write to FILE (atomically) instead of stdout\n";
+    "original tool's results.pickle.\n";
+
+static cb_report_opts opts;
+static bool cold;
+static const char *output;
+
+static int opt_format(const cb_option *opt, const char *value, cb_err *err)
+{
+    return cb_report_parse_format(value, opt->target, err);
+}
+
+static const cb_option options[] = {
+    {.name = "format", .kind = CB_OPT_VALUE, .arg = "text|markdown|csv|json|html", .fn = opt_format,
+     .target = &opts.format,
+     .help = "text (default, for a terminal), markdown, csv (tidy: one row per call and repeat with every record "
+             "field, for pandas), json, or html (one self-contained file with gnuplot charts)"},
+    {.name = "baseline", .kind = CB_OPT_VALUE, .arg = "LIB", .target = &opts.baseline,
+     .help = "add each library's speed-up over LIB (a library id, or a label as the tables show it) and a "
+             "geometric mean per function"},
+    {.name = "cold", .kind = CB_OPT_FLAG, .target = &cold,
+     .help = "add a 'cold' column per library: the wall time of each call's first, untimed execution (--warmup; "
+             "docs/measurement.md)"},
+    {.name = "output", .short_name = 'o', .kind = CB_OPT_VALUE, .arg = "FILE", .target = &output,
+     .help = "write to FILE (atomically) instead of stdout"},
+    {0},
+};
+static const cb_cmd_spec spec = {
+    .name = "report", .args = "RESULTS_DIR", .min_args = 1, .max_args = 1,
+    .description = description, .options = options,
+};
 
 int cmd_report(int argc, char **argv)
 {
-    if (cb_wants_help(argc, argv)) {
-        fputs(usage, stdout);
-        return 0;
-    }
-    const char *dir = NULL, *output = NULL;
-    cb_report_opts opts = {CB_REPORT_TEXT, NULL, 0};
+    opts = (cb_report_opts){CB_REPORT_TEXT, NULL, 0};
+    cb_optlist pos = cb_parse_options(&spec, argc, argv);
+    const char *dir = pos.v[0];
+    free(pos.v);
+    opts.cold = cold;
     cb_err err;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        int has_value = i + 1 < argc;
-        if (!strcmp(a, "--format") || !strncmp(a, "--format=", 9)) {
-            const char *v = a[8] == '=' ? a + 9 : has_value ? argv[++i] : NULL;
-            if (!v)
-                cb_die_msg("--format needs a value (text, markdown, csv, json or html)");
-            if (cb_report_parse_format(v, &opts.format, &err) < 0)
-                cb_die(&err);
-        } else if (!strcmp(a, "--baseline") || !strncmp(a, "--baseline=", 11)) {
-            opts.baseline = a[10] == '=' ? a + 11 : has_value ? argv[++i] : NULL;
-            if (!opts.baseline)
-                cb_die_msg("--baseline needs a library");
-        } else if (!strcmp(a, "--cold")) {
-            opts.cold = 1;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (!has_value)
-                cb_die_msg("%s needs a file name", a);
-            output = argv[++i];
-        } else if (a[0] == '-' && a[1]) {
-            cb_die_msg("report: unknown option '%s' (see 'casbench report --help')", a);
-        } else if (!dir) {
-            dir = a;
-        } else {
-            cb_die_msg("report: one results directory only ('%s' is extra)", a);
-        }
-    }
-    if (!dir)
-        cb_die_msg("report: which results directory? (see 'casbench report --help')");
     cb_results res;
     if (cb_results_load(dir, &res, &err) < 0)
         cb_die(&err);

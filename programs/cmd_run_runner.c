@@ -4,6 +4,7 @@
  * starts a runner.  Not meant to be typed; `casbench run --executor slurm`
  * writes the sbatch script that calls it. */
 #include "cli.h"
+#include "parse_options.h"
 #include "slurm.h"
 
 #include <errno.h>
@@ -11,54 +12,45 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char usage[] =
-    "usage: casbench run-runner RESULTS_DIR INDEX [--submission K]\n"
-    "\n"
+static const char description[] =
     "Runs task INDEX (the Slurm array task id) of RESULTS_DIR/slurm/tasks-K.json\n"
     "(default: the latest submission): starts the runner's harness, writes its\n"
     "records to the task's own file and how it ended to slurm/status/.  SIGTERM\n"
-    "(scancel) is passed on to the harness; finished calls are kept.\n"
-    "\n"
-    "Exit status: the harness's (128+N when killed by signal N), 2 on bad input.\n";
+    "(scancel) is passed on to the harness; finished calls are kept.\n";
 
-static long parse_index(const char *what, const char *s)
+static const char epilogue[] = "Exit status: the harness's (128+N when killed by signal N), 2 on bad input.\n";
+
+/* INDEX: the Slurm array task id */
+static long parse_index(const char *s)
 {
     char *end;
     errno = 0;
     long v = strtol(s, &end, 10);
     if (errno || end == s || *end || v < 0)
-        cb_die_msg("run-runner: %s '%s' is not a number >= 0", what, s);
+        cb_die_msg("run-runner: INDEX '%s' is not a number >= 0", s);
     return v;
 }
 
+static long submission;
+static const cb_option options[] = {
+    {.name = "submission", .kind = CB_OPT_INT, .arg = "K", .min = 0, .max = 1000000000, .target = &submission,
+     .help = "the submission whose task table to read (default: the latest)"},
+    {0},
+};
+static const cb_cmd_spec spec = {
+    .name = "run-runner", .args = "RESULTS_DIR INDEX", .min_args = 2, .max_args = 2,
+    .description = description, .epilogue = epilogue, .options = options,
+};
+
 int cmd_run_runner(int argc, char **argv)
 {
-    if (cb_wants_help(argc, argv)) {
-        fputs(usage, stdout);
-        return 0;
-    }
-    const char *pos[2];
-    int npos = 0;
-    long submission = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--submission")) {
-            if (i + 1 >= argc)
-                cb_die_msg("--submission needs a value");
-            submission = parse_index("--submission", argv[++i]);
-        } else if (argv[i][0] == '-') {
-            cb_die_msg("run-runner: unknown option '%s' (see 'casbench run-runner --help')", argv[i]);
-        } else if (npos == 2) {
-            cb_die_msg("run-runner: unexpected argument '%s'", argv[i]);
-        } else {
-            pos[npos++] = argv[i];
-        }
-    }
-    if (npos != 2)
-        cb_die_msg("run-runner needs RESULTS_DIR INDEX (see 'casbench run-runner --help')");
-    long index = parse_index("INDEX", pos[1]);
+    cb_optlist pos = cb_parse_options(&spec, argc, argv);
+    const char *dir = pos.v[0], *index_text = pos.v[1];
+    free(pos.v);
+    long index = parse_index(index_text);
     cb_err err;
     int status;
-    if (cb_slurm_run_task(pos[0], (int)submission, index, &status, &err) < 0)
+    if (cb_slurm_run_task(dir, (int)submission, index, &status, &err) < 0)
         cb_die(&err);
     return status;
 }

@@ -8,20 +8,23 @@
 
 #include "cli.h"
 #include "dataset.h"
+#include "parse_options.h"
 #include "systems.h"
 #include "util.h"
 
-static void usage(FILE *f)
+static const char description[] =
+    "Builds standard benchmark systems from their definitions and writes\n"
+    "OUTPUT_DIR/polys.pickle (key NAME-N -> (gens, polys)), a run list\n"
+    "OUTPUT_DIR/run_list.pickle (groebner on each ideal; mult, divmod, gcd or\n"
+    "factor on the literature problems, docs/literature.md), and\n"
+    "OUTPUT_DIR/dataset.json (how it was made).  Definitions: docs/systems.md.\n";
+
+/* The families, after the options: the registry says which exist. */
+static void families(FILE *f)
 {
     size_t n;
     const cb_family *fams = cb_families(&n);
-    fprintf(f, "usage: casbench systems OUTPUT_DIR NAME-N...\n\n"
-               "Builds standard benchmark systems from their definitions and writes\n"
-               "OUTPUT_DIR/polys.pickle (key NAME-N -> (gens, polys)), a run list\n"
-               "OUTPUT_DIR/run_list.pickle (groebner on each ideal; mult, divmod, gcd or\n"
-               "factor on the literature problems, docs/literature.md), and\n"
-               "OUTPUT_DIR/dataset.json (how it was made).  Definitions: docs/systems.md.\n\n"
-               "families:\n");
+    fprintf(f, "families:\n");
     for (size_t i = 0; i < n; i++) {
         fprintf(f, "  %-12s %s", fams[i].synopsis, fams[i].summary);
         /* parameter ranges in synopsis order, e.g. "(1-30, 1-30)" */
@@ -31,6 +34,12 @@ static void usage(FILE *f)
     }
     fprintf(f, "\nexample: casbench systems out cyclic-6 katsura-5 noon-4 eco-6\n");
 }
+
+static const cb_option options[] = {{0}};
+static const cb_cmd_spec spec = {
+    .name = "systems", .args = "OUTPUT_DIR NAME-N...", .min_args = 2, .max_args = -1,
+    .description = description, .more_help = families, .options = options,
+};
 
 /* Counts the terms of every polynomial of a system (gens, polys). */
 static size_t system_terms(cb_value sys)
@@ -44,24 +53,17 @@ static size_t system_terms(cb_value sys)
 
 int cmd_systems(int argc, char **argv)
 {
-    if (cb_wants_help(argc, argv)) {
-        usage(stdout);
-        return 0;
-    }
-    if (argc < 3) {
-        usage(stderr);
-        return 2;
-    }
-    const char *dir = argv[1];
+    cb_optlist pos = cb_parse_options(&spec, argc, argv);
+    const char *dir = pos.v[0];
     cb_systems_out out;
     cb_systems_out_init(&out);
     cb_err err;
     json_object *meta = json_object_new_object(), *specs = json_object_new_array();
     json_object_object_add(meta, "source", json_object_new_string("casbench systems"));
-    for (int i = 2; i < argc; i++) {
-        if (cb_systems_build(argv[i], &out, &err) < 0)
+    for (int i = 1; i < pos.n; i++) {
+        if (cb_systems_build(pos.v[i], &out, &err) < 0)
             cb_die(&err);
-        json_object_array_add(specs, json_object_new_string(argv[i]));
+        json_object_array_add(specs, json_object_new_string(pos.v[i]));
     }
     json_object_object_add(meta, "systems", specs);
     const char *json = json_object_to_json_string_ext(meta, JSON_C_TO_STRING_PRETTY);
@@ -77,6 +79,7 @@ int cmd_systems(int argc, char **argv)
     printf("wrote %s/polys.pickle, run_list.pickle, dataset.json (%zu systems)\n", dir,
            cb_len(out.polys));
     free(json_nl);
+    free(pos.v);
     json_object_put(meta);
     cb_systems_out_clear(&out);
     return 0;
