@@ -64,7 +64,7 @@ int cb_parse_size(const char *opt, const char *s, uint64_t *bytes, cb_err *err)
             return cb_fail(err, "%s: '%s' is not a size (units: K, M, G, T)", opt, s);
     }
     v *= scale;
-    if (v < 1048576.0)
+    if (v < CB_MEMORY_LIMIT_MIN)
         return cb_fail(err, "%s: '%s' is less than 1 MiB", opt, s);
     if (v >= 18446744073709551615.0)
         return cb_fail(err, "%s: '%s' is too large", opt, s);
@@ -98,7 +98,7 @@ uint64_t cb_default_memory_limit(int cores)
     if (pages <= 0 || page <= 0)
         return 0;
     uint64_t total = (uint64_t)pages * (uint64_t)page;
-    return total / 2 / (uint64_t)(cores > 0 ? cores : 1);
+    return total / CB_MEMORY_LIMIT_SHARE / (uint64_t)(cores > 0 ? cores : 1);
 }
 
 /* ---------- memory limits ---------- */

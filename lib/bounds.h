@@ -27,25 +27,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "defaults.h"   /* CB_MAX_SECONDS, CB_STARTUP_TIMEOUT_DEFAULT, CB_MEMORY_LIMIT_ENV, CB_EXIT_MEMORY_LIMIT */
 #include "error.h"
-
-/* The longest time limit casbench takes (--timeout, --min-time,
- * --startup-timeout): 1e6 s, 11.6 days.  Larger values are refused by the
- * command line; in a harness config they saturate. */
-#define CB_MAX_SECONDS 1e6
-
-/* What `--startup-timeout` defaults to: the seconds a harness may take to
- * answer --probe, and to load the dataset before its first record. */
-#define CB_STARTUP_TIMEOUT_DEFAULT 120.0
-
-/* The environment variable that gives a harness its memory limit (bytes,
- * decimal; absent or 0: none). */
-#define CB_MEMORY_LIMIT_ENV "CASBENCH_MEMORY_LIMIT"
-
-/* Exit status of a harness that reached its memory limit outside a call
- * (while loading the dataset): the engine records its calls as `error`
- * with memory_limit_hit (docs/protocol.md). */
-#define CB_EXIT_MEMORY_LIMIT 3
 
 /* Seconds to nanoseconds, saturating at INT64_MAX (NaN and negatives: 0). */
 int64_t cb_seconds_to_ns(double seconds);

@@ -145,7 +145,7 @@ static void drain(int *fd, cb_buf *b)
     char buf[4096];
     ssize_t n = read(*fd, buf, sizeof buf);
     if (n > 0) {
-        if (b->len < (1u << 20))   /* a probe says little; don't let one flood memory */
+        if (b->len < CB_PROBE_OUTPUT_MAX)   /* a probe says little; don't let one flood memory */
             cb_buf_put(b, buf, (size_t)n);
         return;
     }

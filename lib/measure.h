@@ -25,23 +25,9 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
+#include "defaults.h"   /* CB_MIN_TIME_AUTO, CB_WARMUP_DEFAULT, CB_ROUNDS_DEFAULT, CB_TIMED_VALUES, CB_MAX_ROUNDS */
 #include "error.h"
 #include "plan.h"
-
-/* The target of --min-time auto, in seconds: a repeat of at least 10 ms
- * (docs/measurement.md says why). */
-#define CB_MIN_TIME_AUTO 0.01
-/* Untimed executions before the timed repeats when --warmup is not given
- * (benchmark and cpu modes). */
-#define CB_WARMUP_DEFAULT 1
-/* Rounds of a benchmark runner when --rounds is not given, and the timed
- * values a call gets in all when --repeats is not given: ceil(3 / rounds)
- * repeats per round (docs/measurement.md says why these). */
-#define CB_ROUNDS_DEFAULT 3
-#define CB_TIMED_VALUES 3
-/* The most rounds a run takes (--rounds, and what a results directory may
- * say it had). */
-#define CB_MAX_ROUNDS 10000
 
 typedef struct {
     int warmup;          /* --warmup N; -1: not given (the mode's default) */

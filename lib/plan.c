@@ -5,17 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *cb_mode_name(cb_mode m)
-{
-    switch (m) {
-    case CB_MODE_BENCHMARK: return "benchmark";
-    case CB_MODE_CPU: return "cpu";
-    case CB_MODE_MEM: return "mem";
-    case CB_MODE_VERIFY: return "verify";
-    }
-    return "?";
-}
-
 static int probe_index(cb_plan *p, const cb_library *lib, int env)
 {
     for (size_t i = 0; i < p->n_probes; i++)

@@ -18,9 +18,8 @@
 
 #include "error.h"
 #include "libraries.h"
+#include "mode.h"
 
-typedef enum { CB_MODE_BENCHMARK, CB_MODE_CPU, CB_MODE_MEM, CB_MODE_VERIFY } cb_mode;
-const char *cb_mode_name(cb_mode m);   /* the config's `type`: "benchmark", "cpu", "mem", "verify" */
 
 typedef struct {
     char *id;

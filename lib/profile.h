@@ -25,11 +25,10 @@
 #ifndef CB_PROFILE_H
 #define CB_PROFILE_H
 
+#include "defaults.h"   /* CB_PROFILE_DEFAULT_RATE, CB_PROFILE_TOP */
 #include "error.h"
 #include "runner.h"
 
-#define CB_PROFILE_DEFAULT_RATE 500
-#define CB_PROFILE_TOP 20
 
 /* PROFILER's executable (malloc'd), or NULL when there is none: perf on
  * PATH; samply where tools/install-deps.sh installs it, PREFIX/cargo/bin/

@@ -56,8 +56,6 @@ typedef struct {
  * --timeout and the grace), and between two records (writing a record, a
  * memory profiler reading its capture, starting the next child), before
  * the engine considers it stuck (docs/run.md, "Limits"). */
-#define FIRST_RECORD_SLACK_S 2.0
-#define RECORD_SLACK_S 30.0
 
 static double unix_now(void)
 {
@@ -453,7 +451,7 @@ static json_object *options_json(const cb_run_opts *o)
     json_object_object_add(j, "python_flags", jstr(o->python_flags));
     json_object_object_add(j, "cpu_profiler", json_object_new_string(o->cpu_profiler ? o->cpu_profiler : "perf"));
     json_object_object_add(j, "mem_profiler", json_object_new_string(o->mem_profiler ? o->mem_profiler : "casbench"));
-    json_object_object_add(j, "profile_rate", json_object_new_int(o->profile_rate > 0 ? o->profile_rate : 500));
+    json_object_object_add(j, "profile_rate", json_object_new_int(o->profile_rate > 0 ? o->profile_rate : CB_PROFILE_DEFAULT_RATE));
     return j;
 }
 
@@ -677,8 +675,8 @@ static int64_t job_deadline(void *ctx, size_t i)
         return INT64_MAX;
     double call = (st->timeout > 0 ? st->timeout : 0) + st->grace;
     if (!r->last_record_ns)
-        return cb_ns_add(r->started_ns, cb_seconds_to_ns(st->startup_timeout + call + FIRST_RECORD_SLACK_S));
-    return cb_ns_add(r->last_record_ns, cb_seconds_to_ns(call + RECORD_SLACK_S));
+        return cb_ns_add(r->started_ns, cb_seconds_to_ns(st->startup_timeout + call + CB_FIRST_RECORD_SLACK));
+    return cb_ns_add(r->last_record_ns, cb_seconds_to_ns(call + CB_RECORD_SLACK));
 }
 
 static bool job_expired(void *ctx, size_t i)

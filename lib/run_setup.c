@@ -170,7 +170,7 @@ int cb_run_setup(cb_run_request *req, cb_run_opts *o, cb_err *err)
     if (!o->startup_timeout)
         o->startup_timeout = CB_STARTUP_TIMEOUT_DEFAULT;
     if (!o->grace)
-        o->grace = CB_RUN_GRACE;
+        o->grace = CB_GRACE_DEFAULT;
     return 0;
 }
 

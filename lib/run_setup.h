@@ -18,15 +18,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "defaults.h"   /* CB_RUN_TIMEOUT_DEFAULT, CB_SUITE_TIMEOUT, CB_GRACE_DEFAULT */
 #include "error.h"
 #include "libraries.h"
 #include "run.h"
-
-/* A dataset's run: the time limit per call when not given (the default
- * suite has its own, suite.h), and the grace after a call's limit before
- * its child is killed.  Repeats and rounds: measure.h. */
-#define CB_RUN_TIMEOUT_DEFAULT 60.0
-#define CB_RUN_GRACE 1.0
 
 typedef struct {
     /* the dataset: all three, or none for the built-in default suite */

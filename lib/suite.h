@@ -8,13 +8,12 @@
 
 #include <json-c/json.h>
 
+#include "defaults.h"
 #include "error.h"
 #include "value.h"
 
-/* The suite's time limit per call (seconds): short, so that a slow library
- * is cut off instead of holding the whole run up.  Its rounds and repeats
- * are the defaults (lib/measure.h). */
-#define CB_SUITE_TIMEOUT 10.0
+/* The suite's time limit per call is CB_SUITE_TIMEOUT (defaults.h); its
+ * rounds and repeats are the defaults (lib/measure.h). */
 #define CB_SUITE_OUTPUT "casbench-results"
 
 /* New references in *polys and *run_list; *desc (run.json's "dataset") says

@@ -137,9 +137,9 @@ _Noreturn static void child_main(int wfd, pid_t parent, cb_exec_body body, void 
 
 int64_t cb_next_loops(int64_t loops, int64_t wall_ns, int64_t target_ns)
 {
-    const int64_t most = (int64_t)1 << 40;
-    double want = wall_ns > 0 ? 1.25 * (double)loops * (double)target_ns / (double)wall_ns : INFINITY;
-    double lo = 2.0 * (double)loops, hi = 100.0 * (double)loops;
+    const int64_t most = (int64_t)1 << CB_MAX_LOOPS_LOG2;
+    double want = wall_ns > 0 ? CB_CALIBRATION_MARGIN * (double)loops * (double)target_ns / (double)wall_ns : INFINITY;
+    double lo = CB_CALIBRATION_MIN_GROWTH * (double)loops, hi = CB_CALIBRATION_MAX_GROWTH * (double)loops;
     double next = ceil(want < lo ? lo : want > hi ? hi : want);
     return next >= (double)most ? most : (int64_t)next;
 }

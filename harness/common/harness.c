@@ -66,14 +66,8 @@ static int decode_config(cb_value raw, const cb_harness_ops *ops, cb_config *cfg
         return cb_fail(err, "config: expected a dict, got %s", cb_type_name(raw.type));
     cfg->raw = raw;
     cfg->type = str_or(get(raw, "type"), "benchmark");
-    static const char *modes[] = {"benchmark", "cpu", "mem", "verify"};
-    int m = -1;
-    for (int i = 0; i < 4; i++)
-        if (!strcmp(cfg->type, modes[i]))
-            m = i;
-    if (m < 0)
+    if (cb_mode_parse(cfg->type, &cfg->mode) < 0)
         return cb_fail(err, "config: unknown type '%s'", cfg->type);
-    cfg->mode = (cb_mode)m;
     cfg->run_list = get(raw, "run_list");
     cfg->polys = get(raw, "polys");
     if (!cb_is(cfg->run_list, CB_DICT))
@@ -82,16 +76,16 @@ static int decode_config(cb_value raw, const cb_harness_ops *ops, cb_config *cfg
         return cb_fail(err, "config: polys must be a dict");
     cfg->gc = num_or(get(raw, "gc"), 0) != 0;
     double repeats = num_or(get(raw, "repeats"), 3);
-    cfg->repeats = repeats < 1 ? 1 : repeats > 1e6 ? 1000000 : (int)repeats;
+    cfg->repeats = repeats < 1 ? 1 : repeats > CB_MAX_COUNT ? CB_MAX_COUNT : (int)repeats;
     cfg->timeout = num_or(get(raw, "timeout"), 0);
-    cfg->grace = num_or(get(raw, "grace"), 1.0);
+    cfg->grace = num_or(get(raw, "grace"), CB_GRACE_DEFAULT);
     double warmup = num_or(get(raw, "warmup"), 0);
-    cfg->warmup = warmup < 0 ? 0 : warmup > 1e6 ? 1000000 : (int)warmup;
+    cfg->warmup = warmup < 0 ? 0 : warmup > CB_MAX_COUNT ? CB_MAX_COUNT : (int)warmup;
     cfg->min_time = num_or(get(raw, "min_time"), 0);
     if (!(cfg->min_time > 0))   /* also NaN */
         cfg->min_time = 0;
-    if (cfg->min_time > 1e6)
-        cfg->min_time = 1e6;
+    if (cfg->min_time > CB_MAX_SECONDS)
+        cfg->min_time = CB_MAX_SECONDS;
     /* mem mode counts exactly one execution per tracked repeat; verify
      * computes once (docs/measurement.md) */
     if (cfg->mode == CB_MODE_MEM || cfg->mode == CB_MODE_VERIFY)
@@ -107,7 +101,7 @@ static int decode_config(cb_value raw, const cb_harness_ops *ops, cb_config *cfg
     cfg->perturb = get(raw, "perturb");
     cfg->result_text = num_or(get(raw, "result_text"), 0) != 0;
     double round = num_or(get(raw, "round"), 0);
-    cfg->round = round < 0 || round > 1e6 ? 0 : (int)round;
+    cfg->round = round < 0 || round > CB_MAX_COUNT ? 0 : (int)round;
     cfg->call_order = get(raw, "call_order");
     cfg->loops = get(raw, "loops");
     return 0;
@@ -326,7 +320,7 @@ static void child_verify(cb_exec_child *ch, child_ctx *cx)
     char hex[65];
     cb_sha256_hex(text.data ? text.data : "", text.len, hex);
     cb_exec_send_text(ch, CB_TEXT_DIGEST, hex, 64);
-    cb_exec_send_text(ch, CB_TEXT_HEAD, text.data ? text.data : "", text.len < 200 ? text.len : 200);
+    cb_exec_send_text(ch, CB_TEXT_HEAD, text.data ? text.data : "", text.len < CB_RESULT_HEAD_CHARS ? text.len : CB_RESULT_HEAD_CHARS);
     if (cx->cfg->result_text)
         cb_exec_send_text(ch, CB_TEXT_RESULT, text.data ? text.data : "", text.len);
     cb_exec_send_done(ch);

@@ -45,15 +45,9 @@
 
 #include "error.h"
 #include "functions.h"
+#include "mode.h"
 #include "util.h"
 #include "value.h"
-
-typedef enum {
-    CB_MODE_BENCHMARK = 0,
-    CB_MODE_CPU,
-    CB_MODE_MEM,
-    CB_MODE_VERIFY,
-} cb_mode;
 
 /* The run config (docs/protocol.md, "The run config"), decoded. */
 typedef struct cb_config {

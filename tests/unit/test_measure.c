@@ -2,10 +2,11 @@
  * calibration rule cb_next_loops (harness/common/executor.c; the Python
  * runtime's next_loops is checked against the same table in
  * tests/integration/python_runtime.py), and lib/measure.c's defaults per
- * mode and --min-time parsing. */
+ * mode and --min-time parsing; the modes' names (lib/mode.h) both ways. */
 #include "check.h"
 #include "executor.h"
 #include "measure.h"
+#include "mode.h"
 
 #include <math.h>
 
@@ -123,6 +124,20 @@ TEST(round_order)
     cb_measure_round_order(1, "x", 0, NULL, 0);   /* an empty run list */
 }
 
+TEST(mode_names)
+{
+    static const char *const names[] = {"benchmark", "cpu", "mem", "verify"};
+    for (int m = CB_MODE_BENCHMARK; m <= CB_MODE_VERIFY; m++) {
+        cb_mode back = (cb_mode)-1;
+        CHECK_MSG(!strcmp(cb_mode_name((cb_mode)m), names[m]), "%d: %s", m, cb_mode_name((cb_mode)m));
+        CHECK(cb_mode_parse(names[m], &back) == 0 && back == (cb_mode)m);
+    }
+    cb_mode untouched = CB_MODE_MEM;
+    CHECK(cb_mode_parse("Benchmark", &untouched) < 0 && untouched == CB_MODE_MEM);   /* names are exact */
+    CHECK(cb_mode_parse("", &untouched) < 0 && cb_mode_parse("verify ", &untouched) < 0);
+    CHECK(!strcmp(cb_mode_name((cb_mode)4), "?"));
+}
+
 int main(void)
 {
     RUN(next_loops);
@@ -130,5 +145,6 @@ int main(void)
     RUN(parse_min_time);
     RUN(rounds_and_seed);
     RUN(round_order);
+    RUN(mode_names);
     return check_done();
 }

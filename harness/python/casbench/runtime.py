@@ -36,6 +36,7 @@ import time
 
 from . import canonical
 
+# The modes, in the order of cb_mode (lib/mode.h).
 MODES = ("benchmark", "cpu", "mem", "verify")
 FUNCTIONS = ("add", "sub", "mult", "divmod", "resultant", "gcd", "lcm",
              "factor", "leading_coefficient", "groebner")
@@ -50,9 +51,24 @@ K_TIME, K_COLD, K_ERROR, K_UNSUPPORTED, K_DIGEST, K_MEM, K_DONE, K_MEMORY_LIMIT 
 
 # poll() takes an int of milliseconds: a longer wait is made of several
 _POLL_MAX_MS = 2 ** 31 - 1
-# Exit status of a harness that reached its memory limit outside a call
-# (lib/bounds.h, CB_EXIT_MEMORY_LIMIT).
+# Numbers shared with the C side, each the value of its name in
+# lib/defaults.h (tests/integration/defaults_shared.py checks them):
+# exit status of a harness that reached its memory limit outside a call
+# (CB_EXIT_MEMORY_LIMIT), the variable that gives it the limit
+# (CB_MEMORY_LIMIT_ENV), SIGTERM -> SIGKILL when the config has no `grace`
+# (CB_GRACE_DEFAULT), the longest seconds a config may say
+# (CB_MAX_SECONDS), the most repeats and warm-up executions and the highest
+# round (CB_MAX_COUNT), and the calibration rule of next_loops
+# (CB_CALIBRATION_*, CB_MAX_LOOPS_LOG2).
 EXIT_MEMORY_LIMIT = 3
+MEMORY_LIMIT_ENV = "CASBENCH_MEMORY_LIMIT"
+GRACE_DEFAULT = 1.0
+MAX_SECONDS = 1e6
+MAX_COUNT = 1000000
+CALIBRATION_MARGIN = 1.25
+CALIBRATION_MIN_GROWTH = 2.0
+CALIBRATION_MAX_GROWTH = 100.0
+MAX_LOOPS_LOG2 = 40
 
 
 # Wait on a pidfd as well as the pipe (Python 3.9+, Linux 5.3+); without
@@ -94,7 +110,7 @@ def start_memory_limit():
     harness, for --probe as for a run)."""
     global MEMORY_LIMIT
     try:
-        MEMORY_LIMIT = max(0, int(os.environ.get("CASBENCH_MEMORY_LIMIT") or 0))
+        MEMORY_LIMIT = max(0, int(os.environ.get(MEMORY_LIMIT_ENV) or 0))
         if MEMORY_LIMIT:
             _limit_data(_data_bytes())
     except (ValueError, OSError):
@@ -329,12 +345,12 @@ class Executor:
         self.gc_enabled = bool(config.get("gc", True))
         self.repeats = max(1, int(config["repeats"]))
         self.timeout = _seconds(config.get("timeout"))        # 0: no limit
-        self.grace = _seconds(config.get("grace") or 1.0)
+        self.grace = _seconds(config.get("grace") or GRACE_DEFAULT)
         # docs/measurement.md; absent keys: the original's single shot.  mem
         # counts one execution per tracked repeat; verify computes once.
-        self.warmup = 0 if self.mode == "verify" else min(max(0, int(config.get("warmup") or 0)), 1000000)
+        self.warmup = 0 if self.mode == "verify" else min(max(0, int(config.get("warmup") or 0)), MAX_COUNT)
         min_time = 0.0 if self.mode in ("mem", "verify") else _seconds(config.get("min_time"))
-        self.min_time = min(min_time, 1e6)
+        self.min_time = min(min_time, MAX_SECONDS)
         self.min_time_ns = _seconds_ns(self.min_time)
         self.call_data_base = 0     # the harness's VmData before the first call
         self.loops = 0              # the loop count of the next call from an earlier round (0: calibrate)
@@ -628,8 +644,9 @@ def next_loops(loops, wall_ns, target_ns):
     (harness/common/executor.h): after `loops` executions lasted wall_ns,
     short of target_ns, the count to try next -- enough for 1.25 x the target
     at the measured speed, at least twice and at most 100 times as many."""
-    want = 1.25 * loops * target_ns / wall_ns if wall_ns > 0 else math.inf
-    return min(int(math.ceil(min(max(want, 2.0 * loops), 100.0 * loops))), 1 << 40)
+    want = CALIBRATION_MARGIN * loops * target_ns / wall_ns if wall_ns > 0 else math.inf
+    return min(int(math.ceil(min(max(want, CALIBRATION_MIN_GROWTH * loops), CALIBRATION_MAX_GROWTH * loops))),
+               1 << MAX_LOOPS_LOG2)
 
 
 def _kill(pid, sig):
@@ -824,7 +841,7 @@ def run(config, results_path, adapter, log=None):
     calls = run_list_calls(config["run_list"])
     order = call_sequence(config, len(calls))
     round_ = config.get("round")
-    round_ = round_ if isinstance(round_, int) and 0 <= round_ <= 1000000 else 0
+    round_ = round_ if isinstance(round_, int) and 0 <= round_ <= MAX_COUNT else 0
     executor = Executor(config, adapter)
     executor.parse_systems(calls)
     if os.environ.get("CASBENCH_PY_WARMUP", "1") != "0":
