@@ -5,6 +5,7 @@
 #include "bounds.h"
 #include "pickle.h"
 #include "process.h"
+#include "profilers.h"
 #include "util.h"
 
 #include <errno.h>
@@ -63,9 +64,6 @@ static cb_value record_fields(const cb_runner *r)
 
 int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value polys, cb_err *err)
 {
-    cb_value profile = cb_none();
-    if (r->spec->mode == CB_MODE_CPU && cb_cpu_profile_wrap(r, s, &r->argv, &profile, err) < 0)
-        return -1;
     cb_value cfg = cb_dict_new(16);
     cb_dict_set_str(cfg, "type", cb_str_c(cb_mode_name(r->spec->mode)));
     cb_dict_set_str(cfg, "run_list", cb_retain(r->run_list));
@@ -86,20 +84,12 @@ int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value poly
     cb_dict_set_str(cfg, "order", cb_str_c(s->order));
     cb_dict_set_str(cfg, "singular_ring", cb_str_c(s->singular_ring ? s->singular_ring : "integer"));
     cb_dict_set_str(cfg, "grace", cb_float(s->grace));
-    cb_dict_set_str(cfg, "profile", profile);
-    if (r->spec->mode == CB_MODE_MEM)
-        cb_dict_set_str(cfg, "mem_profiler", cb_str_c(s->mem_profiler ? s->mem_profiler : "casbench"));
-    if (r->spec->mode == CB_MODE_MEM && s->mem_profiler && !strcmp(s->mem_profiler, "memray")) {
-        /* memray's capture file of call N: profiles/RUNNER.callN.memray */
-        char *dir = cb_xasprintf("%s/profiles", s->results_dir), *prefix = cb_xasprintf("%s/%s", dir, r->spec->id);
-        int rc = cb_mkdir_p(dir, err);
-        cb_dict_set_str(cfg, "mem_capture", cb_str_c(prefix));
-        free(dir);
-        free(prefix);
-        if (rc < 0) {
-            cb_release(cfg);
-            return -1;
-        }
+    cb_dict_set_str(cfg, "profile", cb_none());
+    /* the mode's profiler wraps the command and fills in its keys */
+    const cb_profiler *pf = cb_profiler_of(s, r->spec->mode);
+    if (pf && pf->begin && pf->begin(r, s, cfg, err) < 0) {
+        cb_release(cfg);
+        return -1;
     }
     cb_dict_set_str(cfg, "perturb", cb_none());
     int rc = cb_pickle_dump_file(r->config_path, cfg, err);
@@ -121,26 +111,26 @@ static void pin_to_cpu(void *arg)
 
 /* The harness's environment changes ("NAME=VALUE" sets, "NAME" unsets),
  * malloc'd (cb_argv_free): the library variant's, the memory limit (applied
- * by the harness itself, lib/bounds.h) and the memory profiler's. */
+ * by the harness itself, lib/bounds.h) and the profiler's. */
 static char **harness_env(const cb_runner *r, const cb_run_settings *s)
 {
-    size_t n = 0;
+    const cb_profiler *pf = cb_profiler_of(s, r->spec->mode);
+    char **extra = pf && pf->env ? pf->env(r, s) : NULL;
+    size_t n = 0, k = 0;
     while (r->spec->lib->env[n])
         n++;
-    char **env = cb_xcalloc(n + 4, sizeof *env), **e = env;
+    while (extra && extra[k])
+        k++;
+    char **env = cb_xcalloc(n + k + 2, sizeof *env), **e = env;
     for (size_t i = 0; i < n; i++)
         *e++ = cb_xstrdup(r->spec->lib->env[i]);
     if (s->memory_limit)
         *e++ = cb_xasprintf("%s=%llu", CB_MEMORY_LIMIT_ENV, (unsigned long long)s->memory_limit);
     else
         *e++ = cb_xstrdup(CB_MEMORY_LIMIT_ENV);
-    if (r->spec->mode == CB_MODE_MEM && s->mem_profiler && !strcmp(s->mem_profiler, "memray")) {
-        /* memray tracks in-process, no preload; it sees pymalloc's own
-         * allocations (trace_python_allocators), so PYTHONMALLOC stays */
-    } else if (r->spec->mode == CB_MODE_MEM && s->tracker) {
-        *e++ = cb_xasprintf("LD_PRELOAD=%s", s->tracker);
-        *e++ = cb_xstrdup("PYTHONMALLOC=malloc");
-    }
+    for (size_t i = 0; i < k; i++)
+        *e++ = extra[i];
+    free(extra);
     return env;
 }
 

@@ -10,6 +10,7 @@
 #include "pickle.h"
 #include "plan.h"
 #include "process.h"
+#include "profilers.h"
 #include "results.h"
 #include "util.h"
 
@@ -735,7 +736,7 @@ int cb_slurm_run_task(const char *results_dir, int submission, long index, int *
      * a path the tasks file names (a results directory is data) */
     char *tracker = jstr(sub, "tracker") ? cb_tracker_path(NULL) : NULL;
     const char *mem_profiler = jstr(sub, "mem_profiler");
-    if (mem_profiler && strcmp(mem_profiler, "memray") && strcmp(mem_profiler, "casbench"))
+    if (mem_profiler && !cb_profiler_find(CB_MODE_MEM, mem_profiler))
         rc = cb_fail(err, "%s/slurm/tasks-%d.json: unknown mem_profiler '%s'", results_dir, k, mem_profiler);
     json_object *limit = jget(sub, "memory_limit");
     cb_run_settings s = {
