@@ -86,8 +86,8 @@ static int open_streams(cb_spawn *p, int child[3], cb_err *err)
 {
     const cb_spawn_io *io[3] = {&p->in, &p->out, &p->err};
     int *parent[3] = {&p->in_fd, &p->out_fd, &p->err_fd};
+    child[0] = child[1] = child[2] = -1;
     for (int t = 0; t < 3; t++) {
-        child[t] = -1;
         switch (io[t]->kind) {
         case CB_IO_INHERIT:
         case CB_IO_STDOUT:
@@ -322,6 +322,14 @@ static bool pump(cb_spawn *ps, size_t n, int sfd, struct pollfd *pfd, int *signo
         return false;
     int64_t left_ms = nearest == INT64_MAX ? -1 : (nearest - now) / 1000000 + 1;
     int r = poll(pfd, np, left_ms > INT32_MAX ? INT32_MAX : (int)left_ms);
+    if (r < 0 && errno != EINTR) {   /* cannot watch them: stop reading, reap() waits */
+        for (size_t i = 0; i < n; i++) {
+            close_fd(&ps[i].in_fd);
+            close_fd(&ps[i].out_fd);
+            close_fd(&ps[i].err_fd);
+        }
+        return false;
+    }
     if (r <= 0)
         return true;   /* EINTR, or a deadline: looked at again above */
     struct signalfd_siginfo si;
