@@ -12,7 +12,7 @@
  *         .supports = supports, .prepare = prepare, .call = call,
  *         .verify = verify,
  *     };
- *     int main(int argc, char **argv) { return cb_harness_main(argc, argv, &ops); }
+ *     CB_HARNESS_MAIN(ops)   (main() that runs cb_harness_main)
  *
  * Life of a harness process:
  *   1. setup(cfg) in the parent: parse cfg->polys into the library's objects,
@@ -142,5 +142,10 @@ void cb_probe_unavailable(json_object *out, const char *reason);
  * (line 1: config pickle path, line 2: results pickle path).  Returns the
  * exit status: 0 when the results were written, 2 on bad input. */
 int cb_harness_main(int argc, char **argv, const cb_harness_ops *ops);
+
+/* The main() of a harness that needs nothing before the protocol:
+ * CB_HARNESS_MAIN(ops) after its table of operations. */
+#define CB_HARNESS_MAIN(ops) \
+    int main(int argc, char **argv) { return cb_harness_main(argc, argv, &(ops)); }
 
 #endif

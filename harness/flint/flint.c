@@ -421,16 +421,8 @@ static void probe(json_object *out)
 }
 
 static const cb_harness_ops ops = {
-    .library = "flint",
-    .probe = probe,
-    .setup = setup,
-    .supports = supports,
-    .prepare = prepare,
-    .call = call,
-    .verify = verify,
+    .library = "flint", .probe = probe, .setup = setup, .supports = supports, .prepare = prepare,
+    .call = call, .verify = verify
 };
 
-int main(int argc, char **argv)
-{
-    return cb_harness_main(argc, argv, &ops);
-}
+CB_HARNESS_MAIN(ops)

@@ -615,14 +615,9 @@ static int print_wl(const char *config_path)
 }
 
 static const cb_harness_ops ops = {
-    .library = "mathematica",
-    .probe = probe,
-    .setup = setup,
-    .supports = supports,
-    .unsupported_reason = unsupported_reason,
-    .prepare = prepare,
-    .verify = verify,
-    .timed_repeat = timed_repeat,
+    .library = "mathematica", .probe = probe, .setup = setup, .supports = supports,
+    .unsupported_reason = unsupported_reason, .prepare = prepare, .verify = verify,
+    .timed_repeat = timed_repeat
 };
 
 int main(int argc, char **argv)

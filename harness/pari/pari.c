@@ -461,13 +461,8 @@ static void probe(json_object *out)
 }
 
 static const cb_harness_ops ops = {
-    .library = "pari",
-    .probe = probe,
-    .setup = setup,
-    .supports = supports,
-    .prepare = prepare,
-    .call = call,
-    .verify = verify,
+    .library = "pari", .probe = probe, .setup = setup, .supports = supports, .prepare = prepare,
+    .call = call, .verify = verify
 };
 
 int main(int argc, char **argv)

@@ -285,16 +285,8 @@ static void probe(json_object *out)
 }
 
 static const cb_harness_ops ops = {
-    .library = "selftest",
-    .probe = probe,
-    .setup = setup,
-    .supports = supports,
-    .prepare = prepare,
-    .call = run_function,
-    .verify = verify,
+    .library = "selftest", .probe = probe, .setup = setup, .supports = supports, .prepare = prepare,
+    .call = run_function, .verify = verify
 };
 
-int main(int argc, char **argv)
-{
-    return cb_harness_main(argc, argv, &ops);
-}
+CB_HARNESS_MAIN(ops)

@@ -316,16 +316,8 @@ static void probe(json_object *out)
 }
 
 static const cb_harness_ops ops = {
-    .library = "singular",
-    .probe = probe,
-    .setup = setup,
-    .supports = supports,
-    .prepare = prepare,
-    .verify = verify,
-    .timed_repeat = timed_repeat,
+    .library = "singular", .probe = probe, .setup = setup, .supports = supports, .prepare = prepare,
+    .verify = verify, .timed_repeat = timed_repeat
 };
 
-int main(int argc, char **argv)
-{
-    return cb_harness_main(argc, argv, &ops);
-}
+CB_HARNESS_MAIN(ops)

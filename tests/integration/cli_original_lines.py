@@ -126,7 +126,14 @@ def script_line(tmp, k, cwd, data):
     words = shlex.split(RUN_SCRIPT[k])
     libs = words[words.index("--libraries") + 1:words.index("--venv")]
     for lib in libs:
-        mine = [r for r in recs if r["library"] == lib]
+        # one round's records: each round of the run list gives every call
+        # a record of its own (--rounds, docs/measurement.md)
+        rounds = rj["options"]["rounds"]
+        check("%s: %s: a record per call in each of the %d rounds" % (name, lib, rounds),
+              sorted(r.get("round", 0) for r in recs if r["library"] == lib)
+              == sorted(list(range(rounds)) * (len([r for r in recs if r["library"] == lib]) // rounds)),
+              sorted({r.get("round") for r in recs if r["library"] == lib}))
+        mine = [r for r in recs if r["library"] == lib and r.get("round", 0) == 0]
         if lib == "mathematica":
             check("%s: mathematica: every call recorded as unavailable" % name,
                   len(mine) == calls and all(r["status"] == "unavailable" for r in mine),
