@@ -4,6 +4,7 @@
 #include "libraries.h"
 #include "bounds.h"
 #include "paths.h"
+#include "process.h"
 #include "util.h"
 
 #include <errno.h>
@@ -14,10 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,178 +71,28 @@ const char *cb_library_group(const cb_library *lib)
 
 /* ---------- running a short command and capturing its output ---------- */
 
-typedef struct {
-    char **argv;
-    const char *const *env;   /* NAME=VALUE overrides, NULL-terminated, or NULL */
-    char *limit_env;          /* CASBENCH_MEMORY_LIMIT=N, or NULL */
-    cb_buf out, err;
-    int status;               /* wait status; -1 when it could not start */
-    bool timed_out;
-    /* internal */
-    pid_t pid;
-    int out_fd, err_fd, pid_fd;
-} capture;
-
-static int pidfd_open_(pid_t pid)
+/* A command whose stdout and stderr are captured (a probe says little: at
+ * most 1 MiB of each is kept), in a process group of its own that dies
+ * with casbench (a probe that hangs must not outlive it). */
+static cb_spawn capture(char **argv, const char *const *env, double timeout_s)
 {
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-static void capture_start(capture *c)
-{
-    int o[2], e[2];
-    c->status = -1;
-    c->pid = -1;
-    c->out_fd = c->err_fd = c->pid_fd = -1;
-    if (pipe2(o, O_CLOEXEC) < 0)
-        return;
-    if (pipe2(e, O_CLOEXEC) < 0) {
-        close(o[0]);
-        close(o[1]);
-        return;
-    }
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        /* dies with casbench (a probe that hangs must not outlive it) */
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(127);
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0)
-            dup2(devnull, 0);
-        dup2(o[1], 1);
-        dup2(e[1], 2);
-        setpgid(0, 0);
-        for (const char *const *v = c->env; v && *v; v++)
-            putenv((char *)*v);
-        if (c->limit_env)
-            putenv(c->limit_env);
-        execvp(c->argv[0], c->argv);
-        dprintf(2, "cannot start %s: %s\n", c->argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(o[1]);
-    close(e[1]);
-    if (pid < 0) {
-        close(o[0]);
-        close(e[0]);
-        return;
-    }
-    c->pid = pid;
-    c->out_fd = o[0];
-    c->err_fd = e[0];
-    c->pid_fd = pidfd_open_(pid);
-}
-
-static void drain(int *fd, cb_buf *b)
-{
-    char buf[4096];
-    ssize_t n = read(*fd, buf, sizeof buf);
-    if (n > 0) {
-        if (b->len < CB_PROBE_OUTPUT_MAX)   /* a probe says little; don't let one flood memory */
-            cb_buf_put(b, buf, (size_t)n);
-        return;
-    }
-    if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
-        close(*fd);
-        *fd = -1;
-    }
+    return (cb_spawn){.argv = argv, .env = env, .in.kind = CB_IO_NULL, .out.kind = CB_IO_PIPE,
+                      .err.kind = CB_IO_PIPE, .group = CB_SPAWN_NEW_GROUP, .die_with_parent = true,
+                      .timeout = timeout_s, .capture_max = CB_PROBE_OUTPUT_MAX};
 }
 
 /* Run every capture concurrently until all have exited and closed their
- * output, or the deadline passes (then their process groups are killed).
+ * output, or the timeout passes (then their process groups are killed).
  * SIGINT, SIGTERM or SIGHUP (when blocked, as during a run) stops them all
  * at once: the signal's number is returned, else 0. */
-static int capture_all(capture *cs, size_t n, double timeout_s)
+static int capture_all(cb_spawn *cs, size_t n)
 {
-    for (size_t i = 0; i < n; i++)
-        capture_start(&cs[i]);
-    int64_t deadline = cb_ns_add(cb_now_ns(), cb_seconds_to_ns(timeout_s));
-    struct pollfd *pfd = cb_xcalloc(3 * n + 2, sizeof *pfd);
-    sigset_t stops;
-    sigemptyset(&stops);
-    sigaddset(&stops, SIGINT);
-    sigaddset(&stops, SIGTERM);
-    sigaddset(&stops, SIGHUP);
-    int sfd = signalfd(-1, &stops, SFD_CLOEXEC | SFD_NONBLOCK), signo = 0;
-    for (;;) {
-        size_t np = 0;
-        if (sfd >= 0)
-            pfd[np++] = (struct pollfd){.fd = sfd, .events = POLLIN};
-        for (size_t i = 0; i < n; i++) {
-            capture *c = &cs[i];
-            if (c->out_fd >= 0)
-                pfd[np++] = (struct pollfd){.fd = c->out_fd, .events = POLLIN};
-            if (c->err_fd >= 0)
-                pfd[np++] = (struct pollfd){.fd = c->err_fd, .events = POLLIN};
-        }
-        if (np == (sfd >= 0 ? 1u : 0u))
-            break;
-        int64_t left = deadline - cb_now_ns();
-        if (left <= 0)
-            break;
-        int64_t left_ms = left / 1000000 + 1;
-        int r = poll(pfd, np, left_ms > INT32_MAX ? INT32_MAX : (int)left_ms);
-        if (r < 0 && errno != EINTR)
-            break;
-        struct signalfd_siginfo si;
-        if (sfd >= 0 && pfd[0].revents && read(sfd, &si, sizeof si) == sizeof si) {
-            signo = (int)si.ssi_signo;
-            deadline = cb_now_ns();   /* every probe is killed below, now */
-            break;
-        }
-        for (size_t i = 0; i < n; i++) {
-            capture *c = &cs[i];
-            for (size_t k = 0; k < np; k++) {
-                if (!pfd[k].revents)
-                    continue;
-                if (pfd[k].fd == c->out_fd)
-                    drain(&c->out_fd, &c->out);
-                else if (pfd[k].fd == c->err_fd)
-                    drain(&c->err_fd, &c->err);
-            }
-        }
-    }
-    free(pfd);
     for (size_t i = 0; i < n; i++) {
-        capture *c = &cs[i];
-        if (c->pid <= 0)
-            continue;
-        int st;
-        pid_t w = waitpid(c->pid, &st, WNOHANG);
-        if (w == 0) {
-            /* output closed but still running, or past the deadline: give it
-             * what is left of the deadline, then kill its group. */
-            if (c->pid_fd >= 0) {
-                int64_t left_ms = (deadline - cb_now_ns()) / 1000000 + 1;
-                struct pollfd p = {.fd = c->pid_fd, .events = POLLIN};
-                if (left_ms > 0)
-                    poll(&p, 1, left_ms > INT32_MAX ? INT32_MAX : (int)left_ms);
-            }
-            w = waitpid(c->pid, &st, WNOHANG);
-            if (w == 0) {
-                c->timed_out = true;
-                kill(-c->pid, SIGKILL);
-                kill(c->pid, SIGKILL);
-                w = waitpid(c->pid, &st, 0);
-            }
-        }
-        if (w == c->pid)
-            c->status = st;
-        if (c->out_fd >= 0)
-            close(c->out_fd);
-        if (c->err_fd >= 0)
-            close(c->err_fd);
-        if (c->pid_fd >= 0)
-            close(c->pid_fd);
+        cb_err err;
+        if (cb_spawn_start(&cs[i], &err) < 0)
+            cb_buf_puts(&cs[i].err_buf, err.msg);
     }
-    if (sfd >= 0)
-        close(sfd);
-    return signo;
+    return cb_spawn_run_all(cs, n, true);
 }
 
 static char *last_line(cb_buf *b)
@@ -261,22 +109,6 @@ static char *last_line(cb_buf *b)
     char *r = cb_xstrdup(nl ? nl + 1 : s);
     free(s);
     return r;
-}
-
-char *cb_command_first_line(char **argv, double timeout_s)
-{
-    capture c = {.argv = argv};
-    capture_all(&c, 1, timeout_s);
-    char *line = NULL;
-    if (!c.timed_out && c.status == 0 && c.out.len) {
-        char *text = cb_buf_take(&c.out);
-        text[strcspn(text, "\n")] = 0;
-        line = *text ? cb_xstrdup(text) : NULL;
-        free(text);
-    }
-    cb_buf_free(&c.out);
-    cb_buf_free(&c.err);
-    return line;
 }
 
 /* ---------- Python environments ---------- */
@@ -313,19 +145,18 @@ static int pyenv_resolve(const char *given, bool dir_by_name, cb_pyenv *out, cb_
                     "import sys; print('casbench-python'); print(sys.executable); "
                     "print('%d.%d.%d' % sys.version_info[:3]); print(sys.prefix)",
                     NULL};
-    capture c = {.argv = argv};
-    capture_all(&c, 1, 30);
-    int ok = c.status == 0 && c.out.len && !strncmp(c.out.data, "casbench-python\n", 16);
+    cb_spawn c = capture(argv, NULL, 30);
+    capture_all(&c, 1);
+    int ok = cb_spawn_ok(&c.status) && !strncmp(cb_spawn_text(&c.out_buf), "casbench-python\n", 16);
     if (!ok) {
-        char *why = last_line(&c.err);
+        char *why = last_line(&c.err_buf);
         cb_fail(err, "--venvs: %s is not a working Python interpreter%s%s", given, *why ? ": " : "", why);
         free(why);
         free(exe);
-        cb_buf_free(&c.out);
-        cb_buf_free(&c.err);
+        cb_spawn_clear(&c);
         return -1;
     }
-    char *text = cb_buf_take(&c.out);
+    char *text = cb_buf_take(&c.out_buf);
     char *line2 = text + 16, *nl = strchr(line2, '\n');
     char *line3 = nl ? nl + 1 : line2 + strlen(line2);
     if (nl)
@@ -343,7 +174,7 @@ static int pyenv_resolve(const char *given, bool dir_by_name, cb_pyenv *out, cb_
     out->prefix = cb_xstrdup(line4);
     free(text);
     free(exe);
-    cb_buf_free(&c.err);
+    cb_spawn_clear(&c);
     return 0;
 }
 
@@ -521,27 +352,28 @@ static json_object *probe_json(cb_buf *out)
     return found;
 }
 
-static void probe_fill(cb_probe *p, capture *c, double timeout_s)
+static void probe_fill(cb_probe *p, cb_spawn *c, double timeout_s)
 {
     memset(p, 0, sizeof *p);
-    if (c->status == -1 && !c->timed_out) {
+    const cb_spawn_status *st = &c->status;
+    if (!st->started) {
         p->reason = cb_xasprintf("cannot start %s", c->argv[0]);
         return;
     }
-    if (c->timed_out) {
+    if (st->timed_out) {
         p->reason = cb_xasprintf("--probe did not answer within %g s", timeout_s);
         return;
     }
-    json_object *o = probe_json(&c->out);
-    if (!o || !WIFEXITED(c->status) || WEXITSTATUS(c->status) != 0) {
-        char *why = last_line(&c->err);
-        if (WIFSIGNALED(c->status))
-            p->reason = cb_xasprintf("--probe died of signal %d%s%s", WTERMSIG(c->status), *why ? ": " : "", why);
+    json_object *o = probe_json(&c->out_buf);
+    if (!o || st->exit_code != 0) {
+        char *why = last_line(&c->err_buf);
+        if (st->signo)
+            p->reason = cb_xasprintf("--probe died of signal %d%s%s", st->signo, *why ? ": " : "", why);
         else if (!o)
-            p->reason = cb_xasprintf("--probe printed no JSON object (exit %d)%s%s",
-                                     WIFEXITED(c->status) ? WEXITSTATUS(c->status) : -1, *why ? ": " : "", why);
+            p->reason = cb_xasprintf("--probe printed no JSON object (exit %d)%s%s", st->exit_code,
+                                     *why ? ": " : "", why);
         else
-            p->reason = cb_xasprintf("--probe failed (exit %d)%s%s", WEXITSTATUS(c->status), *why ? ": " : "", why);
+            p->reason = cb_xasprintf("--probe failed (exit %d)%s%s", st->exit_code, *why ? ": " : "", why);
         free(why);
         json_object_put(o);
         return;
@@ -555,12 +387,23 @@ static void probe_fill(cb_probe *p, capture *c, double timeout_s)
     p->json = o;
 }
 
+/* LIB's environment variables, then LIMIT_ENV (may be NULL). */
+static const char **probe_env(const cb_library *lib, const char *limit_env)
+{
+    size_t n = 0;
+    while (lib->env[n])
+        n++;
+    const char **env = cb_xcalloc(n + 2, sizeof *env);
+    memcpy(env, lib->env, n * sizeof *env);
+    env[n] = limit_env;
+    return env;
+}
+
 int cb_probe_all(cb_probe_job *jobs, size_t n, double timeout_s, uint64_t memory_limit)
 {
     char *limit_env = memory_limit ? cb_xasprintf("%s=%llu", CB_MEMORY_LIMIT_ENV, (unsigned long long)memory_limit)
                                    : NULL;
-    capture *cs = cb_xcalloc(n ? n : 1, sizeof *cs);
-    char ***argvs = cb_xcalloc(n ? n : 1, sizeof *argvs);
+    cb_spawn *cs = cb_xcalloc(n ? n : 1, sizeof *cs);
     size_t *map = cb_xcalloc(n ? n : 1, sizeof *map), nc = 0;
     for (size_t i = 0; i < n; i++) {
         cb_probe_job *j = &jobs[i];
@@ -577,21 +420,17 @@ int cb_probe_all(cb_probe_job *jobs, size_t n, double timeout_s, uint64_t memory
         memcpy(a, j->argv, len * sizeof *a);
         a[len] = "--probe";
         a[len + 1] = (char *)j->lib->id;
-        argvs[nc] = a;
-        cs[nc].argv = a;
-        cs[nc].env = j->lib->env;
-        cs[nc].limit_env = limit_env;
+        cs[nc] = capture(a, probe_env(j->lib, limit_env), timeout_s);
         map[nc++] = i;
     }
-    int signo = capture_all(cs, nc, timeout_s);
+    int signo = capture_all(cs, nc);
     for (size_t k = 0; k < nc; k++) {
         probe_fill(&jobs[map[k]].result, &cs[k], timeout_s);
-        cb_buf_free(&cs[k].out);
-        cb_buf_free(&cs[k].err);
-        free(argvs[k]);
+        cb_spawn_clear(&cs[k]);
+        free((char **)cs[k].argv);
+        free((char **)cs[k].env);
     }
     free(cs);
-    free(argvs);
     free(map);
     free(limit_env);
     return signo;

@@ -86,10 +86,6 @@ void cb_argv_free(char **argv);
  * or NULL when the argv can be started. */
 char *cb_library_missing(const cb_library *lib, char **argv);
 
-/* The first line ARGV prints on stdout (malloc'd, without the newline),
- * or NULL when it cannot run, fails, prints nothing or takes longer than
- * TIMEOUT_S seconds (then its process group is killed). */
-char *cb_command_first_line(char **argv, double timeout_s);
 
 /* The answer of a harness's --probe. */
 typedef struct {

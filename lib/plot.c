@@ -5,35 +5,24 @@
 #define _GNU_SOURCE
 #include "plot.h"
 
+#include "process.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-extern char **environ;
-
-/* Run ARGV with stdout and stderr to LOG; return the exit status or -1. */
+/* Run ARGV with stdout and stderr to LOG (NULL: /dev/null); return the
+ * exit status or -1. */
 static int run_quiet(char *const argv[], const char *log)
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc != 0)
+    cb_spawn p = {.argv = argv, .in.kind = CB_IO_NULL, .out = {.kind = log ? CB_IO_FILE : CB_IO_NULL, .path = log},
+                  .err.kind = CB_IO_STDOUT};
+    cb_err err;
+    if (cb_spawn_run(&p, &err) < 0)
         return -1;
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    return p.status.exit_code;
 }
 
 int cb_plot_available(void)
@@ -41,7 +30,7 @@ int cb_plot_available(void)
     static int known = -1;
     if (known < 0) {
         char *argv[] = {"gnuplot", "-e", "set terminal svg", NULL};
-        known = run_quiet(argv, "/dev/null") == 0;
+        known = run_quiet(argv, NULL) == 0;
     }
     return known;
 }

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "pool.h"
 #include "bounds.h"
+#include "process.h"
 #include "util.h"
 
 #include <errno.h>
@@ -11,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,24 +23,9 @@ typedef struct {
     bool stopped;           /* SIGKILLed past its deadline, not yet reaped */
 } slot;
 
-static int pidfd_open_(pid_t pid)
-{
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-}
-
-static sigset_t pool_signals(void)
-{
-    sigset_t s;
-    sigemptyset(&s);
-    sigaddset(&s, SIGINT);
-    sigaddset(&s, SIGTERM);
-    sigaddset(&s, SIGHUP);
-    return s;
-}
-
 void cb_pool_block_signals(void)
 {
-    sigset_t s = pool_signals();
+    sigset_t s = cb_stop_signals();
     sigprocmask(SIG_BLOCK, &s, NULL);
 }
 
@@ -182,7 +167,7 @@ int cb_pool_run(size_t n, const cb_pool_opts *o, const cb_pool_ops *ops, cb_err 
             return cb_fail(err, "--pin: %d runners at once need %d CPUs, but only %d are usable", cores, cores, ncpus);
     }
     cb_pool_block_signals();
-    sigset_t sigs = pool_signals();
+    sigset_t sigs = cb_stop_signals();
     int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
     if (sfd < 0)
         return cb_fail(err, "signalfd: %s", strerror(errno));
@@ -228,7 +213,7 @@ int cb_pool_run(size_t n, const cb_pool_opts *o, const cb_pool_ops *ops, cb_err 
                 s--;   /* try the next job in this slot */
                 continue;
             }
-            int pfd_ = pidfd_open_(pid);
+            int pfd_ = cb_pidfd_open(pid);
             if (pfd_ < 0) {
                 /* cannot watch it: stop it and report (should not happen on Linux >= 5.3) */
                 cb_fail(&e, "pidfd_open: %s", strerror(errno));

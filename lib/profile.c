@@ -6,6 +6,7 @@
 #include "profile.h"
 #include "flamegraph.h"
 #include "paths.h"
+#include "process.h"
 #include "results.h"
 #include "util.h"
 
@@ -290,36 +291,19 @@ static void log_line(const char *log_path, const char *fmt, ...)
     close(fd);
 }
 
-/* Run ARGV with stdout to OUT_PATH (truncated) and stderr to LOG_PATH. */
+/* Run ARGV with stdout to OUT_PATH (truncated; NULL: /dev/null) and stderr
+ * appended to LOG_PATH. */
 static int run_tool(char *const argv[], const char *out_path, const char *log_path, cb_err *err)
 {
-    pid_t pid = fork();
-    if (pid < 0)
-        return cb_fail(err, "fork: %s", strerror(errno));
-    if (pid == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);   /* the pool blocks some for its signalfd */
-        signal(SIGPIPE, SIG_DFL);
-        int in = open("/dev/null", O_RDONLY);
-        int out = out_path ? open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_NONBLOCK, 0644)
-                           : open("/dev/null", O_WRONLY);
-        int log = cb_open_append(log_path, NULL);
-        if (in < 0 || out < 0 || log < 0)
-            _exit(126);
-        dup2(in, 0);
-        dup2(out, 1);
-        dup2(log, 2);
-        execvp(argv[0], argv);
-        _exit(127);
+    cb_spawn p = {.argv = argv, .in.kind = CB_IO_NULL, .out = {.kind = out_path ? CB_IO_FILE : CB_IO_NULL, .path = out_path},
+                  .err = {.kind = CB_IO_APPEND, .path = log_path}};
+    if (cb_spawn_run(&p, err) < 0)
+        return -1;
+    if (!cb_spawn_ok(&p.status)) {
+        char how[64];
+        return cb_fail(err, "%s %s failed (%s); see the runner's log", argv[0], argv[1],
+                       cb_spawn_describe(&p.status, how, sizeof how));
     }
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
-            return cb_fail(err, "waitpid: %s", strerror(errno));
-    if (!WIFEXITED(st) || WEXITSTATUS(st))
-        return cb_fail(err, "%s %s failed (%s %d); see the runner's log", argv[0], argv[1],
-                       WIFEXITED(st) ? "exit status" : "signal", WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st));
     return 0;
 }
 

@@ -1,8 +1,8 @@
 /* profile.h — CPU profiling of cpu-mode runners (DESIGN §8.2,
  * docs/profiling.md).
  *
- * Recording: cb_cpu_profile_wrap (declared in runner.h, the engine's seam)
- * turns a runner's harness command into
+ * Recording: cb_cpu_profile_wrap (the `begin` of perf and samply in the
+ * table of profilers, lib/profilers.h) turns a runner's harness command into
  *     env LD_BIND_NOW=1 perf record -q --no-buildid-cache -e cpu-clock
  *         -F RATE --call-graph dwarf,16384 -k mono --control=fifo:CTL,ACK
  *         -D -1 -o profiles/RUNNER.perf.data -- HARNESS...
@@ -45,6 +45,12 @@ const char *cb_profile_unavailable(const char *profiler);
 /* What names Python functions for a runner: "perf_jit", "perf-map
  * innermost", "none", or NULL for a harness that is not Python. */
 const char *cb_profile_python_frames(const cb_runner *r, const cb_run_settings *s);
+
+/* Wrap the harness argv of a cpu-mode runner in the profiler command and
+ * return the config's `profile` value (None when the profiler needs no
+ * control channel). */
+int cb_cpu_profile_wrap(cb_runner *r, const cb_run_settings *s, char ***argv, cb_value *profile_cfg,
+                        cb_err *err);
 
 /* After runner R's process exited: post-process its recording into the
  * artefacts above.  Problems are also appended to the runner's log. */

@@ -2,12 +2,11 @@
 #define _GNU_SOURCE
 #include "run.h"
 #include "bounds.h"
-#include "memray.h"
 #include "pickle.h"
 #include "hostinfo.h"
 #include "paths.h"
 #include "pool.h"
-#include "profile.h"
+#include "profilers.h"
 #include "progress.h"
 #include "results.h"
 #include "runner.h"
@@ -162,18 +161,9 @@ static void make_runners(run_state *s, const cb_strset *done)
                 r->env_label = "QQ";   /* its results are not those of ring integer: keep them apart */
             r->available = pr->available;
             r->reason = pr->reason;
-            if (r->available && sp->mode == CB_MODE_MEM && !s->tracker) {
-                r->available = false;
-                r->reason = "memory profiling needs the allocation tracker (libcasbench-memtrack.so), which is not built";
-            }
-            const char *no_memray;
-            if (r->available && sp->mode == CB_MODE_MEM && o->mem_profiler && !strcmp(o->mem_profiler, "memray")
-                && (no_memray = cb_memray_unavailable(sp->lib, r->argv))) {
-                r->available = false;
-                r->reason = no_memray;
-            }
+            const cb_profiler *pf = cb_profiler_of(&s->settings, sp->mode);
             const char *no_profiler;
-            if (r->available && sp->mode == CB_MODE_CPU && (no_profiler = cb_profile_unavailable(o->cpu_profiler))) {
+            if (r->available && pf && pf->unavailable && (no_profiler = pf->unavailable(r, &s->settings))) {
                 r->available = false;
                 r->reason = no_profiler;
             }
@@ -748,9 +738,10 @@ static void job_exited(void *ctx, size_t i, int wstatus)
     r->ended_ns = cb_now_ns();
     const char *settled = NULL;
     r->settled = !s->stopping && record_unreached(s, r, wstatus, &settled);
-    if (r->spec->mode == CB_MODE_CPU) {
-        cb_err perr;   /* a failure is in the runner's log; its records stay without `profile` */
-        cb_profile_finish(r, &s->settings, &perr);
+    const cb_profiler *pf = cb_profiler_of(&s->settings, r->spec->mode);
+    if (pf && pf->end) {
+        cb_err perr;   /* a failure is in the runner's log; its records stay without its profile */
+        pf->end(r, &s->settings, &perr);
     }
     char how[128];
     const char *h = NULL;
@@ -1181,9 +1172,11 @@ int cb_run(const cb_run_opts *given, cb_run_result *res, cb_err *err)
                 i++;
         }
     }
-    for (size_t m = 0; m < o->n_modes; m++)   /* every harness has exited: calls.jsonl is still */
-        if (o->modes[m] == CB_MODE_CPU && cb_profile_merge_records(s.dir, s.calls_path, err) < 0)
+    for (size_t m = 0; m < o->n_modes; m++) {   /* every harness has exited: calls.jsonl is still */
+        const cb_profiler *pf = cb_profiler_of(&s.settings, o->modes[m]);
+        if (pf && pf->report && pf->report(s.dir, s.calls_path, err) < 0)
             goto out;
+    }
     if (write_results_pickle(&s, res, err) < 0)
         goto out;
     const char *status = "complete";

@@ -4,6 +4,8 @@
 #include "runner.h"
 #include "bounds.h"
 #include "pickle.h"
+#include "process.h"
+#include "profilers.h"
 #include "util.h"
 
 #include <errno.h>
@@ -14,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -63,9 +64,6 @@ static cb_value record_fields(const cb_runner *r)
 
 int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value polys, cb_err *err)
 {
-    cb_value profile = cb_none();
-    if (r->spec->mode == CB_MODE_CPU && cb_cpu_profile_wrap(r, s, &r->argv, &profile, err) < 0)
-        return -1;
     cb_value cfg = cb_dict_new(16);
     cb_dict_set_str(cfg, "type", cb_str_c(cb_mode_name(r->spec->mode)));
     cb_dict_set_str(cfg, "run_list", cb_retain(r->run_list));
@@ -86,20 +84,12 @@ int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value poly
     cb_dict_set_str(cfg, "order", cb_str_c(s->order));
     cb_dict_set_str(cfg, "singular_ring", cb_str_c(s->singular_ring ? s->singular_ring : "integer"));
     cb_dict_set_str(cfg, "grace", cb_float(s->grace));
-    cb_dict_set_str(cfg, "profile", profile);
-    if (r->spec->mode == CB_MODE_MEM)
-        cb_dict_set_str(cfg, "mem_profiler", cb_str_c(s->mem_profiler ? s->mem_profiler : "casbench"));
-    if (r->spec->mode == CB_MODE_MEM && s->mem_profiler && !strcmp(s->mem_profiler, "memray")) {
-        /* memray's capture file of call N: profiles/RUNNER.callN.memray */
-        char *dir = cb_xasprintf("%s/profiles", s->results_dir), *prefix = cb_xasprintf("%s/%s", dir, r->spec->id);
-        int rc = cb_mkdir_p(dir, err);
-        cb_dict_set_str(cfg, "mem_capture", cb_str_c(prefix));
-        free(dir);
-        free(prefix);
-        if (rc < 0) {
-            cb_release(cfg);
-            return -1;
-        }
+    cb_dict_set_str(cfg, "profile", cb_none());
+    /* the mode's profiler wraps the command and fills in its keys */
+    const cb_profiler *pf = cb_profiler_of(s, r->spec->mode);
+    if (pf && pf->begin && pf->begin(r, s, cfg, err) < 0) {
+        cb_release(cfg);
+        return -1;
     }
     cb_dict_set_str(cfg, "perturb", cb_none());
     int rc = cb_pickle_dump_file(r->config_path, cfg, err);
@@ -107,55 +97,41 @@ int cb_runner_write_config(cb_runner *r, const cb_run_settings *s, cb_value poly
     return rc;
 }
 
-/* In the child, between fork and exec: only async-signal-safe work plus
- * putenv (casbench is single-threaded). */
-static _Noreturn void exec_harness(cb_runner *r, const cb_run_settings *s, int cpu, int stdin_fd,
-                                   int log_fd, pid_t parent)
+/* In the harness's child, before exec: pin it to its CPU (a failure is
+ * said in the log, its stderr by now). */
+static void pin_to_cpu(void *arg)
 {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGPIPE, SIG_DFL);
-    /* A session of its own (hence a process group of its own, id = pid):
-     * the engine stops the runner by its group, terminal signals never reach
-     * it, and with the kernel's autogrouping (sched_autogroup_enabled) each
-     * runner is scheduled as a job of its own, as two terminals would be, so
-     * that on a machine shared with other work N runners get N shares rather
-     * than one between them. */
-    if (setsid() < 0)
-        setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)   /* casbench died before prctl took effect */
-        _exit(1);
-    if (cpu >= 0) {
-        cpu_set_t set;
-        CPU_ZERO(&set);
-        CPU_SET(cpu, &set);
-        if (sched_setaffinity(0, sizeof set, &set) < 0)
-            dprintf(log_fd, "casbench: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
-    }
-    dup2(stdin_fd, 0);
-    dup2(log_fd, 1);
-    dup2(log_fd, 2);
-    for (const char *const *v = r->spec->lib->env; *v; v++)
-        putenv((char *)*v);
-    if (s->memory_limit) {   /* applied by the harness itself (lib/bounds.h) */
-        char limit[32];
-        snprintf(limit, sizeof limit, "%llu", (unsigned long long)s->memory_limit);
-        setenv(CB_MEMORY_LIMIT_ENV, limit, 1);
-    } else {
-        unsetenv(CB_MEMORY_LIMIT_ENV);
-    }
-    if (r->spec->mode == CB_MODE_MEM && s->mem_profiler && !strcmp(s->mem_profiler, "memray")) {
-        /* memray tracks in-process, no preload; it sees pymalloc's own
-         * allocations (trace_python_allocators), so PYTHONMALLOC stays */
-    } else if (r->spec->mode == CB_MODE_MEM && s->tracker) {
-        setenv("LD_PRELOAD", s->tracker, 1);
-        setenv("PYTHONMALLOC", "malloc", 1);
-    }
-    execvp(r->argv[0], r->argv);
-    dprintf(2, "casbench: cannot start %s: %s\n", r->argv[0], strerror(errno));
-    _exit(127);
+    int cpu = *(const int *)arg;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET(cpu, &set);
+    if (sched_setaffinity(0, sizeof set, &set) < 0)
+        dprintf(2, "casbench: cannot pin to CPU %d: %s\n", cpu, strerror(errno));
+}
+
+/* The harness's environment changes ("NAME=VALUE" sets, "NAME" unsets),
+ * malloc'd (cb_argv_free): the library variant's, the memory limit (applied
+ * by the harness itself, lib/bounds.h) and the profiler's. */
+static char **harness_env(const cb_runner *r, const cb_run_settings *s)
+{
+    const cb_profiler *pf = cb_profiler_of(s, r->spec->mode);
+    char **extra = pf && pf->env ? pf->env(r, s) : NULL;
+    size_t n = 0, k = 0;
+    while (r->spec->lib->env[n])
+        n++;
+    while (extra && extra[k])
+        k++;
+    char **env = cb_xcalloc(n + k + 2, sizeof *env), **e = env;
+    for (size_t i = 0; i < n; i++)
+        *e++ = cb_xstrdup(r->spec->lib->env[i]);
+    if (s->memory_limit)
+        *e++ = cb_xasprintf("%s=%llu", CB_MEMORY_LIMIT_ENV, (unsigned long long)s->memory_limit);
+    else
+        *e++ = cb_xstrdup(CB_MEMORY_LIMIT_ENV);
+    for (size_t i = 0; i < k; i++)
+        *e++ = extra[i];
+    free(extra);
+    return env;
 }
 
 pid_t cb_runner_start(cb_runner *r, const cb_run_settings *s, int cpu, cb_err *err)
@@ -176,31 +152,31 @@ pid_t cb_runner_start(cb_runner *r, const cb_run_settings *s, int cpu, cb_err *e
         }
         cb_buf_free(&head);
     }
-    int in[2];
-    if (pipe2(in, O_CLOEXEC) < 0) {
-        close(log_fd);
-        return cb_fail(err, "pipe: %s", strerror(errno));
-    }
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid == 0)
-        exec_harness(r, s, cpu, in[0], log_fd, parent);
-    close(in[0]);
-    close(log_fd);
-    if (pid < 0) {
-        close(in[1]);
-        return cb_fail(err, "fork: %s", strerror(errno));
-    }
-    /* no setpgid(pid, pid) here: it would make the child a group leader
-     * before its setsid(), which then fails; the pool signals pid and -pid */
-    /* Two short lines: far below the pipe's capacity, so this never blocks
-     * even if the harness has not started reading. */
+    char **env = harness_env(r, s);
+    /* Its stdin gets two short lines: far below the pipe's capacity, so
+     * writing them never blocks even if the harness has not started reading. */
     char *lines = cb_xasprintf("%s\n%s\n", r->config_path, r->results_path);
-    ssize_t w = write(in[1], lines, strlen(lines));
+    /* A session of its own (hence a process group of its own, id = pid):
+     * the engine stops the runner by its group, terminal signals never reach
+     * it, and with the kernel's autogrouping (sched_autogroup_enabled) each
+     * runner is scheduled as a job of its own, as two terminals would be, so
+     * that on a machine shared with other work N runners get N shares rather
+     * than one between them.  It dies with casbench, even on kill -9. */
+    cb_spawn p = {.argv = r->argv, .env = (const char *const *)env,
+                  .in = {.kind = CB_IO_PIPE, .data = lines, .len = strlen(lines)}, .out = {.kind = CB_IO_FD, .fd = log_fd}, .err.kind = CB_IO_STDOUT,
+                  .group = CB_SPAWN_NEW_SESSION, .die_with_parent = true,
+                  .child_setup = cpu >= 0 ? pin_to_cpu : NULL, .child_arg = &cpu};
+    int rc = cb_spawn_start(&p, err);
+    close(log_fd);
+    cb_argv_free(env);
+    if (rc < 0) {
+        free(lines);
+        return -1;
+    }
+    /* the pool waits for it; a harness that exits before reading its
+     * input (p.in_unsent) says why in its log and exit status */
+    pid_t pid = cb_spawn_detach(&p);
     free(lines);
-    close(in[1]);
-    if (w < 0 && errno != EPIPE)
-        cb_fail(err, "writing to the harness of %s: %s", r->spec->id, strerror(errno));
     r->pid = pid;
     r->cpu = cpu;
     r->state = CB_RUNNER_RUNNING;

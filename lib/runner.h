@@ -105,12 +105,6 @@ typedef struct {
 int cb_runner_write_records(const cb_runner *r, const cb_run_settings *s, const cb_engine_records *what,
                             size_t *written, cb_err *err);
 
-/* cpu mode seam (DESIGN §8.2): wraps the harness argv of a cpu-mode runner
- * in the profiler command and returns the config's `profile` value (None
- * when the profiler needs no control channel).  In lib/profile.c. */
-int cb_cpu_profile_wrap(cb_runner *r, const cb_run_settings *s, char ***argv, cb_value *profile_cfg,
-                        cb_err *err);
-
 void cb_runner_free(cb_runner *r);
 
 #endif

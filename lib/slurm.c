@@ -9,6 +9,8 @@
 #include "paths.h"
 #include "pickle.h"
 #include "plan.h"
+#include "process.h"
+#include "profilers.h"
 #include "results.h"
 #include "util.h"
 
@@ -159,69 +161,25 @@ static json_object *load_submission(const char *dir, int k, cb_err *err)
 }
 
 /* Run ARGV (a Slurm client), its stdout into *OUT (may be NULL), stderr
- * into *ERRTEXT (may be NULL).  Returns the wait status, or -1 when it
- * could not be started. */
-static int run_capture(char *const *argv, char **out, char **errtext)
+ * into *ERRTEXT (may be NULL; trailing blanks dropped).  Returns how it
+ * ended. */
+static cb_spawn_status run_capture(char *const *argv, char **out, char **errtext)
 {
-    int po[2], pe[2];
-    if (pipe2(po, O_CLOEXEC) < 0)
-        return -1;
-    if (pipe2(pe, O_CLOEXEC) < 0) {
-        close(po[0]);
-        close(po[1]);
-        return -1;
-    }
-    pid_t pid = fork();
-    if (pid == 0) {
-        sigset_t none;
-        sigemptyset(&none);
-        sigprocmask(SIG_SETMASK, &none, NULL);
-        dup2(po[1], 1);
-        dup2(pe[1], 2);
-        int devnull = open("/dev/null", O_RDONLY);
-        if (devnull >= 0)
-            dup2(devnull, 0);
-        execvp(argv[0], argv);
-        dprintf(2, "cannot run %s: %s", argv[0], strerror(errno));
-        _exit(127);
-    }
-    close(po[1]);
-    close(pe[1]);
-    if (pid < 0) {
-        close(po[0]);
-        close(pe[0]);
-        return -1;
-    }
-    /* Slurm clients print little: read stdout then stderr (stderr's pipe
-     * cannot fill while we read stdout for any output these tools make). */
-    cb_buf bo = {0}, be = {0};
-    char buf[4096];
-    ssize_t n;
-    while ((n = read(po[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0)
-            cb_buf_put(&bo, buf, (size_t)n);
-    while ((n = read(pe[0], buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR))
-        if (n > 0)
-            cb_buf_put(&be, buf, (size_t)n);
-    close(po[0]);
-    close(pe[0]);
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    cb_buf_putc(&bo, 0);
-    cb_buf_putc(&be, 0);
+    cb_spawn p = {.argv = argv, .in.kind = CB_IO_NULL, .out.kind = CB_IO_PIPE, .err.kind = CB_IO_PIPE};
+    cb_err err;
+    if (cb_spawn_run(&p, &err) < 0)
+        cb_buf_puts(&p.err_buf, err.msg);
     if (out)
-        *out = cb_buf_take(&bo);
+        *out = cb_xstrdup(cb_spawn_text(&p.out_buf));
     if (errtext) {
-        char *e = cb_buf_take(&be);
+        char *e = cb_xstrdup(cb_spawn_text(&p.err_buf));
         size_t l = strlen(e);
         while (l && (e[l - 1] == '\n' || e[l - 1] == ' '))
             e[--l] = 0;
         *errtext = e;
     }
-    cb_buf_free(&bo);
-    cb_buf_free(&be);
-    return st;
+    cb_spawn_clear(&p);
+    return p.status;
 }
 
 /* Whether squeue still lists JOB: 1 yes, 0 no, -1 squeue failed (the job
@@ -230,10 +188,10 @@ static int job_queued(const char *job, size_t *lines)
 {
     char *argv[] = {"squeue", "-h", "-j", (char *)job, "-o", "%T", NULL};
     char *out = NULL, *e = NULL;
-    int st = run_capture(argv, &out, &e);
+    cb_spawn_status st = run_capture(argv, &out, &e);
     int rc;
     size_t n = 0;
-    if (st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+    if (cb_spawn_ok(&st)) {
         for (char *p = out; *p; p++)
             n += *p == '\n';
         rc = n > 0;
@@ -250,8 +208,7 @@ static int job_queued(const char *job, size_t *lines)
 static void scancel(const char *job)
 {
     char *argv[] = {"scancel", (char *)job, NULL};
-    int st = run_capture(argv, NULL, NULL);
-    (void)st;
+    run_capture(argv, NULL, NULL);
 }
 
 /* 'word' for sh. */
@@ -429,12 +386,12 @@ static char **sbatch_argv(const char *slurm_args, bool test_only, size_t n_tasks
 }
 
 /* sbatch's failure as err: what it printed, its lines joined by "; ". */
-static int sbatch_failed(int st, const char *e, cb_err *err)
+static int sbatch_failed(const cb_spawn_status *st, const char *e, cb_err *err)
 {
-    if (st == -1)
-        return cb_fail(err, "cannot run sbatch: %s", strerror(errno));
+    if (!st->started)
+        return cb_fail(err, "cannot run sbatch: %s", e && *e ? e : "?");
     if (!e || !*e)
-        return cb_fail(err, "sbatch failed: %s", WEXITSTATUS(st) == 127 ? "not found (is Slurm installed?)" : "?");
+        return cb_fail(err, "sbatch failed: %s", st->exit_code == 127 ? "not found (is Slurm installed?)" : "?");
     cb_buf b = {0};
     for (const char *p = e; *p; p++)
         *p == '\n' ? cb_buf_puts(&b, "; ") : cb_buf_putc(&b, *p);
@@ -461,8 +418,8 @@ int cb_slurm_check_args(const char *slurm_args, cb_err *err)
         cb_fail(err, "--slurm-args: cannot write %s", tmpl);
     } else if (argv) {
         char *e = NULL;
-        int st = run_capture(argv, NULL, &e);
-        rc = st != -1 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : sbatch_failed(st, e, err);
+        cb_spawn_status st = run_capture(argv, NULL, &e);
+        rc = cb_spawn_ok(&st) ? 0 : sbatch_failed(&st, e, err);
         if (rc < 0)
             cb_fail_prefix(err, "--executor slurm: sbatch --test-only refuses the submission");
         free(e);
@@ -485,10 +442,10 @@ static int submit(const cb_slurm_opts *o, const char *dir, int k, size_t n_tasks
         return -1;
     }
     char *out = NULL, *e = NULL;
-    int st = run_capture(argv, &out, &e);
+    cb_spawn_status st = run_capture(argv, &out, &e);
     int rc = 0;
-    if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st)) {
-        rc = sbatch_failed(st, e, err);
+    if (!cb_spawn_ok(&st)) {
+        rc = sbatch_failed(&st, e, err);
     } else {
         char *semi = strchr(out, ';');    /* --parsable: JOBID[;CLUSTER] */
         if (semi)
@@ -726,11 +683,8 @@ static int task_runner(json_object *task, cb_runner_spec *spec, cb_runner *r, cb
  * SIGHUP (scancel, the node going down), which it passes on. */
 static void task_signals(sigset_t *set)
 {
-    sigemptyset(set);
+    *set = cb_stop_signals();
     sigaddset(set, SIGCHLD);
-    sigaddset(set, SIGINT);
-    sigaddset(set, SIGTERM);
-    sigaddset(set, SIGHUP);
 }
 
 /* Wait for the harness; the stop signals are passed on to its process
@@ -782,7 +736,7 @@ int cb_slurm_run_task(const char *results_dir, int submission, long index, int *
      * a path the tasks file names (a results directory is data) */
     char *tracker = jstr(sub, "tracker") ? cb_tracker_path(NULL) : NULL;
     const char *mem_profiler = jstr(sub, "mem_profiler");
-    if (mem_profiler && strcmp(mem_profiler, "memray") && strcmp(mem_profiler, "casbench"))
+    if (mem_profiler && !cb_profiler_find(CB_MODE_MEM, mem_profiler))
         rc = cb_fail(err, "%s/slurm/tasks-%d.json: unknown mem_profiler '%s'", results_dir, k, mem_profiler);
     json_object *limit = jget(sub, "memory_limit");
     cb_run_settings s = {

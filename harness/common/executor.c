@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "executor.h"
 #include "bounds.h"
+#include "process.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,7 +21,6 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -271,17 +271,6 @@ static struct timespec ns_to_ts(int64_t ns)
     return ts;
 }
 
-static int pidfd_open_(pid_t pid)
-{
-#ifdef SYS_pidfd_open
-    return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-    (void)pid;
-    errno = ENOSYS;
-    return -1;
-#endif
-}
-
 /* Wait for the child with ppoll on the pipe and the pidfd, escalating
  * SIGTERM then SIGKILL at the deadlines.  Returns with the child exited
  * (not yet reaped); *signalled tells whether we had to stop it. */
@@ -379,7 +368,7 @@ int cb_exec_run(const cb_exec_limits *lim, cb_exec_body body, void *arg, cb_exec
     fcntl(fds[0], F_SETFL, O_NONBLOCK);
     res->pid = pid;
     res->started = (double)wall.tv_sec + wall.tv_nsec / 1e9;
-    int pidfd = pidfd_open_(pid);
+    int pidfd = cb_pidfd_open(pid);
 
     int signalled;
     supervise(pid, fds[0], pidfd, lim, start, res, &signalled);

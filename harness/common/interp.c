@@ -10,6 +10,7 @@
 #include "bounds.h"
 #include "dataset.h"
 #include "memlimit.h"
+#include "process.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -188,6 +189,14 @@ static void free_strings(char **v)
     free(v);
 }
 
+/* In the server's child, before exec: its own memory limit. */
+static void server_limits(void *arg)
+{
+    (void)arg;
+    signal(SIGTERM, SIG_DFL);
+    cb_memlimit_exec_child();
+}
+
 static int start_server(cb_err *err)
 {
     kill_server();
@@ -195,33 +204,29 @@ static int start_server(cb_err *err)
     char **command = spec->command(err);
     if (!command)
         return -1;
-    pid_t pid = fork();
-    if (pid < 0) {
-        free_strings(command);
-        return cb_fail(err, "fork: %s", strerror(errno));
-    }
-    if (pid == 0) {
-        int in = open(in_path, O_RDONLY), out = open(out_path, O_RDWR);
-        if (in < 0 || out < 0)
-            _exit(127);
-        dup2(in, 0);
-        dup2(out, 1);
-        dup2(out, 2);
-        signal(SIGTERM, SIG_DFL);
-        cb_memlimit_exec_child();   /* the server's own memory limit */
-        /* the allocation tracker (mem mode) counts only in the call child's
-         * timed region: it has nothing to do in the server */
-        unsetenv("LD_PRELOAD");
-        execvp(command[0], command + 1);
-        _exit(127);
-    }
+    /* its stdin and stdout are the FIFOs (whichever call child comes next
+     * talks to it); the allocation tracker (mem mode) counts only in the
+     * call child's timed region: it has nothing to do in the server */
+    static const char *const no_preload[] = {"LD_PRELOAD", NULL};
+    int in = open(in_path, O_RDONLY | O_CLOEXEC), out = open(out_path, O_RDWR | O_CLOEXEC);
+    cb_spawn p = {.file = command[0], .argv = command + 1, .env = no_preload, .in = {.kind = CB_IO_FD, .fd = in},
+                  .out = {.kind = CB_IO_FD, .fd = out}, .err.kind = CB_IO_STDOUT,
+                  .child_setup = server_limits};
+    int rc = in < 0 || out < 0 ? cb_fail(err, "opening %s: %s", spec->fifos, strerror(errno)) : cb_spawn_start(&p, err);
+    if (in >= 0)
+        close(in);
+    if (out >= 0)
+        close(out);
     free_strings(command);
+    if (rc < 0)
+        return -1;
+    pid_t pid = cb_spawn_detach(&p);   /* kill_server reaps it */
     shared->pid = pid;
     shared->starts++;
     inbuf.len = inpos = 0;
     cb_buf defs = {0};
     spec->definitions(&defs);
-    int rc = cb_interp_exchange(defs.data, NULL, err);
+    rc = cb_interp_exchange(defs.data, NULL, err);
     cb_buf_free(&defs);
     if (rc < 0)
         cb_fail_prefix(err, "starting %s", spec->name);

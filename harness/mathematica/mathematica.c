@@ -57,7 +57,7 @@
 #include "harness.h"
 #include "interp.h"
 #include "paths.h"
-#include "paths.h"
+#include "process.h"
 #include "pickle.h"
 
 #include <errno.h>
@@ -440,64 +440,24 @@ static int ask_kernel(const char *text, double timeout_s, cb_buf *out, cb_err *e
     char **cmd = command(err);
     if (!cmd)
         return -1;
-    int in[2], res[2];
-    if (pipe2(in, O_CLOEXEC) < 0 || pipe2(res, O_CLOEXEC) < 0)
-        return cb_fail(err, "pipe: %s", strerror(errno));
-    pid_t pid = fork();
-    if (pid == 0) {
-        dup2(in[0], 0);
-        dup2(res[1], 1);
-        dup2(res[1], 2);
-        setpgid(0, 0);
-        unsetenv("LD_PRELOAD");
-        execvp(cmd[0], cmd + 1);
-        _exit(127);
-    }
+    static const char *const no_preload[] = {"LD_PRELOAD", NULL};
+    cb_spawn p = {.file = cmd[0], .argv = cmd + 1, .env = no_preload,
+                  .in = {.kind = CB_IO_PIPE, .data = text, .len = strlen(text)}, .out.kind = CB_IO_PIPE,
+                  .err.kind = CB_IO_STDOUT, .group = CB_SPAWN_NEW_GROUP, .timeout = timeout_s,
+                  .capture_max = 1u << 20};
+    int rc = cb_spawn_run(&p, err);
     for (size_t i = 0; cmd[i]; i++)
         free(cmd[i]);
     free(cmd);
-    close(in[0]);
-    close(res[1]);
-    if (pid < 0) {
-        close(in[1]);
-        close(res[0]);
-        return cb_fail(err, "fork: %s", strerror(errno));
-    }
-    signal(SIGPIPE, SIG_IGN);
-    size_t len = strlen(text);
-    bool sent = write(in[1], text, len) == (ssize_t)len;
-    close(in[1]);
-    int64_t deadline = cb_now_ns() + (int64_t)(timeout_s * 1e9);
-    bool late = false;
-    for (;;) {
-        int64_t left = deadline - cb_now_ns();
-        struct pollfd p = {res[0], POLLIN, 0};
-        if (left <= 0 || poll(&p, 1, (int)(left / 1000000) + 1) == 0) {
-            late = true;
-            break;
-        }
-        char chunk[4096];
-        ssize_t n = read(res[0], chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        if (out->len < (1u << 20))
-            cb_buf_put(out, chunk, (size_t)n);
-    }
-    close(res[0]);
-    if (late) {
-        kill(-pid, SIGKILL);
-        kill(pid, SIGKILL);
-    }
-    int st;
-    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-        ;
-    if (late)
-        return cb_fail(err, "%s did not answer within %g s", use_mathics ? "Mathics3" : "the Wolfram kernel",
-                       timeout_s);
-    if (!sent)
-        return cb_fail(err, "%s did not read its input", use_mathics ? "Mathics3" : "the Wolfram kernel");
+    if (rc < 0)
+        return -1;
+    cb_buf_puts(out, cb_spawn_text(&p.out_buf));
+    cb_spawn_clear(&p);
+    const char *who = use_mathics ? "Mathics3" : "the Wolfram kernel";
+    if (p.status.timed_out)
+        return cb_fail(err, "%s did not answer within %g s", who, timeout_s);
+    if (p.in_unsent)
+        return cb_fail(err, "%s did not read its input", who);
     return 0;
 }
 

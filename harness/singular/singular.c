@@ -44,6 +44,7 @@
 #include "harness.h"
 #include "interp.h"
 #include "paths.h"
+#include "process.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -302,18 +303,15 @@ static void probe(json_object *out)
         json_object_object_add(out, "version", NULL);
         return;
     }
-    char line[256] = "";
-    FILE *p = popen("Singular --dump-versiontuple 2>/dev/null", "r");
-    if (p) {
-        if (!fgets(line, sizeof line, p))
-            line[0] = 0;
-        pclose(p);
-    }
-    line[strcspn(line, "\r\n")] = 0;
-    if (!line[0])
+    char *argv[] = {exe, "--dump-versiontuple", NULL};
+    char *line = cb_command_first_line(argv, 30);
+    if (line)
+        line[strcspn(line, "\r")] = 0;
+    if (!line || !line[0])
         cb_probe_unavailable(out, "Singular --dump-versiontuple gave no version");
-    const char *version = line[0] ? line : NULL;
+    const char *version = line && line[0] ? line : NULL;
     cb_probe_versions(out, version, "singular", version, "path", exe, (char *)NULL);
+    free(line);
     free(exe);
 }
 

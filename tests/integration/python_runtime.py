@@ -12,7 +12,10 @@ executor does them (docs/measurement.md: the same loop-count rule, the cold
 time kept out of the times, a timeout in warm-up or calibration, single shot
 with warmup 0 and min_time 0, none of it in verify and mem mode),
 unsupported, parse failures, peak RSS, the verify digest and its
-perturbation.  Nothing here imports SymPy
+perturbation, and the profilers' hooks (casbench/profilers.py: next_call in
+the parent, begin/end around each timed repeat, outside or inside the clock
+reads, the report from the child or, for a child that died, from the
+parent).  Nothing here imports SymPy
 (tests/integration/python_harness.py covers the SymPy adapters).
 """
 
@@ -43,7 +46,7 @@ if not os.path.exists(os.path.join(HARNESS_DIR, "casbench", "runtime.py")):
     print("FAIL: %s: %s/casbench/runtime.py is not built (make all)" % (NAME, HARNESS_DIR))
     sys.exit(1)
 sys.path.insert(0, HARNESS_DIR)
-from casbench import runtime  # noqa: E402
+from casbench import profilers, runtime  # noqa: E402
 
 executions = 0      # per child: how many times `third_hangs` ran
 cold_runs = 0       # per child: how many times `cold_100ms` ran
@@ -115,6 +118,37 @@ def allocate():
     block = bytearray(64 << 20)
     block[::4096] = b"x" * len(block[::4096])      # touch every page
     return len(block)
+
+
+class Recorder(profilers.Profiler):
+    """A profiler that appends each hook it gets to a file (the child's
+    hooks run in another process) and sleeps DELAY in begin: inside the
+    clock reads that shows in the times, outside it does not."""
+
+    def __init__(self, name, path, inside, delay):
+        self.name, self.path, self.inside_clock, self.delay = name, path, inside, delay
+
+    def _log(self, what):
+        with open(self.path, "a") as f:
+            f.write("%s %s %d\n" % (self.name, what, os.getpid()))
+
+    def next_call(self, index):
+        self._log("next_call:%d" % index)
+
+    def begin(self):
+        self._log("begin")
+        time.sleep(self.delay)
+
+    def end(self):
+        self._log("end")
+
+    def report_bytes(self):
+        self._log("report")
+        return json.dumps({"profiler": self.name, "pid": os.getpid()}).encode() if self.inside_clock else None
+
+    def report_of(self, pid):
+        self._log("report_of")
+        return {"profiler": self.name, "pid": pid, "from": "parent"} if self.inside_clock else None
 
 
 class SelfTest(runtime.Adapter):
@@ -379,6 +413,43 @@ def main():
     recs, _, _ = run(tmp, "mem", {"busy_2ms": [("a",)]}, type="mem", repeats=1)
     check("mem mode without the tracker still runs the call",
           recs[0]["status"] == "ok" and "mem" in recs[0] and recs[0]["mem"] is None, recs[0])
+
+    # -- the profilers' hooks, around each call and each timed repeat --------
+    log = os.path.join(tmp, "hooks.log")
+    made = profilers.for_config
+    profilers.for_config = lambda config: [Recorder("outer", log, False, 0.05), Recorder("inner", log, True, 0.05)]
+    try:
+        recs, _, _ = run(tmp, "hooks", {"busy_2ms": [("a",)], "segfault": [("a",)]}, type="mem", repeats=2,
+                         call_numbers=[7, 8])
+    finally:
+        profilers.for_config = made
+    with open(log) as f:
+        events = [line.split() for line in f]
+    parent = str(os.getpid())
+    first = [(who, what) for who, what, pid in events if pid != parent][:9]
+    check("profilers: next_call in the parent, with the call's number, for each profiler",
+          [(w, e) for w, e, pid in events if pid == parent and e.startswith("next_call")]
+          == [("outer", "next_call:7"), ("inner", "next_call:7"), ("outer", "next_call:8"),
+              ("inner", "next_call:8")], events)
+    check("profilers: begin outer then inner, end inner then outer, per repeat; then the reports",
+          first == [("outer", "begin"), ("inner", "begin"), ("inner", "end"), ("outer", "end")] * 2
+          + [("outer", "report")], first)
+    r = by_function(recs)
+    times = r["busy_2ms"]["times"]
+    check("profilers: an inside hook is timed (50 ms of sleep), an outside one is not (< 100 ms)",
+          len(times) == 2 and all(0.05 <= t < 0.1 for t in times), times)
+    check("profilers: the child's report is the record's mem",
+          r["busy_2ms"]["mem"] == {"profiler": "inner", "pid": r["busy_2ms"]["pid"]}, r["busy_2ms"]["mem"])
+    check("profilers: for a child that died, the parent's report_of",
+          r["segfault"]["status"] == "crashed" and r["segfault"]["mem"] == {
+              "profiler": "inner", "pid": r["segfault"]["pid"], "from": "parent"}, r["segfault"])
+
+    # -- the profilers a config asks for ---------------------------------------
+    check("profilers: none in benchmark and verify mode, nor in cpu mode without perf's fifos",
+          profilers.for_config({"type": "benchmark"}) == [] and profilers.for_config({"type": "verify"}) == []
+          and profilers.for_config({"type": "cpu", "profile": None}) == [])
+    check("profilers: mem mode without the tracker preloaded has none (the calls run, mem is null)",
+          profilers.for_config({"type": "mem", "mem_profiler": "casbench"}) == [])
 
     # -- a config that is not a dict ------------------------------------------
     path = os.path.join(tmp, "bad.config")

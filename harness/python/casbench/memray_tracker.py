@@ -1,8 +1,9 @@
 """memray_tracker.py — `--memory-profiler memray` (DESIGN §8.3,
 docs/memory.md): memray instead of casbench's allocation tracker, as the
-original tool used it, with the same seam as runtime.MemTracker (begin / end
-around each timed repeat, report_bytes in the child, report_of in the parent
-for a child stopped at its limit) and a report of the same shape.
+original tool used it: one of the profilers of profilers.py, with the hooks
+of its MemTracker (begin / end around each timed repeat, report_bytes in the
+child, report_of in the parent for a child stopped at its limit) and a
+report of the same shape.
 
 Each call runs under one memray.Tracker (native traces, Python allocators
 traced), from the start of its first timed repeat to the end of its last,
@@ -19,8 +20,12 @@ reads that.  Standard library only, besides memray."""
 import json
 import os
 
+from .profilers import Profiler
 
-class MemrayTracker:
+
+class MemrayTracker(Profiler):
+    inside_clock = True
+
     def __init__(self, memray, prefix):
         self.memray = memray
         self.prefix = prefix
@@ -93,5 +98,3 @@ class MemrayTracker:
                 "trace_python_allocators": bool(getattr(meta, "trace_python_allocators", True)),
                 "capture": capture, "rows": rows}
 
-    def close(self):
-        pass

@@ -34,7 +34,7 @@ import struct
 import sys
 import time
 
-from . import canonical
+from . import canonical, profilers
 
 # The modes, in the order of cb_mode (lib/mode.h).
 MODES = ("benchmark", "cpu", "mem", "verify")
@@ -251,75 +251,6 @@ def given_loops(config, i):
     return 0
 
 
-# ------------------------------------------------------------ mode seams --
-
-class MemTracker:
-    """The mem-mode seam (tracker/memtrack.h): casbench's LD_PRELOADed
-    allocation tracker, when it exports casbench_mem_begin/end/report_json.
-    Its counts live in a page shared with the parent, so the parent can also
-    read the report of a child that died inside the call."""
-
-    def __init__(self, lib, ctypes):
-        self.begin, self.end = lib.casbench_mem_begin, lib.casbench_mem_end
-        self._report = lib.casbench_mem_report_json
-        self._report.restype = ctypes.c_void_p      # malloc'd: freed below
-        self._free = lib.free
-        self._free.argtypes = [ctypes.c_void_p]
-        self._string_at = ctypes.string_at
-
-    @classmethod
-    def find(cls):
-        import ctypes          # only in mem mode
-        try:
-            lib = ctypes.CDLL(None)
-            lib.casbench_mem_begin, lib.casbench_mem_end, lib.casbench_mem_report_json
-        except (OSError, AttributeError):
-            return None        # not preloaded: the calls run, `mem` is null
-        return cls(lib, ctypes)
-
-    def report_bytes(self):
-        ptr = self._report()
-        if not ptr:
-            return b"null"
-        try:
-            return self._string_at(ptr)
-        finally:
-            self._free(ptr)
-
-    def report_of(self, pid):
-        """The counts of a call child that died inside its call (timeout,
-        crash), from the shared page; None unless they are that child's."""
-        try:
-            report = json.loads(self.report_bytes())
-        except ValueError:
-            return None
-        return report if isinstance(report, dict) and report.get("pid") == pid else None
-
-
-class PerfControl:
-    """The cpu-mode seam: `perf record --control fifo:CTL,ACK`; sampling is
-    enabled only around the timed repeats of each call."""
-
-    def __init__(self, profile):
-        # perf holds both fifos open already, so these opens do not block.
-        self.ctl = os.open(profile["control_fifo"], os.O_WRONLY)
-        self.ack = os.open(profile["ack_fifo"], os.O_RDONLY)
-        # "enable cpu-clock": perf 6.1's bare "disable" also stops its
-        # tracking event, losing the next call children's fork/mmap records
-        self.on = (profile.get("enable") or "enable").encode() + b"\n"
-        self.off = (profile.get("disable") or "disable").encode() + b"\n"
-
-    def _command(self, line):
-        os.write(self.ctl, line)
-        os.read(self.ack, 16)          # perf answers "ack\n"
-
-    def enable(self):
-        self._command(self.on)
-
-    def disable(self):
-        self._command(self.off)
-
-
 # -------------------------------------------------------------- executor --
 
 class Outcome:
@@ -357,18 +288,13 @@ class Executor:
         perturb = config.get("perturb")
         self.perturb = (perturb[0], tuple(perturb[1])) if perturb else None
         self.result_text = bool(self.config.get("result_text"))   # tests: whole text
-        self.mem = None
-        if self.mode == "mem" and config.get("mem_profiler") == "memray":   # docs/memory.md
-            from .memray_tracker import MemrayTracker
-            self.mem = MemrayTracker.find(config.get("mem_capture"))
-        elif self.mode == "mem":
-            self.mem = MemTracker.find()
         self.pdeathsig = _pdeathsig_setter()
         if self.pdeathsig:      # the harness too dies with its parent (casbench, or a profiler in between)
             self.pdeathsig()
         self.harness_pid = os.getpid()
-        profile = config.get("profile") if self.mode == "cpu" else None
-        self.perf = PerfControl(profile) if profile else None
+        # perf's control channel (cpu), the tracker or memray (mem): hooks
+        # around each call and each timed repeat (profilers.py)
+        self.profilers = profilers.for_config(config)
         self.systems = {}           # key -> parsed system, or the exception
         self.has_pidfd = USE_PIDFD
 
@@ -458,7 +384,11 @@ class Executor:
         tracker inside the clock reads, so that the int objects they create
         are not counted."""
         wall, cpu = time.perf_counter_ns, time.process_time_ns
-        perf, mem = self.perf, self.mem
+        # the hooks, outer ones outside the clock reads, inner ones inside
+        outer = [p for p in self.profilers if not p.inside_clock]
+        inner = [p for p in self.profilers if p.inside_clock]
+        outer_begin, inner_begin = [p.begin for p in outer], [p.begin for p in inner]
+        outer_end, inner_end = [p.end for p in reversed(outer)], [p.end for p in reversed(inner)]
         if self.gc_enabled:
             # Collections see the whole heap again, as in an ordinary
             # session (the parent froze it only to fork from a clean state).
@@ -482,26 +412,30 @@ class Executor:
             loops = self._calibrate(thunk)
         repeat = itertools.repeat
         for _ in range(self.repeats):
-            if perf:
-                perf.enable()
+            for hook in outer_begin:
+                hook()
             c0 = cpu()
             t0 = wall()
-            if mem:
-                mem.begin()
+            if inner_begin:           # inside the clock reads: as cheap as can be when empty
+                for hook in inner_begin:
+                    hook()
             if loops == 1:
                 thunk()               # the single shot, as the original timed it
             else:
                 for _ in repeat(None, loops):
                     thunk()
-            if mem:
-                mem.end()
+            if inner_end:
+                for hook in inner_end:
+                    hook()
             t1 = wall()
             c1 = cpu()
-            if perf:
-                perf.disable()
+            for hook in outer_end:
+                hook()
             _send(w, K_TIME, _TIME.pack(t1 - t0, c1 - c0, loops))
-        if mem:
-            _send(w, K_MEM, mem.report_bytes())
+        for p in self.profilers:
+            report = p.report_bytes()
+            if report is not None:
+                _send(w, K_MEM, report)
 
     def _calibrate(self, thunk):
         """The loop count of the timed repeats: the first count, from 1 up by
@@ -557,9 +491,15 @@ class Executor:
             self._supervise(pid, r, out)
         finally:
             os.close(r)
-        if self.mem is not None and out.mem is None:
-            out.mem = self.mem.report_of(pid)
+        for p in self.profilers:
+            if out.mem is None:
+                out.mem = p.report_of(pid)
         return out
+
+    def next_call(self, index):
+        """Before call INDEX (its position in the whole run list)."""
+        for p in self.profilers:
+            p.next_call(index)
 
     def _supervise(self, pid, r, out):
         """Reads the child's frames until it exits, stopping it at the
@@ -867,8 +807,7 @@ def run(config, results_path, adapter, log=None):
             function, args = calls[i]
             index = numbers[i] if isinstance(numbers, list) and i < len(numbers) else i
             started = time.time()
-            if hasattr(executor.mem, "next_call"):    # memray: a capture file per call
-                executor.mem.next_call(index)
+            executor.next_call(index)             # memray: a capture file per call
             out = executor.run_call(function, args, given_loops(config, i))
             writer.write(index, function, args, out, executor.timeout, started, mode)
             results[(function, args)] = result_value(mode, out)
