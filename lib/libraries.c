@@ -146,7 +146,9 @@ static int pyenv_resolve(const char *given, bool dir_by_name, cb_pyenv *out, cb_
                     "print('%d.%d.%d' % sys.version_info[:3]); print(sys.prefix)",
                     NULL};
     cb_spawn c = capture(argv, NULL, 30);
-    capture_all(&c, 1);
+    int signo = capture_all(&c, 1);
+    if (signo)   /* stopped by a blocked SIGINT/SIGTERM: keep it pending for the caller */
+        raise(signo);
     int ok = cb_spawn_ok(&c.status) && !strncmp(cb_spawn_text(&c.out_buf), "casbench-python\n", 16);
     if (!ok) {
         char *why = last_line(&c.err_buf);

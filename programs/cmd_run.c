@@ -9,6 +9,7 @@
 #include "libraries.h"
 #include "measure.h"
 #include "parse_options.h"
+#include "process.h"
 #include "report.h"
 #include "run.h"
 #include "run_setup.h"
@@ -18,6 +19,7 @@
 
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -353,8 +355,30 @@ static void print_summary(const cb_run_result *res)
         fprintf(stderr, "casbench: no summary: %s\n", err.msg);
 }
 
+/* Whether a stop signal (SIGINT, SIGTERM, SIGHUP) arrived while blocked. */
+static bool stop_pending(void)
+{
+    sigset_t pending, stops = cb_stop_signals();
+    sigpending(&pending);
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigismember(&stops, sig) && sigismember(&pending, sig))
+            return true;
+    return false;
+}
+
+static void stop_now(const char *what)
+{
+    fprintf(stderr, "casbench: %s\n", what);
+    exit(130);
+}
+
 int cmd_run(int argc, char **argv)
 {
+    /* Ctrl-C and SIGTERM stop a run cleanly from its first step: blocked
+     * here, they are seen by the environment checks, the probes and the
+     * pool (each kills what it started) and turned into exit 130. */
+    sigset_t stops = cb_stop_signals();
+    sigprocmask(SIG_BLOCK, &stops, NULL);
     args.o.measure = cb_measure_defaults();
     args.warmup = args.rounds = args.repeats = -1;
     cb_help_if_asked(&spec, argc, argv);
@@ -402,7 +426,10 @@ int cmd_run(int argc, char **argv)
     o->argc = argc;
     o->argv = argv;
     o->log = stderr;
-    if (cb_run_setup(req, o, &err) < 0)
+    int setup = cb_run_setup(req, o, &err);
+    if (stop_pending())
+        stop_now("interrupted while checking the environments and the dataset; nothing was run");
+    if (setup < 0)
         cb_die(&err);
 
     /* --executor slurm (lib/slurm.h): the same run, its runners as a job array */
