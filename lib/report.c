@@ -26,7 +26,7 @@ int cb_report_write(const cb_results *r, const cb_report_opts *o, cb_buf *out, c
     if (report_resolve_baseline(r, o->baseline, &baseline, err) < 0)
         return -1;
     switch (o->format) {
-    case CB_REPORT_TEXT: report_write_text(r, baseline, o->cold, out); break;
+    case CB_REPORT_TEXT: report_write_text(r, baseline, o->cold, o->width, out); break;
     case CB_REPORT_MARKDOWN: report_write_markdown(r, baseline, o->cold, out); break;
     case CB_REPORT_CSV: report_write_csv(r, out); break;
     case CB_REPORT_JSON: report_write_json(r, baseline, out); break;

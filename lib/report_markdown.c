@@ -5,10 +5,26 @@
  * literally. */
 #include "report_model.h"
 
-static void put_escaped(cb_buf *out, const char *s) { cb_md_escape(out, s); }
+/* PREFIX, then TEXT (user text escaped), on one line: markdown wraps. */
+static void md_paragraph(cb_buf *out, const char *prefix, const char *text, int user, size_t width)
+{
+    (void)width;
+    cb_buf_puts(out, prefix);
+    if (user)
+        cb_md_escape(out, text);
+    else
+        cb_buf_puts(out, text);
+    cb_buf_putc(out, '\n');
+}
+
+static void md_table(const cb_table *t, size_t width, cb_buf *out)
+{
+    (void)width;
+    cb_table_render(t, CB_TABLE_MARKDOWN, out);
+}
 
 static const report_doc_style markdown_style = {
-    .tables = CB_TABLE_MARKDOWN,
+    .table = md_table,
     .title = "# casbench report\n\n",
     .warnings = "## Warnings\n\n",
     .warning = "- ",
@@ -18,10 +34,10 @@ static const report_doc_style markdown_style = {
     .profiles = "## CPU profiles\n\n",
     .verification = "## Verification\n\n",
     .after_table = "",
-    .put_text = put_escaped,
+    .paragraph = md_paragraph,
 };
 
 void report_write_markdown(const cb_results *r, const char *baseline, int cold, cb_buf *out)
 {
-    report_write_document(r, baseline, cold, &markdown_style, out);
+    report_write_document(r, baseline, cold, &markdown_style, 0, out);
 }

@@ -65,23 +65,6 @@ double report_call_uncertainty(const cb_call_stats *s)
     return s->spread / s->median;
 }
 
-const char *cb_format_seconds(double s, char *buf, size_t n)
-{
-    if (isnan(s))
-        snprintf(buf, n, "?");
-    else if (s < 1e-6)
-        snprintf(buf, n, "%.3g ns", s * 1e9);
-    else if (s < 1e-3)
-        snprintf(buf, n, "%.3g µs", s * 1e6);
-    else if (s < 1)
-        snprintf(buf, n, "%.3g ms", s * 1e3);
-    else if (s < 120)
-        snprintf(buf, n, "%.3g s", s);
-    else
-        snprintf(buf, n, "%.0f min %.0f s", floor(s / 60), fmod(s, 60));
-    return buf;
-}
-
 const char *cb_record_mark(const cb_record *r, char *buf, size_t n)
 {
     if (!strcmp(r->status, "timeout")) {

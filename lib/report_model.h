@@ -121,18 +121,20 @@ void report_all_warnings(const cb_results *r, char ***lines, size_t *n);
 /* The layout the text and markdown reports share (report_write_document,
  * report_text.c), and what tells them apart. */
 typedef struct report_doc_style {
-    cb_table_format tables;
+    void (*table)(const cb_table *t, size_t width, cb_buf *out);
+    /* PREFIX then TEXT (USER: paths, names, messages), ending the line */
+    void (*paragraph)(cb_buf *out, const char *prefix, const char *text, int user, size_t width);
     const char *title;          /* before the run line */
     const char *warnings;       /* heading of the warnings */
     const char *warning;        /* before each warning */
     const char *summary, *timings, *memory, *profiles, *verification;   /* the sections' headings */
     const char *after_table;    /* after each table */
-    void (*put_text)(cb_buf *out, const char *s);   /* user text: paths, names, messages */
 } report_doc_style;
+/* WIDTH: the columns text fits (0: any). */
 void report_write_document(const cb_results *r, const char *baseline, int cold, const report_doc_style *st,
-                           cb_buf *out);
+                           size_t width, cb_buf *out);
 
-void report_write_text(const cb_results *r, const char *baseline, int cold, cb_buf *out);
+void report_write_text(const cb_results *r, const char *baseline, int cold, size_t width, cb_buf *out);
 void report_write_markdown(const cb_results *r, const char *baseline, int cold, cb_buf *out);
 void report_write_csv(const cb_results *r, cb_buf *out);
 void report_write_json(const cb_results *r, const char *baseline, cb_buf *out);

@@ -23,6 +23,7 @@ cb_table *report_summary_table(const cb_results *res)
         for (size_t l = 0; l < g[f].labels.n; l++)
             report_strset_add(&labels, g[f].labels.v[l]);
     cb_table *t = cb_table_new("Summary: median over each function's calls of the call's median wall time");
+    cb_table_set_row_labels(t, 2);   /* function, calls */
     cb_table_add_column(t, NULL, "function", CB_ALIGN_LEFT);
     cb_table_add_column(t, NULL, "calls", CB_ALIGN_RIGHT);
     for (size_t l = 0; l < labels.n; l++)
@@ -439,6 +440,7 @@ cb_table *report_profile_table(const grid *g, const char *dir)
     cb_table *t = cb_table_new(g->function);
     cb_table_add_column(t, NULL, "args", CB_ALIGN_LEFT);
     cb_table_add_column(t, NULL, "library", CB_ALIGN_LEFT);
+    cb_table_set_row_labels(t, 2);   /* args, library */
     cb_table_add_column(t, NULL, "samples", CB_ALIGN_RIGHT);
     cb_table_add_column(t, NULL, "top functions (self samples)", CB_ALIGN_LEFT);
     cb_table_add_column(t, NULL, "flame graph", CB_ALIGN_LEFT);

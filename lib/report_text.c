@@ -10,7 +10,7 @@
 
 /* The calls libraries disagree on (records with a digest); nothing when the
  * run has no verify records. */
-static void verify_section(const cb_results *r, const report_doc_style *st, cb_buf *out)
+static void verify_section(const cb_results *r, const report_doc_style *st, size_t width, cb_buf *out)
 {
     size_t ng;
     grid *g = report_grids_build(r, report_is_verify, &ng);
@@ -19,20 +19,25 @@ static void verify_section(const cb_results *r, const report_doc_style *st, cb_b
     for (size_t f = 0; f < ng; f++) {
         cb_table *t = report_verify_table(&g[f], &vc);
         if (cb_table_nrows(t)) {
-            cb_table_render(t, st->tables, &body);
+            st->table(t, width, &body);
             cb_buf_puts(&body, st->after_table);
         }
         cb_table_free(t);
     }
     if (ng) {
         cb_buf_puts(out, st->verification);
-        cb_buf_printf(out, "%zu calls compared across libraries: %zu agree, %zu disagree", vc.checked, vc.agree,
+        cb_buf counts = {0};
+        cb_buf_printf(&counts, "%zu calls compared across libraries: %zu agree, %zu disagree", vc.checked, vc.agree,
                       vc.disagree);
         if (vc.expected)
-            cb_buf_printf(out, " (%zu of them by design)", vc.expected);
+            cb_buf_printf(&counts, " (%zu of them by design)", vc.expected);
         if (vc.unverified)
-            cb_buf_printf(out, "; %zu calls not computed by every library", vc.unverified);
-        cb_buf_puts(out, body.len ? " (listed below)\n\n" : "\n\n");
+            cb_buf_printf(&counts, "; %zu calls not computed by every library", vc.unverified);
+        if (body.len)
+            cb_buf_puts(&counts, " (listed below)");
+        st->paragraph(out, "", counts.data, 0, width);
+        cb_buf_putc(out, '\n');
+        cb_buf_free(&counts);
         if (body.len)
             cb_buf_put(out, body.data, body.len);
     }
@@ -43,7 +48,7 @@ static void verify_section(const cb_results *r, const report_doc_style *st, cb_b
 /* One table per function of the records WANT keeps, under HEADING. */
 static void function_tables(const cb_results *r, record_filter want, const char *heading,
                             cb_table *(*table)(const grid *g, const cb_results *r, const void *arg),
-                            const void *arg, const report_doc_style *st, cb_buf *out)
+                            const void *arg, const report_doc_style *st, size_t width, cb_buf *out)
 {
     size_t ng;
     grid *g = report_grids_build(r, want, &ng);
@@ -51,7 +56,7 @@ static void function_tables(const cb_results *r, record_filter want, const char 
         cb_buf_puts(out, heading);
     for (size_t f = 0; f < ng; f++) {
         cb_table *t = table(&g[f], r, arg);
-        cb_table_render(t, st->tables, out);
+        st->table(t, width, out);
         cb_buf_puts(out, st->after_table);
         cb_table_free(t);
     }
@@ -83,23 +88,19 @@ static cb_table *profile_table(const grid *g, const cb_results *r, const void *a
 }
 
 void report_write_document(const cb_results *r, const char *baseline, int cold, const report_doc_style *st,
-                           cb_buf *out)
+                           size_t width, cb_buf *out)
 {
     char *line = report_run_line(r);
-    cb_buf_puts(out, st->title);
-    st->put_text(out, line);
-    cb_buf_puts(out, "\n\n");
+    st->paragraph(out, st->title, line, 1, width);
+    cb_buf_putc(out, '\n');
     free(line);
     char **warn = NULL;
     size_t nwarn = 0;
     report_all_warnings(r, &warn, &nwarn);
     if (nwarn) {
         cb_buf_puts(out, st->warnings);
-        for (size_t i = 0; i < nwarn; i++) {
-            cb_buf_puts(out, st->warning);
-            st->put_text(out, warn[i]);
-            cb_buf_putc(out, '\n');
-        }
+        for (size_t i = 0; i < nwarn; i++)
+            st->paragraph(out, st->warning, warn[i], 1, width);
         cb_buf_putc(out, '\n');
     }
     report_free_lines(warn, nwarn);
@@ -110,24 +111,33 @@ void report_write_document(const cb_results *r, const char *baseline, int cold, 
     if (timed) {
         cb_table *s = report_summary_table(r);
         cb_buf_puts(out, st->summary);
-        cb_table_render(s, st->tables, out);
+        st->table(s, width, out);
         cb_table_free(s);
         cb_buf_puts(out, st->timings);
         char *note = report_timings_note(r, cold);
-        cb_buf_printf(out, "%s\n\n", note);
+        st->paragraph(out, "", note, 0, width);
+        cb_buf_putc(out, '\n');
         free(note);
     }
     timing_args ta = {baseline, cold};
-    function_tables(r, cb_record_is_timing, "", timing_table, &ta, st, out);
-    function_tables(r, report_is_mem, st->memory, memory_table, NULL, st, out);
-    function_tables(r, report_is_profiled, st->profiles, profile_table, NULL, st, out);
-    verify_section(r, st, out);
+    function_tables(r, cb_record_is_timing, "", timing_table, &ta, st, width, out);
+    function_tables(r, report_is_mem, st->memory, memory_table, NULL, st, width, out);
+    function_tables(r, report_is_profiled, st->profiles, profile_table, NULL, st, width, out);
+    verify_section(r, st, width, out);
 }
 
-static void put_plain(cb_buf *out, const char *s) { cb_buf_puts(out, s); }
+/* A paragraph wrapped to the width, its lines after the first indented
+ * when it has a prefix ("warning: "). */
+static void text_paragraph(cb_buf *out, const char *prefix, const char *text, int user, size_t width)
+{
+    (void)user;   /* text shows user text as it is */
+    char *s = cb_xasprintf("%s%s", prefix, text);
+    cb_wrap(out, s, width, *prefix ? 2 : 0);
+    free(s);
+}
 
 static const report_doc_style text_style = {
-    .tables = CB_TABLE_TEXT,
+    .table = cb_table_render_text,
     .title = "casbench report: ",
     .warnings = "",
     .warning = "warning: ",
@@ -137,12 +147,12 @@ static const report_doc_style text_style = {
     .profiles = "CPU profiles (--cpu-profiling)\n\n",
     .verification = "Verification (--verify)\n\n",
     .after_table = "\n",
-    .put_text = put_plain,
+    .paragraph = text_paragraph,
 };
 
-void report_write_text(const cb_results *r, const char *baseline, int cold, cb_buf *out)
+void report_write_text(const cb_results *r, const char *baseline, int cold, size_t width, cb_buf *out)
 {
-    report_write_document(r, baseline, cold, &text_style, out);
+    report_write_document(r, baseline, cold, &text_style, width, out);
 }
 
 int cb_report_summary(const char *results_dir, FILE *out, cb_err *err)
@@ -150,13 +160,14 @@ int cb_report_summary(const char *results_dir, FILE *out, cb_err *err)
     cb_results res;
     if (cb_results_load(results_dir, &res, err) < 0)
         return -1;
+    size_t width = cb_term_width(fileno(out));
     cb_table *t = report_summary_table(&res);
     cb_buf b = {0};
     if (cb_table_nrows(t))
-        cb_table_render(t, CB_TABLE_TEXT, &b);
-    verify_section(&res, &text_style, &b);
+        cb_table_render_text(t, width, &b);
+    verify_section(&res, &text_style, width, &b);
     if (!b.len)
-        cb_buf_printf(&b, "no timed or verified calls in %s\n", results_dir);
+        text_paragraph(&b, "no timed or verified calls in ", results_dir, 1, width);
     fwrite(b.data, 1, b.len, out);
     cb_buf_free(&b);
     cb_table_free(t);
