@@ -11,7 +11,7 @@
 
 static const char description[] =
     "Tables of every function's calls (argument tuples x libraries: minimum and\n"
-    "median wall time per execution of the timed repeats, spread, '>30 s' for\n"
+    "median wall time per execution of the timed repeats, spread, '>30.0 s' for\n"
     "timeouts, 'DNF (...)' for other failures),\n"
     "memory tables when the run has memory data, and the calls on which libraries\n"
     "disagree when it was run with --verify.  Reads casbench's calls.jsonl, or the\n"
