@@ -40,7 +40,7 @@ static void live_line(const cb_progress *p, size_t width, cb_buf *line)
         cb_format_seconds(elapsed / (double)p->done_calls * (double)(p->total_calls - p->done_calls), d, sizeof d);
         snprintf(eta, sizeof eta, "ETA %s", d);
     }
-    char part[5][64];
+    char part[5][96];
     snprintf(part[0], sizeof part[0], "%zu running", p->running);
     snprintf(part[1], sizeof part[1], "%zu/%zu runners done", p->runners_done, p->n_runners);
     snprintf(part[2], sizeof part[2], "%zu timeouts", p->timeouts);
