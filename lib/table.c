@@ -283,45 +283,71 @@ static void render_block(const cb_table *t, const size_t *cols, size_t n, const 
     }
 }
 
-/* Whether every unit after the labels is a group with the same column
- * names as the first (a library's min, median, ...). */
-static int units_alike(const cb_table *t, size_t nl)
+/* Whether every unit after the labels is a group (a library's columns). */
+static int units_grouped(const cb_table *t, size_t nl)
 {
-    size_t first = nl, n = nl < t->ncols ? unit_end(t, nl) - nl : 0;
-    if (!n || !t->cols[first].group)
-        return 0;
-    for (size_t c = nl; c < t->ncols;) {
-        size_t e = unit_end(t, c);
-        if (!t->cols[c].group || e - c != n)
+    for (size_t c = nl; c < t->ncols; c++)
+        if (!t->cols[c].group)
             return 0;
-        for (size_t k = 0; k < n; k++)
-            if (strcmp(t->cols[c + k].name, t->cols[first + k].name))
-                return 0;
+    return nl < t->ncols;
+}
+
+/* The column names of all units after the labels, each once, in their
+ * order (the baseline has no "speed-up": the others' goes where they
+ * have it); *n gets how many. */
+static const char **unit_names(const cb_table *t, size_t nl, size_t *n)
+{
+    const char **names = cb_xmalloc((t->ncols + 1) * sizeof *names);
+    *n = 0;
+    for (size_t c = nl; c < t->ncols;) {
+        size_t e = unit_end(t, c), at = 0;   /* where the unit's next new name goes */
+        for (size_t k = c; k < e; k++) {
+            size_t i = 0;
+            while (i < *n && strcmp(names[i], t->cols[k].name))
+                i++;
+            if (i == *n) {
+                memmove(names + at + 1, names + at, (*n - at) * sizeof *names);
+                names[at] = t->cols[k].name;
+                (*n)++;
+                i = at;
+            }
+            at = i + 1;
+        }
         c = e;
     }
-    return 1;
+    return names;
 }
 
 /* Row R's units as a small table, a row per unit (library) that has a
- * cell, indented by 2; 0 when it would not fit WIDTH. */
+ * cell, a column per column name, indented by 2; 0 when it would not fit
+ * WIDTH. */
 static int row_as_table(const cb_table *t, size_t nl, size_t r, size_t width, cb_buf *out)
 {
-    size_t n = unit_end(t, nl) - nl;
+    size_t nn;
+    const char **names = unit_names(t, nl, &nn);
     cb_table *m = cb_table_new(NULL);
-    m->nlabels = 1;
     cb_table_add_column(m, NULL, "", CB_ALIGN_LEFT);
-    for (size_t k = 0; k < n; k++)
-        cb_table_add_column(m, NULL, t->cols[nl + k].name, t->cols[nl + k].align);
-    for (size_t c = nl; c < t->ncols; c += n) {
+    for (size_t i = 0; i < nn; i++) {
+        cb_align a = CB_ALIGN_RIGHT;
+        for (size_t c = nl; c < t->ncols; c++)
+            if (!strcmp(t->cols[c].name, names[i]))
+                a = t->cols[c].align;
+        cb_table_add_column(m, NULL, names[i], a);
+    }
+    for (size_t c = nl; c < t->ncols;) {
+        size_t e = unit_end(t, c);
         int any = 0;
-        for (size_t k = 0; k < n; k++)
-            any |= *text_of(t, r, c + k) != 0;
-        if (!any)
-            continue;
-        cb_table_add_row(m);
-        cb_table_set(m, 0, t->cols[c].group);
-        for (size_t k = 0; k < n; k++)
-            cb_table_set(m, 1 + k, text_of(t, r, c + k));
+        for (size_t k = c; k < e; k++)
+            any |= *text_of(t, r, k) != 0;
+        if (any) {
+            cb_table_add_row(m);
+            cb_table_set(m, 0, t->cols[c].group);
+            for (size_t k = c; k < e; k++)
+                for (size_t i = 0; i < nn; i++)
+                    if (!strcmp(names[i], t->cols[k].name))
+                        cb_table_set(m, 1 + i, text_of(t, r, k));
+        }
+        c = e;
     }
     size_t *w = column_widths(m), total = 0;
     for (size_t c = 0; c < m->ncols; c++)
@@ -333,7 +359,7 @@ static int row_as_table(const cb_table *t, size_t nl, size_t r, size_t width, cb
         for (size_t c = 0; c < m->ncols; c++)
             cols[c] = c;
         render_block(m, cols, m->ncols, w, &b);
-        for (size_t i = 0; i < b.len; i++) {   /* indented; the empty label header trimmed */
+        for (size_t i = 0; i < b.len; i++) {   /* indented by 2 */
             if (i == 0 || b.data[i - 1] == '\n')
                 cb_buf_puts(out, "  ");
             cb_buf_putc(out, b.data[i]);
@@ -342,6 +368,7 @@ static int row_as_table(const cb_table *t, size_t nl, size_t r, size_t width, cb
         free(cols);
     }
     free(w);
+    free(names);
     cb_table_free(m);
     return fits;
 }
@@ -369,12 +396,12 @@ static void put_items(cb_buf *out, const char *head, const char *const *items, s
 }
 
 /* Too wide even for one unit beside the row labels: a paragraph per row,
- * its labels, then its units as a small table (a row per library), or,
- * when that is too wide too, a line per unit ("flint: min 1.10 ms, median
+ * its labels, then its units as a small table (a row per library, a
+ * column per column name), or, when that is too wide too, a line per unit ("flint: min 1.10 ms, median
  * 1.11 ms"), all within WIDTH. */
 static void render_transposed(const cb_table *t, size_t nlabels, size_t width, cb_buf *out)
 {
-    int alike = units_alike(t, nlabels);
+    int grouped = units_grouped(t, nlabels);
     const char **items = cb_xmalloc((t->ncols + 1) * sizeof *items);
     char **owned = cb_xmalloc((t->ncols + 1) * sizeof *owned);
     for (size_t r = 0; r < t->nrows; r++) {
@@ -388,7 +415,7 @@ static void render_transposed(const cb_table *t, size_t nlabels, size_t width, c
         }
         cb_wrap(out, line.data ? line.data : "", width, 4);
         cb_buf_free(&line);
-        if (alike && row_as_table(t, nlabels, r, width, out))
+        if (grouped && row_as_table(t, nlabels, r, width, out))
             continue;
         for (size_t c = nlabels; c < t->ncols;) {
             size_t e = unit_end(t, c), n = 0;
