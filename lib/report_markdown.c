@@ -24,17 +24,10 @@ static void md_table(const cb_table *t, size_t width, cb_buf *out)
 }
 
 static const report_doc_style markdown_style = {
-    .table = md_table,
-    .title = "# casbench report\n\n",
-    .warnings = "## Warnings\n\n",
-    .warning = "- ",
-    .summary = "## Summary\n\n",
-    .timings = "## Timings\n\n",
-    .memory = "## Memory\n\n",
-    .profiles = "## CPU profiles\n\n",
-    .verification = "## Verification\n\n",
-    .after_table = "",
-    .paragraph = md_paragraph,
+    .table = md_table, .paragraph = md_paragraph, .after_table = "",
+    .title = "# casbench report\n\n", .warnings = "## Warnings\n\n", .warning = "- ",
+    .summary = "## Summary\n\n", .timings = "## Timings\n\n", .memory = "## Memory\n\n",
+    .profiles = "## CPU profiles\n\n", .verification = "## Verification\n\n",
 };
 
 void report_write_markdown(const cb_results *r, const char *baseline, int cold, cb_buf *out)

@@ -137,17 +137,10 @@ static void text_paragraph(cb_buf *out, const char *prefix, const char *text, in
 }
 
 static const report_doc_style text_style = {
-    .table = cb_table_render_text,
-    .title = "casbench report: ",
-    .warnings = "",
-    .warning = "warning: ",
-    .summary = "",
-    .timings = "\n",
-    .memory = "Memory (--memory-profiling)\n\n",
-    .profiles = "CPU profiles (--cpu-profiling)\n\n",
+    .table = cb_table_render_text, .paragraph = text_paragraph, .after_table = "\n",
+    .title = "casbench report: ", .warnings = "", .warning = "warning: ", .summary = "", .timings = "\n",
+    .memory = "Memory (--memory-profiling)\n\n", .profiles = "CPU profiles (--cpu-profiling)\n\n",
     .verification = "Verification (--verify)\n\n",
-    .after_table = "\n",
-    .paragraph = text_paragraph,
 };
 
 void report_write_text(const cb_results *r, const char *baseline, int cold, size_t width, cb_buf *out)
