@@ -1,6 +1,7 @@
 /* progress.c — the live progress line and per-runner lines (see
  * progress.h). */
 #include "progress.h"
+#include "format.h"
 #include "util.h"
 
 #include <stdarg.h>
@@ -26,31 +27,53 @@ static void clear_line(cb_progress *p)
     }
 }
 
-static void fmt_duration(char *buf, size_t n, double s)
+/* The live line, fitted to the terminal's width: the counts a reader needs
+ * most come first, the others are left out, least needed first, until the
+ * line fits (a line wider than the terminal would wrap and never be
+ * redrawn in place); at worst it is cut. */
+static void live_line(const cb_progress *p, size_t width, cb_buf *line)
 {
-    if (s < 60)
-        snprintf(buf, n, "%.0f s", s);
-    else if (s < 3600)
-        snprintf(buf, n, "%d min %02d s", (int)s / 60, (int)s % 60);
-    else
-        snprintf(buf, n, "%d h %02d min", (int)s / 3600, (int)s % 3600 / 60);
+    double elapsed = (double)(cb_now_ns() - p->start_ns) / 1e9;
+    char el[32], eta[48] = "ETA --", d[32];
+    cb_format_seconds(elapsed, el, sizeof el);
+    if (p->done_calls && p->done_calls < p->total_calls) {
+        cb_format_seconds(elapsed / (double)p->done_calls * (double)(p->total_calls - p->done_calls), d, sizeof d);
+        snprintf(eta, sizeof eta, "ETA %s", d);
+    }
+    char part[5][96];
+    snprintf(part[0], sizeof part[0], "%zu running", p->running);
+    snprintf(part[1], sizeof part[1], "%zu/%zu runners done", p->runners_done, p->n_runners);
+    snprintf(part[2], sizeof part[2], "%zu timeouts", p->timeouts);
+    snprintf(part[3], sizeof part[3], "%zu failed", p->failures);
+    snprintf(part[4], sizeof part[4], "%s, %s", el, eta);
+    /* what each shorter line keeps of parts 0..3 (elapsed and ETA always) */
+    static const unsigned keep[] = {0xF, 0xE, 0xC, 0x0};
+    for (size_t k = 0; k < sizeof keep / sizeof *keep; k++) {
+        line->len = 0;
+        cb_buf_printf(line, "%zu/%zu calls", p->done_calls, p->total_calls);
+        for (int i = 0; i < 4; i++)
+            if (keep[k] >> i & 1)
+                cb_buf_printf(line, ", %s", part[i]);
+        cb_buf_printf(line, ", %s", part[4]);
+        if (cb_text_width(line->data) < width)
+            return;
+    }
+    while (line->len && cb_text_width(line->data) >= width) {   /* cut, on a character boundary */
+        do
+            line->len--;
+        while (line->len && ((unsigned char)line->data[line->len] & 0xC0) == 0x80);
+        line->data[line->len] = 0;
+    }
 }
 
 void cb_progress_draw(cb_progress *p)
 {
     if (!p->tty)
         return;
-    double elapsed = (double)(cb_now_ns() - p->start_ns) / 1e9;
-    char el[32], eta[48] = "ETA --";
-    fmt_duration(el, sizeof el, elapsed);
-    if (p->done_calls && p->done_calls < p->total_calls) {
-        char d[32];
-        fmt_duration(d, sizeof d, elapsed / (double)p->done_calls * (double)(p->total_calls - p->done_calls));
-        snprintf(eta, sizeof eta, "ETA %s", d);
-    }
-    fprintf(p->out, "\r\033[K%zu/%zu calls, %zu running, %zu/%zu runners done, %zu timeouts, %zu failed, %s, %s",
-            p->done_calls, p->total_calls, p->running, p->runners_done, p->n_runners, p->timeouts, p->failures,
-            el, eta);
+    cb_buf line = {0};
+    live_line(p, cb_term_width(fileno(p->out)), &line);
+    fprintf(p->out, "\r\033[K%s", line.data ? line.data : "");
+    cb_buf_free(&line);
     fflush(p->out);
     p->line_shown = true;
 }
@@ -102,7 +125,7 @@ void cb_progress_runner_finished(cb_progress *p, const char *id, size_t calls_do
     if (!p->tty || how || p->verbose) {
         clear_line(p);
         char d[32];
-        fmt_duration(d, sizeof d, seconds);
+        cb_format_seconds(seconds, d, sizeof d);
         fprintf(p->out, "casbench: [%zu/%zu] %s: %zu/%zu calls, %zu timeouts, %zu failed, %s%s%s%s%s\n",
                 p->runners_done, p->n_runners, id, calls_done, n_calls, timeouts, failures, d,
                 how ? "; " : "", how ? how : "", how && log_path ? ", see " : "", how && log_path ? log_path : "");

@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 
 #include "error.h"
+#include "format.h"
 #include "util.h"
 
 /* One round of a call (--rounds; a run without rounds has one): where its
@@ -94,8 +95,6 @@ int cb_record_is_timing(const cb_results *r, const cb_record *rec);
 /* The short form of an env for labels ("py3.11.7"); malloc'd. */
 char *cb_env_short(const char *env);
 
-/* "12.3 µs", "4.56 ms", "1.23 s", "2 min 3 s"; writes into buf. */
-const char *cb_format_seconds(double s, char *buf, size_t n);
 /* The mark a call that did not finish gets: ">30 s" for a timeout, "DNF
  * (SIGSEGV)", "error", "unsupported", ...  into buf. */
 const char *cb_record_mark(const cb_record *r, char *buf, size_t n);
@@ -106,6 +105,7 @@ typedef struct cb_report_opts {
     cb_report_format format;
     const char *baseline;    /* a label or library id, or NULL */
     int cold;                /* a `cold` column per library: the cold execution's time */
+    size_t width;            /* text: the columns it fits (cb_term_width); 0: any */
 } cb_report_opts;
 
 /* Parse "text", "markdown"/"md", "csv", "json", "html". */
@@ -116,7 +116,7 @@ int cb_report_write(const cb_results *r, const cb_report_opts *o, cb_buf *out, c
 
 /* The summary table `run` prints at its end: function × library, each call's
  * median time summarised by the median over the function's calls, and how
- * many calls did not finish. */
+ * many calls did not finish; fitted to OUT's width (cb_term_width). */
 int cb_report_summary(const char *results_dir, FILE *out, cb_err *err);
 
 /* Warnings about how trustworthy the numbers are, as pyperf's `check`: from

@@ -1,6 +1,7 @@
 /* run.c — one `casbench run` from plan to results directory (see run.h). */
 #define _GNU_SOURCE
 #include "run.h"
+#include "format.h"
 #include "bounds.h"
 #include "pickle.h"
 #include "hostinfo.h"
@@ -704,15 +705,16 @@ static bool record_unreached(run_state *s, cb_runner *r, int wstatus, const char
     bool startup = r->stuck && !r->last_record_ns;
     if (!memory && !startup)
         return false;
-    char limit[32], *error;
+    char limit[32], waited[32], *error;
     cb_format_size(st->memory_limit, limit, sizeof limit);
     if (memory)
         error = cb_xasprintf("the harness reached its memory limit of %s while loading the dataset "
                              "(before this call)", limit);
     else
-        error = cb_xasprintf("the harness wrote no record within %.1f s of its start: loading the dataset took "
+        error = cb_xasprintf("the harness wrote no record within %s of its start: loading the dataset took "
                              "longer than --startup-timeout %g s (plus the call's limit); it was stopped",
-                             (double)(cb_now_ns() - r->started_ns) / 1e9, st->startup_timeout);
+                             cb_format_seconds((double)(cb_now_ns() - r->started_ns) / 1e9, waited, sizeof waited),
+                             st->startup_timeout);
     cb_strset have = {0};
     recorded_calls(s, r, &have);
     cb_err err;

@@ -1,6 +1,7 @@
 /* table.c — the table model and its text / markdown / CSV / JSON / HTML
  * renderers (see table.h). */
 #include "table.h"
+#include "format.h"
 #include "value.h"
 
 #include <json-c/json.h>
@@ -30,12 +31,14 @@ struct cb_table {
     size_t nrows, caprows;
     char **notes;
     size_t nnotes;
+    size_t nlabels;       /* the first columns label the rows (text blocks repeat them) */
 };
 
 cb_table *cb_table_new(const char *title)
 {
     cb_table *t = cb_xcalloc(1, sizeof *t);
     t->title = title ? cb_xstrdup(title) : NULL;
+    t->nlabels = 1;
     return t;
 }
 
@@ -76,6 +79,8 @@ size_t cb_table_add_column(cb_table *t, const char *group, const char *name, cb_
     c->align = align;
     return t->ncols++;
 }
+
+void cb_table_set_row_labels(cb_table *t, size_t n) { t->nlabels = n; }
 
 size_t cb_table_ncolumns(const cb_table *t) { return t->ncols; }
 size_t cb_table_nrows(const cb_table *t) { return t->nrows; }
@@ -164,17 +169,6 @@ static const char *text_of(const cb_table *t, size_t r, size_t c)
     return s ? s : "";
 }
 
-/* Display width of UTF-8 text: one column per code point (what we print —
- * µ, ×, ± — is all single-width). */
-static size_t width(const char *s)
-{
-    size_t w = 0;
-    for (; *s; s++)
-        if (((unsigned char)*s & 0xC0) != 0x80)
-            w++;
-    return w;
-}
-
 static void pad(cb_buf *out, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -183,7 +177,7 @@ static void pad(cb_buf *out, size_t n)
 
 static void put_aligned(cb_buf *out, const char *s, size_t w, cb_align a)
 {
-    size_t sw = width(s);
+    size_t sw = cb_text_width(s);
     if (a == CB_ALIGN_RIGHT)
         pad(out, w - sw);
     cb_buf_puts(out, s);
@@ -206,75 +200,305 @@ static int has_groups(const cb_table *t)
     return 0;
 }
 
-static void render_text(const cb_table *t, cb_buf *out)
+static void trim_blanks(cb_buf *out)
+{
+    while (out->len && out->data[out->len - 1] == ' ')
+        out->len--;
+}
+
+/* The end of the unit (a group's columns, or one column) starting at C. */
+static size_t unit_end(const cb_table *t, size_t c)
+{
+    size_t e = c + 1;
+    while (e < t->ncols && same_group(&t->cols[c], &t->cols[e]))
+        e++;
+    return e;
+}
+
+/* Each column's width: its widest cell or name; a group header wider than
+ * its columns widens the last of them. */
+static size_t *column_widths(const cb_table *t)
 {
     size_t *w = cb_xcalloc(t->ncols + 1, sizeof *w);
     for (size_t c = 0; c < t->ncols; c++) {
-        w[c] = width(t->cols[c].name);
+        w[c] = cb_text_width(t->cols[c].name);
         for (size_t r = 0; r < t->nrows; r++)
-            if (width(text_of(t, r, c)) > w[c])
-                w[c] = width(text_of(t, r, c));
+            if (cb_text_width(text_of(t, r, c)) > w[c])
+                w[c] = cb_text_width(text_of(t, r, c));
     }
-    /* A group header wider than its columns widens the last of them. */
     for (size_t c = 0; c < t->ncols;) {
-        size_t e = c + 1;
-        while (e < t->ncols && same_group(&t->cols[c], &t->cols[e]))
-            e++;
+        size_t e = unit_end(t, c);
         if (t->cols[c].group) {
             size_t span = 0;
             for (size_t k = c; k < e; k++)
                 span += w[k] + (k > c ? 2 : 0);
-            if (width(t->cols[c].group) > span)
-                w[e - 1] += width(t->cols[c].group) - span;
+            if (cb_text_width(t->cols[c].group) > span)
+                w[e - 1] += cb_text_width(t->cols[c].group) - span;
         }
         c = e;
     }
-    if (t->title)
-        cb_buf_printf(out, "%s\n", t->title);
-    if (has_groups(t)) {
-        for (size_t c = 0; c < t->ncols;) {
-            size_t e = c + 1;
-            while (e < t->ncols && same_group(&t->cols[c], &t->cols[e]))
-                e++;
-            size_t span = 0;
-            for (size_t k = c; k < e; k++)
-                span += w[k] + (k > c ? 2 : 0);
-            if (c)
+    return w;
+}
+
+/* The columns COLS[0..n) (whole units, in order) as one aligned block:
+ * group headers, column names, a rule, the rows. */
+static void render_block(const cb_table *t, const size_t *cols, size_t n, const size_t *w, cb_buf *out)
+{
+    int groups = 0;
+    for (size_t i = 0; i < n; i++)
+        groups |= t->cols[cols[i]].group != NULL;
+    if (groups) {
+        for (size_t i = 0; i < n;) {
+            size_t j = i + 1, span = w[cols[i]];
+            while (j < n && same_group(&t->cols[cols[i]], &t->cols[cols[j]]))
+                span += w[cols[j++]] + 2;
+            if (i)
                 cb_buf_puts(out, "  ");
-            put_aligned(out, t->cols[c].group ? t->cols[c].group : "", span, CB_ALIGN_LEFT);
-            c = e;
+            put_aligned(out, t->cols[cols[i]].group ? t->cols[cols[i]].group : "", span, CB_ALIGN_LEFT);
+            i = j;
         }
-        while (out->len && out->data[out->len - 1] == ' ')
-            out->len--;
+        trim_blanks(out);
         cb_buf_putc(out, '\n');
     }
     size_t total = 0;
-    for (size_t c = 0; c < t->ncols; c++) {
-        if (c)
+    for (size_t i = 0; i < n; i++) {
+        if (i)
             cb_buf_puts(out, "  ");
-        put_aligned(out, t->cols[c].name, w[c], t->cols[c].align);
-        total += w[c] + (c ? 2 : 0);
+        put_aligned(out, t->cols[cols[i]].name, w[cols[i]], t->cols[cols[i]].align);
+        total += w[cols[i]] + (i ? 2 : 0);
     }
-    while (out->len && out->data[out->len - 1] == ' ')
-        out->len--;
+    trim_blanks(out);
     cb_buf_putc(out, '\n');
     for (size_t i = 0; i < total; i++)
         cb_buf_putc(out, '-');
     cb_buf_putc(out, '\n');
     for (size_t r = 0; r < t->nrows; r++) {
-        for (size_t c = 0; c < t->ncols; c++) {
-            if (c)
+        for (size_t i = 0; i < n; i++) {
+            if (i)
                 cb_buf_puts(out, "  ");
-            put_aligned(out, text_of(t, r, c), w[c], t->cols[c].align);
+            put_aligned(out, text_of(t, r, cols[i]), w[cols[i]], t->cols[cols[i]].align);
         }
-        /* no trailing blanks */
-        while (out->len && out->data[out->len - 1] == ' ')
-            out->len--;
+        trim_blanks(out);   /* no trailing blanks */
         cb_buf_putc(out, '\n');
     }
-    for (size_t i = 0; i < t->nnotes; i++)
-        cb_buf_printf(out, "%s\n", t->notes[i]);
+}
+
+/* Whether every unit after the labels is a group (a library's columns). */
+static int units_grouped(const cb_table *t, size_t nl)
+{
+    for (size_t c = nl; c < t->ncols; c++)
+        if (!t->cols[c].group)
+            return 0;
+    return nl < t->ncols;
+}
+
+/* The column names of all units after the labels, each once, in their
+ * order (the baseline has no "speed-up": the others' goes where they
+ * have it); *n gets how many. */
+static const char **unit_names(const cb_table *t, size_t nl, size_t *n)
+{
+    const char **names = cb_xmalloc((t->ncols + 1) * sizeof *names);
+    *n = 0;
+    for (size_t c = nl; c < t->ncols;) {
+        size_t e = unit_end(t, c), at = 0;   /* where the unit's next new name goes */
+        for (size_t k = c; k < e; k++) {
+            size_t i = 0;
+            while (i < *n && strcmp(names[i], t->cols[k].name))
+                i++;
+            if (i == *n) {
+                memmove(names + at + 1, names + at, (*n - at) * sizeof *names);
+                names[at] = t->cols[k].name;
+                (*n)++;
+                i = at;
+            }
+            at = i + 1;
+        }
+        c = e;
+    }
+    return names;
+}
+
+/* Row R's units as a small table, a row per unit (library) that has a
+ * cell, a column per column name, indented by 2; 0 when it would not fit
+ * WIDTH. */
+static int row_as_table(const cb_table *t, size_t nl, size_t r, size_t width, cb_buf *out)
+{
+    size_t nn;
+    const char **names = unit_names(t, nl, &nn);
+    cb_table *m = cb_table_new(NULL);
+    cb_table_add_column(m, NULL, "", CB_ALIGN_LEFT);
+    for (size_t i = 0; i < nn; i++) {
+        cb_align a = CB_ALIGN_RIGHT;
+        for (size_t c = nl; c < t->ncols; c++)
+            if (!strcmp(t->cols[c].name, names[i]))
+                a = t->cols[c].align;
+        cb_table_add_column(m, NULL, names[i], a);
+    }
+    for (size_t c = nl; c < t->ncols;) {
+        size_t e = unit_end(t, c);
+        int any = 0;
+        for (size_t k = c; k < e; k++)
+            any |= *text_of(t, r, k) != 0;
+        if (any) {
+            cb_table_add_row(m);
+            cb_table_set(m, 0, t->cols[c].group);
+            for (size_t k = c; k < e; k++)
+                for (size_t i = 0; i < nn; i++)
+                    if (!strcmp(names[i], t->cols[k].name))
+                        cb_table_set(m, 1 + i, text_of(t, r, k));
+        }
+        c = e;
+    }
+    size_t *w = column_widths(m), total = 0;
+    for (size_t c = 0; c < m->ncols; c++)
+        total += w[c] + (c ? 2 : 0);
+    int fits = total + 2 <= width;
+    if (fits && m->nrows) {
+        cb_buf b = {0};
+        size_t *cols = cb_xmalloc(m->ncols * sizeof *cols);
+        for (size_t c = 0; c < m->ncols; c++)
+            cols[c] = c;
+        render_block(m, cols, m->ncols, w, &b);
+        for (size_t i = 0; i < b.len; i++) {   /* indented by 2 */
+            if (i == 0 || b.data[i - 1] == '\n')
+                cb_buf_puts(out, "  ");
+            cb_buf_putc(out, b.data[i]);
+        }
+        cb_buf_free(&b);
+        free(cols);
+    }
     free(w);
+    free(names);
+    cb_table_free(m);
+    return fits;
+}
+
+/* "  HEAD: item, item, ..." in lines of at most WIDTH, an item never
+ * broken unless it is longer than a line. */
+static void put_items(cb_buf *out, const char *head, const char *const *items, size_t n, size_t width)
+{
+    cb_buf line = {0};
+    cb_buf_printf(&line, "  %s:", head);
+    size_t on_line = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t need = cb_text_width(items[i]) + 1 + (i + 1 < n);   /* " item" and its comma */
+        if (on_line && cb_text_width(line.data) + need > width) {
+            cb_wrap(out, line.data, width, 6);
+            line.len = 0;
+            cb_buf_puts(&line, "     ");
+            on_line = 0;
+        }
+        cb_buf_printf(&line, " %s%s", items[i], i + 1 < n ? "," : "");
+        on_line++;
+    }
+    cb_wrap(out, line.data, width, 6);
+    cb_buf_free(&line);
+}
+
+/* Too wide even for one unit beside the row labels: a paragraph per row,
+ * its labels, then its units as a small table (a row per library, a
+ * column per column name), or, when that is too wide too, a line per unit ("flint: min 1.10 ms, median
+ * 1.11 ms"), all within WIDTH. */
+static void render_transposed(const cb_table *t, size_t nlabels, size_t width, cb_buf *out)
+{
+    int grouped = units_grouped(t, nlabels);
+    const char **items = cb_xmalloc((t->ncols + 1) * sizeof *items);
+    char **owned = cb_xmalloc((t->ncols + 1) * sizeof *owned);
+    for (size_t r = 0; r < t->nrows; r++) {
+        cb_buf line = {0};
+        for (size_t c = 0; c < nlabels; c++) {
+            const char *s = text_of(t, r, c);
+            if (!c)
+                cb_buf_puts(&line, s);
+            else if (*s)
+                cb_buf_printf(&line, ", %s %s", t->cols[c].name, s);
+        }
+        cb_wrap(out, line.data ? line.data : "", width, 4);
+        cb_buf_free(&line);
+        if (grouped && row_as_table(t, nlabels, r, width, out))
+            continue;
+        for (size_t c = nlabels; c < t->ncols;) {
+            size_t e = unit_end(t, c), n = 0;
+            for (size_t k = c; k < e; k++) {
+                const char *s = text_of(t, r, k);
+                if (!*s)
+                    continue;
+                owned[n] = t->cols[c].group ? cb_xasprintf("%s %s", t->cols[k].name, s) : cb_xstrdup(s);
+                items[n] = owned[n];
+                n++;
+            }
+            if (n)
+                put_items(out, t->cols[c].group ? t->cols[c].group : t->cols[c].name, items, n, width);
+            for (size_t i = 0; i < n; i++)
+                free(owned[i]);
+            c = e;
+        }
+    }
+    free(items);
+    free(owned);
+}
+
+/* Text for a terminal WIDTH columns wide (0: any width).  A table wider
+ * than that is split into blocks of units (a library's columns) that fit,
+ * each repeating the row labels, as one reads a wide table printed on
+ * narrow paper; when even one unit beside the labels is too wide, each row
+ * becomes a paragraph (render_transposed).  The title and notes wrap. */
+static void render_text(const cb_table *t, size_t width, cb_buf *out)
+{
+    size_t *w = column_widths(t);
+    size_t nl = t->nlabels < t->ncols ? t->nlabels : t->ncols;
+    size_t total = 0, labels = 0;
+    for (size_t c = 0; c < t->ncols; c++)
+        total += w[c] + (c ? 2 : 0);
+    for (size_t c = 0; c < nl; c++)
+        labels += w[c] + (c ? 2 : 0);
+    int fits = !width || total <= width, blocks = !fits && nl < t->ncols;
+    for (size_t c = nl; c < t->ncols && blocks;) {   /* every unit fits beside the labels */
+        size_t e = unit_end(t, c), uw = 0;
+        for (size_t k = c; k < e; k++)
+            uw += w[k] + 2;
+        blocks = labels + uw <= width;
+        c = e;
+    }
+    if (t->title)
+        cb_wrap(out, t->title, width, 2);
+    size_t *cols = cb_xmalloc((t->ncols + 1) * sizeof *cols);
+    if (fits) {
+        for (size_t c = 0; c < t->ncols; c++)
+            cols[c] = c;
+        render_block(t, cols, t->ncols, w, out);
+    } else if (blocks) {
+        for (size_t c = nl, first = 1; c < t->ncols; first = 0) {
+            size_t n = 0, used = labels;
+            for (size_t k = 0; k < nl; k++)
+                cols[n++] = k;
+            while (c < t->ncols) {   /* as many units as fit */
+                size_t e = unit_end(t, c), uw = 0;
+                for (size_t k = c; k < e; k++)
+                    uw += w[k] + 2;
+                if (n > nl && used + uw > width)
+                    break;
+                for (size_t k = c; k < e; k++)
+                    cols[n++] = k;
+                used += uw;
+                c = e;
+            }
+            if (!first)
+                cb_buf_putc(out, '\n');
+            render_block(t, cols, n, w, out);
+        }
+    } else {
+        render_transposed(t, nl, width, out);
+    }
+    for (size_t i = 0; i < t->nnotes; i++)
+        cb_wrap(out, t->notes[i], width, 2);
+    free(cols);
+    free(w);
+}
+
+void cb_table_render_text(const cb_table *t, size_t width, cb_buf *out)
+{
+    render_text(t, width, out);
 }
 
 void cb_md_escape(cb_buf *out, const char *s)
@@ -446,9 +670,7 @@ static void render_html(const cb_table *t, cb_buf *out)
     if (has_groups(t)) {
         cb_buf_puts(out, "<tr>");
         for (size_t c = 0; c < t->ncols;) {
-            size_t e = c + 1;
-            while (e < t->ncols && same_group(&t->cols[c], &t->cols[e]))
-                e++;
+            size_t e = unit_end(t, c);
             cb_buf_printf(out, "<th colspan=\"%zu\" class=\"group\">", e - c);
             cb_html_escape(out, t->cols[c].group ? t->cols[c].group : "");
             cb_buf_puts(out, "</th>");
@@ -485,7 +707,7 @@ static void render_html(const cb_table *t, cb_buf *out)
 void cb_table_render(const cb_table *t, cb_table_format f, cb_buf *out)
 {
     switch (f) {
-    case CB_TABLE_TEXT: render_text(t, out); break;
+    case CB_TABLE_TEXT: render_text(t, 0, out); break;
     case CB_TABLE_MARKDOWN: render_markdown(t, out); break;
     case CB_TABLE_CSV: render_csv(t, out); break;
     case CB_TABLE_JSON: render_json(t, out); break;

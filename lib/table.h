@@ -33,7 +33,17 @@ void cb_table_set_num(cb_table *t, size_t col, const char *text, double value);
 void cb_table_set_class(cb_table *t, size_t col, const char *cls);
 void cb_table_add_note(cb_table *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The first N columns label the rows (default 1): a text table split into
+ * blocks to fit a terminal repeats them in each block. */
+void cb_table_set_row_labels(cb_table *t, size_t n);
+
+/* CB_TABLE_TEXT renders at any width; cb_table_render_text fits WIDTH
+ * columns (0: any): a wider table is split into blocks of whole column
+ * groups (a library's columns), each repeating the row labels, or, when
+ * even one group is too wide, written a paragraph per row; title and notes
+ * wrap (docs/report.md, "Text that fits the terminal"). */
 void cb_table_render(const cb_table *t, cb_table_format f, cb_buf *out);
+void cb_table_render_text(const cb_table *t, size_t width, cb_buf *out);
 
 /* Escapes for the renderers, exported for other HTML/CSV/markdown writers.
  * cb_md_escape makes any text literal in GitHub/CommonMark markdown, table

@@ -1,6 +1,6 @@
 /* cmd_report.c — `casbench report`: tables and charts from a results
  * directory, in text, markdown, CSV, JSON or self-contained HTML.  The work
- * is in lib/report.c; this file parses options and writes the output. */
+ * is in lib/report*.c; this file parses options and writes the output. */
 #include "cli.h"
 #include "parse_options.h"
 #include "report.h"
@@ -11,11 +11,15 @@
 
 static const char description[] =
     "Tables of every function's calls (argument tuples x libraries: minimum and\n"
-    "median wall time per execution of the timed repeats, spread, '>30 s' for\n"
+    "median wall time per execution of the timed repeats, spread, '>30.0 s' for\n"
     "timeouts, 'DNF (...)' for other failures),\n"
     "memory tables when the run has memory data, and the calls on which libraries\n"
     "disagree when it was run with --verify.  Reads casbench's calls.jsonl, or the\n"
-    "original tool's results.pickle.\n";
+    "original tool's results.pickle.\n"
+    "\n"
+    "Text fits the terminal: its width on a terminal, else $COLUMNS, else 80\n"
+    "columns (also with -o).  A table wider than that is split into blocks of\n"
+    "libraries, each repeating the row labels (docs/report.md).\n";
 
 static cb_report_opts opts;
 static bool cold;
@@ -48,11 +52,12 @@ static const cb_cmd_spec spec = {
 
 int cmd_report(int argc, char **argv)
 {
-    opts = (cb_report_opts){CB_REPORT_TEXT, NULL, 0};
+    opts = (cb_report_opts){CB_REPORT_TEXT, NULL, 0, 0};
     cb_optlist pos = cb_parse_options(&spec, argc, argv);
     const char *dir = pos.v[0];
     free(pos.v);
     opts.cold = cold;
+    opts.width = cb_term_width(output ? -1 : fileno(stdout));
     cb_err err;
     cb_results res;
     if (cb_results_load(dir, &res, &err) < 0)

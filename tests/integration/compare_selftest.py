@@ -15,7 +15,7 @@ run_rounds.py.
 
 Checked: the verdicts, the exit status (1 when something is slower with
 confidence, 0 for A against A and for B against A when only faster), the
-censored timeout ('>1 s', lower bound of the ratio), the interval and p-value
+censored timeout ('>1.00 s', lower bound of the ratio), the interval and p-value
 against this file's own Hodges-Lehmann / Mann-Whitney computation (and
 scipy's exact Mann-Whitney test when Debian's python3-scipy is installed), the
 geometric-mean summary, and the warnings for runs that are not comparable
@@ -148,7 +148,7 @@ def main():
         # text output: the table says >1 s, and the summary
         t = cb("compare", a_dir, b_dir)
         d_line = [l for l in t.stdout.splitlines() if repr(a_keys["d"]) in l]
-        check("text: the timeout shows as >1 s", d_line and ">1 s" in d_line[0] and "slower" in d_line[0], t.stdout)
+        check("text: the timeout shows as >1.00 s", d_line and ">1.00 s" in d_line[0] and "slower" in d_line[0], t.stdout)
         expect_gm = math.exp(sum(math.log(verdict[repr(a_keys[c])]["ratio"]) for c in "abc") / 3)
         gm_line = [l for l in t.stdout.splitlines() if l.startswith("all ")]
         check("text: geometric mean over the calls both finished",

@@ -4,7 +4,8 @@ Runs `casbench run --libraries selftest` on calls whose behaviour is known from
 their inputs (sleeps of 3 and 30 ms, a segfault, a hang past the limit, a
 raised error) and checks every output format against numbers this file
 computes itself from calls.jsonl: the JSON report's min/median per call, the
-marks of the text report ('>1 s', 'DNF (SIGSEGV)'), the tidy CSV (read with
+marks of the text report ('>1.00 s', 'DNF (SIGSEGV)'; a table row on one
+line on a wide terminal, COLUMNS=1000), the tidy CSV (read with
 pandas when Debian's python3-pandas is installed: one row per call and repeat,
 same medians), markdown tables, -o and the errors of bad input (exit 2, no
 file left behind); every format says its tables show wall time, and the cold
@@ -29,6 +30,7 @@ BUILD = cbtest.BUILD
 CB = cbtest.CB
 SYSTEM_PYTHON = "/usr/bin/python3"   # Debian's, where python3-pandas lives
 check = cbtest.Checker("report_selftest", 800)
+WIDE = dict(os.environ, COLUMNS="1000")   # a terminal wide enough for a table row on one line
 
 
 def cb(*args, **kw):
@@ -71,15 +73,15 @@ def main():
         d = dirs[0]
         recs = records_of(d)
         by_call = {(r["function"], tuple(r["args"])): r for r in recs}
-        check("run printed the summary table", "selftest_sleep" in p.stdout + p.stderr and ">1 s" in p.stdout + p.stderr,
+        check("run printed the summary table", "selftest_sleep" in p.stdout + p.stderr and ">1.00 s" in p.stdout + p.stderr,
               p.stdout + p.stderr)
 
         # text: marks for what did not finish
-        t = cb("report", d)
+        t = cb("report", d, env=WIDE)
         check("text report exits 0", t.returncode == 0, t.stderr)
         lines = t.stdout.splitlines()
-        hang = [l for l in lines if l.startswith("'n:0'") and ">1 s" in l]
-        check("timeout shown as >1 s (the --timeout)", len(hang) >= 1, t.stdout)
+        hang = [l for l in lines if l.startswith("'n:0'") and ">1.00 s" in l]
+        check("timeout shown as >1.00 s (the --timeout)", len(hang) >= 1, t.stdout)
         check("crash shown as DNF (SIGSEGV)", "DNF (SIGSEGV)" in t.stdout, t.stdout)
         check("error shown as DNF (error)", "DNF (error)" in t.stdout, t.stdout)
 
@@ -175,7 +177,7 @@ def main():
 
         # -o, and bad input leaves nothing behind
         o = os.path.join(tmp, "report.txt")
-        r = cb("report", d, "-o", o)
+        r = cb("report", d, "-o", o, env=WIDE)
         check("-o writes the report", r.returncode == 0 and r.stdout == "" and open(o).read() == t.stdout)
         bad = os.path.join(tmp, "bad.txt")
         r = cb("report", d, "--format", "pdf", "-o", bad)
@@ -276,7 +278,7 @@ def main():
         if not prof or not prof.get("samples"):
             print("SKIP: report_selftest: no CPU samples recorded (perf unavailable?): %s" % (p.stderr[-300:],))
         else:
-            t = cb("report", outs[0])
+            t = cb("report", outs[0], env=WIDE)
             rows = [l for l in t.stdout.splitlines() if l.startswith("'us:300000'") and "selftest_busy" in l]
             top = prof["top_self"][0]
             check("profile section: top self function, its share, the flame graph",

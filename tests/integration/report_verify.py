@@ -118,7 +118,8 @@ def main():
             others = sorted(l for l in libs if l != "flint")
             check("flint alone against the others", groups == sorted([["flint"], others]), groups)
         check("nothing else changed", set(dis2) - {("mult", tuple(victim["args"]))} == set(want), sorted(dis2))
-        t = subprocess.run([CB, "report", d2], capture_output=True, text=True, timeout=120)
+        t = subprocess.run([CB, "report", d2], capture_output=True, text=True, timeout=120,
+                           env=dict(os.environ, COLUMNS="1000"))   # wide: the row on one line
         rows = [l for l in t.stdout.splitlines() if l.startswith(", ".join(victim["args"]))]
         check("text report shows the call, not as expected",
               any("flint" in l and "expected" not in l for l in rows), t.stdout[-1500:])

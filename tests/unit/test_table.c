@@ -1,10 +1,14 @@
 /* test_table.c — unit tests of lib/table.c: the five renderers of one
  * table (alignment with multi-byte characters, CSV quoting per RFC 4180,
- * markdown escaping, JSON that json-c reads back, HTML escaping). */
+ * markdown escaping, JSON that json-c reads back, HTML escaping), and text
+ * that fits a width: blocks of libraries repeating the row labels, or a
+ * paragraph per row when even one library is too wide. */
 #include "check.h"
+#include "format.h"
 #include "table.h"
 
 #include <json-c/json.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,14 +38,7 @@ static char *render(cb_table *t, cb_table_format f)
 }
 
 /* Display columns of a UTF-8 line (one per code point). */
-static size_t columns(const char *s, size_t n)
-{
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++)
-        if (((unsigned char)s[i] & 0xC0) != 0x80)
-            w++;
-    return w;
-}
+#define columns cb_text_columns
 
 TEST(text_aligns_by_display_width)
 {
@@ -128,6 +125,119 @@ TEST(html_escapes_and_groups)
     cb_table_free(t);
 }
 
+/* A wide table: 2 row-label columns, 4 libraries of 3 columns each. */
+static cb_table *wide(void)
+{
+    cb_table *t = cb_table_new("mult (wall time per execution)");
+    cb_table_add_column(t, NULL, "args", CB_ALIGN_LEFT);
+    cb_table_add_column(t, NULL, "calls", CB_ALIGN_RIGHT);
+    cb_table_set_row_labels(t, 2);
+    const char *libs[] = {"flint", "python-flint", "sympy-dmp [py3.11.7]", "singular"};
+    for (size_t l = 0; l < 4; l++) {
+        cb_table_add_column(t, libs[l], "min", CB_ALIGN_RIGHT);
+        cb_table_add_column(t, libs[l], "median", CB_ALIGN_RIGHT);
+        cb_table_add_column(t, libs[l], "±", CB_ALIGN_RIGHT);
+    }
+    for (int r = 0; r < 3; r++) {
+        cb_table_add_row(t);
+        cb_table_setf(t, 0, "(%d, 10, range(0, 5), range(-9, 10))", r + 2);
+        cb_table_setf(t, 1, "%d", r + 1);
+        for (size_t l = 0; l < 4; l++) {
+            cb_table_setf(t, 2 + 3 * l, "%zu.%d1 ms", l + 1, r);
+            cb_table_setf(t, 3 + 3 * l, "%zu.%d2 ms", l + 1, r);
+            cb_table_setf(t, 4 + 3 * l, "%zu.%d%%", l, r);
+        }
+    }
+    cb_table_add_note(t, "a note long enough to be wrapped on a narrow terminal, which it must be, word by word");
+    return t;
+}
+
+static char *render_width(const cb_table *t, size_t w)
+{
+    cb_buf b = {0};
+    cb_table_render_text(t, w, &b);
+    return cb_buf_take(&b);
+}
+
+TEST(text_fits_the_width_in_blocks)
+{
+    cb_table *t = wide();
+    char *full = render_width(t, 0);
+    size_t fullw = 0;
+    for (char *p = full, *e; (e = strchr(p, '\n')); p = e + 1) {
+        *e = 0;
+        fullw = columns(p, strlen(p)) > fullw ? columns(p, strlen(p)) : fullw;
+        *e = '\n';
+    }
+    CHECK_MSG(fullw > 120, "the test table is %zu wide", fullw);
+    for (size_t w = 70; w <= 130; w += 30) {   /* 67 holds the labels and one library */
+        char *s = render_width(t, w);
+        size_t rows_with_args = 0, blocks = 0;
+        for (char *p = s, *e; (e = strchr(p, '\n')); p = e + 1) {
+            *e = 0;
+            CHECK_MSG(columns(p, strlen(p)) <= w, "width %zu: '%s'", w, p);
+            rows_with_args += !strncmp(p, "(2, 10,", 7);
+            blocks += !strncmp(p, "args", 4);
+            *e = '\n';
+        }
+        /* a block per group of libraries, each repeating the row labels */
+        CHECK_MSG(blocks >= 2 && rows_with_args == blocks, "width %zu: %zu blocks, %zu rows of (2, ...)", w, blocks,
+                  rows_with_args);
+        /* every cell is there, once */
+        for (size_t l = 0; l < 4; l++)
+            for (int r = 0; r < 3; r++) {
+                char cellv[32];
+                snprintf(cellv, sizeof cellv, "%zu.%d2 ms", l + 1, r);
+                char *at = strstr(s, cellv);
+                CHECK_MSG(at && !strstr(at + 1, cellv), "width %zu: %s", w, cellv);
+            }
+        CHECK(strstr(s, "sympy-dmp [py3.11.7]") != NULL);
+        free(s);
+    }
+    /* wide enough: the one-block layout, unchanged */
+    char *same = render_width(t, 1000);
+    CHECK(!strcmp(same, full));
+    free(same);
+    free(full);
+    cb_table_free(t);
+}
+
+static int lines_fit(char *s, size_t w)
+{
+    int ok = 1;
+    for (char *p = s, *e; (e = strchr(p, '\n')); p = e + 1) {
+        *e = 0;
+        if (columns(p, strlen(p)) > w)
+            ok = 0, printf("    width %zu: '%s'\n", w, p);
+        *e = '\n';
+    }
+    return ok;
+}
+
+TEST(text_too_narrow_for_a_library_goes_a_row_per_paragraph)
+{
+    cb_table *t = wide();
+    /* 50 columns: each row's libraries as a small table, a row per library */
+    char *s = render_width(t, 50);
+    CHECK(lines_fit(s, 50));
+    CHECK_MSG(strstr(s, "\n(2, 10, range(0, 5), range(-9, 10)), calls 1\n") != NULL, "%s", s);
+    CHECK_MSG(strstr(s, "\n  flint                 1.01 ms  1.02 ms  0.0%\n") != NULL, "%s", s);
+    CHECK_MSG(strstr(s, "\n  singular              4.21 ms  4.22 ms  3.2%\n") != NULL, "%s", s);
+    free(s);
+    /* 30 columns: a line per library, its cells named, a value never broken */
+    s = render_width(t, 30);
+    CHECK(lines_fit(s, 30));
+    CHECK_MSG(strstr(s, "\n  flint: min 1.01 ms,\n      median 1.02 ms, ± 0.0%\n") != NULL, "%s", s);
+    for (size_t l = 0; l < 4; l++)
+        for (int r = 0; r < 3; r++) {
+            char cellv[32];
+            snprintf(cellv, sizeof cellv, "median %zu.%d2 ms", l + 1, r);
+            CHECK_MSG(strstr(s, cellv) != NULL, "%s", cellv);
+        }
+    free(s);
+    cb_table_free(t);
+}
+
 int main(void)
 {
     RUN(text_aligns_by_display_width);
@@ -135,5 +245,7 @@ int main(void)
     RUN(markdown_escapes_pipes_and_html);
     RUN(json_reads_back);
     RUN(html_escapes_and_groups);
+    RUN(text_fits_the_width_in_blocks);
+    RUN(text_too_narrow_for_a_library_goes_a_row_per_paragraph);
     return check_done();
 }
