@@ -9,7 +9,9 @@
 #include "paths.h"
 #include "pickle.h"
 #include "plan.h"
-#include "results.h"
+#include "record.h"
+#include "results_dir.h"
+#include "results_pickle.h"
 #include "util.h"
 
 #include <errno.h>
@@ -855,8 +857,7 @@ static void merge_task(json_object *t, cb_strset *seen, cb_buf *out, size_t *mer
         json_object_object_add(rec, "node", json_object_get(jget(st, "node")));
         json_object_object_add(rec, "slurm_job", json_object_get(jget(st, "job")));
         json_object_object_add(rec, "cpu_model", json_object_get(jget(st, "cpu_model")));
-        cb_buf_puts(out, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
-        cb_buf_putc(out, '\n');
+        cb_record_line(rec, out);
         (*merged)++;
     }
     json_object_put(st);

@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "bounds.h"
-#include "results.h"
+#include "record.h"
+#include "results_dir.h"
+#include "results_pickle.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
