@@ -1,6 +1,6 @@
 /* fuzz_results.c — libFuzzer target for what casbench reads from a results
  * directory, which is data (docs/run.md, "Resume"): calls.jsonl records
- * (lib/results.c, rebuilt into results.pickle's value), run.json as JSON
+ * (lib/record.c, rebuilt into results.pickle's value), run.json as JSON
  * (cb_json_read_file), and the size option (--memory-limit, lib/bounds.c).
  * Any input gives records, a value or a one-line error: no crash (json-c
  * asserts on a wrong type included), no leak, no hang. */

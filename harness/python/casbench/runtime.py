@@ -774,7 +774,7 @@ class RecordWriter:
 
 def result_value(mode, out):
     """The results-pickle value of one call (docs/protocol.md), in the
-    original's vocabulary as lib/results.c writes it: never empty, [inf]
+    original's vocabulary as lib/results_pickle.c writes it: never empty, [inf]
     (in mem mode one row of inf) for a call that did not finish."""
     if mode == "verify":
         return out.digest if out.status == "ok" else None
