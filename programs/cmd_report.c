@@ -1,6 +1,6 @@
 /* cmd_report.c — `casbench report`: tables and charts from a results
  * directory, in text, markdown, CSV, JSON or self-contained HTML.  The work
- * is in lib/report.c; this file parses options and writes the output. */
+ * is in lib/report*.c; this file parses options and writes the output. */
 #include "cli.h"
 #include "parse_options.h"
 #include "report.h"
