@@ -91,7 +91,7 @@ char *cb_call_key(const char *runner, const char *function, const char *const *a
     return cb_buf_take(&b);
 }
 
-static const char *jstr(json_object *o, const char *key)
+const char *cb_record_str(json_object *o, const char *key)
 {
     json_object *v;
     if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
@@ -99,7 +99,7 @@ static const char *jstr(json_object *o, const char *key)
     return json_object_get_string(v);
 }
 
-static double jnum(json_object *o, const char *key, double dflt)
+double cb_record_num(json_object *o, const char *key, double dflt)
 {
     json_object *v;
     if (!json_object_object_get_ex(o, key, &v))
@@ -146,7 +146,7 @@ char *cb_call_key_of(json_object *rec)
     json_object *args;
     if (!json_object_object_get_ex(rec, "args", &args))
         return NULL;
-    return key_with(rec, jstr(rec, "runner"), jstr(rec, "function"));
+    return key_with(rec, cb_record_str(rec, "runner"), cb_record_str(rec, "function"));
 }
 
 char *cb_call_key_entry(const char *runner, const char *function, cb_value args, int round)
@@ -227,8 +227,8 @@ static char *env_text(json_object *o)
     if (json_object_is_type(v, json_type_object)) {
         const char *keys[] = {"version", "python", "path", "executable"};
         for (size_t i = 0; i < 4; i++)
-            if (jstr(v, keys[i]))
-                return cb_xstrdup(jstr(v, keys[i]));
+            if (cb_record_str(v, keys[i]))
+                return cb_xstrdup(cb_record_str(v, keys[i]));
     }
     return cb_xstrdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
 }
@@ -267,28 +267,28 @@ int cb_record_decode(json_object *o, size_t seq, cb_record *r)
         return -1;
     }
     r->obj = o;
-    r->library = jstr(o, "library");
-    r->runner = jstr(o, "runner") ? jstr(o, "runner") : r->library;
-    r->function = jstr(o, "function");
+    r->library = cb_record_str(o, "library");
+    r->runner = cb_record_str(o, "runner") ? cb_record_str(o, "runner") : r->library;
+    r->function = cb_record_str(o, "function");
     if (!(r->key = key_with(o, r->runner, r->function))) {
         json_object_put(o);
         memset(r, 0, sizeof *r);
         return -1;
     }
     r->seq = seq;
-    r->mode = jstr(o, "mode") ? jstr(o, "mode") : "benchmark";
-    r->status = jstr(o, "status");
-    r->error = jstr(o, "error");
-    r->digest = jstr(o, "digest");
-    r->host = jstr(o, "host");
+    r->mode = cb_record_str(o, "mode") ? cb_record_str(o, "mode") : "benchmark";
+    r->status = cb_record_str(o, "status");
+    r->error = cb_record_str(o, "error");
+    r->digest = cb_record_str(o, "digest");
+    r->host = cb_record_str(o, "host");
     r->env = env_text(o);
     json_object *v;
     r->gc = json_object_object_get_ex(o, "gc", &v) && json_object_is_type(v, json_type_boolean)
                 ? json_object_get_boolean(v) : -1;
     r->args = args_text(o);
     decode_times(r);
-    r->timeout = jnum(o, "timeout", 0);
-    r->cold_time = jnum(o, "cold_time", NAN);
+    r->timeout = cb_record_num(o, "timeout", 0);
+    r->cold_time = cb_record_num(o, "cold_time", NAN);
     r->round = cb_record_round(o);
     r->skipped = json_object_object_get_ex(o, "skipped", &v) && json_object_get_boolean(v);
     r->rounds = cb_xmalloc(sizeof *r->rounds);
@@ -326,13 +326,9 @@ void cb_record_free(cb_record *r)
             json_object_put(r->round_objs[k]);
     else
         json_object_put(r->obj);
-    free(r->round_objs);
-    free(r->rounds);
-    free(r->key);
-    free(r->env);
-    free(r->args);
-    free(r->times);
-    free(r->label);
+    void *owned[] = {r->round_objs, r->rounds, r->key, r->env, r->args, r->times, r->label};
+    for (size_t i = 0; i < sizeof owned / sizeof *owned; i++)
+        free(owned[i]);
     memset(r, 0, sizeof *r);
 }
 

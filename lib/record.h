@@ -93,9 +93,11 @@ typedef struct cb_record {
     char *env;               /* display text of `env`, NULL when null */
     int gc;                  /* 1 on, 0 off, -1 not recorded */
     char *args;              /* the argument reprs joined by ", " */
-    double *times;           /* wall seconds per execution, one per timed repeat (finite, >= 0) */
+    double *times;           /* wall seconds per execution, one per timed repeat (finite, >= 0;
+                              * merged: all rounds') */
     size_t ntimes;
-    double cold_time;        /* wall seconds of the cold (first warm-up) execution; NAN: none */
+    double cold_time;        /* wall seconds of the cold (first warm-up) execution (merged: the
+                              * median over the rounds); NAN: none */
     double timeout;          /* the limit that applied; 0 when unknown */
     int round;
     bool skipped;
@@ -112,6 +114,10 @@ int cb_record_decode(json_object *o, size_t seq, cb_record *r);
 /* Decode one line (without its newline); -1 when it is not a record. */
 int cb_record_parse(const char *line, size_t len, size_t seq, cb_record *r);
 void cb_record_free(cb_record *r);
+/* A record's (or any JSON object's) member KEY: a string, or NULL; a
+ * number, or DFLT. */
+const char *cb_record_str(json_object *o, const char *key);
+double cb_record_num(json_object *o, const char *key, double dflt);
 
 /* A JSONL file of records. */
 typedef struct {

@@ -260,3 +260,171 @@ int cb_results_write_pickle(const char *path, const cb_calls *calls, const cb_ru
     cb_release(v);
     return rc;
 }
+
+/* ---------- reading the original tool's results.pickle ---------- */
+
+/* A pickled value as JSON (rows of memory data, flags). */
+static json_object *value_json(cb_value v)
+{
+    switch (v.type) {
+    case CB_NONE: return NULL;
+    case CB_BOOL: return json_object_new_boolean(v.u.b);
+    case CB_INT:
+        if (cb_int_fits_i64(v))
+            return json_object_new_int64(cb_int_get_i64(v));
+        return json_object_new_double(NAN);
+    case CB_FLOAT: {
+        if (!isfinite(v.u.f))
+            return json_object_new_double(v.u.f);
+        cb_buf b = {0};
+        cb_repr_float(&b, v.u.f);   /* Python's repr: what the original tool's users see */
+        json_object *o = json_object_new_double_s(v.u.f, b.data);
+        cb_buf_free(&b);
+        return o;
+    }
+    case CB_STR: return json_object_new_string_len(cb_str_data(v), (int)cb_str_len(v));
+    case CB_TUPLE: case CB_LIST: case CB_SET: case CB_FROZENSET: {
+        json_object *a = json_object_new_array();
+        for (size_t i = 0; i < cb_len(v); i++)
+            json_object_array_add(a, value_json(cb_item(v, i)));
+        return a;
+    }
+    default: {
+        char *s = cb_repr(v);
+        json_object *o = json_object_new_string(s);
+        free(s);
+        return o;
+    }
+    }
+}
+
+typedef struct {
+    cb_calls *out;
+    void (*warn)(void *ctx, const char *fmt, ...);
+    void *ctx;
+} pickle_reader;
+
+static void no_warning(void *ctx, const char *fmt, ...)
+{
+    (void)ctx, (void)fmt;
+}
+
+static void push_record(cb_calls *c, json_object *o)
+{
+    cb_record r;
+    if (cb_record_decode(o, c->n, &r) < 0)
+        return;   /* cannot be: the fields are the ones a record needs */
+    c->recs = cb_xrealloc(c->recs, (c->n + 1) * sizeof *c->recs);
+    c->recs[c->n++] = r;
+}
+
+static void runner_records(pickle_reader *pr, cb_value runner, const char *kind, size_t idx)
+{
+    cb_value lib, results, v;
+    if (!cb_is(runner, CB_DICT) || !cb_dict_get_str(runner, "library", &lib) || !cb_is(lib, CB_STR) ||
+        !cb_dict_get_str(runner, "results", &results) || !cb_is(results, CB_DICT)) {
+        pr->warn(pr->ctx, "results.pickle: %s runner %zu has no library or results, skipped", kind, idx);
+        return;
+    }
+    const char *type = "benchmark";
+    if (cb_dict_get_str(runner, "type", &v) && cb_is(v, CB_STR))
+        type = cb_str_data(v);
+    for (size_t i = 0; i < cb_len(results); i++) {
+        cb_value key = cb_dict_key(results, i), val = cb_dict_val(results, i);
+        if (!cb_is(key, CB_TUPLE) || cb_len(key) != 2 || !cb_is(cb_item(key, 0), CB_STR)) {
+            pr->warn(pr->ctx, "results.pickle: %s runner %zu: result key %zu is not (function, args), skipped",
+                        kind, idx, i);
+            continue;
+        }
+        json_object *o = json_object_new_object();
+        char *rid = cb_xasprintf("%s-%s-%zu", kind, cb_str_data(lib), idx);
+        json_object_object_add(o, "runner", json_object_new_string(rid));
+        free(rid);
+        json_object_object_add(o, "library", json_object_new_string(cb_str_data(lib)));
+        json_object_object_add(o, "env", cb_dict_get_str(runner, "venv", &v) ? value_json(v) : NULL);
+        json_object_object_add(o, "gc", cb_dict_get_str(runner, "gc", &v) ? value_json(v) : NULL);
+        json_object_object_add(o, "mode", json_object_new_string(type));
+        if (cb_dict_get_str(runner, "flags", &v))
+            json_object_object_add(o, "flags", value_json(v));
+        json_object_object_add(o, "function", json_object_new_string(cb_str_data(cb_item(key, 0))));
+        json_object *args = json_object_new_array();
+        cb_value a = cb_item(key, 1);
+        if (cb_is_seq(a)) {
+            for (size_t k = 0; k < cb_len(a); k++) {
+                char *s = cb_repr(cb_item(a, k));
+                json_object_array_add(args, json_object_new_string(s));
+                free(s);
+            }
+        } else {
+            char *s = cb_repr(a);
+            json_object_array_add(args, json_object_new_string(s));
+            free(s);
+        }
+        json_object_object_add(o, "args", args);
+        json_object_object_add(o, "call", json_object_new_int64((int64_t)i));
+        const char *status = "ok";
+        if (!strcmp(type, "mem")) {
+            /* casbench's row for a call that did not finish (cb_result_not_finished):
+             * its status, no rows */
+            cb_value row = cb_is_seq(val) && cb_len(val) == 1 ? cb_item(val, 0) : cb_none();
+            cb_value what = cb_is_seq(row) && cb_len(row) == 7 ? cb_item(row, 0) : cb_none();
+            bool unfinished = cb_is(what, CB_STR) && !strncmp(cb_str_data(what), "casbench: ", 10) &&
+                              cb_is(cb_item(row, 2), CB_FLOAT) && isinf(cb_item(row, 2).u.f);
+            json_object *mem = json_object_new_object();
+            json_object_object_add(mem, "rows", unfinished ? json_object_new_array() : value_json(val));
+            json_object_object_add(o, "mem", mem);
+            if (unfinished)
+                status = cb_str_data(what) + 10;
+        } else if (cb_is_seq(val)) {
+            json_object *times = json_object_new_array();
+            int inf = 0;
+            for (size_t k = 0; k < cb_len(val); k++) {
+                cb_value t = cb_item(val, k);
+                double d = cb_is(t, CB_FLOAT) ? t.u.f : cb_is(t, CB_INT) ? (double)cb_int_get_i64(t) : NAN;
+                if (isinf(d))
+                    inf = 1;
+                else if (!isnan(d))
+                    json_object_array_add(times, json_object_new_double(d));
+            }
+            if (inf)
+                status = "timeout";
+            else if (!json_object_array_length(times))
+                status = "error";
+            json_object_object_add(o, "times", times);
+            if (!strcmp(status, "error"))
+                json_object_object_add(o, "error", json_object_new_string("no time recorded"));
+        } else if (!strcmp(type, "verify") && cb_is(val, CB_STR)) {
+            json_object_object_add(o, "digest", value_json(val));
+        }
+        json_object_object_add(o, "status", json_object_new_string(status));
+        push_record(pr->out, o);
+    }
+}
+
+int cb_results_pickle_read(const char *path, cb_calls *out, void (*warn)(void *ctx, const char *fmt, ...), void *ctx,
+                           cb_err *err)
+{
+    memset(out, 0, sizeof *out);
+    pickle_reader pr = {out, warn ? warn : no_warning, ctx};
+    cb_value top;
+    if (cb_pickle_load_file(path, &top, err) < 0)
+        return -1;
+    if (!cb_is(top, CB_DICT)) {
+        cb_release(top);
+        return cb_fail(err, "%s: not the results layout (a dict of \"python\"/\"external\" runner lists)", path);
+    }
+    const char *kinds[] = {"python", "external"};
+    for (size_t k = 0; k < 2; k++) {
+        cb_value list;
+        if (!cb_dict_get_str(top, kinds[k], &list))
+            continue;
+        if (!cb_is_seq(list)) {
+            pr.warn(pr.ctx, "results.pickle: \"%s\" is not a list of runners, skipped", kinds[k]);
+            continue;
+        }
+        for (size_t i = 0; i < cb_len(list); i++)
+            runner_records(&pr, cb_item(list, i), kinds[k], i);
+    }
+    cb_release(top);
+    return 0;
+}

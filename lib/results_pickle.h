@@ -46,4 +46,13 @@ cb_value cb_results_value(const cb_calls *calls, const cb_runner_info *infos, si
 int cb_results_write_pickle(const char *path, const cb_calls *calls, const cb_runner_info *infos,
                             size_t n_infos, cb_value polys, cb_err *err);
 
+/* The records of a results.pickle of the original tool (its layout above),
+ * as casbench's own: one per (runner, function, args), runner ids
+ * "KIND-LIBRARY-N", the status read back from the value ([inf]: timeout, no
+ * time: error, casbench's own unfinished mem row: its status).  What does
+ * not fit the layout is skipped and said through WARN (printf-like, one
+ * line each; may be NULL).  -1 with err when the file is not a pickle of a dict. */
+int cb_results_pickle_read(const char *path, cb_calls *out, void (*warn)(void *ctx, const char *fmt, ...), void *ctx,
+                           cb_err *err);
+
 #endif

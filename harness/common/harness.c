@@ -415,12 +415,15 @@ static void recorder_init(recorder *rec, const cb_config *cfg, cb_err *err, int 
     rec->fd = -1;
     rec->results = cb_dict_new(16);
     gethostname(rec->host, sizeof rec->host - 1);
-    cb_value r = cb_is(cfg->record, CB_DICT) ? cfg->record : cb_none(), gc;
+    /* the config's `record` (lib/runner.c), or what the harness knows itself */
+    cb_value r = cb_is(cfg->record, CB_DICT) ? cfg->record : cb_dict_new(0), gc;
     rec->runner = str_or(get(r, "runner"), NULL);
     rec->library = str_or(get(r, "library"), cfg->library);
     rec->env = str_or(get(r, "env"), NULL);
     rec->mode = str_or(get(r, "mode"), cfg->type);
-    rec->gc = !cb_is(r, CB_DICT) || !cb_dict_get_str(r, "gc", &gc) ? cfg->gc : cb_is(gc, CB_BOOL) ? gc.u.b : -1;
+    rec->gc = !cb_dict_get_str(r, "gc", &gc) ? cfg->gc : cb_is(gc, CB_BOOL) ? gc.u.b : -1;
+    if (!cb_is(cfg->record, CB_DICT))
+        cb_release(r);   /* an empty dict: nothing borrowed from it */
     *rc = 0;
     if (cfg->calls_jsonl && (rec->fd = cb_open_append(cfg->calls_jsonl, err)) < 0)
         *rc = -1;

@@ -205,6 +205,7 @@ TEST(tail_follower_same_rule)
 
 int main(void)
 {
+    /* one scratch directory, its files removed by name at the end */
     snprintf(tmpdir, sizeof tmpdir, "/tmp/cbtest-record.XXXXXX");
     if (!mkdtemp(tmpdir))
         return 1;
@@ -212,9 +213,12 @@ int main(void)
     RUN(decode_defaults_and_refusals);
     RUN(reader_torn_last_line);
     RUN(tail_follower_same_rule);
-    char *cmd = cb_xasprintf("rm -rf %s", tmpdir);
-    if (system(cmd) != 0)
-        printf("could not remove %s\n", tmpdir);
-    free(cmd);
+    static const char *const made[] = {"torn.jsonl", "tail.jsonl"};
+    for (size_t i = 0; i < sizeof made / sizeof *made; i++) {
+        char *path = cb_xasprintf("%s/%s", tmpdir, made[i]);
+        unlink(path);
+        free(path);
+    }
+    rmdir(tmpdir);
     return check_done();
 }
