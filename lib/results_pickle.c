@@ -1,5 +1,6 @@
 /* results_pickle.c — results.pickle, the original tool's layout, built
  * from the call records (see results_pickle.h). */
+#define _GNU_SOURCE   /* qsort_r */
 #include "results_pickle.h"
 #include "pickle.h"
 #include "util.h"
@@ -126,29 +127,23 @@ static cb_value runner_dict(const cb_runner_info *in)
 /* The records results.pickle is built from, as indices into CALLS: the
  * newest record of each call and round (a resumed run may hold two), in
  * round order, and in file order within a round. */
-typedef struct {
-    size_t index;
-    int round;
-} round_rec;
-
-static int cmp_round_rec(const void *x, const void *y)
+static int cmp_round_then_place(const void *x, const void *y, void *calls)
 {
-    const round_rec *a = x, *b = y;
-    if (a->round != b->round)
-        return (a->round > b->round) - (a->round < b->round);
-    return (a->index > b->index) - (a->index < b->index);
+    size_t i = *(const size_t *)x, j = *(const size_t *)y;
+    int ri = ((const cb_calls *)calls)->recs[i].round, rj = ((const cb_calls *)calls)->recs[j].round;
+    return ri != rj ? (ri > rj) - (ri < rj) : (i > j) - (i < j);
 }
 
-static round_rec *pickle_records(const cb_calls *calls, size_t *n)
+static size_t *pickle_records(const cb_calls *calls, size_t *n)
 {
-    round_rec *out = cb_xmalloc((calls->n + 1) * sizeof *out);
+    size_t *out = cb_xmalloc((calls->n + 1) * sizeof *out);
     cb_strset seen = {0};
     *n = 0;
     for (size_t i = calls->n; i-- > 0;)
         if (cb_strset_add(&seen, calls->recs[i].key))
-            out[(*n)++] = (round_rec){i, calls->recs[i].round};
+            out[(*n)++] = i;
     cb_strset_free(&seen);
-    qsort(out, *n, sizeof *out, cmp_round_rec);
+    qsort_r(out, *n, sizeof *out, cmp_round_then_place, (void *)calls);
     return out;
 }
 
@@ -192,9 +187,9 @@ cb_value cb_results_value(const cb_calls *calls, const cb_runner_info *infos, si
         cb_dict_set_str(runners, infos[i].id, d);
     }
     size_t n_recs;
-    round_rec *recs = pickle_records(calls, &n_recs);
+    size_t *recs = pickle_records(calls, &n_recs);
     for (size_t i = 0; i < n_recs; i++) {
-        const cb_record *rec = &calls->recs[recs[i].index];
+        const cb_record *rec = &calls->recs[recs[i]];
         cb_value rd;
         if (!cb_dict_get_str(runners, rec->runner, &rd)) {
             /* a runner this plan does not have (e.g. a resumed run's):
@@ -232,7 +227,7 @@ cb_value cb_results_value(const cb_calls *calls, const cb_runner_info *infos, si
         cb_value k = cb_tuple_of(2, cb_str_c(rec->function), argt), value, have;
         value = result_of(rec, cb_str_data(type_v));
         bool timing = !strcmp(cb_str_data(type_v), "benchmark") || !strcmp(cb_str_data(type_v), "cpu");
-        if (timing && recs[i].round > 0 && cb_dict_get(results, k, &have))
+        if (timing && rec->round > 0 && cb_dict_get(results, k, &have))
             value = pool_rounds(have, value);
         cb_dict_set(results, k, value);
     }

@@ -13,14 +13,14 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-static char tmpdir[64];
-
-static char *write_file(const char *name, const char *text, size_t len)
+/* A scratch file holding TEXT (the caller unlinks and frees it). */
+static char *write_file(const char *text, size_t len)
 {
-    char *path = cb_xasprintf("%s/%s", tmpdir, name);
-    FILE *f = fopen(path, "w");
-    fwrite(text, 1, len, f);
-    fclose(f);
+    char *path = cb_xstrdup("/tmp/cbtest-record.XXXXXX");
+    int fd = mkstemp(path);
+    if (fd < 0 || write(fd, text, len) != (ssize_t)len)
+        printf("could not write %s\n", path);
+    close(fd);
     return path;
 }
 
@@ -145,7 +145,7 @@ TEST(reader_torn_last_line)
     size_t good = b.len;
     /* a complete record but no newline: a writer killed before it */
     cb_buf_puts(&b, "{\"runner\":\"r\",\"function\":\"f\",\"args\":[]}");
-    char *path = write_file("torn.jsonl", b.data, b.len);
+    char *path = write_file(b.data, b.len);
     cb_calls c;
     cb_err err;
     CHECK(cb_calls_read(path, &c, &err) == 0);
@@ -158,6 +158,7 @@ TEST(reader_torn_last_line)
     CHECK(cb_calls_truncate(path, (off_t)good, &err) == 0);
     CHECK(cb_calls_read(path, &c, &err) == 0 && c.n == 2 && !c.torn_tail && (size_t)c.valid_len == good);
     cb_calls_free(&c);
+    unlink(path);
     free(path);
     cb_buf_free(&b);
 }
@@ -170,7 +171,7 @@ static void collect(void *ctx, const cb_record *r)
 
 TEST(tail_follower_same_rule)
 {
-    char *path = write_file("tail.jsonl", "", 0);
+    char *path = write_file("", 0);
     cb_calls_tail t;
     cb_calls_tail_init(&t, path, 0);
     cb_buf seen = {0};
@@ -200,25 +201,15 @@ TEST(tail_follower_same_rule)
     cb_calls_tail_free(&t);
     cb_buf_free(&line);
     cb_buf_free(&seen);
+    unlink(path);
     free(path);
 }
 
 int main(void)
 {
-    /* one scratch directory, its files removed by name at the end */
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/cbtest-record.XXXXXX");
-    if (!mkdtemp(tmpdir))
-        return 1;
     RUN(encode_decode_round_trip);
     RUN(decode_defaults_and_refusals);
     RUN(reader_torn_last_line);
     RUN(tail_follower_same_rule);
-    static const char *const made[] = {"torn.jsonl", "tail.jsonl"};
-    for (size_t i = 0; i < sizeof made / sizeof *made; i++) {
-        char *path = cb_xasprintf("%s/%s", tmpdir, made[i]);
-        unlink(path);
-        free(path);
-    }
-    rmdir(tmpdir);
     return check_done();
 }
