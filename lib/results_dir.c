@@ -93,6 +93,16 @@ int cb_results_dir_reopen(const char *dir, cb_err *err)
     return 0;
 }
 
+int cb_json_write_file(const char *path, json_object *j, cb_err *err)
+{
+    cb_buf b = {0};
+    cb_buf_puts(&b, json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE));
+    cb_buf_putc(&b, '\n');
+    int rc = cb_write_file_atomic(path, b.data, b.len, err);
+    cb_buf_free(&b);
+    return rc;
+}
+
 int cb_results_path_check(const char *dir, const char *path, cb_err *err)
 {
     char root[PATH_MAX], parent[PATH_MAX];

@@ -49,6 +49,10 @@ int cb_results_dir_reopen(const char *dir, cb_err *err);
  * the file and what is wrong. */
 json_object *cb_json_read_file(const char *path, cb_err *err);
 
+/* Write J to PATH as the results directory's JSON files are: indented,
+ * ending in a newline, atomically (cb_write_file_atomic).  -1 with err. */
+int cb_json_write_file(const char *path, json_object *j, cb_err *err);
+
 /* PATH (absolute, as a Slurm tasks file names it) is a file of the results
  * directory DIR: under DIR's real path, no "." or ".." on the way, its
  * directory exactly that (no symbolic link leading out).  -1 with err. */

@@ -541,11 +541,8 @@ static int run_json_write(run_state *s, const char *status, cb_err *err)
         json_object_object_add(s->run_json, "ended_unix", json_object_new_double(unix_now()));
     }
     json_object_object_add(s->run_json, "runners", runners_json(s));
-    const char *text = json_object_to_json_string_ext(s->run_json, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-    char *path = cb_xasprintf("%s/run.json", s->dir);
-    char *body = cb_xasprintf("%s\n", text);
-    int rc = cb_write_file_atomic(path, body, strlen(body), err);
-    free(body);
+    char *path = cb_xasprintf("%s/" CB_RUN_JSON, s->dir);
+    int rc = cb_json_write_file(path, s->run_json, err);
     free(path);
     return rc;
 }

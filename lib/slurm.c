@@ -51,15 +51,6 @@ static json_object *jnew_str(const char *s)
     return s ? json_object_new_string(s) : NULL;
 }
 
-static int write_json(const char *path, json_object *j, cb_err *err)
-{
-    const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-    char *body = cb_xasprintf("%s\n", text);
-    int rc = cb_write_file_atomic(path, body, strlen(body), err);
-    free(body);
-    return rc;
-}
-
 static double unix_now(void)
 {
     struct timeval tv;
@@ -642,12 +633,12 @@ int cb_slurm_execute(void *ctx, const cb_run_settings *s, cb_value polys, cb_run
     json_object_object_add(sub, "slurm_args", jnew_str(o->slurm_args));
     json_object_object_add(sub, "tasks", tasks);
     char *path = tasks_path(dir, k), *job = NULL;
-    rc = write_json(path, sub, err);   /* before sbatch: a task may start at once */
+    rc = cb_json_write_file(path, sub, err);   /* before sbatch: a task may start at once */
     if (rc == 0)
         rc = submit(o, dir, k, json_object_array_length(tasks), &job, err);
     if (rc == 0) {
         json_object_object_add(sub, "job", json_object_new_string(job));
-        rc = write_json(path, sub, err);
+        rc = cb_json_write_file(path, sub, err);
     }
     if (rc == 0 && o->log)
         fprintf(o->log, "casbench: submitted slurm job %s: %zu tasks (%s)\n", job, json_object_array_length(tasks),
@@ -691,7 +682,7 @@ static int write_status(const char *path, int wstatus, bool stopped, double star
     json_object_put(host);
     json_object_object_add(j, "started", json_object_new_double(started));
     json_object_object_add(j, "ended", json_object_new_double(unix_now()));
-    int rc = write_json(path, j, err);
+    int rc = cb_json_write_file(path, j, err);
     json_object_put(j);
     return rc;
 }
@@ -1046,7 +1037,7 @@ static int collect_locked(const char *dir, cb_collect_result *res, cb_err *err)
     json_object_object_add(run, "calls_missing", json_object_new_int64((int64_t)res->missing));
     if (!res->queued && !jget(run, "ended_unix"))
         json_object_object_add(run, "ended_unix", json_object_new_double(unix_now()));
-    rc = write_json(rj, run, err);
+    rc = cb_json_write_file(rj, run, err);
 out:
     json_object_put(run);
     json_object_put(sub);
