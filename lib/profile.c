@@ -7,7 +7,9 @@
 #include "flamegraph.h"
 #include "paths.h"
 #include "process.h"
-#include "results.h"
+#include "record.h"
+#include "results_dir.h"
+#include "results_pickle.h"
 #include "util.h"
 
 #include <dirent.h>
@@ -682,37 +684,24 @@ static json_object *call_profile(const cb_runner *r, const cb_run_settings *s, c
 /* This runner's calls that ran in a child, from calls.jsonl. */
 static size_t runner_calls(const char *calls_jsonl, const char *runner, call_info **out, cb_err *err)
 {
-    char *data = NULL;
-    size_t len = 0, n = 0, cap = 0;
+    cb_calls recs;
+    size_t n = 0;
     *out = NULL;
-    if (cb_read_file(calls_jsonl, &data, &len, err) < 0)
+    if (cb_calls_read(calls_jsonl, &recs, err) < 0)
         return 0;
-    call_info *calls = NULL;
-    for (char *line = data; line && *line;) {
-        char *nl = strchr(line, '\n');
-        if (nl)
-            *nl = 0;
-        json_object *rec = json_tokener_parse(line), *v;
-        if (rec && json_object_object_get_ex(rec, "runner", &v) && !strcmp(json_object_get_string(v), runner) &&
-            json_object_object_get_ex(rec, "pid", &v) && json_object_get_int(v) > 0) {
-            if (n == cap) {
-                cap = cap ? 2 * cap : 16;
-                calls = cb_xrealloc(calls, cap * sizeof *calls);
-            }
-            call_info *c = &calls[n++];
-            c->pid = json_object_get_int(v);
-            c->call = json_object_object_get_ex(rec, "call", &v) ? json_object_get_int64(v) : (long)n - 1;
-            c->function = cb_xstrdup(json_object_object_get_ex(rec, "function", &v) ? json_object_get_string(v) : "?");
-            cb_buf a = {0};
-            if (json_object_object_get_ex(rec, "args", &v) && json_object_is_type(v, json_type_array))
-                for (size_t i = 0; i < json_object_array_length(v); i++)
-                    cb_buf_printf(&a, "%s%s", i ? ", " : "", json_object_get_string(json_object_array_get_idx(v, i)));
-            c->args = a.data ? cb_buf_take(&a) : cb_xstrdup("");
-        }
-        json_object_put(rec);
-        line = nl ? nl + 1 : NULL;
+    call_info *calls = cb_xmalloc((recs.n ? recs.n : 1) * sizeof *calls);
+    for (size_t i = 0; i < recs.n; i++) {
+        const cb_record *rec = &recs.recs[i];
+        json_object *v;
+        if (strcmp(rec->runner, runner) || !json_object_object_get_ex(rec->obj, "pid", &v) || json_object_get_int(v) <= 0)
+            continue;
+        call_info *c = &calls[n++];
+        c->pid = json_object_get_int(v);
+        c->call = json_object_object_get_ex(rec->obj, "call", &v) ? json_object_get_int64(v) : (long)n - 1;
+        c->function = cb_xstrdup(rec->function);
+        c->args = cb_xstrdup(rec->args);
     }
-    free(data);
+    cb_calls_free(&recs);
     *out = calls;
     return n;
 }
@@ -1200,53 +1189,41 @@ static json_object *profile_in(json_object *index, int64_t call, int pid)
     return NULL;
 }
 
-/* LINE with its `profile` added, or NULL to keep it as it is. */
-static char *merged_line(const char *line, const char *results_dir, runner_index **cache, size_t *n)
+/* REC with its `profile` added (from the runner's profile index); false
+ * when it has none to add. */
+static bool merge_profile(const cb_record *rec, const char *results_dir, runner_index **cache, size_t *n)
 {
-    json_object *rec = json_tokener_parse(line), *v, *runner, *p;
-    char *out = NULL;
-    if (rec && json_object_is_type(rec, json_type_object) && json_object_object_get_ex(rec, "mode", &v) &&
-        !strcmp(json_object_get_string(v), "cpu") &&
-        !(json_object_object_get_ex(rec, "profile", &v) && v) &&
-        json_object_object_get_ex(rec, "runner", &runner) && json_object_object_get_ex(rec, "pid", &v) && v) {
-        int pid = json_object_get_int(v);
-        int64_t call = json_object_object_get_ex(rec, "call", &v) ? json_object_get_int64(v) : -1;
-        p = profile_in(index_for(results_dir, json_object_get_string(runner), cache, n), call, pid);
-        if (p) {
-            json_object_object_add(rec, "profile", json_object_get(p));
-            out = cb_xstrdup(json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
-        }
-    }
-    json_object_put(rec);
-    return out;
+    json_object *v, *p;
+    if (strcmp(rec->mode, "cpu") || (json_object_object_get_ex(rec->obj, "profile", &v) && v) ||
+        !json_object_object_get_ex(rec->obj, "pid", &v) || !v)
+        return false;
+    int pid = json_object_get_int(v);
+    int64_t call = json_object_object_get_ex(rec->obj, "call", &v) ? json_object_get_int64(v) : -1;
+    p = profile_in(index_for(results_dir, rec->runner, cache, n), call, pid);
+    if (p)
+        json_object_object_add(rec->obj, "profile", json_object_get(p));
+    return p != NULL;
 }
 
+/* calls.jsonl rewritten (atomically, and only when a record gained a
+ * profile) as its records; a torn last line stays as it is. */
 int cb_profile_merge_records(const char *results_dir, const char *calls_jsonl, cb_err *err)
 {
-    char *data = NULL;
-    size_t len = 0, n = 0;
-    if (cb_read_file(calls_jsonl, &data, &len, err) < 0)
+    cb_calls recs;
+    if (cb_calls_read(calls_jsonl, &recs, err) < 0)
         return -1;
     runner_index *cache = NULL;
+    size_t n = 0;
     cb_buf out = {0};
     bool changed = false;
-    for (char *line = data; line < data + len;) {
-        char *nl = memchr(line, '\n', (size_t)(data + len - line));
-        size_t ll = nl ? (size_t)(nl - line) : (size_t)(data + len - line);
-        char *copy = cb_xasprintf("%.*s", (int)ll, line);
-        char *m = nl ? merged_line(copy, results_dir, &cache, &n) : NULL;   /* a torn last line stays */
-        if (m) {
-            cb_buf_puts(&out, m);
-            changed = true;
-        } else {
-            cb_buf_put(&out, line, ll);
-        }
-        if (nl)
-            cb_buf_putc(&out, '\n');
-        free(m);
-        free(copy);
-        line += ll + (nl != NULL);
+    for (size_t i = 0; i < recs.n; i++) {
+        changed |= merge_profile(&recs.recs[i], results_dir, &cache, &n);
+        cb_record_line(recs.recs[i].obj, &out);
     }
+    char *data = NULL;
+    size_t len = 0;
+    if (changed && recs.torn_tail && cb_read_file(calls_jsonl, &data, &len, err) == 0 && len > (size_t)recs.valid_len)
+        cb_buf_put(&out, data + recs.valid_len, len - (size_t)recs.valid_len);
     int rc = changed ? cb_write_file_atomic(calls_jsonl, out.data, out.len, err) : 0;
     for (size_t i = 0; i < n; i++) {
         free(cache[i].runner);
@@ -1254,6 +1231,7 @@ int cb_profile_merge_records(const char *results_dir, const char *calls_jsonl, c
     }
     free(cache);
     cb_buf_free(&out);
+    cb_calls_free(&recs);
     free(data);
     return rc;
 }

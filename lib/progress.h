@@ -7,7 +7,7 @@
  * A runner that fails is always reported, with where its log is.
  *
  * The engine learns of finished calls by following calls.jsonl (inotify in
- * the pool's poll loop, results.h's tail reader) and feeds each record to
+ * the pool's poll loop, record.h's tail follower) and feeds each record to
  * cb_progress_record. */
 #ifndef CB_PROGRESS_H
 #define CB_PROGRESS_H

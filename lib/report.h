@@ -14,38 +14,12 @@
 
 #include "error.h"
 #include "format.h"
+#include "record.h"
 #include "util.h"
 
-/* One round of a call (--rounds; a run without rounds has one): where its
- * repeats are among the call's `times`, and what became of it. */
-typedef struct cb_round {
-    int round;
-    const char *status;      /* borrowed from its record */
-    size_t first, ntimes;    /* its repeats: times[first .. first + ntimes) */
-    double timeout;          /* its limit (0: unknown) */
-    int skipped;             /* not run: it timed out in another round */
-} cb_round;
-
-/* One call, as recorded (docs/protocol.md "The call record"); the records
- * of a call's rounds (one per round, --rounds) are merged into one: its
- * times are all rounds' repeats, its status the worst of theirs. */
-typedef struct cb_record {
-    json_object *obj;        /* the whole record (owned); every field for CSV/JSON */
-    const char *runner, *library, *mode, *function, *status, *error, *digest;
-    char *env;               /* display text of `env`, NULL when null */
-    int gc;                  /* 1 on, 0 off, -1 not recorded */
-    char *args;              /* the argument reprs joined by ", " */
-    double *times;           /* wall seconds per execution, one per timed repeat, all rounds */
-    size_t ntimes;
-    cb_round *rounds;        /* in round order */
-    size_t nrounds;
-    json_object **round_objs;   /* each round's record (owned; obj is the last one) */
-    double cold_time;        /* wall seconds of the cold (first warm-up) execution, the median over
-                              * the rounds; NAN: none */
-    double timeout;          /* the limit that applied; 0 when unknown */
-    char *label;             /* library, plus env / gc when a library ran in several */
-    size_t seq;              /* position in the file: orders calls as they ran */
-} cb_record;
+/* One call, as recorded: cb_record and cb_round (lib/record.h); the
+ * records of a call's rounds (one per round, --rounds) are merged into one:
+ * its times are all rounds' repeats, its status the worst of theirs. */
 
 typedef struct cb_results {
     char *dir;

@@ -226,21 +226,7 @@ void report_free_lines(char **lines, size_t n)
     free(lines);
 }
 
-const char *report_jstr(json_object *o, const char *key)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string))
-        return NULL;
-    return json_object_get_string(v);
-}
-
-double report_jnum(json_object *o, const char *key, double dflt)
-{
-    json_object *v;
-    if (!json_object_object_get_ex(o, key, &v))
-        return dflt;
-    if (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int))
-        return json_object_get_double(v);
-    return dflt;
-}
+/* the record layer's (lib/record.h) */
+const char *report_jstr(json_object *o, const char *key) { return cb_record_str(o, key); }
+double report_jnum(json_object *o, const char *key, double dflt) { return cb_record_num(o, key, dflt); }
 

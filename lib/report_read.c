@@ -1,16 +1,17 @@
 /* report_read.c — reads a results directory into the report's model
- * (cb_results, report.h): the records of calls.jsonl (casbench's runs; the
- * only place the report reads that file) or, for runs of the original
- * tool, records rebuilt from results.pickle; run.json; then the records of
+ * (cb_results, report.h): the records of calls.jsonl (casbench's runs,
+ * through lib/record.h's one reader) or, for runs of the original tool,
+ * records rebuilt from results.pickle (lib/results_pickle.h); run.json;
+ * then the records of
  * a call's rounds merged into one call, in run-list order, and the labels
  * that tell a library's environments apart.  Everything else in
  * lib/report*.c works on what this file builds (report_model.h). */
 #define _GNU_SOURCE   /* qsort_r */
 #include "report_model.h"
-#include "pickle.h"
-#include "results.h"
+#include "record.h"
+#include "results_dir.h"
+#include "results_pickle.h"
 #include "stats.h"
-#include "value.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -24,97 +25,10 @@
 
 /* ---------------------------------------------------------------- records */
 
-/* The display text of `env`: a string as is, an object by its "version" or
- * "python" or "path", anything else as JSON. */
-static char *env_text(json_object *o)
+static void add_warning(void *results, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_warning(void *results, const char *fmt, ...)
 {
-    json_object *v;
-    if (!json_object_object_get_ex(o, "env", &v) || !v)
-        return NULL;
-    if (json_object_is_type(v, json_type_string))
-        return cb_xstrdup(json_object_get_string(v));
-    if (json_object_is_type(v, json_type_object)) {
-        const char *keys[] = {"version", "python", "path", "executable"};
-        for (size_t i = 0; i < 4; i++)
-            if (report_jstr(v, keys[i]))
-                return cb_xstrdup(report_jstr(v, keys[i]));
-    }
-    return cb_xstrdup(json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
-}
-
-static int fill_record(cb_record *r, json_object *o, size_t seq)
-{
-    memset(r, 0, sizeof *r);
-    r->obj = o;
-    r->seq = seq;
-    r->runner = report_jstr(o, "runner");
-    r->library = report_jstr(o, "library");
-    r->mode = report_jstr(o, "mode");
-    r->function = report_jstr(o, "function");
-    r->status = report_jstr(o, "status");
-    r->error = report_jstr(o, "error");
-    r->digest = report_jstr(o, "digest");
-    if (!r->library || !r->function || !r->status)
-        return -1;
-    if (!r->mode)
-        r->mode = "benchmark";
-    if (!r->runner)
-        r->runner = r->library;
-    r->env = env_text(o);
-    json_object *v;
-    r->gc = json_object_object_get_ex(o, "gc", &v) && json_object_is_type(v, json_type_boolean)
-                ? json_object_get_boolean(v)
-                : -1;
-    cb_buf b = {0};
-    if (json_object_object_get_ex(o, "args", &v) && json_object_is_type(v, json_type_array)) {
-        for (size_t i = 0; i < json_object_array_length(v); i++) {
-            json_object *a = json_object_array_get_idx(v, i);
-            if (i)
-                cb_buf_puts(&b, ", ");
-            cb_buf_puts(&b, json_object_is_type(a, json_type_string) ? json_object_get_string(a)
-                                                                    : json_object_to_json_string(a));
-        }
-    }
-    r->args = b.data ? cb_buf_take(&b) : cb_xstrdup("");
-    if (json_object_object_get_ex(o, "times", &v) && json_object_is_type(v, json_type_array)) {
-        size_t n = json_object_array_length(v);
-        r->times = cb_xmalloc((n ? n : 1) * sizeof *r->times);
-        for (size_t i = 0; i < n; i++) {
-            double t = json_object_get_double(json_object_array_get_idx(v, i));
-            if (isfinite(t) && t >= 0)
-                r->times[r->ntimes++] = t;
-        }
-    }
-    r->timeout = report_jnum(o, "timeout", 0);
-    r->cold_time = report_jnum(o, "cold_time", NAN);
-    int round = cb_record_round(o);
-    r->rounds = cb_xmalloc(sizeof *r->rounds);
-    r->rounds[0] = (cb_round){
-        .round = round < 0 ? 0 : round, .status = r->status, .first = 0, .ntimes = r->ntimes,
-        .timeout = r->timeout, .skipped = json_object_object_get_ex(o, "skipped", &v) && json_object_get_boolean(v),
-    };
-    r->nrounds = 1;
-    return 0;
-}
-
-static void record_free(cb_record *r)
-{
-    if (r->round_objs)
-        for (size_t k = 0; k < r->nrounds; k++)
-            json_object_put(r->round_objs[k]);
-    else
-        json_object_put(r->obj);
-    free(r->round_objs);
-    free(r->rounds);
-    free(r->env);
-    free(r->args);
-    free(r->times);
-    free(r->label);
-}
-
-static void add_warning(cb_results *res, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add_warning(cb_results *res, const char *fmt, ...)
-{
+    cb_results *res = results;
     cb_buf b = {0};
     va_list ap;
     va_start(ap, fmt);
@@ -124,56 +38,35 @@ static void add_warning(cb_results *res, const char *fmt, ...)
     res->warnings[res->nwarnings++] = cb_buf_take(&b);
 }
 
-static void push_record(cb_results *res, json_object *o, size_t *cap, size_t lineno)
+/* The records of calls.jsonl (lib/record.h: its one reader, its one rule
+ * for a torn last line) or of a results.pickle (lib/results_pickle.h),
+ * taken over into RES; what was skipped becomes a warning.  A record needs
+ * a library and a status to be shown. */
+static int load_records(cb_results *res, const char *path, bool pickle, cb_err *err)
 {
-    if (res->n == *cap) {
-        *cap = *cap ? 2 * *cap : 64;
-        res->recs = cb_xrealloc(res->recs, *cap * sizeof *res->recs);
-    }
-    if (fill_record(&res->recs[res->n], o, res->n) < 0) {
-        add_warning(res, "%s line %zu: record without library, function or status, skipped", res->source, lineno);
-        record_free(&res->recs[res->n]);
-        return;
-    }
-    res->n++;
-}
-
-static int load_jsonl(cb_results *res, const char *path, cb_err *err)
-{
-    char *data;
-    size_t len, cap = 0;
-    if (cb_read_file(path, &data, &len, err) < 0)
+    cb_calls c;
+    if ((pickle ? cb_results_pickle_read(path, &c, add_warning, res, err) : cb_calls_read(path, &c, err)) < 0)
         return -1;
-    size_t lineno = 0;
-    for (char *line = data; line < data + len;) {
-        char *end = memchr(line, '\n', (size_t)(data + len - line));
-        if (!end)
-            end = data + len;
-        lineno++;
-        size_t n = (size_t)(end - line);
-        while (n && isspace((unsigned char)line[n - 1]))
-            n--;
-        if (n) {
-            json_tokener *tok = json_tokener_new();
-            json_object *o = json_tokener_parse_ex(tok, line, (int)n);
-            int complete = json_tokener_get_error(tok) == json_tokener_success &&
-                           json_tokener_get_parse_end(tok) == n;
-            json_tokener_free(tok);
-            if (!o || !complete || !json_object_is_type(o, json_type_object)) {
-                add_warning(res, "%s line %zu: not a JSON object, skipped", path, lineno);
-                json_object_put(o);
-            } else {
-                push_record(res, o, &cap, lineno);
-            }
+    for (size_t i = 0; i < c.bad_lines; i++)
+        add_warning(res, "%s line %zu: not a call record, skipped", path, c.bad_linenos[i]);
+    if (c.torn_tail)
+        add_warning(res, "%s: its last line is unfinished (a writer stopped in the middle of it), skipped", path);
+    res->recs = cb_xmalloc((c.n ? c.n : 1) * sizeof *res->recs);
+    for (size_t i = 0; i < c.n; i++) {
+        if (!c.recs[i].library || !c.recs[i].status) {
+            add_warning(res, "%s: record %zu without library or status, skipped", res->source, i + 1);
+            cb_record_free(&c.recs[i]);
+            continue;
         }
-        line = end + 1;
+        res->recs[res->n] = c.recs[i];
+        res->recs[res->n].seq = res->n;
+        res->n++;
     }
-    free(data);
+    c.n = 0;   /* the records are RES's now */
+    cb_calls_free(&c);
     return 0;
 }
 
-/* The records of a results.pickle in the original layout (below). */
-static int results_pickle_records(cb_results *res, const char *path, cb_err *err);
 /* The short form of an env for labels: its version number when it has one. */
 char *cb_env_short(const char *env)
 {
@@ -281,10 +174,10 @@ int cb_results_load(const char *dir, cb_results *out, cb_err *err)
     int rc = 0;
     if (stat(jsonl, &st) == 0) {
         out->source = "calls.jsonl";
-        rc = load_jsonl(out, jsonl, err);
+        rc = load_records(out, jsonl, false, err);
     } else if (stat(pkl, &st) == 0) {
         out->source = "results.pickle";
-        rc = results_pickle_records(out, pkl, err);
+        rc = load_records(out, pkl, true, err);
     } else {
         rc = cb_fail(err, "%s: no calls.jsonl or results.pickle (not a results directory?)", dir);
     }
@@ -325,7 +218,7 @@ int cb_results_load(const char *dir, cb_results *out, cb_err *err)
 void cb_results_free(cb_results *r)
 {
     for (size_t i = 0; i < r->n; i++)
-        record_free(&r->recs[i]);
+        cb_record_free(&r->recs[i]);
     for (size_t i = 0; i < r->nwarnings; i++)
         free(r->warnings[i]);
     free(r->warnings);
@@ -372,7 +265,7 @@ static void merge_call(cb_record *recs, const round_ref *refs, size_t n, cb_reco
     size_t keep = 0, *idx = cb_xmalloc(n * sizeof *idx);
     for (size_t k = 0; k < n; k++) {
         if (keep && refs[idx[keep - 1]].round == refs[k].round) {
-            record_free(&recs[refs[idx[keep - 1]].index]);
+            cb_record_free(&recs[refs[idx[keep - 1]].index]);
             idx[keep - 1] = k;
         } else {
             idx[keep++] = k;
@@ -402,17 +295,17 @@ static void merge_call(cb_record *recs, const round_ref *refs, size_t n, cb_reco
             colds[ncold++] = q->cold_time;
         if (!worst || severity(q->status) > severity(worst->status))
             worst = q;
-        if (q != last) {   /* its obj now belongs to out->round_objs */
-            free(q->rounds);
-            free(q->env);
-            free(q->args);
-            free(q->times);
-            free(q->label);
-        }
     }
     out->status = worst->status;
     out->error = worst->error;
     out->cold_time = ncold ? cb_stats_median(colds, ncold) : NAN;
+    for (size_t k = 0; k < keep; k++) {
+        cb_record *q = &recs[refs[idx[k]].index];
+        if (q != last) {   /* its obj now belongs to out->round_objs */
+            q->obj = NULL;
+            cb_record_free(q);
+        }
+    }
     free(last->rounds);
     free(last->times);
     free(colds);
@@ -480,150 +373,4 @@ static void merge_rounds(cb_results *res)
     qsort_r(merged, m, sizeof *merged, cmp_call_order, &numbered);
     for (size_t i = 0; i < m; i++)
         merged[i].seq = i;
-}
-
-/* ------------------------------------------ the original tool's results */
-
-/* A pickled value as JSON (rows of memory data, flags). */
-static json_object *value_json(cb_value v)
-{
-    switch (v.type) {
-    case CB_NONE: return NULL;
-    case CB_BOOL: return json_object_new_boolean(v.u.b);
-    case CB_INT:
-        if (cb_int_fits_i64(v))
-            return json_object_new_int64(cb_int_get_i64(v));
-        return json_object_new_double(NAN);
-    case CB_FLOAT: {
-        if (!isfinite(v.u.f))
-            return json_object_new_double(v.u.f);
-        cb_buf b = {0};
-        cb_repr_float(&b, v.u.f);   /* Python's repr: what the original tool's users see */
-        json_object *o = json_object_new_double_s(v.u.f, b.data);
-        cb_buf_free(&b);
-        return o;
-    }
-    case CB_STR: return json_object_new_string_len(cb_str_data(v), (int)cb_str_len(v));
-    case CB_TUPLE: case CB_LIST: case CB_SET: case CB_FROZENSET: {
-        json_object *a = json_object_new_array();
-        for (size_t i = 0; i < cb_len(v); i++)
-            json_object_array_add(a, value_json(cb_item(v, i)));
-        return a;
-    }
-    default: {
-        char *s = cb_repr(v);
-        json_object *o = json_object_new_string(s);
-        free(s);
-        return o;
-    }
-    }
-}
-
-static void runner_records(cb_results *res, cb_value runner, const char *kind, size_t idx, size_t *cap)
-{
-    cb_value lib, results, v;
-    if (!cb_is(runner, CB_DICT) || !cb_dict_get_str(runner, "library", &lib) || !cb_is(lib, CB_STR) ||
-        !cb_dict_get_str(runner, "results", &results) || !cb_is(results, CB_DICT)) {
-        add_warning(res, "results.pickle: %s runner %zu has no library or results, skipped", kind, idx);
-        return;
-    }
-    const char *type = "benchmark";
-    if (cb_dict_get_str(runner, "type", &v) && cb_is(v, CB_STR))
-        type = cb_str_data(v);
-    for (size_t i = 0; i < cb_len(results); i++) {
-        cb_value key = cb_dict_key(results, i), val = cb_dict_val(results, i);
-        if (!cb_is(key, CB_TUPLE) || cb_len(key) != 2 || !cb_is(cb_item(key, 0), CB_STR)) {
-            add_warning(res, "results.pickle: %s runner %zu: result key %zu is not (function, args), skipped",
-                        kind, idx, i);
-            continue;
-        }
-        json_object *o = json_object_new_object();
-        char *rid = cb_xasprintf("%s-%s-%zu", kind, cb_str_data(lib), idx);
-        json_object_object_add(o, "runner", json_object_new_string(rid));
-        free(rid);
-        json_object_object_add(o, "library", json_object_new_string(cb_str_data(lib)));
-        json_object_object_add(o, "env", cb_dict_get_str(runner, "venv", &v) ? value_json(v) : NULL);
-        json_object_object_add(o, "gc", cb_dict_get_str(runner, "gc", &v) ? value_json(v) : NULL);
-        json_object_object_add(o, "mode", json_object_new_string(type));
-        if (cb_dict_get_str(runner, "flags", &v))
-            json_object_object_add(o, "flags", value_json(v));
-        json_object_object_add(o, "function", json_object_new_string(cb_str_data(cb_item(key, 0))));
-        json_object *args = json_object_new_array();
-        cb_value a = cb_item(key, 1);
-        if (cb_is_seq(a)) {
-            for (size_t k = 0; k < cb_len(a); k++) {
-                char *s = cb_repr(cb_item(a, k));
-                json_object_array_add(args, json_object_new_string(s));
-                free(s);
-            }
-        } else {
-            char *s = cb_repr(a);
-            json_object_array_add(args, json_object_new_string(s));
-            free(s);
-        }
-        json_object_object_add(o, "args", args);
-        json_object_object_add(o, "call", json_object_new_int64((int64_t)i));
-        const char *status = "ok";
-        if (!strcmp(type, "mem")) {
-            /* casbench's row for a call that did not finish (lib/results.h):
-             * its status, no rows */
-            cb_value row = cb_is_seq(val) && cb_len(val) == 1 ? cb_item(val, 0) : cb_none();
-            cb_value what = cb_is_seq(row) && cb_len(row) == 7 ? cb_item(row, 0) : cb_none();
-            bool unfinished = cb_is(what, CB_STR) && !strncmp(cb_str_data(what), "casbench: ", 10) &&
-                              cb_is(cb_item(row, 2), CB_FLOAT) && isinf(cb_item(row, 2).u.f);
-            json_object *mem = json_object_new_object();
-            json_object_object_add(mem, "rows", unfinished ? json_object_new_array() : value_json(val));
-            json_object_object_add(o, "mem", mem);
-            if (unfinished)
-                status = cb_str_data(what) + 10;
-        } else if (cb_is_seq(val)) {
-            json_object *times = json_object_new_array();
-            int inf = 0;
-            for (size_t k = 0; k < cb_len(val); k++) {
-                cb_value t = cb_item(val, k);
-                double d = cb_is(t, CB_FLOAT) ? t.u.f : cb_is(t, CB_INT) ? (double)cb_int_get_i64(t) : NAN;
-                if (isinf(d))
-                    inf = 1;
-                else if (!isnan(d))
-                    json_object_array_add(times, json_object_new_double(d));
-            }
-            if (inf)
-                status = "timeout";
-            else if (!json_object_array_length(times))
-                status = "error";
-            json_object_object_add(o, "times", times);
-            if (!strcmp(status, "error"))
-                json_object_object_add(o, "error", json_object_new_string("no time recorded"));
-        } else if (!strcmp(type, "verify") && cb_is(val, CB_STR)) {
-            json_object_object_add(o, "digest", value_json(val));
-        }
-        json_object_object_add(o, "status", json_object_new_string(status));
-        push_record(res, o, cap, i + 1);
-    }
-}
-
-static int results_pickle_records(cb_results *res, const char *path, cb_err *err)
-{
-    cb_value top;
-    if (cb_pickle_load_file(path, &top, err) < 0)
-        return -1;
-    if (!cb_is(top, CB_DICT)) {
-        cb_release(top);
-        return cb_fail(err, "%s: not the results layout (a dict of \"python\"/\"external\" runner lists)", path);
-    }
-    size_t cap = 0;
-    const char *kinds[] = {"python", "external"};
-    for (size_t k = 0; k < 2; k++) {
-        cb_value list;
-        if (!cb_dict_get_str(top, kinds[k], &list))
-            continue;
-        if (!cb_is_seq(list)) {
-            add_warning(res, "results.pickle: \"%s\" is not a list of runners, skipped", kinds[k]);
-            continue;
-        }
-        for (size_t i = 0; i < cb_len(list); i++)
-            runner_records(res, cb_item(list, i), kinds[k], i, &cap);
-    }
-    cb_release(top);
-    return 0;
 }

@@ -9,7 +9,9 @@
 #include "pool.h"
 #include "profilers.h"
 #include "progress.h"
-#include "results.h"
+#include "record.h"
+#include "results_dir.h"
+#include "results_pickle.h"
 #include "runner.h"
 #include "util.h"
 
@@ -195,18 +197,13 @@ static char *outcome_key(const char *runner, int64_t call)
     return cb_xasprintf("%s\x1f%lld", runner, (long long)call);
 }
 
-static void note_outcome(run_state *s, json_object *rec)
+static void note_outcome(run_state *s, const cb_record *rec)
 {
     json_object *v;
-    const char *mode = json_object_object_get_ex(rec, "mode", &v) && json_object_is_type(v, json_type_string)
-                           ? json_object_get_string(v) : "";
-    const char *runner = json_object_object_get_ex(rec, "runner", &v) && json_object_is_type(v, json_type_string)
-                             ? json_object_get_string(v) : NULL;
-    int round = cb_record_round(rec);
-    if (strcmp(mode, "benchmark") || !runner || round < 0 || !json_object_object_get_ex(rec, "call", &v) ||
+    if (strcmp(rec->mode, "benchmark") || !json_object_object_get_ex(rec->obj, "call", &v) ||
         !json_object_is_type(v, json_type_int))
         return;
-    char *key = outcome_key(runner, json_object_get_int64(v));
+    char *key = outcome_key(rec->runner, json_object_get_int64(v));
     json_object *o;
     if (!json_object_object_get_ex(s->earlier, key, &o)) {
         o = json_object_new_array();
@@ -215,15 +212,14 @@ static void note_outcome(run_state *s, json_object *rec)
         json_object_object_add(s->earlier, key, o);
     }
     free(key);
-    const char *status = json_object_object_get_ex(rec, "status", &v) && json_object_is_type(v, json_type_string)
-                             ? json_object_get_string(v) : "";
-    int64_t loops = json_object_object_get_ex(rec, "loops", &v) && json_object_is_type(v, json_type_int)
+    const char *status = rec->status ? rec->status : "";
+    int64_t loops = json_object_object_get_ex(rec->obj, "loops", &v) && json_object_is_type(v, json_type_int)
                         ? json_object_get_int64(v) : 0;
     if (!strcmp(status, "ok") && loops > 0 && json_object_get_int64(json_object_array_get_idx(o, 0)) == 0)
         json_object_array_put_idx(o, 0, json_object_new_int64(loops));
     int was = json_object_get_int(json_object_array_get_idx(o, 1));
-    if (!strcmp(status, "timeout") && (was < 0 || round < was))
-        json_object_array_put_idx(o, 1, json_object_new_int(round));
+    if (!strcmp(status, "timeout") && (was < 0 || rec->round < was))
+        json_object_array_put_idx(o, 1, json_object_new_int(rec->round));
 }
 
 /* Before round R->round of a benchmark runner starts: the calls that timed
@@ -534,11 +530,8 @@ static int run_json_write(run_state *s, const char *status, cb_err *err)
         json_object_object_add(s->run_json, "ended_unix", json_object_new_double(unix_now()));
     }
     json_object_object_add(s->run_json, "runners", runners_json(s));
-    const char *text = json_object_to_json_string_ext(s->run_json, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-    char *path = cb_xasprintf("%s/run.json", s->dir);
-    char *body = cb_xasprintf("%s\n", text);
-    int rc = cb_write_file_atomic(path, body, strlen(body), err);
-    free(body);
+    char *path = cb_xasprintf("%s/" CB_RUN_JSON, s->dir);
+    int rc = cb_json_write_file(path, s->run_json, err);
     free(path);
     return rc;
 }
@@ -553,31 +546,25 @@ static cb_runner *runner_by_id(run_state *s, const char *id, int round)
     return NULL;
 }
 
-static void on_record(void *ctx, json_object *rec)
+static void on_record(void *ctx, const cb_record *rec)
 {
     run_state *s = ctx;
-    json_object *v;
-    if (!json_object_object_get_ex(rec, "runner", &v))
-        return;
-    if (!json_object_is_type(v, json_type_string))
-        return;
     note_outcome(s, rec);
-    cb_runner *r = runner_by_id(s, json_object_get_string(v), cb_record_round(rec));
+    cb_runner *r = runner_by_id(s, rec->runner, rec->round);
     if (!r || r->state == CB_RUNNER_SKIPPED)
         return;
-    if (json_object_object_get_ex(rec, "skipped", &v) && json_object_get_boolean(v)) {
-        cb_progress_record(&s->progress, rec);   /* a call of the round, but not its harness's */
+    if (rec->skipped) {
+        cb_progress_record(&s->progress, rec->obj);   /* a call of the round, but not its harness's */
         return;
     }
-    const char *status = json_object_object_get_ex(rec, "status", &v) && json_object_is_type(v, json_type_string)
-                             ? json_object_get_string(v) : "";
+    const char *status = rec->status ? rec->status : "";
     r->done++;
     r->last_record_ns = cb_now_ns();
     if (!strcmp(status, "timeout"))
         r->timeouts++;
     else if (strcmp(status, "ok") && strcmp(status, "unsupported"))
         r->failures++;
-    cb_progress_record(&s->progress, rec);
+    cb_progress_record(&s->progress, rec->obj);
 }
 
 static void on_watch(void *ctx)
@@ -771,19 +758,9 @@ static void job_exited(void *ctx, size_t i, int wstatus)
 
 /* ---------- the run ---------- */
 
-/* One casbench per results directory: a second one (a --resume of a run
- * that is still going) would append the same calls twice.  The lock goes
- * with the process, kill -9 included. */
 static int lock_dir(run_state *s, const char *dir, cb_err *err)
 {
-    char *path = cb_xasprintf("%s/run.lock", dir);
-    s->lock_fd = cb_open_append(path, err);   /* a regular file, not through a planted link */
-    free(path);
-    if (s->lock_fd < 0)
-        return -1;
-    if (flock(s->lock_fd, LOCK_EX | LOCK_NB) < 0)
-        return cb_fail(err, "%s is in use by another casbench run (run.lock is held)", dir);
-    return 0;
+    return (s->lock_fd = cb_results_dir_lock(dir, err)) < 0 ? -1 : 0;
 }
 
 /* --resume retries the calls of libraries that were unavailable (one may
@@ -795,8 +772,7 @@ static int drop_unavailable(const char *path, const cb_calls *calls, cb_err *err
     for (size_t i = 0; i < calls->n; i++) {
         if (calls->recs[i].status && !strcmp(calls->recs[i].status, "unavailable"))
             continue;
-        cb_buf_puts(&b, json_object_to_json_string_ext(calls->recs[i].obj, JSON_C_TO_STRING_PLAIN));
-        cb_buf_putc(&b, '\n');
+        cb_record_line(calls->recs[i].obj, &b);
     }
     int rc = cb_write_file_atomic(path, b.data ? b.data : "", b.len, err);
     cb_buf_free(&b);
@@ -885,16 +861,10 @@ static int open_results_dir(run_state *s, cb_strset *done, json_object **old_run
     *old_run_json = NULL;
     if (!o->resume_dir)
         return cb_results_dir_create(o->output, &s->dir, err) < 0 ? -1 : lock_dir(s, s->dir, err);
-    struct stat st;
-    char *rj = cb_xasprintf("%s/run.json", o->resume_dir);
-    char *cj = cb_xasprintf("%s/calls.jsonl", o->resume_dir);
-    int is_results = stat(o->resume_dir, &st) == 0 && S_ISDIR(st.st_mode) &&
-                     (access(rj, F_OK) == 0 || access(cj, F_OK) == 0);
-    if (!is_results) {
-        free(rj);
-        free(cj);
+    if (!cb_results_dir_is(o->resume_dir))
         return cb_fail(err, "--resume: %s is not a results directory (no run.json or calls.jsonl)", o->resume_dir);
-    }
+    char *rj = cb_xasprintf("%s/" CB_RUN_JSON, o->resume_dir);
+    char *cj = cb_xasprintf("%s/" CB_CALLS_JSONL, o->resume_dir);
     if (lock_dir(s, o->resume_dir, err) < 0) {
         free(rj);
         free(cj);
@@ -915,7 +885,7 @@ static int open_results_dir(run_state *s, cb_strset *done, json_object **old_run
             unavailable++;
         } else {
             cb_strset_add(done, calls.recs[i].key);
-            note_outcome(s, calls.recs[i].obj);
+            note_outcome(s, &calls.recs[i]);
         }
     }
     if (rc == 0 && unavailable)
@@ -926,18 +896,7 @@ static int open_results_dir(run_state *s, cb_strset *done, json_object **old_run
     if (rc < 0)
         return -1;
     s->dir = cb_xstrdup(o->resume_dir);
-    static const char *const subs[] = {"logs", "runners", "profiles"};
-    for (size_t i = 0; i < 3; i++) {
-        /* its own directories, not symbolic links leading out of it */
-        char *d = cb_xasprintf("%s/%s", s->dir, subs[i]);
-        mkdir(d, 0755);
-        rc = lstat(d, &st) == 0 && S_ISDIR(st.st_mode) ? 0 : cb_fail(err, "--resume: %s is not a directory", d);
-        free(d);
-        if (rc < 0)
-            return -1;
-    }
-    return 0;
-
+    return cb_results_dir_reopen(s->dir, err);
 }
 
 static int write_results_pickle(run_state *s, cb_run_result *res, cb_err *err)

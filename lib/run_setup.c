@@ -7,7 +7,9 @@
 #include "functions.h"
 #include "hostinfo.h"
 #include "paths.h"
-#include "results.h"
+#include "record.h"
+#include "results_dir.h"
+#include "results_pickle.h"
 #include "suite.h"
 #include "util.h"
 

@@ -209,50 +209,30 @@ int cb_runner_write_records(const cb_runner *r, const cb_run_settings *s, const 
                 if (have)
                     continue;
             }
-            json_object *o = json_object_new_object();
-            json_object_object_add(o, "runner", json_object_new_string(r->spec->id));
-            json_object_object_add(o, "library", json_object_new_string(r->spec->lib->id));
-            json_object_object_add(o, "env", r->env_label ? json_object_new_string(r->env_label) : NULL);
-            json_object_object_add(o, "gc", r->spec->gc < 0 ? NULL : json_object_new_boolean(r->spec->gc));
-            json_object_object_add(o, "mode", json_object_new_string(cb_mode_name(r->spec->mode)));
-            json_object_object_add(o, "function", json_object_new_string(fname));
             json_object *ja = json_object_new_array();
             for (size_t a = 0; a < cb_len(args); a++) {
                 char *repr = cb_repr(cb_item(args, a));
                 json_object_array_add(ja, json_object_new_string(repr));
                 free(repr);
             }
-            json_object_object_add(o, "args", ja);
-            json_object_object_add(o, "call", json_object_new_int64(cb_int_get_i64(cb_item(r->call_numbers, k))));
-            json_object_object_add(o, "round", json_object_new_int(r->round));
-            json_object_object_add(o, "status", json_object_new_string(what->status));
-            json_object_object_add(o, "times", json_object_new_array());
-            json_object_object_add(o, "cpu_times", json_object_new_array());
-            json_object_object_add(o, "loops", json_object_new_int(0));
-            json_object_object_add(o, "warmup", json_object_new_int(cb_measure_warmup(&s->measure, r->spec->mode)));
-            json_object_object_add(o, "min_time",
-                                   json_object_new_double(cb_measure_min_time(&s->measure, r->spec->mode)));
-            json_object_object_add(o, "cold_time", NULL);
-            json_object_object_add(o, "cold_cpu_time", NULL);
-            json_object_object_add(o, "max_rss_kib", NULL);
-            json_object_object_add(o, "pid", NULL);
-            json_object_object_add(o, "error", json_object_new_string(what->error));
-            json_object_object_add(o, "timeout", json_object_new_double(s->timeout));
-            json_object_object_add(o, "memory_limit",
-                                   s->memory_limit ? json_object_new_int64((int64_t)s->memory_limit) : NULL);
-            json_object_object_add(o, "memory_limit_hit", json_object_new_boolean(what->memory_limit_hit));
-            json_object_object_add(o, "host", s->hostname ? json_object_new_string(s->hostname) : NULL);
-            json_object_object_add(o, "started", json_object_new_double(now));
-            if (what->skipped)
-                json_object_object_add(o, "skipped", json_object_new_boolean(1));
-            char *line = cb_xasprintf("%s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-            json_object_put(o);
-            size_t len = strlen(line);
-            if (write(fd, line, len) != (ssize_t)len)
+            cb_record_fields rf = {
+                .runner = r->spec->id, .library = r->spec->lib->id, .env = r->env_label, .gc = r->spec->gc,
+                .mode = cb_mode_name(r->spec->mode), .function = fname, .args = ja,
+                .call = cb_int_get_i64(cb_item(r->call_numbers, k)), .round = r->round, .status = what->status,
+                .warmup = cb_measure_warmup(&s->measure, r->spec->mode),
+                .min_time = cb_measure_min_time(&s->measure, r->spec->mode), .max_rss_kib = -1,
+                .error = what->error, .error_len = strlen(what->error), .timeout = s->timeout,
+                .memory_limit = s->memory_limit, .memory_limit_hit = what->memory_limit_hit,
+                .host = s->hostname, .started = now, .skipped = what->skipped,
+            };
+            cb_buf line = {0};
+            cb_record_encode(&rf, &line);
+            json_object_put(ja);
+            if (write(fd, line.data, line.len) != (ssize_t)line.len)
                 rc = cb_fail(err, "writing %s: %s", s->calls_jsonl, strerror(errno));
             else if (written)
                 (*written)++;
-            free(line);
+            cb_buf_free(&line);
         }
     }
     close(fd);

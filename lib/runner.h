@@ -24,7 +24,9 @@
 #include "libraries.h"
 #include "measure.h"
 #include "plan.h"
-#include "results.h"
+#include "record.h"
+#include "results_dir.h"
+#include "results_pickle.h"
 #include "value.h"
 
 /* What every runner of one run shares. */

@@ -11,7 +11,9 @@
 #include "plan.h"
 #include "process.h"
 #include "profilers.h"
-#include "results.h"
+#include "record.h"
+#include "results_dir.h"
+#include "results_pickle.h"
 #include "util.h"
 
 #include <errno.h>
@@ -49,15 +51,6 @@ static const char *jstr(json_object *o, const char *key)
 static json_object *jnew_str(const char *s)
 {
     return s ? json_object_new_string(s) : NULL;
-}
-
-static int write_json(const char *path, json_object *j, cb_err *err)
-{
-    const char *text = json_object_to_json_string_ext(j, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-    char *body = cb_xasprintf("%s\n", text);
-    int rc = cb_write_file_atomic(path, body, strlen(body), err);
-    free(body);
-    return rc;
 }
 
 static double unix_now(void)
@@ -597,12 +590,12 @@ int cb_slurm_execute(void *ctx, const cb_run_settings *s, cb_value polys, cb_run
     json_object_object_add(sub, "slurm_args", jnew_str(o->slurm_args));
     json_object_object_add(sub, "tasks", tasks);
     char *path = tasks_path(dir, k), *job = NULL;
-    rc = write_json(path, sub, err);   /* before sbatch: a task may start at once */
+    rc = cb_json_write_file(path, sub, err);   /* before sbatch: a task may start at once */
     if (rc == 0)
         rc = submit(o, dir, k, json_object_array_length(tasks), &job, err);
     if (rc == 0) {
         json_object_object_add(sub, "job", json_object_new_string(job));
-        rc = write_json(path, sub, err);
+        rc = cb_json_write_file(path, sub, err);
     }
     if (rc == 0 && o->log)
         fprintf(o->log, "casbench: submitted slurm job %s: %zu tasks (%s)\n", job, json_object_array_length(tasks),
@@ -646,7 +639,7 @@ static int write_status(const char *path, int wstatus, bool stopped, double star
     json_object_put(host);
     json_object_object_add(j, "started", json_object_new_double(started));
     json_object_object_add(j, "ended", json_object_new_double(unix_now()));
-    int rc = write_json(path, j, err);
+    int rc = cb_json_write_file(path, j, err);
     json_object_put(j);
     return rc;
 }
@@ -809,8 +802,7 @@ static void merge_task(json_object *t, cb_strset *seen, cb_buf *out, size_t *mer
         json_object_object_add(rec, "node", json_object_get(jget(st, "node")));
         json_object_object_add(rec, "slurm_job", json_object_get(jget(st, "job")));
         json_object_object_add(rec, "cpu_model", json_object_get(jget(st, "cpu_model")));
-        cb_buf_puts(out, json_object_to_json_string_ext(rec, JSON_C_TO_STRING_PLAIN));
-        cb_buf_putc(out, '\n');
+        cb_record_line(rec, out);
         (*merged)++;
     }
     json_object_put(st);
@@ -999,7 +991,7 @@ static int collect_locked(const char *dir, cb_collect_result *res, cb_err *err)
     json_object_object_add(run, "calls_missing", json_object_new_int64((int64_t)res->missing));
     if (!res->queued && !jget(run, "ended_unix"))
         json_object_object_add(run, "ended_unix", json_object_new_double(unix_now()));
-    rc = write_json(rj, run, err);
+    rc = cb_json_write_file(rj, run, err);
 out:
     json_object_put(run);
     json_object_put(sub);

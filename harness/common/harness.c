@@ -17,7 +17,9 @@
 #include "executor.h"
 #include "memlimit.h"
 #include "pickle.h"
-#include "results.h"
+#include "record.h"
+#include "results_dir.h"
+#include "results_pickle.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -156,48 +158,7 @@ static int call_sequence(const cb_config *cfg, size_t ncalls, size_t **order, cb
     return 0;
 }
 
-/* ------------------------------------------------------ values -> JSON */
-
-static json_object *value_to_json(cb_value v)
-{
-    switch ((cb_type)v.type) {
-    case CB_NONE:
-        return NULL;
-    case CB_BOOL:
-        return json_object_new_boolean(v.u.b);
-    case CB_INT:
-        if (cb_int_fits_i64(v))
-            return json_object_new_int64(cb_int_get_i64(v));
-        break;
-    case CB_FLOAT:
-        return json_object_new_double(v.u.f);
-    case CB_STR:
-        return json_object_new_string_len(cb_str_data(v), (int)cb_str_len(v));
-    case CB_TUPLE:
-    case CB_LIST: {
-        json_object *a = json_object_new_array_ext((int)cb_len(v));
-        for (size_t i = 0; i < cb_len(v); i++)
-            json_object_array_add(a, value_to_json(cb_item(v, i)));
-        return a;
-    }
-    case CB_DICT: {
-        json_object *o = json_object_new_object();
-        for (size_t i = 0; i < cb_len(v); i++) {
-            cb_value k = cb_dict_key(v, i);
-            char *ks = cb_is(k, CB_STR) ? cb_xstrdup(cb_str_data(k)) : cb_repr(k);
-            json_object_object_add(o, ks, value_to_json(cb_dict_val(v, i)));
-            free(ks);
-        }
-        return o;
-    }
-    default:
-        break;
-    }
-    char *r = cb_repr(v);
-    json_object *s = json_object_new_string(r);
-    free(r);
-    return s;
-}
+/* ------------------------------------------------------ texts -> JSON */
 
 /* A JSON text from the child (memory report, profile): parsed, or kept as a
  * string when it is not JSON. */
@@ -435,12 +396,11 @@ static void child_body(cb_exec_child *ch, void *arg)
 typedef struct {
     const cb_config *cfg;
     int fd;                 /* calls.jsonl, or -1 */
-    json_object *fixed[5];  /* runner, library, env, gc, mode */
+    const char *runner, *library, *env, *mode;   /* the config's `record` (lib/runner.c) */
+    int gc;
     char host[256];
     cb_value results;       /* the results pickle's dict */
 } recorder;
-
-static const char *fixed_names[5] = {"runner", "library", "env", "gc", "mode"};
 
 static void recorder_init(recorder *rec, const cb_config *cfg, cb_err *err, int *rc)
 {
@@ -449,17 +409,15 @@ static void recorder_init(recorder *rec, const cb_config *cfg, cb_err *err, int 
     rec->fd = -1;
     rec->results = cb_dict_new(16);
     gethostname(rec->host, sizeof rec->host - 1);
-    cb_value r = cfg->record;
-    cb_value defaults[5] = {cb_none(), cb_str_c(cfg->library), cb_none(), cb_bool(cfg->gc),
-                            cb_str_c(cfg->type)};
-    for (int i = 0; i < 5; i++) {
-        cb_value v;
-        if (cb_is(r, CB_DICT) && cb_dict_get_str(r, fixed_names[i], &v))
-            rec->fixed[i] = value_to_json(v);
-        else
-            rec->fixed[i] = value_to_json(defaults[i]);
-        cb_release(defaults[i]);
-    }
+    /* the config's `record` (lib/runner.c), or what the harness knows itself */
+    cb_value r = cb_is(cfg->record, CB_DICT) ? cfg->record : cb_dict_new(0), gc;
+    rec->runner = str_or(get(r, "runner"), NULL);
+    rec->library = str_or(get(r, "library"), cfg->library);
+    rec->env = str_or(get(r, "env"), NULL);
+    rec->mode = str_or(get(r, "mode"), cfg->type);
+    rec->gc = !cb_dict_get_str(r, "gc", &gc) ? cfg->gc : cb_is(gc, CB_BOOL) ? gc.u.b : -1;
+    if (!cb_is(cfg->record, CB_DICT))
+        cb_release(r);   /* an empty dict: nothing borrowed from it */
     *rc = 0;
     if (cfg->calls_jsonl && (rec->fd = cb_open_append(cfg->calls_jsonl, err)) < 0)
         *rc = -1;
@@ -467,19 +425,9 @@ static void recorder_init(recorder *rec, const cb_config *cfg, cb_err *err, int 
 
 static void recorder_free(recorder *rec)
 {
-    for (int i = 0; i < 5; i++)
-        json_object_put(rec->fixed[i]);
     if (rec->fd >= 0)
         close(rec->fd);
     cb_release(rec->results);
-}
-
-static json_object *doubles(const double *v, size_t n)
-{
-    json_object *a = json_object_new_array_ext((int)n);
-    for (size_t i = 0; i < n; i++)
-        json_object_array_add(a, json_object_new_double(v[i]));
-    return a;
 }
 
 static json_object *text_json(const cb_exec_result *res, cb_text_kind k)
@@ -489,36 +437,10 @@ static json_object *text_json(const cb_exec_result *res, cb_text_kind k)
     return json_object_new_string_len(res->text[k].data ? res->text[k].data : "", (int)res->text[k].len);
 }
 
-static void write_record(recorder *rec, const plan_call *c, int index, const cb_exec_result *res)
+/* The mode's own fields of the record (docs/protocol.md). */
+static json_object *mode_fields(const cb_config *cfg, const cb_exec_result *res)
 {
-    if (rec->fd < 0)
-        return;
-    const cb_config *cfg = rec->cfg;
     json_object *o = json_object_new_object();
-    for (int i = 0; i < 5; i++)
-        json_object_object_add(o, fixed_names[i], json_object_get(rec->fixed[i]));
-    json_object_object_add(o, "function", json_object_new_string(c->function));
-    json_object_object_add(o, "args", json_object_get(c->args_json));
-    json_object_object_add(o, "call", json_object_new_int(index));
-    json_object_object_add(o, "round", json_object_new_int(cfg->round));
-    json_object_object_add(o, "status", json_object_new_string(cb_call_status_name(res->status)));
-    json_object_object_add(o, "times", doubles(res->times, res->ntimes));
-    json_object_object_add(o, "cpu_times", doubles(res->cpu_times, res->ntimes));
-    json_object_object_add(o, "loops", json_object_new_int64(res->ntimes ? res->loops : 0));
-    json_object_object_add(o, "warmup", json_object_new_int(cfg->warmup));
-    json_object_object_add(o, "min_time", json_object_new_double(cfg->min_time));
-    json_object_object_add(o, "cold_time", res->has_cold ? json_object_new_double(res->cold_time) : NULL);
-    json_object_object_add(o, "cold_cpu_time", res->has_cold ? json_object_new_double(res->cold_cpu_time) : NULL);
-    json_object_object_add(o, "max_rss_kib", json_object_new_int64(res->max_rss_kib));
-    json_object_object_add(o, "pid", res->pid ? json_object_new_int(res->pid) : NULL);
-    json_object_object_add(o, "error", res->status == CB_CALL_OK ? NULL
-                           : json_object_new_string_len(res->error.data ? res->error.data : "",
-                                                        (int)res->error.len));
-    json_object_object_add(o, "timeout", cfg->timeout > 0 ? json_object_new_double(cfg->timeout) : NULL);
-    json_object_object_add(o, "memory_limit", cb_memlimit_bytes() ? json_object_new_int64((int64_t)cb_memlimit_bytes()) : NULL);
-    json_object_object_add(o, "memory_limit_hit", json_object_new_boolean(res->memory_limit_hit));
-    json_object_object_add(o, "host", json_object_new_string(rec->host));
-    json_object_object_add(o, "started", json_object_new_double(res->started));
     if (cfg->mode == CB_MODE_VERIFY) {
         json_object_object_add(o, "digest", text_json(res, CB_TEXT_DIGEST));
         json_object_object_add(o, "result_head", text_json(res, CB_TEXT_HEAD));
@@ -529,17 +451,36 @@ static void write_record(recorder *rec, const plan_call *c, int index, const cb_
         json_object_object_add(o, "mem", res->has_text[CB_TEXT_MEM] ? json_or_string(&res->text[CB_TEXT_MEM]) : NULL);
     if (res->has_text[CB_TEXT_PROFILE])
         json_object_object_add(o, "profile", json_or_string(&res->text[CB_TEXT_PROFILE]));
-    size_t len;
-    const char *s = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN, &len);
+    return o;
+}
+
+static void write_record(recorder *rec, const plan_call *c, int index, const cb_exec_result *res)
+{
+    if (rec->fd < 0)
+        return;
+    const cb_config *cfg = rec->cfg;
+    json_object *extra = mode_fields(cfg, res);
+    cb_record_fields f = {
+        .runner = rec->runner, .library = rec->library, .env = rec->env, .gc = rec->gc, .mode = rec->mode,
+        .function = c->function, .args = c->args_json, .call = index, .round = cfg->round,
+        .status = cb_call_status_name(res->status),
+        .times = res->times, .cpu_times = res->cpu_times, .ntimes = res->ntimes, .loops = res->loops,
+        .warmup = cfg->warmup, .min_time = cfg->min_time,
+        .has_cold = res->has_cold, .cold_time = res->cold_time, .cold_cpu_time = res->cold_cpu_time,
+        .max_rss_kib = res->max_rss_kib, .pid = res->pid,
+        .error = res->status == CB_CALL_OK ? NULL : res->error.data ? res->error.data : "",
+        .error_len = res->status == CB_CALL_OK ? 0 : res->error.len,
+        .timeout = cfg->timeout, .memory_limit = cb_memlimit_bytes(), .memory_limit_hit = res->memory_limit_hit,
+        .host = rec->host, .started = res->started, .extra = extra,
+    };
+    cb_buf line = {0};
+    cb_record_encode(&f, &line);
+    json_object_put(extra);
     /* one write() per line: the line and its newline together */
-    char *line = cb_xmalloc(len + 1);
-    memcpy(line, s, len);
-    line[len] = '\n';
-    ssize_t w = write(rec->fd, line, len + 1);
-    if (w != (ssize_t)(len + 1))
+    ssize_t w = write(rec->fd, line.data, line.len);
+    if (w != (ssize_t)line.len)
         fprintf(stderr, "harness: writing %s: %s\n", cfg->calls_jsonl, w < 0 ? strerror(errno) : "short write");
-    free(line);
-    json_object_put(o);
+    cb_buf_free(&line);
 }
 
 /* mem mode: the tracker's rows of DESIGN §8.3 when its report has them */

@@ -1,7 +1,9 @@
 /* fuzz_results.c — libFuzzer target for what casbench reads from a results
  * directory, which is data (docs/run.md, "Resume"): calls.jsonl records
- * (lib/results.c, rebuilt into results.pickle's value), run.json as JSON
- * (cb_json_read_file), and the size option (--memory-limit, lib/bounds.c).
+ * (lib/record.c, rebuilt into results.pickle's value), the original
+ * tool's results.pickle read back into records (lib/results_pickle.c),
+ * run.json as JSON (cb_json_read_file), and the size option
+ * (--memory-limit, lib/bounds.c).
  * Any input gives records, a value or a one-line error: no crash (json-c
  * asserts on a wrong type included), no leak, no hang. */
 #include <stdint.h>
@@ -11,7 +13,9 @@
 #include <unistd.h>
 
 #include "bounds.h"
-#include "results.h"
+#include "record.h"
+#include "results_dir.h"
+#include "results_pickle.h"
 #include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -35,6 +39,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else if (strchr(err.msg, '\n')) {
         abort();
     }
+    /* the same bytes as an original tool's results.pickle (report reads it) */
+    cb_calls legacy;
+    if (cb_results_pickle_read(path, &legacy, NULL, NULL, &err) == 0)
+        cb_calls_free(&legacy);
+    else if (strchr(err.msg, '\n'))
+        abort();
     json_object *o = cb_json_read_file(path, &err);
     if (!o && strchr(err.msg, '\n'))
         abort();

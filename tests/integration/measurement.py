@@ -15,7 +15,10 @@ harnesses:
   and with --warmup 2 (the warm-up is not counted), whatever --min-time says;
 - C and Python parity: a FLINT and a SymPy record of the same call, and the
   engine's own `unavailable` record, have the same keys, with values of the
-  same JSON types (env and gc are null for a C harness by design).
+  same JSON types (env and gc are null for a C harness by design); the
+  same in verify mode and in mem mode, whose records carry fields of their
+  own (lib/record.h's encoder and runtime.py's RecordWriter), and for a
+  call that fails (an error record: `error` a string in both).
 The executors' own paths (timeouts in warm-up and calibration, the cold
 time kept out of the times) are in harness_selftest.py and
 python_runtime.py."""
@@ -141,29 +144,58 @@ def json_type(v):
             type(None): "null"}[type(v)]
 
 
+def same_keys_and_types(name, c, py):
+    check("parity (%s): the C and the Python executors write the same keys" % name, set(c) == set(py),
+          set(c) ^ set(py))
+    by_design = {"env", "gc"}      # null for a C harness (docs/protocol.md)
+    differ = {k: (json_type(c[k]), json_type(py[k])) for k in set(c) & set(py) - by_design
+              if json_type(c[k]) != json_type(py[k])}
+    check("parity (%s): ... with values of the same JSON types" % name, not differ, differ)
+
+
 def parity(tmp):
     polys = {"p": (["x", "y"], [{(2, 1): 3, (0, 0): -5}, {(1, 1): 7, (0, 2): 1}]),
-             "q": (["x", "y"], [{(1, 0): 2, (0, 1): -1}, {(3, 0): 1, (0, 0): 4}])}
+             "q": (["x", "y"], [{(1, 0): 2, (0, 1): -1}, {(3, 0): 1, (0, 0): 4}]),
+             "z": (["x", "y"], [{(0, 0): 0}, {(1, 0): 1}])}
     files = dataset(tmp, "parity", polys, {"mult": [("p", "q")]})
     recs, _ = run(tmp, "parity", files, "--libraries", "flint", "sympy-dmp", "mathematica", "--repeats", "2")
     by = {r["library"]: r for r in recs}
     c, py, un = by.get("flint", {}), by.get("sympy-dmp", {}), by.get("mathematica", {})
     check("parity: flint and sympy-dmp ran the call", c.get("status") == "ok" and py.get("status") == "ok",
           (c, py))
-    check("parity: the C and the Python executors write the same keys", set(c) == set(py),
-          set(c) ^ set(py))
-    by_design = {"env", "gc"}      # null for a C harness (docs/protocol.md)
-    differ = {k: (json_type(c[k]), json_type(py[k])) for k in set(c) & set(py) - by_design
-              if json_type(c[k]) != json_type(py[k])}
-    check("parity: ... with values of the same JSON types", not differ, differ)
+    same_keys_and_types("benchmark", c, py)
     check("parity: the new fields have their types (int warmup and loops, float min_time and cold times)",
           all(json_type(r.get(k)) == t for r in (c, py) for k, t in (("warmup", "int"), ("loops", "int"),
                                                                      ("min_time", "float"), ("cold_time", "float"),
                                                                      ("cold_cpu_time", "float"))), (c, py))
     if un.get("status") == "unavailable":
         check("parity: the engine's unavailable record has the same keys", set(un) == set(c), set(un) ^ set(c))
+        differ = {k: (json_type(c[k]), json_type(un[k])) for k in set(c) & set(un)
+                  if un[k] is not None and c[k] is not None and json_type(c[k]) != json_type(un[k])}
+        check("parity: ... its non-null values of the C harness's JSON types", not differ, differ)
     else:
         print("SKIP: measurement: a Wolfram kernel is here, no unavailable record to compare")
+
+    modes = [("verify", ["--verify"])]
+    if not SANITIZED:    # the tracker cannot go before the ASan runtime
+        modes.append(("mem", ["--memory-profiling"]))
+    for mode, opts in modes:
+        recs, _ = run(tmp, "parity-" + mode, files, "--libraries", "flint", "sympy-dmp", "--repeats", "1", *opts)
+        by = {r["library"]: r for r in recs if r.get("mode") == mode}
+        c, py = by.get("flint", {}), by.get("sympy-dmp", {})
+        check("parity (%s): flint and sympy-dmp ran the call" % mode,
+              c.get("status") == "ok" and py.get("status") == "ok", (c, py))
+        same_keys_and_types(mode, c, py)
+
+    # a call that fails the same way in both: division by the zero polynomial
+    files = dataset(tmp, "parity-error", polys, {"divmod": [("p", "z")]})
+    recs, _ = run(tmp, "parity-error", files, "--libraries", "flint", "sympy-dmp", "--repeats", "1")
+    by = {r["library"]: r for r in recs}
+    c, py = by.get("flint", {}), by.get("sympy-dmp", {})
+    check("parity (error): neither finished, both say why in a string",
+          c.get("status") not in (None, "ok") and py.get("status") not in (None, "ok")
+          and isinstance(c.get("error"), str) and isinstance(py.get("error"), str), (c, py))
+    same_keys_and_types("error", c, py)
 
 
 def main():

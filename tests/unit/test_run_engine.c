@@ -9,7 +9,8 @@
 #include "pickle.h"
 #include "plan.h"
 #include "pool.h"
-#include "results.h"
+#include "record.h"
+#include "results_pickle.h"
 #include "runner.h"
 #include "util.h"
 
@@ -253,9 +254,9 @@ TEST(results_layout)
 
 /* ---------- the tail reader ---------- */
 
-static void count_rec(void *ctx, json_object *o)
+static void count_rec(void *ctx, const cb_record *r)
 {
-    (void)o;
+    (void)r;
     (*(int *)ctx)++;
 }
 

@@ -688,7 +688,10 @@ def _frames(buf, out):
 
 class RecordWriter:
     """Appends one JSON line per call to calls_jsonl: O_APPEND and a single
-    write() per record, so concurrent runners never interleave."""
+    write() per record, so concurrent runners never interleave.  It mirrors
+    lib/record.c's cb_record_encode, the C writer: the same fields in the
+    same order with the same JSON types (tests/integration/measurement.py,
+    "parity", checks both on the same calls)."""
 
     def __init__(self, path, fields, warmup=0, min_time=0.0, round_=0):
         self.fd = open_append(path) if path else -1
@@ -728,7 +731,7 @@ class RecordWriter:
 
 def result_value(mode, out):
     """The results-pickle value of one call (docs/protocol.md), in the
-    original's vocabulary as lib/results.c writes it: never empty, [inf]
+    original's vocabulary as lib/results_pickle.c writes it: never empty, [inf]
     (in mem mode one row of inf) for a call that did not finish."""
     if mode == "verify":
         return out.digest if out.status == "ok" else None
