@@ -17,7 +17,16 @@
 - PREFIX, pinned_venvs, records, run: casbench's own install prefix and the
   pinned venvs tools/install-deps.sh builds there (a test needing one that
   is missing FAILS: `make test` installs them), a results directory's
-  records, and `casbench ARGS` run in a directory.
+  records, and `casbench ARGS` run in a directory;
+- a test's main: not_built / exit_unless_casbench_built (a FAIL line when
+  the build is missing), run_steps_in_tmp (the steps in one temporary
+  directory, the exit status), write_text;
+- pids_whose: the processes whose /proc file passes a test;
+- verify_config, verify_results, check_call_error, probe_harness: a
+  harness's verify run, its error records, its --probe;
+- value_difference: where two values differ in value, type or order;
+- original_polys: the original generator's draws (also bench/gen_reference.py);
+  sympy_phc: SymPy's reading of a PHCpack system.
 
 A test imports it by path:
 
@@ -144,6 +153,16 @@ def libraries_rows(args=(), cwd=None, env=None):
     table = json.loads(p.stdout)
     cols = [c["name"] for c in table["columns"]]
     return [dict(zip(cols, r)) for r in table["rows"]], p
+
+
+def probe_harness(harness, library):
+    """`HARNESS --probe LIBRARY`: the CompletedProcess and its JSON ({}
+    when stdout is not JSON)."""
+    p = subprocess.run([harness, "--probe", library], capture_output=True, text=True)
+    try:
+        return p, json.loads(p.stdout)
+    except ValueError:
+        return p, {}
 
 
 def harness_path(name):
@@ -375,13 +394,18 @@ def pids_whose(name, test):
 
 # ---- a verify run of a harness ----------------------------------------------
 
-def verify_results(harness, tmp, check, library, run_list, polys, timeout=60.0):
-    """harness run in verify mode with the whole result texts, checking that
-    it exits 0: its records, the records by call, and text(function, *keys),
-    the result text of a call."""
-    cfg = {"type": "verify", "run_list": run_list, "polys": polys, "gc": False, "repeats": 1,
-           "log_file": None, "timeout": timeout, "library": library, "result_text": True}
-    records, _, _, proc = run_harness(harness, tmp, cfg)
+def verify_config(library, run_list, polys, timeout=60.0):
+    """The config of a verify run of library's harness that records the
+    whole result texts."""
+    return {"type": "verify", "run_list": run_list, "polys": polys, "gc": False, "repeats": 1,
+            "log_file": None, "timeout": timeout, "library": library, "result_text": True}
+
+
+def verify_results(harness, tmp, check, library, run_list, polys):
+    """harness run with verify_config, checking that it exits 0: its
+    records, the records by call, and text(function, *keys), the result
+    text of a call."""
+    records, _, _, proc = run_harness(harness, tmp, verify_config(library, run_list, polys))
     check("verify run exits 0", proc.returncode == 0, proc.stderr[-500:])
     by = by_call(records)
     return records, by, lambda f, *keys: result_text(by, f, *keys)
