@@ -20,28 +20,23 @@
 # child whole, and it runs Python 3.12+ with -X perf.  SymPy runs in the
 # pinned venvs 3.11 and 3.13 when they are installed.
 # Usage: sh bench/cpu_overhead.sh [ROUNDS [RATE]]   (default 8 rounds, 500 Hz)
-set -eu
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${CASBENCH_BUILD:-$ROOT/build}
-CB=$BUILD/casbench
+. "$(dirname "$0")/lib.sh"
 ROUNDS=${1:-8}
 RATE=${2:-500}
-command -v perf >/dev/null || { echo "cpu_overhead: perf is not installed" >&2; exit 1; }
-[ -x "$BUILD/harness/casbench-harness-flint" ] || { echo "cpu_overhead: build first (make)" >&2; exit 1; }
-T=$(mktemp -d /tmp/cbcpuover.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+need_command cpu_overhead perf
+need_built cpu_overhead "$BUILD/harness/casbench-harness-flint"
+workdir cbcpuover
 python3 - "$T" <<'PY'
-import pickle, random, sys
+import random, sys
+import cbtest
 t = sys.argv[1]
 rnd = random.Random(11)
 def poly(terms):
     return {tuple(rnd.randrange(9) for _ in range(4)): rnd.randrange(-10**18, 10**18) for _ in range(terms)}
 polys = {"s%d" % i: (["x", "y", "z", "w"], [poly(150), poly(150)]) for i in range(3)}
 run_list = {"mult": [("s%d" % i, "s%d" % i) for i in range(3)]}
-pickle.dump(polys, open(t + "/polys.pickle", "wb"))
-pickle.dump(run_list, open(t + "/run_list.pickle", "wb"))
+cbtest.write_dataset(t, polys, run_list)
 PY
-PREFIX=${CASBENCH_PREFIX:-/opt/casbench}
 MODES="benchmark perf"
 [ -x "$PREFIX/cargo/bin/samply" ] && MODES="$MODES samply"
 VENVS="python3"
@@ -58,8 +53,7 @@ elif [ -x "$PY313" ] && python3 -c "import sympy" 2>/dev/null; then
 fi
 i=0
 while [ $i -lt "$ROUNDS" ]; do
-    if [ $((i % 2)) -eq 0 ]; then order=$MODES; else order=$(echo "$MODES" | tr ' ' '\n' | tac | tr '\n' ' '); fi
-    for mode in $order; do
+    for mode in $(round_order $i $MODES); do
         case $mode in
         benchmark) flags=--benchmark ;;
         perf) flags=--cpu-profiling ;;
