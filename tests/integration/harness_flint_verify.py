@@ -12,10 +12,8 @@ both are primitive with positive leading coefficients.  Also: the digest is
 the SHA-256 of the text, a benchmark run of the same run list is all `ok`,
 and systems with different generator counts are an `error`, not a crash."""
 import hashlib
-import json
 import os
 import random
-import subprocess
 import sys
 
 import sympy
@@ -134,8 +132,7 @@ def arithmetic(tmp):
           lines("leading_coefficient", "p") == [str(Poly(e, *gens).LC()) for e in Pe]
           and lines("leading_coefficient", "big") == [str(Poly(e, *gens).LC()) for e in Be])
 
-    cfg = {"type": "benchmark", "run_list": run_list, "polys": polys, "gc": False, "repeats": 2,
-           "log_file": None, "timeout": 60.0, "library": "flint", "result_text": False}
+    cfg = dict(cbtest.verify_config("flint", run_list, polys), type="benchmark", repeats=2, result_text=False)
     records, results, _, proc = cbtest.run_harness(HARNESS, tmp, cfg)
     check("benchmark run: ok calls with 2 positive times each",
           proc.returncode == 0 and sum(r["status"] == "ok" and len(r["times"]) == 2 and min(r["times"]) > 0
@@ -164,11 +161,7 @@ def groebner(tmp):
 
 
 def probe():
-    p = subprocess.run([HARNESS, "--probe", "flint"], capture_output=True, text=True)
-    try:
-        o = json.loads(p.stdout)
-    except ValueError:
-        o = {}
+    p, o = cbtest.probe_harness(HARNESS, "flint")
     fns = o.get("functions", [])
     check("probe: flint available with its version and all ten functions",
           o.get("available") is True and o.get("version", "").startswith("2.")

@@ -246,11 +246,7 @@ def verify(tmp):
 
 
 def probe():
-    p = subprocess.run([HARNESS, "--probe", "selftest"], capture_output=True, text=True)
-    try:
-        o = json.loads(p.stdout)
-    except ValueError:
-        o = {}
+    p, o = cbtest.probe_harness(HARNESS, "selftest")
     check("probe prints JSON and exits 0", p.returncode == 0 and o.get("library") == "selftest", p.stdout + p.stderr)
     check("probe: available, with functions", o.get("available") is True
           and "selftest_hang" in o.get("functions", []) and "add" not in o.get("functions", []), o)
