@@ -51,21 +51,16 @@ elif [ -x "$PY313" ] && python3 -c "import sympy" 2>/dev/null; then
     done
     VENVS="python3 $T/py313"
 fi
-i=0
-while [ $i -lt "$ROUNDS" ]; do
-    for mode in $(round_order $i $MODES); do
-        case $mode in
-        benchmark) flags=--benchmark ;;
-        perf) flags=--cpu-profiling ;;
-        samply) flags="--cpu-profiling --cpu-profiler samply" ;;
-        esac
-        # --min-time: FLINT's multiplication loops for 0.2 s, SymPy's runs once or twice
-        "$CB" run "$T/polys.pickle" "$T/run_list.pickle" "$T/r$i$mode" $flags --profile-rate "$RATE" \
-            --libraries flint sympy-domains --venvs $VENVS --cores 1 --repeats 5 --min-time 0.2 \
-            >/dev/null 2>"$T/err" || { cat "$T/err" >&2; exit 1; }
-    done
-    i=$((i + 1))
-done
+mode_flags() {
+    case $1 in
+    benchmark) echo --benchmark ;;
+    perf) echo --cpu-profiling ;;
+    samply) echo --cpu-profiling --cpu-profiler samply ;;
+    esac
+}
+# --min-time: FLINT's multiplication loops for 0.2 s, SymPy's runs once or twice
+RUN_OPTS="--profile-rate $RATE --libraries flint sympy-domains --venvs $VENVS --cores 1 --repeats 5 --min-time 0.2"
+run_rounds "$ROUNDS" $MODES
 python3 - "$T" "$ROUNDS" "$RATE" $MODES <<'PY'
 import glob, json, math, statistics, sys
 t, rounds, rate, modes = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[5:]

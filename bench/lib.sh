@@ -59,3 +59,21 @@ round_order() {
     r=$1; shift
     if [ $((r % 2)) -eq 0 ]; then echo "$*"; else echo "$*" | tr ' ' '\n' | tac | tr '\n' ' '; fi
 }
+
+# run_rounds ROUNDS MODE...: `casbench run` on the dataset in $T
+# (polys.pickle, run_list.pickle) once per round and mode, the modes in
+# round_order, each into $T/rROUNDMODE, with the flags `mode_flags MODE`
+# prints (the script defines mode_flags) and then $RUN_OPTS; stops with
+# casbench's stderr when a run fails.
+run_rounds() {
+    rounds=$1; shift
+    round=0
+    while [ $round -lt "$rounds" ]; do
+        for mode in $(round_order $round "$@"); do
+            # shellcheck disable=SC2046,SC2086
+            "$CB" run "$T/polys.pickle" "$T/run_list.pickle" "$T/r$round$mode" $(mode_flags "$mode") $RUN_OPTS \
+                >/dev/null 2>"$T/err" || { cat "$T/err" >&2; exit 1; }
+        done
+        round=$((round + 1))
+    done
+}

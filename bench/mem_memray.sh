@@ -40,20 +40,15 @@ run_list = {"mult": [("small", "small"), ("medium", "medium"), ("big", "big")], 
 cbtest.write_dataset(t, polys, run_list)
 PY
 MODES="benchmark tracker memray"
-i=0
-while [ $i -lt "$ROUNDS" ]; do
-    for mode in $(round_order $i $MODES); do
-        case $mode in
-        benchmark) flags=--benchmark ;;
-        tracker) flags=--memory-profiling ;;
-        memray) flags="--memory-profiler memray" ;;
-        esac
-        "$CB" run "$T/polys.pickle" "$T/run_list.pickle" "$T/r$i$mode" $flags --libraries sympy-domains sympy-dmp \
-            python-flint --venvs "$VENV" --cores 1 --repeats 1 --timeout 300 >/dev/null 2>"$T/err" ||
-            { cat "$T/err" >&2; exit 1; }
-    done
-    i=$((i + 1))
-done
+mode_flags() {
+    case $1 in
+    benchmark) echo --benchmark ;;
+    tracker) echo --memory-profiling ;;
+    memray) echo --memory-profiler memray ;;
+    esac
+}
+RUN_OPTS="--libraries sympy-domains sympy-dmp python-flint --venvs $VENV --cores 1 --repeats 1 --timeout 300"
+run_rounds "$ROUNDS" $MODES
 python3 - "$T" "$ROUNDS" <<'PY'
 import glob, json, math, sys
 t, rounds = sys.argv[1], int(sys.argv[2])
