@@ -33,25 +33,14 @@
 # one they say what load does, not what casbench does.
 # Usage: sh bench/compare_rounds.sh [PAIRS]   (CASBENCH_BUILD=dir, AFTER=opts,
 #        CASBENCH_VENV=a Python environment for sympy-dmp)
-set -eu
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${CASBENCH_BUILD:-$ROOT/build}
-CB=$BUILD/casbench
-[ -x "$CB" ] || { echo "compare_rounds: $CB is missing: run make first" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+need_built compare_rounds "$CB"
 PAIRS=${1:-20}
 AFTER=${AFTER:-}
-PREFIX=${CASBENCH_PREFIX:-/opt/casbench}
-VENV=${CASBENCH_VENV:-}
-if [ -z "$VENV" ]; then
-    for v in 3.12 3.11 3.13; do
-        [ -x "$PREFIX/venv-$v/bin/python" ] && { VENV=$PREFIX/venv-$v; break; }
-    done
-fi
+VENV=${CASBENCH_VENV:-$(pinned_venv 3.12 3.11 3.13)}
 [ -n "$VENV" ] || VENV=python3
-T=$(mktemp -d /tmp/cbcompare.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+workdir cbcompare
 
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 
 # suite DIR OPTS...: the default suite's calls on flint and sympy-dmp
 suite() {
@@ -94,7 +83,7 @@ EOF
 for cfg in before after; do
     if [ "$cfg" = before ]; then opts="--rounds 1"; else opts=$AFTER; fi
     echo "$cfg: options '${opts}'; sympy-dmp in $VENV" >&2
-    echo "aa-load-start $(load)" >"$T/$cfg.load"
+    echo "aa-load-start $(load_average)" >"$T/$cfg.load"
     start=$(date +%s)
     i=1
     while [ "$i" -le "$PAIRS" ]; do
@@ -107,8 +96,8 @@ for cfg in before after; do
         i=$((i + 1))
     done
     echo "aa-seconds-per-run $(( ($(date +%s) - start) / (2 * PAIRS) ))" >>"$T/$cfg.load"
-    echo "aa-load-end $(load)" >>"$T/$cfg.load"
-    echo "sens-load-start $(load)" >>"$T/$cfg.load"
+    echo "aa-load-end $(load_average)" >>"$T/$cfg.load"
+    echo "sens-load-start $(load_average)" >>"$T/$cfg.load"
     i=1
     while [ "$i" -le "$PAIRS" ]; do
         # shellcheck disable=SC2086
@@ -119,7 +108,7 @@ for cfg in before after; do
         echo "  sensitivity pair $i: compare exit $(cat "$T/$cfg/sens$i.rc")" >&2
         i=$((i + 1))
     done
-    echo "sens-load-end $(load)" >>"$T/$cfg.load"
+    echo "sens-load-end $(load_average)" >>"$T/$cfg.load"
 done
 
 python3 - "$T" "$PAIRS" "$CB" <<'EOF'

@@ -10,11 +10,9 @@
 # ratios reference / casbench (goal: the memory ratio grows with N, the
 # time ratio >= 1), and checks both gave the same interval.
 # Usage: sh bench/compare_stats.sh [N...]   (default 1000 2000 4000)
-set -eu
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${CASBENCH_BUILD:-$ROOT/build}
+. "$(dirname "$0")/lib.sh"
 TOOL=$BUILD/tests/test_stats
-[ -x "$TOOL" ] || { echo "compare_stats: $TOOL is missing: run make first" >&2; exit 1; }
+need_built compare_stats "$TOOL"
 [ $# -gt 0 ] || set -- 1000 2000 4000
 printf '%8s %12s %12s %14s %14s %8s %8s\n' repeats ref_s casbench_s ref_rss_kib casbench_rss_kib time_x mem_x
 for n in "$@"; do

@@ -20,28 +20,23 @@
 # child whole, and it runs Python 3.12+ with -X perf.  SymPy runs in the
 # pinned venvs 3.11 and 3.13 when they are installed.
 # Usage: sh bench/cpu_overhead.sh [ROUNDS [RATE]]   (default 8 rounds, 500 Hz)
-set -eu
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${CASBENCH_BUILD:-$ROOT/build}
-CB=$BUILD/casbench
+. "$(dirname "$0")/lib.sh"
 ROUNDS=${1:-8}
 RATE=${2:-500}
-command -v perf >/dev/null || { echo "cpu_overhead: perf is not installed" >&2; exit 1; }
-[ -x "$BUILD/harness/casbench-harness-flint" ] || { echo "cpu_overhead: build first (make)" >&2; exit 1; }
-T=$(mktemp -d /tmp/cbcpuover.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+need_command cpu_overhead perf
+need_built cpu_overhead "$BUILD/harness/casbench-harness-flint"
+workdir cbcpuover
 python3 - "$T" <<'PY'
-import pickle, random, sys
+import random, sys
+import cbtest
 t = sys.argv[1]
 rnd = random.Random(11)
 def poly(terms):
     return {tuple(rnd.randrange(9) for _ in range(4)): rnd.randrange(-10**18, 10**18) for _ in range(terms)}
 polys = {"s%d" % i: (["x", "y", "z", "w"], [poly(150), poly(150)]) for i in range(3)}
 run_list = {"mult": [("s%d" % i, "s%d" % i) for i in range(3)]}
-pickle.dump(polys, open(t + "/polys.pickle", "wb"))
-pickle.dump(run_list, open(t + "/run_list.pickle", "wb"))
+cbtest.write_dataset(t, polys, run_list)
 PY
-PREFIX=${CASBENCH_PREFIX:-/opt/casbench}
 MODES="benchmark perf"
 [ -x "$PREFIX/cargo/bin/samply" ] && MODES="$MODES samply"
 VENVS="python3"
@@ -56,22 +51,16 @@ elif [ -x "$PY313" ] && python3 -c "import sympy" 2>/dev/null; then
     done
     VENVS="python3 $T/py313"
 fi
-i=0
-while [ $i -lt "$ROUNDS" ]; do
-    if [ $((i % 2)) -eq 0 ]; then order=$MODES; else order=$(echo "$MODES" | tr ' ' '\n' | tac | tr '\n' ' '); fi
-    for mode in $order; do
-        case $mode in
-        benchmark) flags=--benchmark ;;
-        perf) flags=--cpu-profiling ;;
-        samply) flags="--cpu-profiling --cpu-profiler samply" ;;
-        esac
-        # --min-time: FLINT's multiplication loops for 0.2 s, SymPy's runs once or twice
-        "$CB" run "$T/polys.pickle" "$T/run_list.pickle" "$T/r$i$mode" $flags --profile-rate "$RATE" \
-            --libraries flint sympy-domains --venvs $VENVS --cores 1 --repeats 5 --min-time 0.2 \
-            >/dev/null 2>"$T/err" || { cat "$T/err" >&2; exit 1; }
-    done
-    i=$((i + 1))
-done
+mode_flags() {
+    case $1 in
+    benchmark) echo --benchmark ;;
+    perf) echo --cpu-profiling ;;
+    samply) echo --cpu-profiling --cpu-profiler samply ;;
+    esac
+}
+# --min-time: FLINT's multiplication loops for 0.2 s, SymPy's runs once or twice
+RUN_OPTS="--profile-rate $RATE --libraries flint sympy-domains --venvs $VENVS --cores 1 --repeats 5 --min-time 0.2"
+run_rounds "$ROUNDS" $MODES
 python3 - "$T" "$ROUNDS" "$RATE" $MODES <<'PY'
 import glob, json, math, statistics, sys
 t, rounds, rate, modes = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[5:]

@@ -18,6 +18,10 @@ import sys
 import tempfile
 import time
 
+# the original generator's draws, restated once for the tests and this bench
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+import cbtest  # noqa: E402
+
 CB = sys.argv[1]
 SEED = 2024
 GENS, TERMS, NUMBER = 10, 1000, 1000
@@ -25,14 +29,7 @@ E, C = range(0, 1001), range(2**65, 2**66)
 
 
 def python_draws():
-    rng = random.Random(SEED)
-    polys = []
-    for _ in range(NUMBER):
-        p = {}
-        for _ in range(TERMS):
-            e = tuple(rng.randrange(E.start, E.stop, E.step) for _ in range(GENS))
-            p[e] = rng.randrange(C.start, C.stop, C.step)
-        polys.append(p)
+    polys = cbtest.original_polys(random.Random(SEED), NUMBER, TERMS, GENS, E, C)
     return {(GENS, TERMS, E, C): ([f"x{i}" for i in range(GENS)], polys)}
 
 

@@ -21,19 +21,15 @@
 # repeats), and its peak is the high-water mark of everything live in the
 # process, while the tracker's is above the call's start.
 # Usage: sh bench/mem_memray.sh [ROUNDS]     (default 3)
-set -eu
+. "$(dirname "$0")/lib.sh"
 ROUNDS=${1:-3}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${CASBENCH_BUILD:-$ROOT/build}
-CB=$BUILD/casbench
-PREFIX=${CASBENCH_PREFIX:-/opt/casbench}
 VENV=${VENV:-$PREFIX/venv-3.12}
-[ -x "$CB" ] || { echo "mem_memray: build first (make)" >&2; exit 1; }
+need_built mem_memray "$CB"
 [ -x "$VENV/bin/python" ] || { echo "mem_memray: no venv $VENV (sh tools/install-deps.sh venvs)" >&2; exit 1; }
-T=$(mktemp -d /tmp/cbmemray.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+workdir cbmemray
 python3 - "$T" <<'PY'
-import pickle, random, sys
+import random, sys
+import cbtest
 t = sys.argv[1]
 rnd = random.Random(16)
 def poly(terms, bits):
@@ -41,25 +37,18 @@ def poly(terms, bits):
 polys = {"small": (["x", "y", "z", "w"], [poly(60, 30)]), "medium": (["x", "y", "z", "w"], [poly(200, 60)]),
          "big": (["x", "y", "z", "w"], [poly(400, 200)])}
 run_list = {"mult": [("small", "small"), ("medium", "medium"), ("big", "big")], "gcd": [("medium", "small")]}
-pickle.dump(polys, open(t + "/polys.pickle", "wb"))
-pickle.dump(run_list, open(t + "/run_list.pickle", "wb"))
+cbtest.write_dataset(t, polys, run_list)
 PY
 MODES="benchmark tracker memray"
-i=0
-while [ $i -lt "$ROUNDS" ]; do
-    if [ $((i % 2)) -eq 0 ]; then order=$MODES; else order="memray tracker benchmark"; fi
-    for mode in $order; do
-        case $mode in
-        benchmark) flags=--benchmark ;;
-        tracker) flags=--memory-profiling ;;
-        memray) flags="--memory-profiler memray" ;;
-        esac
-        "$CB" run "$T/polys.pickle" "$T/run_list.pickle" "$T/r$i$mode" $flags --libraries sympy-domains sympy-dmp \
-            python-flint --venvs "$VENV" --cores 1 --repeats 1 --timeout 300 >/dev/null 2>"$T/err" ||
-            { cat "$T/err" >&2; exit 1; }
-    done
-    i=$((i + 1))
-done
+mode_flags() {
+    case $1 in
+    benchmark) echo --benchmark ;;
+    tracker) echo --memory-profiling ;;
+    memray) echo --memory-profiler memray ;;
+    esac
+}
+RUN_OPTS="--libraries sympy-domains sympy-dmp python-flint --venvs $VENV --cores 1 --repeats 1 --timeout 300"
+run_rounds "$ROUNDS" $MODES
 python3 - "$T" "$ROUNDS" <<'PY'
 import glob, json, math, sys
 t, rounds = sys.argv[1], int(sys.argv[2])

@@ -18,18 +18,15 @@
 # Each figure is the minimum over ROUNDS interleaved runs (default 5: the
 # machine is shared; the minimum is the least disturbed run).
 # Usage: sh bench/mem_overhead.sh [ROUNDS]
-set -eu
+. "$(dirname "$0")/lib.sh"
 ROUNDS=${1:-5}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${CASBENCH_BUILD:-$ROOT/build}
 SO=$BUILD/libcasbench-memtrack.so
-[ -f "$SO" ] || { echo "build the tracker first (make)"; exit 2; }
+need_built mem_overhead "$SO"
 HAVE_HT=1
 command -v heaptrack >/dev/null || HAVE_HT=0
 PY=$(python3 -c 'import sys; print(sys.executable)')
-W=$(mktemp -d /tmp/mem_overhead.XXXXXX)
-trap 'rm -rf "$W"' EXIT
-cc -O2 -g -o "$W/wl" "$ROOT/bench/mem_workload.c" -I/usr/include/flint -lflint -lgmp -ldl
+workdir mem_overhead
+cc -O2 -g -o "$T/wl" "$ROOT/bench/mem_workload.c" -I/usr/include/flint -lflint -lgmp -ldl
 
 now() { date +%s.%N; }
 # one MODE ARGS: prints "CALL_SECONDS WALL_SECONDS"
@@ -37,12 +34,12 @@ one() {
     mode=$1; shift
     t0=$(now)
     case $mode in
-    plain) "$W/wl" call "$@" >"$W/out" 2>&1 ;;
-    tracker) LD_PRELOAD=$SO "$W/wl" call "$@" >"$W/out" 2>&1 ;;
-    heaptrack) heaptrack -o "$W/ht.$$" "$W/wl" call "$@" >"$W/out" 2>&1; rm -f "$W"/ht.$$* ;;
+    plain) "$T/wl" call "$@" >"$T/out" 2>&1 ;;
+    tracker) LD_PRELOAD=$SO "$T/wl" call "$@" >"$T/out" 2>&1 ;;
+    heaptrack) heaptrack -o "$T/ht.$$" "$T/wl" call "$@" >"$T/out" 2>&1; rm -f "$T"/ht.$$* ;;
     esac
     t1=$(now)
-    echo "$(sed -n 's/^call_seconds //p' "$W/out") $(echo "$t1 - $t0" | bc -l)"
+    echo "$(sed -n 's/^call_seconds //p' "$T/out") $(echo "$t1 - $t0" | bc -l)"
 }
 minof() { sort -n | head -n 1; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
@@ -51,24 +48,24 @@ workload() { # LABEL ARGS...
     label=$1; shift
     modes="plain tracker"
     [ $HAVE_HT = 1 ] && modes="$modes heaptrack"
-    for m in $modes; do : >"$W/$m.call"; : >"$W/$m.wall"; done
+    for m in $modes; do : >"$T/$m.call"; : >"$T/$m.wall"; done
     r=0
     while [ $r -lt "$ROUNDS" ]; do
         for m in $modes; do
             set -- $(one "$m" "$@") "$@"
-            echo "$1" >>"$W/$m.call"; echo "$2" >>"$W/$m.wall"
+            echo "$1" >>"$T/$m.call"; echo "$2" >>"$T/$m.wall"
             shift 2
         done
         r=$((r + 1))
     done
-    pc=$(minof <"$W/plain.call") tc=$(minof <"$W/tracker.call")
-    pw=$(minof <"$W/plain.wall") tw=$(minof <"$W/tracker.wall")
+    pc=$(minof <"$T/plain.call") tc=$(minof <"$T/tracker.call")
+    pw=$(minof <"$T/plain.wall") tw=$(minof <"$T/tracker.wall")
     echo "$label"
     printf '  %-28s %10s %10s\n' "" "call s" "process s"
     printf '  %-28s %10.4f %10.3f\n' "benchmark mode (plain)" "$pc" "$pw"
     printf '  %-28s %10.4f %10.3f\n' "memory mode (tracker)" "$tc" "$tw"
     if [ $HAVE_HT = 1 ]; then
-        hc=$(minof <"$W/heaptrack.call") hw=$(minof <"$W/heaptrack.wall")
+        hc=$(minof <"$T/heaptrack.call") hw=$(minof <"$T/heaptrack.wall")
         printf '  %-28s %10.4f %10.3f\n' "heaptrack" "$hc" "$hw"
     fi
     echo "  memory mode / benchmark mode: call $(ratio "$tc" "$pc")x   process $(ratio "$tw" "$pw")x   (goal: <= 3)"
@@ -80,57 +77,36 @@ workload "FLINT fmpz_mpoly_mul, 5 vars, 3000 terms, 20-bit coefficients (few all
 workload "FLINT fmpz_mpoly_mul, 4 vars, 300 terms, 200-bit coefficients (~150k allocations):" 4 300 200 1
 
 # 1b. The same comparison on a SymPy product (Python frames on top)
-cat >"$W/sympy_mul.py" <<'EOF2'
-import ctypes, random, sys, time
-lib = ctypes.CDLL(None)
-begin = getattr(lib, "casbench_mem_begin", None)
-from sympy import Poly, ZZ, symbols
-gens = symbols("x0:4")
-rng = random.Random(1)
-def rand_poly():
-    return Poly.from_dict({tuple(rng.randrange(7) for _ in gens): rng.randrange(-2**100, 2**100)
-                           for _ in range(60)}, *gens, domain=ZZ)
-p, q = rand_poly(), rand_poly()
-if begin:
-    begin()
-t = time.perf_counter()
-r = p * q
-t = time.perf_counter() - t
-if begin:
-    lib.casbench_mem_end()
-print("call_seconds %.6f" % t)
-EOF2
 sympy_one() {
     case $1 in
-    plain) PYTHONMALLOC=malloc "$PY" "$W/sympy_mul.py" ;;
-    tracker) PYTHONMALLOC=malloc LD_PRELOAD=$SO "$PY" "$W/sympy_mul.py" ;;
-    heaptrack) PYTHONMALLOC=malloc heaptrack -o "$W/hs.$$" "$PY" "$W/sympy_mul.py"; rm -f "$W"/hs.$$* ;;
+    plain) PYTHONMALLOC=malloc "$PY" "$ROOT/bench/sympy_mul.py" call 60 ;;
+    tracker) PYTHONMALLOC=malloc LD_PRELOAD=$SO "$PY" "$ROOT/bench/sympy_mul.py" call 60 ;;
+    heaptrack) PYTHONMALLOC=malloc heaptrack -o "$T/hs.$$" "$PY" "$ROOT/bench/sympy_mul.py" call 60; rm -f "$T"/hs.$$* ;;
     esac 2>/dev/null | sed -n 's/^call_seconds //p'
 }
 if "$PY" -c "import sympy" 2>/dev/null; then
     modes="plain tracker"
     [ $HAVE_HT = 1 ] && modes="$modes heaptrack"
-    for m in $modes; do : >"$W/s.$m"; done
+    for m in $modes; do : >"$T/s.$m"; done
     r=0
     while [ $r -lt "$ROUNDS" ]; do
-        for m in $modes; do sympy_one "$m" >>"$W/s.$m"; done
+        for m in $modes; do sympy_one "$m" >>"$T/s.$m"; done
         r=$((r + 1))
     done
-    sp=$(minof <"$W/s.plain") st=$(minof <"$W/s.tracker")
+    sp=$(minof <"$T/s.plain") st=$(minof <"$T/s.tracker")
     echo "SymPy Poly product (4 vars, 60 terms, 100-bit coefficients; ~350k allocations), PYTHONMALLOC=malloc:"
     printf '  %-28s %10.4f\n' "benchmark mode (plain)" "$sp" "memory mode (tracker)" "$st"
     echo "  memory mode / benchmark mode: call $(ratio "$st" "$sp")x"
     if [ $HAVE_HT = 1 ]; then
-        sh_=$(minof <"$W/s.heaptrack")
+        sh_=$(minof <"$T/s.heaptrack")
         printf '  %-28s %10.4f\n' "heaptrack" "$sh_"
         echo "  memory mode / heaptrack:      call $(ratio "$st" "$sh_")x"
     fi
 fi
 
 # 2. casbench run, flint library: benchmark vs --memory-profiling
-CB=$BUILD/casbench
 [ -x "$CB" ] && [ -x "$BUILD/harness/casbench-harness-flint" ] || { echo "(casbench or the flint harness is not built: part 2 skipped)"; exit 0; }
-"$PY" - "$W" <<'EOF'
+"$PY" - "$T" <<'EOF'
 import pickle, random, sys
 rng = random.Random(7)
 def system(nvars, nterms, bits):
@@ -143,10 +119,10 @@ pickle.dump(polys, open(sys.argv[1] + "/polys.pickle", "wb"))
 pickle.dump(run_list, open(sys.argv[1] + "/run_list.pickle", "wb"))
 EOF
 for mode in "" --memory-profiling; do
-    "$CB" run "$W/polys.pickle" "$W/run_list.pickle" "$W/res${mode:+mem}" --libraries flint $mode \
+    "$CB" run "$T/polys.pickle" "$T/run_list.pickle" "$T/res${mode:+mem}" --libraries flint $mode \
         --repeats "$ROUNDS" --cores 1 --timeout 60 >/dev/null 2>&1
 done
-"$PY" - "$W" <<'EOF'
+"$PY" - "$T" <<'EOF'
 import glob, json, sys
 def calls(d):
     recs = [json.loads(l) for l in open(glob.glob(d + "/results_*/calls.jsonl")[0])]

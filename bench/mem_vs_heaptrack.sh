@@ -20,47 +20,21 @@
 #
 # Usage: sh bench/mem_vs_heaptrack.sh   (from the repository root; builds
 # what it needs into a temporary directory; prints one table).
-set -eu
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${CASBENCH_BUILD:-$ROOT/build}
+. "$(dirname "$0")/lib.sh"
 SO=$BUILD/libcasbench-memtrack.so
-[ -f "$SO" ] || { echo "build the tracker first (make)"; exit 2; }
-command -v heaptrack >/dev/null && command -v heaptrack_print >/dev/null || { echo "heaptrack is not installed"; exit 2; }
+need_built mem_vs_heaptrack "$SO"
+need_command mem_vs_heaptrack heaptrack heaptrack_print
 PY=$(python3 -c 'import sys; print(sys.executable)')
-W=$(mktemp -d /tmp/mem_vs_heaptrack.XXXXXX)
-trap 'rm -rf "$W"' EXIT
+workdir mem_vs_heaptrack
 
-cc -O2 -g -o "$W/wl" "$ROOT/bench/mem_workload.c" -I/usr/include/flint -lflint -lgmp -ldl
+cc -O2 -g -o "$T/wl" "$ROOT/bench/mem_workload.c" -I/usr/include/flint -lflint -lgmp -ldl
 
-cat >"$W/sympy_mul.py" <<'EOF'
-import os, random, sys, ctypes
-mode, nterms = sys.argv[1], int(sys.argv[2])
-lib = ctypes.CDLL(None)
-begin = getattr(lib, "casbench_mem_begin", None)
-from sympy import Poly, ZZ, symbols
-gens = symbols("x0:4")
-rng = random.Random(1)
-def rand_poly():
-    return Poly.from_dict({tuple(rng.randrange(7) for _ in gens): rng.randrange(-2**100, 2**100)
-                           for _ in range(nterms)}, *gens, domain=ZZ)
-p, q = rand_poly(), rand_poly()
-if mode == "call":
-    if begin:
-        begin()
-    r = p * q
-    if begin:
-        lib.casbench_mem_end()
-        lib.casbench_mem_report_json.restype = ctypes.c_char_p
-        sys.stdout.write("report " + lib.casbench_mem_report_json().decode() + "\n")
-        sys.stdout.flush()
-os._exit(0)
-EOF
 
 # heaptrack_sum DATA COST [FILTER]: the sum of heaptrack's flamegraph costs
 heaptrack_sum() {
     heaptrack_print -f "$1" --disable-builtin-suppressions -p 0 -a 0 -T 0 \
-        ${3:+--filter-bt-function "$3"} -F "$W/fg.txt" --flamegraph-cost-type "$2" >/dev/null 2>&1
-    awk '{s += $NF} END {printf "%d\n", s}' "$W/fg.txt"
+        ${3:+--filter-bt-function "$3"} -F "$T/fg.txt" --flamegraph-cost-type "$2" >/dev/null 2>&1
+    awk '{s += $NF} END {printf "%d\n", s}' "$T/fg.txt"
 }
 # report_get FILE KEY: a number from the tracker's report line
 report_get() {
@@ -69,41 +43,44 @@ report_get() {
 # under_heaptrack NAME COMMAND...: run it, print the data file's path
 under_heaptrack() {
     name=$1; shift
-    heaptrack -o "$W/$name" "$@" >"$W/$name.out" 2>&1
-    ls "$W/$name".*zst "$W/$name".*gz 2>/dev/null | head -n 1
+    heaptrack -o "$T/$name" "$@" >"$T/$name.out" 2>&1
+    ls "$T/$name".*zst "$T/$name".*gz 2>/dev/null | head -n 1
 }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { if (b == "-") print ""; else if (b == 0) print (a == 0 ? "equal" : "n/a"); else printf "%+.2f%%\n", 100 * (a - b) / b }'; }
 row() { printf '%-34s %14s %14s %9s\n' "$1" "$2" "$3" "$(pct "$2" "$3")"; }
 
+# compare_rows ALLOCATIONS TEMPORARY PEAK [CALL_PEAK]: the tracker's report
+# in $T/t.out beside heaptrack's figures, one row each
+compare_rows() {
+    row "  allocations" "$(report_get "$T/t.out" allocations)" "$1"
+    row "  temporary (heaptrack's rule)" "$(report_get "$T/t.out" temporary_adjacent)" "$2"
+    row "  temporary (memray's rule)" "$(report_get "$T/t.out" temporary)" "-"
+    [ -z "${4:-}" ] || row "  call's blocks live at the peak" "$(report_get "$T/t.out" call_bytes_at_peak)" "$4"
+    row "  peak above the level at begin" "$(report_get "$T/t.out" peak_bytes)" "$3"
+}
+
 flint_case() { # NVARS NTERMS BITS
     args="$1 $2 $3 1"
-    LD_PRELOAD=$SO "$W/wl" call $args >"$W/t.out"
-    call=$(under_heaptrack ht_call "$W/wl" call $args)
-    setup=$(under_heaptrack ht_setup "$W/wl" setup $args)
+    LD_PRELOAD=$SO "$T/wl" call $args >"$T/t.out"
+    call=$(under_heaptrack ht_call "$T/wl" call $args)
+    setup=$(under_heaptrack ht_setup "$T/wl" setup $args)
     h_alloc=$(heaptrack_sum "$call" allocations fmpz_mpoly_mul)
     h_temp=$(heaptrack_sum "$call" temporary fmpz_mpoly_mul)
     h_callpeak=$(heaptrack_sum "$call" peak fmpz_mpoly_mul)
     h_peak=$(( $(heaptrack_sum "$call" peak) - $(heaptrack_sum "$setup" leaked) ))
     echo "FLINT fmpz_mpoly_mul, $1 vars, $2 terms, $3-bit coefficients:"
-    row "  allocations" "$(report_get "$W/t.out" allocations)" "$h_alloc"
-    row "  temporary (heaptrack's rule)" "$(report_get "$W/t.out" temporary_adjacent)" "$h_temp"
-    row "  temporary (memray's rule)" "$(report_get "$W/t.out" temporary)" "-"
-    row "  call's blocks live at the peak" "$(report_get "$W/t.out" call_bytes_at_peak)" "$h_callpeak"
-    row "  peak above the level at begin" "$(report_get "$W/t.out" peak_bytes)" "$h_peak"
+    compare_rows "$h_alloc" "$h_temp" "$h_peak" "$h_callpeak"
 }
 
 sympy_case() { # NTERMS
-    PYTHONHASHSEED=0 PYTHONMALLOC=malloc LD_PRELOAD=$SO "$PY" "$W/sympy_mul.py" call "$1" >"$W/t.out"
-    call=$(PYTHONHASHSEED=0 PYTHONMALLOC=malloc under_heaptrack hs_call "$PY" "$W/sympy_mul.py" call "$1")
-    setup=$(PYTHONHASHSEED=0 PYTHONMALLOC=malloc under_heaptrack hs_setup "$PY" "$W/sympy_mul.py" setup "$1")
+    PYTHONHASHSEED=0 PYTHONMALLOC=malloc LD_PRELOAD=$SO "$PY" "$ROOT/bench/sympy_mul.py" call "$1" >"$T/t.out"
+    call=$(PYTHONHASHSEED=0 PYTHONMALLOC=malloc under_heaptrack hs_call "$PY" "$ROOT/bench/sympy_mul.py" call "$1")
+    setup=$(PYTHONHASHSEED=0 PYTHONMALLOC=malloc under_heaptrack hs_setup "$PY" "$ROOT/bench/sympy_mul.py" setup "$1")
     h_alloc=$(( $(heaptrack_sum "$call" allocations) - $(heaptrack_sum "$setup" allocations) ))
     h_temp=$(( $(heaptrack_sum "$call" temporary) - $(heaptrack_sum "$setup" temporary) ))
     h_peak=$(( $(heaptrack_sum "$call" peak) - $(heaptrack_sum "$setup" leaked) ))
     echo "SymPy Poly product (DMP, python ground types), 4 vars, $1 terms, 100-bit coefficients:"
-    row "  allocations" "$(report_get "$W/t.out" allocations)" "$h_alloc"
-    row "  temporary (heaptrack's rule)" "$(report_get "$W/t.out" temporary_adjacent)" "$h_temp"
-    row "  temporary (memray's rule)" "$(report_get "$W/t.out" temporary)" "-"
-    row "  peak above the level at begin" "$(report_get "$W/t.out" peak_bytes)" "$h_peak"
+    compare_rows "$h_alloc" "$h_temp" "$h_peak"
 }
 
 printf '%-34s %14s %14s %9s\n' "" "tracker" "heaptrack" "diff"

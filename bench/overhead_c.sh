@@ -20,15 +20,12 @@
 # interleaved rounds and the ratios are the medians of the per-round ratios.
 # Goals: harness / floor <= 1.5, python / harness >= 15.
 # Usage: sh bench/overhead_c.sh [N [ROUNDS]]   (default 200 calls, 5 rounds)
-set -eu
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${CASBENCH_BUILD:-$ROOT/build}
+. "$(dirname "$0")/lib.sh"
 HARNESS=$BUILD/harness/casbench-harness-flint
 N=${1:-200}
 ROUNDS=${2:-5}
-[ -x "$HARNESS" ] || { echo "overhead_c: $HARNESS is missing: run make first" >&2; exit 1; }
-T=$(mktemp -d /tmp/cboverhead.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+need_built overhead_c "$HARNESS"
+workdir cboverhead
 
 # The floor process links what the harness links, loaded even if unused.
 cc -O2 -o "$T/floor" "$ROOT/bench/overhead_c_floor.c" \

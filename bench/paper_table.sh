@@ -15,9 +15,8 @@
 # Prints: problem, published flint and sing (s), published ratio, measured
 # flint and singular (CPU s, median of REPEATS), measured ratio.
 # Published figures and their source: docs/literature.md ("A paper's table").
-set -eu
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${1:-$ROOT/build}
+. "$(dirname "$0")/lib.sh"
+BUILD=${1:-$BUILD}
 CB=$BUILD/casbench
 PEARCE=${PEARCE:-10-10}
 DENSE=${DENSE:-20-20}
@@ -26,8 +25,7 @@ GCD=${GCD:-6-4-3-6}
 REPEATS=${REPEATS:-3}
 RING=${RING:-rational}
 TIMEOUT=${TIMEOUT:-60}
-T=$(mktemp -d /tmp/cb_paper.XXXXXX)
-trap 'rm -rf "$T"' EXIT INT TERM
+workdir cb_paper
 
 "$CB" systems "$T/data" "pearce-$PEARCE" "dense-$DENSE" "pearcediv-$DIV" "gcd-sparse-$GCD" >/dev/null
 "$CB" run "$T/data/polys.pickle" "$T/data/run_list.pickle" "$T/out" --libraries flint singular --singular-ring "$RING" \

@@ -9,15 +9,12 @@
 # runs, interleaved; wall and CPU (process) time are both shown, CPU being
 # the steadier figure on a busy machine.  Goal: ratio (python / casbench) >= 1.
 # Usage: sh bench/pickle_load.sh [MEGABYTES [REPEATS]]   (default 40, 5)
-set -eu
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${CASBENCH_BUILD:-$ROOT/build}
+. "$(dirname "$0")/lib.sh"
 TOOL=$BUILD/tests/test_pickle
 MB=${1:-40}
 REPEATS=${2:-5}
-[ -x "$TOOL" ] || { echo "pickle_load: $TOOL is missing: run make first" >&2; exit 1; }
-T=$(mktemp -d /tmp/cbpickleload.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+need_built pickle_load "$TOOL"
+workdir cbpickleload
 
 python3 "$ROOT/bench/pickle_dataset.py" "$T/polys.pickle" "$MB"
 python3 - "$TOOL" "$T/polys.pickle" "$REPEATS" <<'PY'

@@ -17,21 +17,17 @@
 # Goal on a 2-core machine: ratio <= 0.6 (ideal 0.5); with a busy machine
 # judge pool / reference (ideal 1.0).
 # Usage: sh bench/pool_scaling.sh [CALLS [ROUNDS]]   (default 20 calls of 100 ms, 3 rounds)
-set -eu
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${CASBENCH_BUILD:-$ROOT/build}
-CB=$BUILD/casbench
+. "$(dirname "$0")/lib.sh"
 CALLS=${1:-20}
 ROUNDS=${2:-3}
-[ -x "$BUILD/harness/casbench-harness-selftest" ] || { echo "pool_scaling: build first (make)" >&2; exit 1; }
-T=$(mktemp -d /tmp/cbscaling.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+need_built pool_scaling "$BUILD/harness/casbench-harness-selftest"
+workdir cbscaling
 python3 - "$T" "$CALLS" <<'PY'
-import pickle, sys
+import sys
+import cbtest
 t, n = sys.argv[1], int(sys.argv[2])
 polys = {"busy%d:100000" % i: (["x"], [{(1,): 1}]) for i in range(n)}
-pickle.dump(polys, open(t + "/polys.pickle", "wb"))
-pickle.dump({"selftest_busy": [(k,) for k in polys]}, open(t + "/run_list.pickle", "wb"))
+cbtest.write_dataset(t, polys, {"selftest_busy": [(k,) for k in polys]})
 PY
 cat >"$T/spin.c" <<'C'
 #include <stdlib.h>

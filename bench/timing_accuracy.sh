@@ -11,13 +11,10 @@
 # so on a busy machine it can only come out high, never low; the harness
 # runs under SCHED_FIFO when the bench may (root) to keep its CPU.
 # Usage: sh bench/timing_accuracy.sh   (CASBENCH_BUILD=dir)
-set -eu
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${CASBENCH_BUILD:-$ROOT/build}
+. "$(dirname "$0")/lib.sh"
 HARNESS=$BUILD/harness/casbench-harness-selftest
-[ -x "$HARNESS" ] || { echo "timing_accuracy: $HARNESS is missing: run make first" >&2; exit 1; }
-T=$(mktemp -d /tmp/cbtiming.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+need_built timing_accuracy "$HARNESS"
+workdir cbtiming
 
 python3 - "$HARNESS" "$T" <<'EOF2'
 import json, os, pickle, statistics, subprocess, sys

@@ -22,22 +22,17 @@
 # Figures quoted in docs must come from a quiet machine.
 # Usage: sh bench/warmup_effect.sh [ROUNDS [LIBRARY...]]
 #        (default 2 rounds, every available library; CASBENCH_BUILD=dir)
-set -eu
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${CASBENCH_BUILD:-$ROOT/build}
-CB=$BUILD/casbench
-[ -x "$CB" ] || { echo "warmup_effect: $CB is missing: run make first" >&2; exit 1; }
+. "$(dirname "$0")/lib.sh"
+need_built warmup_effect "$CB"
 ROUNDS=${1:-2}
 [ $# -gt 0 ] && shift
-T=$(mktemp -d /tmp/cbwarmup.XXXXXX)
-trap 'rm -rf "$T"' EXIT
+workdir cbwarmup
 
 LIBS=""
 [ $# -gt 0 ] && LIBS="--libraries $*"
 r=1
 while [ "$r" -le "$ROUNDS" ]; do
-    if [ $((r % 2)) -eq 1 ]; then order="old new"; else order="new old"; fi
-    for cfg in $order; do
+    for cfg in $(round_order $r new old); do
         if [ "$cfg" = old ]; then opts="--warmup 0 --min-time 0"; else opts=""; fi
         mkdir -p "$T/$cfg$r"
         start=$(date +%s.%N)

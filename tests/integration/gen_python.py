@@ -48,13 +48,7 @@ def ref_generate(seed, G, T, E, C, number, groupby=("gens", "terms")):
         res = {}
         for g in gen_part:
             for t in terms_part:
-                polys = []
-                for _ in range(number):
-                    p = {}
-                    for _ in range(t):
-                        e = tuple(rng.randrange(er.start, er.stop, er.step) for _ in range(g))
-                        p[e] = rng.randrange(cr.start, cr.stop, cr.step)
-                    polys.append(p)
+                polys = cbtest.original_polys(rng, number, t, g, er, cr)
                 res[(g, t, er, cr)] = ([f"x{i}" for i in range(g)], polys)
         groups = {}
         for k in res:
@@ -91,49 +85,18 @@ def same_run_list(a, b):
 def run_list_difference(got, want):
     if set(got) != set(want):
         return f"functions {sorted(got)} vs {sorted(want)}"
-    for k in want:
-        d = first_difference(got[k], want[k], f"run_list[{k!r}]")
-        if d:
-            return d
-    return None
+    return next(filter(None, (first_difference(got[k], want[k], f"run_list[{k!r}]") for k in want)), None)
 
 
 # ---------------------------------------------------------------- compare
 
 def same_value(a, b):
     """== plus types and orders all the way down."""
-    if type(a) is not type(b):
-        return False
-    if isinstance(a, dict):
-        return list(a.keys()) == list(b.keys()) and all(
-            same_value(ka, kb) and same_value(a[ka], b[kb]) for ka, kb in zip(a, b))
-    if isinstance(a, (list, tuple)):
-        return len(a) == len(b) and all(same_value(x, y) for x, y in zip(a, b))
-    if isinstance(a, range):
-        return (a.start, a.stop, a.step) == (b.start, b.stop, b.step)
-    return a == b
+    return cbtest.value_difference(a, b) is None
 
 
 def first_difference(a, b, path="dataset"):
-    if type(a) is not type(b):
-        return f"{path}: {type(a).__name__} vs {type(b).__name__}"
-    if isinstance(a, dict):
-        if list(a) != list(b):
-            return f"{path}: keys {list(a)[:5]}... vs {list(b)[:5]}..."
-        for k in a:
-            d = first_difference(a[k], b[k], f"{path}[{k!r}]")
-            if d:
-                return d
-    elif isinstance(a, (list, tuple)):
-        if len(a) != len(b):
-            return f"{path}: length {len(a)} vs {len(b)}"
-        for i, (x, y) in enumerate(zip(a, b)):
-            d = first_difference(x, y, f"{path}[{i}]")
-            if d:
-                return d
-    elif not same_value(a, b):
-        return f"{path}: {a!r} vs {b!r}"
-    return None
+    return cbtest.value_difference(a, b, path)
 
 
 def run_gen(out, args, check=True):

@@ -12,13 +12,9 @@ both are primitive with positive leading coefficients.  Also: the digest is
 the SHA-256 of the text, a benchmark run of the same run list is all `ok`,
 and systems with different generator counts are an `error`, not a crash."""
 import hashlib
-import json
 import os
 import random
-import shutil
-import subprocess
 import sys
-import tempfile
 
 import sympy
 from sympy import Poly, ZZ, symbols
@@ -55,16 +51,9 @@ def katsura(n, gens):
 
 
 def main():
-    if not os.access(HARNESS, os.X_OK):
-        check("harness is built", False, HARNESS)
-        return
-    tmp = tempfile.mkdtemp(prefix="cbflint.")
-    try:
-        arithmetic(tmp)
-        groebner(tmp)
-        probe()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    if cbtest.not_built("harness_flint_verify", HARNESS, "harness"):
+        return 1
+    return cbtest.run_steps_in_tmp(check, "cbflint.", arithmetic, groebner, lambda tmp: probe())
 
 
 def arithmetic(tmp):
@@ -95,25 +84,18 @@ def arithmetic(tmp):
     }
     run_list["gcd"].append(("p", "two"))   # generator counts differ: an error
     run_list["add"].append(("bad", "p"))
-    cfg = {"type": "verify", "run_list": run_list, "polys": polys, "gc": False, "repeats": 1,
-           "log_file": None, "timeout": 60.0, "library": "flint", "result_text": True}
-    records, results, _, proc = cbtest.run_harness(HARNESS, tmp, cfg)
-    check("verify run exits 0", proc.returncode == 0, proc.stderr[-500:])
-    by = cbtest.by_call(records)
-    lines = lambda f, *a: cbtest.result_text(by, f, *a).split("\n")  # noqa: E731
+    records, by, text = cbtest.verify_results(HARNESS, tmp, check, "flint", run_list, polys)
+    lines = lambda f, *a: text(f, *a).split("\n")  # noqa: E731
     ok = [r for r in records if r["status"] == "ok"]
     check("every computable call is ok", len(ok) == len(records) - 2,
           [(r["function"], r["args"], r["status"], r["error"]) for r in records if r["status"] != "ok"])
     check("digest is the SHA-256 of the canonical text",
           all(r["digest"] == hashlib.sha256(r["result"].encode()).hexdigest() for r in ok))
     check("result_head is the first 200 characters", all(r["result_head"] == r["result"][:200] for r in ok))
-    bad = by.get(("gcd", ("'p'", "'two'")), {})
-    check("different generator counts: error, not a crash", bad.get("status") == "error"
-          and "generators" in (bad.get("error") or ""), bad)
-
-    bad = by.get(("add", ("'bad'", "'p'")), {})
-    check("a system that cannot be parsed fails its own calls only", bad.get("status") == "error"
-          and "'bad'" in (bad.get("error") or ""), bad)
+    cbtest.check_call_error(check, by, "different generator counts: error, not a crash", "gcd", ("p", "two"),
+                            lambda e: "generators" in e)
+    cbtest.check_call_error(check, by, "a system that cannot be parsed fails its own calls only", "add",
+                            ("bad", "p"), lambda e: "'bad'" in e)
 
     P_, Q_ = polys["p"][1], polys["q"][1]
     check("add = SymPy p + q", lines("add", "p", "q") == [cbtest.canon(cbtest.terms_of(a + b, gens)) for a, b in zip(Pe, Qe)],
@@ -150,7 +132,7 @@ def arithmetic(tmp):
           lines("leading_coefficient", "p") == [str(Poly(e, *gens).LC()) for e in Pe]
           and lines("leading_coefficient", "big") == [str(Poly(e, *gens).LC()) for e in Be])
 
-    cfg.update(type="benchmark", repeats=2, result_text=False)
+    cfg = dict(cbtest.verify_config("flint", run_list, polys), type="benchmark", repeats=2, result_text=False)
     records, results, _, proc = cbtest.run_harness(HARNESS, tmp, cfg)
     check("benchmark run: ok calls with 2 positive times each",
           proc.returncode == 0 and sum(r["status"] == "ok" and len(r["times"]) == 2 and min(r["times"]) > 0
@@ -179,16 +161,11 @@ def groebner(tmp):
 
 
 def probe():
-    p = subprocess.run([HARNESS, "--probe", "flint"], capture_output=True, text=True)
-    try:
-        o = json.loads(p.stdout)
-    except ValueError:
-        o = {}
+    p, o = cbtest.probe_harness(HARNESS, "flint")
     fns = o.get("functions", [])
     check("probe: flint available with its version and all ten functions",
           o.get("available") is True and o.get("version", "").startswith("2.")
           and o.get("versions", {}).get("calcium") and len(fns) == 10 and "groebner" in fns, o)
 
 
-main()
-sys.exit(1 if check.failed else 0)
+sys.exit(main())

@@ -21,7 +21,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import cbtest  # noqa: E402
@@ -46,23 +45,17 @@ def base_config(run_list, keys, **kw):
 
 
 def main():
-    if not os.access(HARNESS, os.X_OK):
-        check("harness is built", False, HARNESS)
-        return
-    tmp = tempfile.mkdtemp(prefix="cbselftest.")
-    try:
-        statuses(tmp)
-        min_time(tmp)
-        measurement(tmp)
-        verify(tmp)
-        probe()
-        bad_input(tmp)
-        if SANITIZED:
-            print("SKIP: harness_selftest: memory hooks (an LD_PRELOAD stub cannot go before the ASan runtime)")
-        else:
-            mem_hooks(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    if cbtest.not_built("harness_selftest", HARNESS, "harness"):
+        return 1
+    return cbtest.run_steps_in_tmp(check, "cbselftest.", statuses, min_time, measurement, verify,
+                                   lambda tmp: probe(), bad_input, mem_hooks_unless_sanitized)
+
+
+def mem_hooks_unless_sanitized(tmp):
+    if SANITIZED:
+        print("SKIP: harness_selftest: memory hooks (an LD_PRELOAD stub cannot go before the ASan runtime)")
+    else:
+        mem_hooks(tmp)
 
 
 def statuses(tmp):
@@ -253,11 +246,7 @@ def verify(tmp):
 
 
 def probe():
-    p = subprocess.run([HARNESS, "--probe", "selftest"], capture_output=True, text=True)
-    try:
-        o = json.loads(p.stdout)
-    except ValueError:
-        o = {}
+    p, o = cbtest.probe_harness(HARNESS, "selftest")
     check("probe prints JSON and exits 0", p.returncode == 0 and o.get("library") == "selftest", p.stdout + p.stderr)
     check("probe: available, with functions", o.get("available") is True
           and "selftest_hang" in o.get("functions", []) and "add" not in o.get("functions", []), o)
@@ -315,5 +304,4 @@ def mem_hooks(tmp):
           == [("f", "file.c", 10, 50.0, 5, 25.0, 2)], results)
 
 
-main()
-sys.exit(1 if check.failed else 0)
+sys.exit(main())

@@ -29,10 +29,7 @@ ROOT, BUILD = cbtest.ROOT, cbtest.BUILD
 CB = cbtest.CB
 check = cbtest.Checker(None, 600, sep=": ")
 
-
-if not os.access(CB, os.X_OK):
-    print("FAIL: literature_families: casbench is not built")
-    sys.exit(1)
+cbtest.exit_unless_casbench_built("literature_families")
 try:
     import sympy
     from sympy import symbols

@@ -79,12 +79,7 @@ def main():
     run_list["mult"].append(("q", "p"))
     tmp = tempfile.mkdtemp(prefix="cb-pari-")
     try:
-        cfg = {"type": "verify", "run_list": run_list, "polys": polys, "gc": False, "repeats": 1,
-               "log_file": None, "timeout": 60.0, "library": "pari", "result_text": True}
-        records, _, _, proc = cbtest.run_harness(HARNESS, tmp, cfg)
-        check("verify run exits 0", proc.returncode == 0, proc.stderr[-500:])
-        by = cbtest.by_call(records)
-        res = lambda f, *a: cbtest.result_text(by, f, *a)  # noqa: E731
+        _, by, res = cbtest.verify_results(HARNESS, tmp, check, "pari", run_list, polys)
         lines = lambda f, *a: res(f, *a).split("\n")  # noqa: E731
         want = cbtest.sympy_pair_results(P, Q, gens, x)
         for f, exp in want.items():
@@ -104,12 +99,10 @@ def main():
               (res("leading_coefficient", "p"), lc))
         g = by.get(("groebner", ("'p'",)), {})
         check("groebner: unsupported", g.get("status") == "unsupported", g)
-        bad = by.get(("divmod", ("'p'", "'zero'")), {})
-        check("divmod by a zero polynomial: PARI's error, caught", bad.get("status") == "error"
-              and (bad.get("error") or "").startswith("PARI: "), bad)
-        bad = by.get(("gcd", ("'p'", "'two'")), {})
-        check("different generator counts: error", bad.get("status") == "error"
-              and "generators" in (bad.get("error") or ""), bad)
+        cbtest.check_call_error(check, by, "divmod by a zero polynomial: PARI's error, caught", "divmod",
+                                ("p", "zero"), lambda e: e.startswith("PARI: "))
+        cbtest.check_call_error(check, by, "different generator counts: error", "gcd", ("p", "two"),
+                                lambda e: "generators" in e)
 
         # benchmark: a factorisation that does not finish in 1 s, then more calls
         k = symbols("a b c d")

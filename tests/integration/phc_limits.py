@@ -31,17 +31,12 @@ check = cbtest.Checker("phc_limits", 600, sep=": ")
 SANITIZED = os.environ.get("CASBENCH_SANITIZED") == "1"
 BUDGET_MIB = 64
 
-if not os.access(CB, os.X_OK):
-    print("FAIL: phc_limits: casbench is not built")
-    sys.exit(1)
+cbtest.exit_unless_casbench_built("phc_limits")
 TMP = tempfile.mkdtemp(prefix="cbphclim.")
 
 
 def write(name, text):
-    path = os.path.join(TMP, name)
-    with open(path, "w") as f:
-        f.write(text)
-    return path
+    return cbtest.write_text(TMP, name, text)
 
 
 def limit_cpu():

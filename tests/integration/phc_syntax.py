@@ -8,7 +8,6 @@ malformed files must give one line naming FILE:LINE, exit 2, and leave no
 output file behind."""
 import os
 import pickle
-import re
 import subprocess
 import sys
 import tempfile
@@ -20,36 +19,18 @@ ROOT, BUILD = cbtest.ROOT, cbtest.BUILD
 CB = cbtest.CB
 check = cbtest.Checker(None, 600, sep=": ")
 
-
-if not os.access(CB, os.X_OK):
-    print("FAIL: phc_syntax: casbench is not built")
-    sys.exit(1)
-import sympy
-from sympy.parsing.sympy_parser import parse_expr, rationalize, standard_transformations
+cbtest.exit_unless_casbench_built("phc_syntax")
 
 TMP = tempfile.mkdtemp(prefix="cbphcsyn.")
 
 
 def write(name, text):
-    path = os.path.join(TMP, name)
-    with open(path, "w", newline="") as f:
-        f.write(text)
-    return path
+    return cbtest.write_text(TMP, name, text, newline="")
 
 
 def sympy_reading(text):
-    lines = text.replace("\r", "").strip("\n").split("\n")
-    n = int(lines[0].split()[0])
-    pieces = "\n".join(lines[1:]).split(";")[:n]
-    gens = sorted(set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", " ".join(pieces))))
-    syms = {g: sympy.Symbol(g) for g in gens}
-    polys = []
-    for piece in pieces:
-        e = parse_expr(piece.replace("\n", " ").replace("^", "**"), local_dict=syms,
-                       transformations=standard_transformations + (rationalize,))
-        d = sympy.Poly(e, *[syms[g] for g in gens]).as_dict() if gens else {(): sympy.Rational(e)}
-        polys.append({m: int(c) for m, c in d.items() if c != 0})
-    return gens, polys
+    gens, polys = cbtest.sympy_phc(text)
+    return gens, [{m: int(c) for m, c in d.items() if c != 0} for d in polys]
 
 
 def run(files, extra=()):

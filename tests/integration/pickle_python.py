@@ -13,13 +13,11 @@ refused with one line naming the byte offset, exit status 2, and nothing run.
 Prints PASS/FAIL/SKIP lines (tests/run-tests.sh counts them).
 """
 import glob
-import math
 import os
 import pickle
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import cbtest  # noqa: E402
@@ -31,44 +29,7 @@ NAME = "pickle_python.py"
 check = cbtest.Checker(NAME, sep=": ", only_given=True)
 
 
-def same(a, b, path="value"):
-    """None when a and b are the same value with the same types, else why not."""
-    if type(a) is not type(b):
-        return f"{path}: type {type(a).__name__} != {type(b).__name__}"
-    if isinstance(a, float):
-        if math.isnan(a) and math.isnan(b):
-            return None
-        if a != b or math.copysign(1, a) != math.copysign(1, b):
-            return f"{path}: {a!r} != {b!r}"
-        return None
-    if isinstance(a, (list, tuple)):
-        if len(a) != len(b):
-            return f"{path}: length {len(a)} != {len(b)}"
-        for i, (x, y) in enumerate(zip(a, b)):
-            why = same(x, y, f"{path}[{i}]")
-            if why:
-                return why
-        return None
-    if isinstance(a, dict):
-        ka, kb = list(a), list(b)
-        if len(ka) != len(kb):
-            return f"{path}: {len(ka)} keys != {len(kb)}"
-        for i, (x, y) in enumerate(zip(ka, kb)):
-            why = same(x, y, f"{path}.keys()[{i}]") or same(a[x], b[y], f"{path}[{x!r}]")
-            if why:
-                return why
-        return None
-    if isinstance(a, (set, frozenset)):
-        if a != b or sorted(map(repr, a)) != sorted(map(repr, b)):
-            return f"{path}: {a!r} != {b!r}"
-        return None
-    if isinstance(a, range):
-        if (a.start, a.stop, a.step) != (b.start, b.stop, b.step):
-            return f"{path}: {a!r} != {b!r}"
-        return None
-    if a != b:
-        return f"{path}: {a!r:.80} != {b!r:.80}"
-    return None
+same = cbtest.value_difference
 
 
 def tool(*args):
@@ -316,19 +277,11 @@ def test_fixtures(tmp):
 
 
 def main():
-    if not os.access(TOOL, os.X_OK):
-        print(f"FAIL: {NAME}: {TOOL} is not built")
+    if cbtest.not_built(NAME, TOOL):
         return 1
-    with tempfile.TemporaryDirectory(prefix="cbpickle.") as tmp:
-        test_round_trips(tmp)
-        test_top_level_scalars(tmp)
-        test_python2_strings(tmp)
-        test_python2_pickles(tmp)
-        test_repr(tmp)
-        test_refusals(tmp)
-        test_malformed(tmp)
-        test_fixtures(tmp)
-    return 1 if check.failed else 0
+    return cbtest.run_steps_in_tmp(check, "cbpickle.", test_round_trips, test_top_level_scalars,
+                                   test_python2_strings, test_python2_pickles, test_repr, test_refusals,
+                                   test_malformed, test_fixtures)
 
 
 if __name__ == "__main__":

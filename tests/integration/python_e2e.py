@@ -22,7 +22,6 @@ import random
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import cbtest  # noqa: E402
@@ -156,29 +155,25 @@ def test_verify_against_flint(tmp, polys, run_list, envs):
 
 
 def main():
-    if not os.access(CB, os.X_OK):
-        print("FAIL: %s: %s is not built" % (NAME, CB))
+    if cbtest.not_built(NAME, CB):
         return 1
     envs = [e for e in interpreters() if e[3]["sympy"]]
     if not envs:
         print("SKIP: %s: no interpreter with SymPy" % NAME)
         return 0
-    tmp = tempfile.mkdtemp(prefix="cbpye2e.")
-    try:
-        polys, run_list = dataset(tmp)
-        if os.environ.get("CASBENCH_SANITIZED") == "1":
-            # the matrix exercises Python harnesses; the sanitized pass keeps
-            # the part that runs sanitized C (the flint harness, the engine)
-            print("SKIP: %s: variant x environment x gc matrix (normal build only)" % NAME)
-        else:
-            test_matrix(tmp, polys, run_list, envs)
-        if os.access(os.path.join(BUILD, "harness", "casbench-harness-flint"), os.X_OK):
-            test_verify_against_flint(tmp, polys, run_list, envs)
-        else:
-            print("FAIL: %s: the flint harness is not built" % NAME)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if check.failed else 0
+    return cbtest.run_steps_in_tmp(check, "cbpye2e.", lambda tmp: test_all(tmp, envs))
+
+
+def test_all(tmp, envs):
+    polys, run_list = dataset(tmp)
+    if os.environ.get("CASBENCH_SANITIZED") == "1":
+        # the matrix exercises Python harnesses; the sanitized pass keeps
+        # the part that runs sanitized C (the flint harness, the engine)
+        print("SKIP: %s: variant x environment x gc matrix (normal build only)" % NAME)
+    else:
+        test_matrix(tmp, polys, run_list, envs)
+    if not cbtest.not_built(NAME, cbtest.harness_path("flint"), "the flint harness"):
+        test_verify_against_flint(tmp, polys, run_list, envs)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import pickle
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import cbtest  # noqa: E402
@@ -351,37 +350,36 @@ def main():
     if not envs:
         print("SKIP: %s: no interpreter with SymPy" % NAME)
         return 0
-    tmp = tempfile.mkdtemp(prefix="cbpyh.")
-    try:
-        available = test_probes(envs)
-        # per environment, Poly and PolyElement, with gmpy ground types where
-        # gmpy2 is there (python_e2e.py verifies every variant against FLINT)
-        runs = []
-        for py, mods in envs:
-            gmpy = "-gmpy" if mods["gmpy2"] else ""
-            runs += [(py, "sympy-dmp" + gmpy), (py, "sympy-domains" + gmpy)]
-        check("at least two environments x variants to compare", len(runs) >= 2, runs)
-        # benchmark: one variant per environment, gc on in one and off in
-        # the other (tests/integration/python_e2e.sh runs the whole matrix
-        # through `casbench run`; python_runtime.py every executor path)
-        bench = []
-        for py, _ in envs:
-            libs = [lib for p, lib in runs if p == py]
-            if libs:
-                bench.append((py, libs[-1], len(bench) % 2 == 0))
-        test_benchmark_runs(tmp, bench)
-        sage = [(py, "sagemath") for py, _ in envs if available.get((py, "sagemath"))]
-        test_verify(tmp, runs + sage[:1])
-        test_robustness(tmp, envs[0][0], "sympy-domains")
-        missing = [(py, lib) for (py, lib), ok in available.items()
-                   if not ok and lib != "no-such-library"]
-        if missing:
-            test_bad_input(tmp, missing[0][0], missing[0][1])
-        else:
-            print("SKIP: %s: every library is available: no unavailable one to refuse" % NAME)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 1 if check.failed else 0
+    return cbtest.run_steps_in_tmp(check, "cbpyh.", lambda tmp: test_all(tmp, envs))
+
+
+def test_all(tmp, envs):
+    available = test_probes(envs)
+    # per environment, Poly and PolyElement, with gmpy ground types where
+    # gmpy2 is there (python_e2e.py verifies every variant against FLINT)
+    runs = []
+    for py, mods in envs:
+        gmpy = "-gmpy" if mods["gmpy2"] else ""
+        runs += [(py, "sympy-dmp" + gmpy), (py, "sympy-domains" + gmpy)]
+    check("at least two environments x variants to compare", len(runs) >= 2, runs)
+    # benchmark: one variant per environment, gc on in one and off in
+    # the other (tests/integration/python_e2e.sh runs the whole matrix
+    # through `casbench run`; python_runtime.py every executor path)
+    bench = []
+    for py, _ in envs:
+        libs = [lib for p, lib in runs if p == py]
+        if libs:
+            bench.append((py, libs[-1], len(bench) % 2 == 0))
+    test_benchmark_runs(tmp, bench)
+    sage = [(py, "sagemath") for py, _ in envs if available.get((py, "sagemath"))]
+    test_verify(tmp, runs + sage[:1])
+    test_robustness(tmp, envs[0][0], "sympy-domains")
+    missing = [(py, lib) for (py, lib), ok in available.items()
+               if not ok and lib != "no-such-library"]
+    if missing:
+        test_bad_input(tmp, missing[0][0], missing[0][1])
+    else:
+        print("SKIP: %s: every library is available: no unavailable one to refuse" % NAME)
 
 
 if __name__ == "__main__":

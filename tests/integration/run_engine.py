@@ -12,10 +12,8 @@ import json
 import math
 import os
 import pickle
-import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import cbtest  # noqa: E402
@@ -255,14 +253,7 @@ def pin_run(tmp):
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="cbtest-run.")
-    try:
-        selftest_run(tmp)
-        pin_run(tmp)
-        python_envs_run(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    sys.exit(1 if check.failed else 0)
+    sys.exit(cbtest.run_steps_in_tmp(check, "cbtest-run.", selftest_run, pin_run, python_envs_run))
 
 
 main()

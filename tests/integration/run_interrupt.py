@@ -23,18 +23,10 @@ check = cbtest.Checker("run_interrupt")
 
 def pgid_alive(pgids):
     """Processes (not zombies) still in any of these process groups."""
-    alive = []
-    for name in os.listdir("/proc"):
-        if not name.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % name) as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[0] != "Z" and int(fields[2]) in pgids:
-            alive.append(int(name))
-    return alive
+    def alive_in_pgids(stat):
+        fields = stat.rsplit(b")", 1)[1].split()
+        return fields[0] != b"Z" and int(fields[2]) in pgids
+    return cbtest.pids_whose("stat", alive_in_pgids)
 
 
 def count_lines(path):

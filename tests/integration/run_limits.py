@@ -195,17 +195,7 @@ def probe_hang(tmp):
 
 def marked(token):
     """Processes whose environment carries token."""
-    found = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open("/proc/%s/environ" % pid, "rb") as f:
-                if token.encode() in f.read():
-                    found.append(int(pid))
-        except OSError:
-            pass
-    return found
+    return cbtest.pids_whose("environ", lambda environ: token.encode() in environ)
 
 
 def grandchildren(tmp):
@@ -300,18 +290,10 @@ def stopped_from_outside(tmp):
 
 
 def main():
-    if not os.access(CB, os.X_OK):
-        check("casbench is built", False, CB)
+    if cbtest.not_built("run_limits", CB):
         return 1
-    with tempfile.TemporaryDirectory() as tmp:
-        memory_limits(tmp)
-        startup_hang(tmp)
-        probe_hang(tmp)
-        grandchildren(tmp)
-        huge_limits(tmp)
-        stopped_from_outside(tmp)
-
-    return 1 if check.failed else 0
+    return cbtest.run_steps_in_tmp(check, "cbtest-limits.", memory_limits, startup_hang, probe_hang, grandchildren,
+                                   huge_limits, stopped_from_outside)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,9 @@
 import json
 import os
 import pickle
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
@@ -73,15 +71,24 @@ def setup(tmp, ncalls):
     # each call sleeps 150 ms (the parameter after ':' is in microseconds;
     # the prefixes make the calls distinct)
     polys = {"us%d:150000" % i: (["x"], [{(1,): 1}]) for i in range(ncalls)}
-    run_list = {"selftest_sleep": [(k,) for k in polys]}
-    with open(os.path.join(tmp, "polys.pickle"), "wb") as f:
-        pickle.dump(polys, f)
-    with open(os.path.join(tmp, "run_list.pickle"), "wb") as f:
-        pickle.dump(run_list, f)
-    return [os.path.join(tmp, "polys.pickle"), os.path.join(tmp, "run_list.pickle")]
+    return cbtest.write_dataset(tmp, polys, {"selftest_sleep": [(k,) for k in polys]})
 
 
 ROUNDS = 3    # of the benchmark runner; the verify runner has one
+# a benchmark runner of ROUNDS rounds and a verify runner, side by side
+RUN_OPTS = ["--libraries", "selftest", "--benchmark", "--verify", "--cores", "2", "--repeats", "1", "--rounds",
+            str(ROUNDS)]
+
+
+def start_run(files, out, **popen):
+    """`casbench run FILES OUT RUN_OPTS` started (the Popen)."""
+    return subprocess.Popen([CB, "run"] + files + [out] + RUN_OPTS, **popen)
+
+
+def rerun_resuming(files, out, d):
+    """`casbench run FILES OUT RUN_OPTS --resume D` (CompletedProcess, text)."""
+    return subprocess.run([CB, "run"] + files + [out] + RUN_OPTS + ["--resume", d], capture_output=True, text=True,
+                          timeout=120)
 
 
 def one_per_call(recs, ncalls):
@@ -95,9 +102,7 @@ def kill9_then_resume(tmp):
     ncalls = 8
     files = setup(tmp, ncalls)
     out = os.path.join(tmp, "out-kill9")
-    opts = ["--libraries", "selftest", "--benchmark", "--verify", "--cores", "2", "--repeats", "1", "--rounds",
-            str(ROUNDS)]
-    proc = subprocess.Popen([CB, "run"] + files + [out] + opts, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = start_run(files, out, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     d = wait_records(out, 3)
     check("kill -9: the run got going", d is not None)
     if not d:
@@ -141,8 +146,7 @@ def kill9_then_resume(tmp):
         rj = json.load(f)
     check("resume: run.json keeps the first start and lists the resume",
           rj["status"] == "complete" and len(rj.get("resumed", [])) == 1 and rj["started"])
-    p = subprocess.run([CB, "run"] + files + [out] + opts + ["--resume", d], capture_output=True, text=True,
-                       timeout=120)
+    p = rerun_resuming(files, out, d)
     check("resume of a complete run runs nothing", p.returncode == 0 and len(records(d)) == (ROUNDS + 1) * ncalls,
           p.stderr[-300:])
 
@@ -172,10 +176,7 @@ def crashed_runner(tmp):
     ncalls = 6
     files = setup(tmp, ncalls)
     out = os.path.join(tmp, "out-crash")
-    opts = ["--libraries", "selftest", "--benchmark", "--verify", "--cores", "2", "--repeats", "1", "--rounds",
-            str(ROUNDS)]
-    proc = subprocess.Popen([CB, "run"] + files + [out] + opts, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = start_run(files, out, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     d = wait_records(out, 2)
     # the victim must have finished a call first (its calls take longer than
     # the verify runner's: warm-up and calibration run before the repeats)
@@ -203,20 +204,13 @@ def crashed_runner(tmp):
     check("crash: the other runner finished everything", len(ver) == ncalls and all(r["status"] == "ok" for r in ver))
     check("crash: its own finished calls are kept", 1 <= len(ben) < ncalls, len(ben))
     check("crash: its later rounds still ran", len(later) == (ROUNDS - 1) * ncalls, len(later))
-    p = subprocess.run([CB, "run"] + files + [out] + opts + ["--resume", d], capture_output=True, text=True,
-                       timeout=120)
+    p = rerun_resuming(files, out, d)
     check("crash: resume completes it", p.returncode == 0 and one_per_call(records(d), ncalls), p.stderr[-500:])
 
 
 def main():
-    tmp = tempfile.mkdtemp(prefix="cbtest-resume.")
-    try:
-        kill9_then_resume(tmp)
-        kill9_under_profiler(tmp)
-        crashed_runner(tmp)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    sys.exit(1 if check.failed else 0)
+    sys.exit(cbtest.run_steps_in_tmp(check, "cbtest-resume.", kill9_then_resume, kill9_under_profiler,
+                                     crashed_runner))
 
 
 main()

@@ -105,12 +105,8 @@ def main():
     before = singular_pids()
     dirs_before = set(glob.glob("/tmp/casbench-singular-*"))
     try:
-        cfg = {"type": "verify", "run_list": run_list, "polys": polys, "gc": False, "repeats": 1,
-               "log_file": None, "timeout": 60.0, "library": "singular", "result_text": True}
-        records, _, _, proc = cbtest.run_harness(HARNESS, tmp, cfg)
-        check("verify run exits 0", proc.returncode == 0, proc.stderr[-500:])
-        by = cbtest.by_call(records)
-        res = lambda f, *a: cbtest.result_text(by, f, *a)  # noqa: E731
+        cfg = cbtest.verify_config("singular", run_list, polys)
+        _, by, res = cbtest.verify_results(HARNESS, tmp, check, "singular", run_list, polys)
         lines = lambda f, *a: res(f, *a).split("\n")  # noqa: E731
         g3 = gens[:3]
         want = cbtest.sympy_pair_results(P, Q, g3, x)
@@ -132,12 +128,10 @@ def main():
         check("groebner cyclic-4: a basis of the same ideal (lex)",
               len(basis) >= 1 and list(groebner(basis, *gens, order="lex", domain=QQ).exprs) == list(ref.exprs),
               res("groebner", "cyclic4")[:300])
-        bad = by.get(("divmod", ("'p'", "'zero'")), {})
-        check("divmod by a zero polynomial: error", bad.get("status") == "error"
-              and "division by zero" in (bad.get("error") or ""), bad)
-        bad = by.get(("gcd", ("'p'", "'two'")), {})
-        check("different generator counts: error", bad.get("status") == "error"
-              and "generators" in (bad.get("error") or ""), bad)
+        cbtest.check_call_error(check, by, "divmod by a zero polynomial: error", "divmod", ("p", "zero"),
+                                lambda e: "division by zero" in e)
+        cbtest.check_call_error(check, by, "different generator counts: error", "gcd", ("p", "two"),
+                                lambda e: "generators" in e)
 
         # grevlex: std in a dp ring
         cfg_g = dict(cfg, run_list={"groebner": [("cyclic4",)]}, order="grevlex")

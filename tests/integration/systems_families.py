@@ -28,10 +28,7 @@ CB = cbtest.CB
 PHC = os.path.join(cbtest.FIXTURES, "phc")
 check = cbtest.Checker(None, 800, sep=": ")
 
-
-if not os.access(CB, os.X_OK):
-    print("FAIL: systems_families: casbench is not built")
-    sys.exit(1)
+cbtest.exit_unless_casbench_built("systems_families")
 
 
 # ---- the definitions, as polynomials {exponent tuple: int} ----
@@ -117,21 +114,14 @@ if not os.path.isdir(PHC):
     print("FAIL: systems_families: tests/fixtures/phc is missing")
     sys.exit(1)
 import sympy
-from sympy.parsing.sympy_parser import parse_expr, rationalize, standard_transformations
 
 
 def phc_sympy(name):
     """PHCpack file -> (gens sorted by name, polys with denominators cleared)."""
-    text = open(os.path.join(PHC, name)).read().split("\n")
-    n = int(text[0].split()[0])
-    pieces = "\n".join(text[1:]).split(";")[:n]
-    gens = sorted(set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", " ".join(pieces))))
-    syms = {g: sympy.Symbol(g) for g in gens}
+    with open(os.path.join(PHC, name)) as f:
+        gens, polys = cbtest.sympy_phc(f.read(), evaluate=False)
     out = []
-    for piece in pieces:
-        e = parse_expr(piece.replace("\n", " ").replace("^", "**"), local_dict=syms,
-                       transformations=standard_transformations + (rationalize,), evaluate=False)
-        d = sympy.Poly(e, *[syms[g] for g in gens]).as_dict()
+    for d in polys:
         den = 1
         for c in d.values():
             den = den * sympy.Rational(c).q // gcd(den, sympy.Rational(c).q)

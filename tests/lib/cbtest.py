@@ -17,7 +17,16 @@
 - PREFIX, pinned_venvs, records, run: casbench's own install prefix and the
   pinned venvs tools/install-deps.sh builds there (a test needing one that
   is missing FAILS: `make test` installs them), a results directory's
-  records, and `casbench ARGS` run in a directory.
+  records, and `casbench ARGS` run in a directory;
+- a test's main: not_built / exit_unless_casbench_built (a FAIL line when
+  the build is missing), run_steps_in_tmp (the steps in one temporary
+  directory, the exit status), write_text;
+- pids_whose: the processes whose /proc file passes a test;
+- verify_config, verify_results, check_call_error, probe_harness: a
+  harness's verify run, its error records, its --probe;
+- value_difference: where two values differ in value, type or order;
+- original_polys: the original generator's draws (also bench/gen_reference.py);
+  sympy_phc: SymPy's reading of a PHCpack system.
 
 A test imports it by path:
 
@@ -25,6 +34,7 @@ A test imports it by path:
     import cbtest  # noqa: E402
 """
 import json
+import math
 import os
 import pickle
 import shutil
@@ -143,6 +153,16 @@ def libraries_rows(args=(), cwd=None, env=None):
     table = json.loads(p.stdout)
     cols = [c["name"] for c in table["columns"]]
     return [dict(zip(cols, r)) for r in table["rows"]], p
+
+
+def probe_harness(harness, library):
+    """`HARNESS --probe LIBRARY`: the CompletedProcess and its JSON ({}
+    when stdout is not JSON)."""
+    p = subprocess.run([harness, "--probe", library], capture_output=True, text=True)
+    try:
+        return p, json.loads(p.stdout)
+    except ValueError:
+        return p, {}
 
 
 def harness_path(name):
@@ -313,3 +333,166 @@ def sympy_pair_results(P, Q, gens, x):
         "lcm": [canon(terms_of(sympy.lcm(a, b), gens), positive=True) for a, b in pairs],
         "resultant": [canon(terms_of(sympy.resultant(a, b, x), gens)) for a, b in pairs],
     }
+
+
+# ---- a test's main ----------------------------------------------------------
+
+def not_built(name, path, what=None):
+    """True, after "FAIL: NAME: WHAT is not built (PATH)", when path is not
+    an executable (what: its basename by default); False when it is."""
+    if os.access(path, os.X_OK):
+        return False
+    print("FAIL: %s: %s is not built (%s)" % (name, what or os.path.basename(path), path))
+    return True
+
+
+def exit_unless_casbench_built(name):
+    """For a test that runs casbench from its first line: exit 1 after a
+    FAIL line when casbench is not built."""
+    if not_built(name, CB):
+        raise SystemExit(1)
+
+
+def run_steps_in_tmp(check, prefix, *steps):
+    """Each step(tmp) in turn, in one fresh temporary directory (named
+    PREFIX...) that is removed afterwards whatever happens; the test's exit
+    status: 1 when any check failed, else 0."""
+    tmp = tempfile.mkdtemp(prefix=prefix)
+    try:
+        for step in steps:
+            step(tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 1 if check.failed else 0
+
+
+def write_text(directory, name, text, newline=None):
+    """text written to directory/name (newline as open() takes it); the path."""
+    path = os.path.join(directory, name)
+    with open(path, "w", newline=newline) as f:
+        f.write(text)
+    return path
+
+
+# ---- processes --------------------------------------------------------------
+
+def pids_whose(name, test):
+    """The pids of the processes whose /proc/PID/NAME file's bytes pass
+    test (processes that end meanwhile are passed over)."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open("/proc/%s/%s" % (pid, name), "rb") as f:
+                if test(f.read()):
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+# ---- a verify run of a harness ----------------------------------------------
+
+def verify_config(library, run_list, polys, timeout=60.0):
+    """The config of a verify run of library's harness that records the
+    whole result texts."""
+    return {"type": "verify", "run_list": run_list, "polys": polys, "gc": False, "repeats": 1,
+            "log_file": None, "timeout": timeout, "library": library, "result_text": True}
+
+
+def verify_results(harness, tmp, check, library, run_list, polys):
+    """harness run with verify_config, checking that it exits 0: its
+    records, the records by call, and text(function, *keys), the result
+    text of a call."""
+    records, _, _, proc = run_harness(harness, tmp, verify_config(library, run_list, polys))
+    check("verify run exits 0", proc.returncode == 0, proc.stderr[-500:])
+    by = by_call(records)
+    return records, by, lambda f, *keys: result_text(by, f, *keys)
+
+
+def check_call_error(check, by, name, function, keys, says):
+    """check NAME: the call of function on the systems keys was recorded
+    as an error whose message satisfies says (a function of the text)."""
+    bad = by.get((function, tuple(repr(k) for k in keys)), {})
+    check(name, bad.get("status") == "error" and says(bad.get("error") or ""), bad)
+
+
+# ---- comparing values (types and orders all the way down) -------------------
+
+def value_difference(a, b, path="value"):
+    """None when a and b are the same value with the same types (dict and
+    list order, set contents, range bounds, float signs and NaNs), else
+    where and why not."""
+    if type(a) is not type(b):
+        return f"{path}: type {type(a).__name__} != {type(b).__name__}"
+    if isinstance(a, float):
+        if math.isnan(a) and math.isnan(b):
+            return None
+        if a != b or math.copysign(1, a) != math.copysign(1, b):
+            return f"{path}: {a!r} != {b!r}"
+        return None
+    if isinstance(a, (list, tuple)):
+        if len(a) != len(b):
+            return f"{path}: length {len(a)} != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            why = value_difference(x, y, f"{path}[{i}]")
+            if why:
+                return why
+        return None
+    if isinstance(a, dict):
+        ka, kb = list(a), list(b)
+        if len(ka) != len(kb):
+            return f"{path}: {len(ka)} keys != {len(kb)}"
+        for i, (x, y) in enumerate(zip(ka, kb)):
+            why = value_difference(x, y, f"{path}.keys()[{i}]") or value_difference(a[x], b[y], f"{path}[{x!r}]")
+            if why:
+                return why
+        return None
+    if isinstance(a, (set, frozenset)):
+        if a != b or sorted(map(repr, a)) != sorted(map(repr, b)):
+            return f"{path}: {a!r} != {b!r}"
+        return None
+    if isinstance(a, range):
+        if (a.start, a.stop, a.step) != (b.start, b.stop, b.step):
+            return f"{path}: {a!r} != {b!r}"
+        return None
+    if a != b:
+        return f"{path}: {a!r:.80} != {b!r:.80}"
+    return None
+
+
+# ---- the original tool's generator and PHCpack's text, restated -------------
+
+def original_polys(rng, number, terms, gens, exp_range, coeff_range):
+    """number polynomials drawn as the original's generate() drew them: for
+    each, terms draws of an exponent tuple (gens randrange draws in
+    exp_range) then a coefficient (in coeff_range)."""
+    polys = []
+    for _ in range(number):
+        p = {}
+        for _ in range(terms):
+            e = tuple(rng.randrange(exp_range.start, exp_range.stop, exp_range.step) for _ in range(gens))
+            p[e] = rng.randrange(coeff_range.start, coeff_range.stop, coeff_range.step)
+        polys.append(p)
+    return polys
+
+
+def sympy_phc(text, evaluate=True):
+    """SymPy's reading of a PHCpack system's text (its first number n, then
+    n polynomials ended by ';'): the generators sorted by name, and each
+    polynomial as a dict exponent tuple -> SymPy coefficient."""
+    import re
+    import sympy
+    from sympy.parsing.sympy_parser import parse_expr, rationalize, standard_transformations
+    lines = text.replace("\r", "").strip("\n").split("\n")
+    n = int(lines[0].split()[0])
+    pieces = "\n".join(lines[1:]).split(";")[:n]
+    gens = sorted(set(re.findall(r"(?<![\w.])[A-Za-z_]\w*", " ".join(pieces))))
+    syms = {g: sympy.Symbol(g) for g in gens}
+    polys = []
+    for piece in pieces:
+        e = parse_expr(piece.replace("\n", " ").replace("^", "**"), local_dict=syms,
+                       transformations=standard_transformations + (rationalize,), evaluate=evaluate)
+        polys.append(sympy.Poly(e, *[syms[g] for g in gens]).as_dict() if gens else {(): sympy.Rational(e)})
+    return gens, polys

@@ -30,10 +30,13 @@ static cb_table *sample(void)
     return t;
 }
 
-static char *render(cb_table *t, cb_table_format f)
+/* The sample table rendered in format f (the caller frees the text). */
+static char *render_sample(cb_table_format f)
 {
+    cb_table *t = sample();
     cb_buf b = {0};
     cb_table_render(t, f, &b);
+    cb_table_free(t);
     return cb_buf_take(&b);
 }
 
@@ -42,8 +45,7 @@ static char *render(cb_table *t, cb_table_format f)
 
 TEST(text_aligns_by_display_width)
 {
-    cb_table *t = sample();
-    char *s = render(t, CB_TABLE_TEXT);
+    char *s = render_sample(CB_TABLE_TEXT);
     /* lines: title, group, header, rule, row 1, row 2, note */
     char *lines[8] = {0};
     size_t n = 0;
@@ -68,37 +70,31 @@ TEST(text_aligns_by_display_width)
         CHECK_MSG(!*lines[i] || lines[i][strlen(lines[i]) - 1] != ' ', "trailing blank in '%s'", lines[i]);
     CHECK(!strcmp(lines[6], "a note"));
     free(s);
-    cb_table_free(t);
 }
 
 TEST(csv_quotes_and_numbers)
 {
-    cb_table *t = sample();
-    char *s = render(t, CB_TABLE_CSV);
+    char *s = render_sample(CB_TABLE_CSV);
     CHECK_MSG(!strncmp(s, "args,flint median,flint ±\r\n", 28), "%s", s);
     CHECK_MSG(strstr(s, "\"'a', \"\"b\"\"\",1.23e-05,5.0%\r\n") != NULL, "%s", s);
     CHECK(strstr(s, "x|y<z>&,>30 s,\r\n") != NULL);
     free(s);
-    cb_table_free(t);
 }
 
 /* markdown keeps the text literal: a pipe does not split the cell, and HTML
  * does not become a tag (issue 14) */
 TEST(markdown_escapes_pipes_and_html)
 {
-    cb_table *t = sample();
-    char *s = render(t, CB_TABLE_MARKDOWN);
+    char *s = render_sample(CB_TABLE_MARKDOWN);
     CHECK(strstr(s, "| args | flint median | flint ± |") != NULL);
     CHECK(strstr(s, "|:---|---:|---:|") != NULL);
     CHECK_MSG(strstr(s, "| x\\|y&lt;z&gt;&amp; |") != NULL, "%s", s);
     free(s);
-    cb_table_free(t);
 }
 
 TEST(json_reads_back)
 {
-    cb_table *t = sample();
-    char *s = render(t, CB_TABLE_JSON);
+    char *s = render_sample(CB_TABLE_JSON);
     json_object *o = json_tokener_parse(s);
     CHECK(o != NULL);
     json_object *rows, *cols;
@@ -110,19 +106,16 @@ TEST(json_reads_back)
     CHECK(json_object_is_type(cell, json_type_string) && !strcmp(json_object_get_string(cell), ">30 s"));
     json_object_put(o);
     free(s);
-    cb_table_free(t);
 }
 
 TEST(html_escapes_and_groups)
 {
-    cb_table *t = sample();
-    char *s = render(t, CB_TABLE_HTML);
+    char *s = render_sample(CB_TABLE_HTML);
     CHECK(strstr(s, "<th colspan=\"2\" class=\"group\">flint</th>") != NULL);
     CHECK(strstr(s, "x|y&lt;z&gt;&amp;") != NULL);
     CHECK(strstr(s, "&#39;") == NULL && strstr(s, "&quot;b&quot;") != NULL);
     CHECK(strstr(s, "<td class=\"num dnf\">&gt;30 s</td>") != NULL);
     free(s);
-    cb_table_free(t);
 }
 
 /* A wide table: 2 row-label columns, 4 libraries of 3 columns each. */
