@@ -88,7 +88,7 @@ def cyclic(n):
 
 
 def with_string_coefficients(polys):
-    """Some datasets store coefficients as decimal strings (DESIGN §3.1)."""
+    """Some datasets store coefficients as decimal strings (docs/design.md §3.1)."""
     return [{e: str(c) for e, c in p.items()} for p in polys]
 
 
@@ -363,7 +363,7 @@ def main():
         check("at least two environments x variants to compare", len(runs) >= 2, runs)
         # benchmark: one variant per environment, gc on in one and off in
         # the other (tests/integration/python_e2e.sh runs the whole matrix
-        # through `casbench run`; python_runtime.py every executor path)
+        # through `casbench run`; python_runtime.py every supervisor path)
         bench = []
         for py, _ in envs:
             libs = [lib for p, lib in runs if p == py]
