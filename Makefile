@@ -1,9 +1,13 @@
 # casbench — top-level build.
 #
 # Layout (see docs/architecture.md):
-#   lib/            libcasbench: values, pickle, datasets, engine. No CLI code.
+#   lib/            libcasbench, no CLI code, by concern: common/ (errors, buffers,
+#                   limits, processes, formats), data/ (values, the pickle codec,
+#                   datasets, generator, systems), run/ (plan, pool, runner, backends,
+#                   records, results directory, profilers), report/ (reading results:
+#                   report, compare, statistics, plots). Included as "data/value.h".
 #   programs/       the CLI: casbench.c (command table) + one cmd_*.c per command.
-#   harness/common  the fork-per-call executor and harness protocol I/O (C harnesses).
+#   harness/common  the fork-per-call call supervisor and harness protocol I/O (C harnesses).
 #   harness/<name>/ one directory per C harness -> build/harness/casbench-harness-<name>
 #   harness/python  the Python harness runtime and adapters (copied to build/harness/python)
 #   tracker/        the LD_PRELOAD allocation tracker -> build/libcasbench-memtrack.so
@@ -27,7 +31,7 @@ LIBS      := -lflint -lmpfr -lgmp -ljson-c -lcrypto -lz -lm
 FLINT_LIBS := -lflint -lmpfr -lgmp
 CALCIUM_LIBS := -lcalcium -lflint -lmpfr -lgmp
 
-LIB_SRC      := $(sort $(wildcard lib/*.c))
+LIB_SRC      := $(sort $(wildcard lib/*/*.c))
 LIB_OBJ      := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
 PROG_SRC     := $(sort $(wildcard programs/*.c))
 PROG_OBJ     := $(PROG_SRC:%.c=$(BUILD)/obj/%.o)

@@ -1,7 +1,7 @@
 #!/bin/sh
 # compare_stats.sh — `compare`'s Hodges–Lehmann ratio and its Mann–Whitney
 # interval for calls with many repeats (issue 14, "Work bounded by the
-# input"): lib/stats.c's selection of order statistics among the pairwise
+# input"): lib/report/stats.c's selection of order statistics among the pairwise
 # differences (O(m + n) memory) against the quadratic reference that stores
 # and sorts all m·n of them (tests/unit/test_stats.c), measured in the same
 # run, each in its own process (`build/tests/test_stats bench METHOD N`).

@@ -1,6 +1,6 @@
 """pickle_dataset.py — writes a generated polynomial dataset for bench/pickle_load.sh.
 
-Mirrors DESIGN §3.1 and the original generator's layout: a dict keyed by
+Mirrors docs/design.md §3.1 and the original generator's layout: a dict keyed by
 (generators, terms, exp_range, coeff_range) whose values are (gens, polys),
 each polynomial a dict from an exponent tuple (one int per generator) to an
 int coefficient.  Half the systems have small coefficients and exponents,

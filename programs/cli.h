@@ -5,7 +5,7 @@
 #ifndef CB_CLI_H
 #define CB_CLI_H
 
-#include "error.h"
+#include "common/error.h"
 
 typedef int (*cb_cmd_fn)(int argc, char **argv);
 

@@ -1,11 +1,11 @@
 /* cmd_collect.c — `casbench collect RESULTS_DIR`: after `casbench run
  * --executor slurm --no-wait` (or a wait that was cut short), merge the
  * Slurm tasks' records into calls.jsonl, rebuild results.pickle, update
- * run.json and print the summary (lib/slurm.h, docs/slurm.md). */
+ * run.json and print the summary (lib/run/slurm.h, docs/slurm.md). */
 #include "cli.h"
 #include "parse_options.h"
-#include "report.h"
-#include "slurm.h"
+#include "report/report.h"
+#include "run/slurm.h"
 
 #include <stdio.h>
 #include <stdlib.h>

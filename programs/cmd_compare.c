@@ -1,10 +1,10 @@
 /* cmd_compare.c — `casbench compare A B`: per call, the ratio of B's time to
  * A's with a confidence interval, flagged faster / slower / same; exit
  * status 1 when something got slower than the threshold with confidence or
- * newly fails, so a CI job can act on it.  The statistics are in lib/compare.c. */
+ * newly fails, so a CI job can act on it.  The statistics are in lib/report/compare.c. */
 #include "cli.h"
 #include "parse_options.h"
-#include "compare.h"
+#include "report/compare.h"
 
 #include <stdio.h>
 #include <stdlib.h>

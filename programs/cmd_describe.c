@@ -1,5 +1,5 @@
 /* cmd_describe.c — `casbench describe POLYS.pickle`: prints what a dataset
- * holds (lib/describe.c): for a generated dataset the table the original
+ * holds (lib/report/describe.c): for a generated dataset the table the original
  * tool printed, byte for byte; for any other, one row per system.  `casbench
  * gen POLYS.pickle --describe`, the original's spelling, comes here too. */
 #include <stdio.h>
@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 
 #include "cli.h"
-#include "dataset.h"
-#include "describe.h"
+#include "data/dataset.h"
+#include "report/describe.h"
 #include "parse_options.h"
-#include "util.h"
+#include "common/util.h"
 
 static const char description[] =
     "Loads and validates a dataset and describes it.  A generated dataset\n"

@@ -1,6 +1,6 @@
 /* cmd_gen.c — `casbench gen OUTPUT_DIR [options]`: random polynomial
  * datasets, seed for seed the ones the original Python generator wrote
- * (lib/gen.c), plus their run list (add, mult, divmod, resultant, gcd on
+ * (lib/data/gen.c), plus their run list (add, mult, divmod, resultant, gcd on
  * grouped pairs, leading_coefficient on each system) and a dataset.json
  * recording the seed and options of every gen run that made the dataset.
  * Everything is drawn in memory before anything is written; each file is
@@ -16,11 +16,11 @@
 
 #include "cli.h"
 #include "parse_options.h"
-#include "dataset.h"
-#include "gen.h"
-#include "pickle.h"
-#include "ranges.h"
-#include "util.h"
+#include "data/dataset.h"
+#include "data/gen.h"
+#include "data/pickle.h"
+#include "data/ranges.h"
+#include "common/util.h"
 
 static const char description[] =
     "Draws random polynomials exactly as the original generator did (Python's\n"

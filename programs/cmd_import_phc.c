@@ -1,5 +1,5 @@
 /* cmd_import_phc.c — `casbench import-phc OUTPUT_DIR FILE...`: turns
- * PHCpack-format files (lib/phc.c) into a dataset (key: the file's base
+ * PHCpack-format files (lib/data/phc.c) into a dataset (key: the file's base
  * name) and a run list calling groebner on each system.
  *
  * A system whose coefficients are not all integers (decimals such as 1.1,
@@ -13,11 +13,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dataset.h"
+#include "data/dataset.h"
 #include "parse_options.h"
-#include "phc.h"
-#include "systems.h"
-#include "util.h"
+#include "data/phc.h"
+#include "data/systems.h"
+#include "common/util.h"
 
 static const char description[] =
     "Reads polynomial systems in PHCpack's format (a count line, then that many\n"

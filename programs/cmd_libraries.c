@@ -1,17 +1,17 @@
 /* cmd_libraries.c — `casbench libraries`: every library of the registry
- * (lib/libraries.h) with whether it is available in each environment, its
+ * (lib/run/libraries.h) with whether it is available in each environment, its
  * version, and why not when it is not.  Availability comes from each
  * harness's own --probe, run all at once, so this answers exactly what
  * `casbench run` would find. */
-#include "bounds.h"
+#include "common/bounds.h"
 #include "cli.h"
-#include "hostinfo.h"
-#include "libraries.h"
+#include "common/hostinfo.h"
+#include "run/libraries.h"
 #include "parse_options.h"
-#include "paths.h"
-#include "profile.h"
-#include "table.h"
-#include "util.h"
+#include "common/paths.h"
+#include "run/profile.h"
+#include "report/table.h"
+#include "common/util.h"
 
 #include <json-c/json.h>
 #include <stdio.h>
@@ -185,7 +185,7 @@ int cmd_libraries(int argc, char **argv)
             live[nl] = jobs[j];
             map[nl++] = j;
         }
-    /* as `casbench run` probes: its default limits (lib/bounds.h) */
+    /* as `casbench run` probes: its default limits (lib/common/bounds.h) */
     cb_probe_all(live, nl, CB_STARTUP_TIMEOUT_DEFAULT, cb_default_memory_limit(cb_host_usable_cpus()));
     for (size_t k = 0; k < nl; k++)
         jobs[map[k]].result = live[k].result;

@@ -3,7 +3,7 @@
  * is in lib/report*.c; this file parses options and writes the output. */
 #include "cli.h"
 #include "parse_options.h"
-#include "report.h"
+#include "report/report.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,21 +1,21 @@
 /* cmd_run.c — `casbench run`: the option table, `run --resume DIR` alone
  * (the recorded command line, less what names something to execute), then
- * lib/run_setup.h (the defaults, the dataset or the default suite, the
+ * lib/run/run_setup.h (the defaults, the dataset or the default suite, the
  * libraries and environments: all checked before anything runs), the run
- * engine (lib/run.h) and the summary table.  Bad input is one line and exit
+ * engine (lib/run/run.h) and the summary table.  Bad input is one line and exit
  * status 2. */
-#include "bounds.h"
+#include "common/bounds.h"
 #include "cli.h"
-#include "libraries.h"
-#include "measure.h"
+#include "run/libraries.h"
+#include "run/measure.h"
 #include "parse_options.h"
-#include "process.h"
-#include "report.h"
-#include "run.h"
-#include "run_setup.h"
-#include "slurm.h"
-#include "suite.h"
-#include "util.h"
+#include "common/process.h"
+#include "report/report.h"
+#include "run/run.h"
+#include "run/run_setup.h"
+#include "run/slurm.h"
+#include "data/suite.h"
+#include "common/util.h"
 
 #include <limits.h>
 #include <math.h>
@@ -42,7 +42,7 @@ static const char epilogue[] =
     "results.pickle written).\n";
 
 /* What the command line says: straight into the run's options where it
- * needs no looking up, into the request (lib/run_setup.h) where it does. */
+ * needs no looking up, into the request (lib/run/run_setup.h) where it does. */
 typedef struct {
     cb_run_opts o;
     cb_run_request req;
@@ -115,7 +115,7 @@ static int opt_gc(const cb_option *opt, const char *value, cb_err *err)
     return 0;
 }
 
-/* Seconds, more than 0 and at most CB_MAX_SECONDS (lib/bounds.h): a larger
+/* Seconds, more than 0 and at most CB_MAX_SECONDS (lib/common/bounds.h): a larger
  * value would not fit the clocks' arithmetic, so it is refused, not wrapped. */
 static int opt_seconds(const cb_option *opt, const char *value, cb_err *err)
 {
@@ -259,7 +259,7 @@ static bool allowed_after_resume(const cb_option *opt)
 }
 
 /* `run --resume DIR [--venvs V...] [--python-flags F] [--slurm-args A] [-v]`
- * (ARGV, read as SPANS): the command line DIR was run with (lib/run_setup.h),
+ * (ARGV, read as SPANS): the command line DIR was run with (lib/run/run_setup.h),
  * without --resume and without the options marked CB_OPT_EXECUTES, which
  * come from this command line instead; a run that used one of them cannot
  * be resumed without it being given again.  *cwd: the run's working
@@ -346,7 +346,7 @@ static void check_combinations(const run_args *a, bool slurm)
         cb_die_msg("--executor slurm: --pin has no meaning (Slurm places the tasks; --slurm-args for binding)");
 }
 
-/* The summary table of `casbench report` (lib/report.h); a failure to
+/* The summary table of `casbench report` (lib/report/report.h); a failure to
  * summarise is not a failure of the run. */
 static void print_summary(const cb_run_result *res)
 {
@@ -432,15 +432,15 @@ int cmd_run(int argc, char **argv)
     if (setup < 0)
         cb_die(&err);
 
-    /* --executor slurm (lib/slurm.h): the same run, its runners as a job array */
+    /* --executor slurm (lib/run/slurm.h): the same run, its runners as a job array */
     char exe[PATH_MAX];
     cb_slurm_opts so = {
         .slurm_args = args.slurm_args, .shard_calls = (size_t)args.shard_calls, .no_wait = args.no_wait,
         .casbench = realpath("/proc/self/exe", exe) ? exe : argv[0], .run_list = o->run_list, .log = stderr,
     };
-    cb_executor slurm_executor = {cb_slurm_execute, &so};
+    cb_backend slurm_backend = {cb_slurm_execute, &so};
     if (slurm)
-        o->executor = &slurm_executor;
+        o->backend = &slurm_backend;
     /* bad sbatch options are refused before a results directory exists */
     if (slurm && cb_slurm_check_args(args.slurm_args, &err) < 0)
         cb_die(&err);

@@ -1,11 +1,11 @@
 /* cmd_run_runner.c — `casbench run-runner RESULTS_DIR INDEX`: what one
- * Slurm array task runs (lib/slurm.h): task INDEX of the results
+ * Slurm array task runs (lib/run/slurm.h): task INDEX of the results
  * directory's task table, started and waited for exactly as the local pool
  * starts a runner.  Not meant to be typed; `casbench run --executor slurm`
  * writes the sbatch script that calls it. */
 #include "cli.h"
 #include "parse_options.h"
-#include "slurm.h"
+#include "run/slurm.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* cmd_systems.c — `casbench systems OUTPUT_DIR NAME-N...`: writes the
- * standard benchmark families (lib/systems.c) as a dataset and a run list.
+ * standard benchmark families (lib/data/systems.c) as a dataset and a run list.
  * Everything is built in memory first, so a bad spec leaves no file. */
 #include <json-c/json.h>
 #include <stdio.h>
@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "cli.h"
-#include "dataset.h"
+#include "data/dataset.h"
 #include "parse_options.h"
-#include "systems.h"
-#include "util.h"
+#include "data/systems.h"
+#include "common/util.h"
 
 static const char description[] =
     "Builds standard benchmark systems from their definitions and writes\n"

@@ -7,8 +7,8 @@
 #include "parse_options.h"
 
 #include "cli.h"
-#include "table.h"
-#include "util.h"
+#include "report/table.h"
+#include "common/util.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "error.h"
+#include "common/error.h"
 
 typedef enum {
     CB_OPT_FLAG,     /* no value: *(bool *)target = true */
@@ -118,7 +118,7 @@ int cb_opt_scan(const cb_cmd_spec *spec, int argc, char **argv, cb_opt_span **sp
 extern const cb_option cb_opt_help;
 
 /* A ready cb_opt_fn: text, markdown (md), csv or json into
- * *(cb_table_format *)opt->target (lib/table.h). */
+ * *(cb_table_format *)opt->target (lib/report/table.h). */
 int cb_opt_table_format(const cb_option *opt, const char *value, cb_err *err);
 
 /* "--name" or "-x": how an option is written in messages. */

@@ -1,6 +1,6 @@
 #!/bin/sh
 # install-deps.sh — installs what casbench builds, tests and runs with, when
-# it is missing.  Called by `make test` and `make run` (DESIGN §10).
+# it is missing.  Called by `make test` and `make run` (docs/design.md §10).
 #
 #   sh tools/install-deps.sh [PART...]     PART: debian speedscope venvs mathics samply
 #                                          (default: all of them, in that order)
@@ -21,7 +21,7 @@
 #               refuses to record above 1, even as root), until reboot.
 #
 # Everything outside Debian goes under one prefix, PREFIX = $CASBENCH_PREFIX,
-# default /opt/casbench (casbench looks there too: lib/paths.h).  Installing
+# default /opt/casbench (casbench looks there too: lib/common/paths.h).  Installing
 # twice does nothing the second time: each venv keeps a stamp of its
 # requirements file and interpreter, samply answers --version.  A part that
 # fails says what failed (one "install-deps: FAILED:" line each) and the rest

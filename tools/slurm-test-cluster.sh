@@ -1,7 +1,7 @@
 #!/bin/sh
 # slurm-test-cluster.sh — a single-node Slurm cluster on this machine, for
 # testing `casbench run --executor slurm` for real (tests/integration/
-# slurm_executor.sh, docs/slurm.md).
+# slurm_backend.sh, docs/slurm.md).
 #
 #   tools/slurm-test-cluster.sh start DIR   start munged, slurmctld, slurmd
 #   tools/slurm-test-cluster.sh stop DIR    stop them (every pid it started)

@@ -1,7 +1,7 @@
 /* memtrack.h — the region API of casbench's allocation tracker.
  *
  * build/libcasbench-memtrack.so is preloaded (LD_PRELOAD) into a harness in
- * --memory-profiling mode (DESIGN §8.3).  It interposes the malloc family and
+ * --memory-profiling mode (docs/design.md §8.3).  It interposes the malloc family and
  * counts only between casbench_mem_begin() and casbench_mem_end(), so the
  * harness brackets the timed call and parsing/set-up are never counted.
  *
@@ -45,7 +45,7 @@ void casbench_mem_end(void);
  * temporary_adjacent, python_frames,
  * sites, sites_dropped, top_by_count, top_by_bytes (each a list of
  * {"frames": [...], "count", "bytes"}), rows (the memray-summary rows of
- * DESIGN §8.3, see casbench_mem_report_rows_json).  NULL only when out of
+ * docs/design.md §8.3, see casbench_mem_report_rows_json).  NULL only when out of
  * memory. */
 char *casbench_mem_report_json(void);
 

@@ -7,7 +7,7 @@
  * rest (one dladdr per distinct address, cached: dladdr scans a library's
  * symbol table).  Python frames print as "file:line function".
  *
- * Rows (DESIGN §8.3, as memray's summary reporter defines them): taken at
+ * Rows (docs/design.md §8.3, as memray's summary reporter defines them): taken at
  * the region's peak, over the blocks allocated in the region and live then.
  * A site's "functions" are its Python frames when it has any (the Python
  * line that caused the allocation is what a Python user acts on), else its

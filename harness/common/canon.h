@@ -13,7 +13,7 @@
 #include <gmp.h>
 #include <stddef.h>
 
-#include "util.h"
+#include "common/util.h"
 
 typedef struct cb_terms {
     size_t nvars, n, cap;

@@ -1,6 +1,6 @@
 /* harness.c — the protocol side of every C harness (see harness.h and
  * docs/protocol.md): config in, one forked call per run-list entry through
- * the executor, call records and the results pickle out, --probe.
+ * the supervisor, call records and the results pickle out, --probe.
  *
  * Split of work per call, chosen to keep the supervision overhead near the
  * fork floor (bench/overhead_c.sh): everything that can be decided once —
@@ -11,15 +11,15 @@
  * so concurrent runners never interleave). */
 #define _GNU_SOURCE
 #include "harness.h"
-#include "bounds.h"
+#include "common/bounds.h"
 #include "canon.h"
-#include "dataset.h"
-#include "executor.h"
+#include "data/dataset.h"
+#include "supervisor.h"
 #include "memlimit.h"
-#include "pickle.h"
-#include "record.h"
-#include "results_dir.h"
-#include "results_pickle.h"
+#include "data/pickle.h"
+#include "run/record.h"
+#include "run/results_dir.h"
+#include "run/results_pickle.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -268,23 +268,23 @@ static void perf_control(const child_ctx *cx, const char *cmd)
     }
 }
 
-static void child_verify(cb_exec_child *ch, child_ctx *cx)
+static void child_verify(cb_sup_child *ch, child_ctx *cx)
 {
     cb_err err = {{0}};
     cb_buf text = {0};
     if (cx->ops->verify(&cx->call, &text, &err) < 0) {
-        cb_exec_send_error(ch, err.msg);
+        cb_sup_send_error(ch, err.msg);
         return;
     }
     if (cx->perturb)
         cb_buf_puts(&text, "\nperturbed");
     char hex[65];
     cb_sha256_hex(text.data ? text.data : "", text.len, hex);
-    cb_exec_send_text(ch, CB_TEXT_DIGEST, hex, 64);
-    cb_exec_send_text(ch, CB_TEXT_HEAD, text.data ? text.data : "", text.len < CB_RESULT_HEAD_CHARS ? text.len : CB_RESULT_HEAD_CHARS);
+    cb_sup_send_text(ch, CB_TEXT_DIGEST, hex, 64);
+    cb_sup_send_text(ch, CB_TEXT_HEAD, text.data ? text.data : "", text.len < CB_RESULT_HEAD_CHARS ? text.len : CB_RESULT_HEAD_CHARS);
     if (cx->cfg->result_text)
-        cb_exec_send_text(ch, CB_TEXT_RESULT, text.data ? text.data : "", text.len);
-    cb_exec_send_done(ch);
+        cb_sup_send_text(ch, CB_TEXT_RESULT, text.data ? text.data : "", text.len);
+    cb_sup_send_done(ch);
 }
 
 static inline int64_t ts_ns(clockid_t id)
@@ -295,7 +295,7 @@ static inline int64_t ts_ns(clockid_t id)
 }
 
 /* `loops` executions of the call in a row, measured: by the library itself
- * (timed_repeat), or by the executor's clocks around call() -- the CPU
+ * (timed_repeat), or by the supervisor's clocks around call() -- the CPU
  * clock outside the wall interval, as it is a system call. */
 static int measure(child_ctx *cx, int64_t loops, int64_t *wall_ns, int64_t *cpu_ns, cb_err *err)
 {
@@ -322,7 +322,7 @@ static int measure(child_ctx *cx, int64_t loops, int64_t *wall_ns, int64_t *cpu_
 /* Warm-up, then calibration (docs/measurement.md): *loops executions per
  * timed repeat.  None of these executions is a timed repeat; the first
  * one's time goes to the parent as the cold time. */
-static int warm_up_and_calibrate(cb_exec_child *ch, child_ctx *cx, int64_t *loops, cb_err *err)
+static int warm_up_and_calibrate(cb_sup_child *ch, child_ctx *cx, int64_t *loops, cb_err *err)
 {
     int64_t wall, cpu;
     cx->call.repeat = -1;
@@ -330,7 +330,7 @@ static int warm_up_and_calibrate(cb_exec_child *ch, child_ctx *cx, int64_t *loop
         if (measure(cx, 1, &wall, &cpu, err) < 0)
             return -1;
         if (w == 0)
-            cb_exec_send_cold(ch, wall, cpu);
+            cb_sup_send_cold(ch, wall, cpu);
     }
     *loops = 1;
     int64_t target = cb_seconds_to_ns(cx->cfg->min_time);
@@ -348,14 +348,14 @@ static int warm_up_and_calibrate(cb_exec_child *ch, child_ctx *cx, int64_t *loop
     return 0;
 }
 
-static void child_body(cb_exec_child *ch, void *arg)
+static void child_body(cb_sup_child *ch, void *arg)
 {
     child_ctx *cx = arg;
     cb_call *call = &cx->call;
     cb_err err = {{0}};
     cb_memlimit_enter_call();
     if (cx->ops->prepare && cx->ops->prepare(call, &err) < 0) {
-        cb_exec_send_error(ch, err.msg);
+        cb_sup_send_error(ch, err.msg);
         return;
     }
     if (cx->cfg->mode == CB_MODE_VERIFY) {
@@ -364,7 +364,7 @@ static void child_body(cb_exec_child *ch, void *arg)
     }
     int64_t loops;
     if (warm_up_and_calibrate(ch, cx, &loops, &err) < 0) {
-        cb_exec_send_error(ch, err.msg[0] ? err.msg : "failed");
+        cb_sup_send_error(ch, err.msg[0] ? err.msg : "failed");
         return;
     }
     for (int r = 0; r < cx->cfg->repeats; r++) {
@@ -378,17 +378,17 @@ static void child_body(cb_exec_child *ch, void *arg)
             cx->mem_end();
         perf_control(cx, cx->disable_cmd);
         if (rc < 0) {
-            cb_exec_send_error(ch, err.msg[0] ? err.msg : "failed");
+            cb_sup_send_error(ch, err.msg[0] ? err.msg : "failed");
             return;
         }
-        cb_exec_send_time(ch, wall, cpu, loops);
+        cb_sup_send_time(ch, wall, cpu, loops);
     }
     if (cx->mem_report) {
         char *json = cx->mem_report();
         if (json)
-            cb_exec_send_text(ch, CB_TEXT_MEM, json, strlen(json));
+            cb_sup_send_text(ch, CB_TEXT_MEM, json, strlen(json));
     }
-    cb_exec_send_done(ch);
+    cb_sup_send_done(ch);
 }
 
 /* ------------------------------------------------------------ records */
@@ -396,7 +396,7 @@ static void child_body(cb_exec_child *ch, void *arg)
 typedef struct {
     const cb_config *cfg;
     int fd;                 /* calls.jsonl, or -1 */
-    const char *runner, *library, *env, *mode;   /* the config's `record` (lib/runner.c) */
+    const char *runner, *library, *env, *mode;   /* the config's `record` (lib/run/runner.c) */
     int gc;
     char host[256];
     cb_value results;       /* the results pickle's dict */
@@ -409,7 +409,7 @@ static void recorder_init(recorder *rec, const cb_config *cfg, cb_err *err, int 
     rec->fd = -1;
     rec->results = cb_dict_new(16);
     gethostname(rec->host, sizeof rec->host - 1);
-    /* the config's `record` (lib/runner.c), or what the harness knows itself */
+    /* the config's `record` (lib/run/runner.c), or what the harness knows itself */
     cb_value r = cb_is(cfg->record, CB_DICT) ? cfg->record : cb_dict_new(0), gc;
     rec->runner = str_or(get(r, "runner"), NULL);
     rec->library = str_or(get(r, "library"), cfg->library);
@@ -430,7 +430,7 @@ static void recorder_free(recorder *rec)
     cb_release(rec->results);
 }
 
-static json_object *text_json(const cb_exec_result *res, cb_text_kind k)
+static json_object *text_json(const cb_sup_result *res, cb_text_kind k)
 {
     if (!res->has_text[k])
         return NULL;
@@ -438,7 +438,7 @@ static json_object *text_json(const cb_exec_result *res, cb_text_kind k)
 }
 
 /* The mode's own fields of the record (docs/protocol.md). */
-static json_object *mode_fields(const cb_config *cfg, const cb_exec_result *res)
+static json_object *mode_fields(const cb_config *cfg, const cb_sup_result *res)
 {
     json_object *o = json_object_new_object();
     if (cfg->mode == CB_MODE_VERIFY) {
@@ -454,7 +454,7 @@ static json_object *mode_fields(const cb_config *cfg, const cb_exec_result *res)
     return o;
 }
 
-static void write_record(recorder *rec, const plan_call *c, int index, const cb_exec_result *res)
+static void write_record(recorder *rec, const plan_call *c, int index, const cb_sup_result *res)
 {
     if (rec->fd < 0)
         return;
@@ -483,8 +483,8 @@ static void write_record(recorder *rec, const plan_call *c, int index, const cb_
     cb_buf_free(&line);
 }
 
-/* mem mode: the tracker's rows of DESIGN §8.3 when its report has them */
-static cb_value mem_rows(const cb_exec_result *res)
+/* mem mode: the tracker's rows of docs/design.md §8.3 when its report has them */
+static cb_value mem_rows(const cb_sup_result *res)
 {
     cb_value rows = cb_list_new(0);
     if (!res->has_text[CB_TEXT_MEM])
@@ -513,7 +513,7 @@ static cb_value mem_rows(const cb_exec_result *res)
     return rows;
 }
 
-static void add_result(recorder *rec, const plan_call *c, const cb_exec_result *res)
+static void add_result(recorder *rec, const plan_call *c, const cb_sup_result *res)
 {
     cb_value key = cb_tuple_of(2, cb_str_c(c->function), cb_retain(c->args));
     cb_value val;
@@ -522,7 +522,7 @@ static void add_result(recorder *rec, const plan_call *c, const cb_exec_result *
                   ? cb_str_new(res->text[CB_TEXT_DIGEST].data, res->text[CB_TEXT_DIGEST].len)
                   : cb_none();
     } else if (res->status != CB_CALL_OK || (rec->cfg->mode != CB_MODE_MEM && !res->ntimes)) {
-        /* the original's vocabulary, as results.pickle (lib/results.h) */
+        /* the original's vocabulary, as results.pickle (lib/run/results_pickle.h) */
         val = cb_result_not_finished(rec->cfg->type, cb_call_status_name(res->status));
     } else if (rec->cfg->mode == CB_MODE_MEM) {
         val = cb_result_mem_rows(mem_rows(res));
@@ -615,7 +615,7 @@ static void open_profile_fifos(const cb_config *cfg, child_ctx *cx)
     const char *ack = str_or(get(cfg->profile, "ack_fifo"), NULL);
     /* "enable cpu-clock" rather than "enable": perf 6.1's bare "disable"
      * also stops its tracking event, losing the fork/mmap records of the
-     * next call children (lib/profile.c) */
+     * next call children (lib/run/profile.c) */
     cx->enable_cmd = cb_xasprintf("%s\n", str_or(get(cfg->profile, "enable"), "enable"));
     cx->disable_cmd = cb_xasprintf("%s\n", str_or(get(cfg->profile, "disable"), "disable"));
     if (ctl)
@@ -627,7 +627,7 @@ static void open_profile_fifos(const cb_config *cfg, child_ctx *cx)
 /* A child that died inside the call (timeout, crash) could not send its
  * memory report; the tracker keeps its counts in a page shared with the
  * parent (tracker/memtrack.h), so read them here — if they are this child's. */
-static void fetch_mem_report(const child_ctx *cx, cb_exec_result *res)
+static void fetch_mem_report(const child_ctx *cx, cb_sup_result *res)
 {
     if (!cx->mem_report || res->pid <= 0)
         return;
@@ -672,9 +672,9 @@ static bool is_perturbed(const cb_config *cfg, const plan_call *c)
 }
 
 /* A call decided without forking: unsupported, or an argument problem. */
-static void record_unforked(const plan_call *c, cb_exec_result *res)
+static void record_unforked(const plan_call *c, cb_sup_result *res)
 {
-    cb_exec_result_reset(res);
+    cb_sup_result_reset(res);
     res->status = c->pre;
     cb_buf_puts(&res->error, c->pre_error);
     struct timespec now;
@@ -694,7 +694,7 @@ static int call_number(const cb_config *cfg, size_t i)
     return (int)i;
 }
 
-/* The loop of DESIGN §5.1: one forked child per run-list entry, in ORDER. */
+/* The loop of docs/design.md §5.1: one forked child per run-list entry, in ORDER. */
 static void run_calls(const cb_harness_ops *ops, const cb_config *cfg, const plan_call *calls,
                       const size_t *order, size_t ncalls, recorder *rec, const char *prog)
 {
@@ -703,8 +703,8 @@ static void run_calls(const cb_harness_ops *ops, const cb_config *cfg, const pla
     cx.mem_end = (hook_fn)dlsym(RTLD_DEFAULT, "casbench_mem_end");
     cx.mem_report = (report_fn)dlsym(RTLD_DEFAULT, "casbench_mem_report_json");
     open_profile_fifos(cfg, &cx);
-    cb_exec_limits lim = {cfg->timeout, cfg->grace};
-    cb_exec_result res = {0};
+    cb_sup_limits lim = {cfg->timeout, cfg->grace};
+    cb_sup_result res = {0};
     size_t nok = 0;
     int64_t start = cb_now_ns();
     for (size_t n = 0; n < ncalls; n++) {
@@ -717,7 +717,7 @@ static void run_calls(const cb_harness_ops *ops, const cb_config *cfg, const pla
                                 .sys = c->sys, .args = c->args, .index = call_number(cfg, i), .cfg = cfg};
             cx.perturb = is_perturbed(cfg, c);
             cx.given_loops = call_item(cfg->loops, i, 0);
-            cb_exec_run(&lim, child_body, &cx, &res);
+            cb_sup_run(&lim, child_body, &cx, &res);
             if (res.stopped_by) {
                 /* a stop signal reached the call from outside (scancel
                  * signals every process of the task, one by one): the
@@ -738,7 +738,7 @@ static void run_calls(const cb_harness_ops *ops, const cb_config *cfg, const pla
         write_record(rec, c, call_number(cfg, i), &res);
         add_result(rec, c, &res);
     }
-    cb_exec_result_free(&res);
+    cb_sup_result_free(&res);
     if (cx.ctl_fd >= 0)
         close(cx.ctl_fd);
     if (cx.ack_fd >= 0)
@@ -845,7 +845,7 @@ int cb_harness_main(int argc, char **argv, const cb_harness_ops *ops)
     /* Orphans of the calls (an interpreter server a call child started, a
      * process a call left behind, with setsid or not) come back to the
      * harness rather than leave the runner; they end with it at the latest
-     * (lib/bounds.h). */
+     * (lib/common/bounds.h). */
     cb_become_subreaper();
     cb_memlimit_start();
     char *config_path = read_line(stdin), *results_path = read_line(stdin);

@@ -43,11 +43,11 @@
 #include <stdbool.h>
 #include <json-c/json.h>
 
-#include "error.h"
-#include "functions.h"
-#include "mode.h"
-#include "util.h"
-#include "value.h"
+#include "common/error.h"
+#include "data/functions.h"
+#include "common/mode.h"
+#include "common/util.h"
+#include "data/value.h"
 
 /* The run config (docs/protocol.md, "The run config"), decoded. */
 typedef struct cb_config {
@@ -79,7 +79,7 @@ typedef struct cb_config {
 /* One run-list entry, as the harness sees it in the child. */
 typedef struct cb_call {
     const char *function;     /* run-list name, e.g. "gcd" */
-    const cb_function *fn;    /* its lib/functions.h entry (arity, kind) */
+    const cb_function *fn;    /* its lib/data/functions.h entry (arity, kind) */
     int nargs;
     const int *sys;           /* per argument: index of the system in cfg->polys */
     cb_value args;            /* the run-list tuple of system keys (borrowed) */
@@ -113,8 +113,8 @@ typedef struct cb_harness_ops {
     /* Optional, for harnesses that drive another interpreter (Singular):
      * `loops` (>= 1) executions in a row, measured by the library itself
      * (its own clock, so that talking to the interpreter is not timed),
-     * instead of the executor's clock around call().  Sets their total wall
-     * and CPU nanoseconds.  The executor calls it for the warm-up (loops 1),
+     * instead of the supervisor's clock around call().  Sets their total wall
+     * and CPU nanoseconds.  The supervisor calls it for the warm-up (loops 1),
      * the calibration and each timed repeat alike. */
     int (*timed_repeat)(const cb_call *call, int64_t loops, int64_t *wall_ns, int64_t *cpu_ns, cb_err *err);
 } cb_harness_ops;

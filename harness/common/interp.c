@@ -7,10 +7,10 @@
 #define _GNU_SOURCE
 #include "interp.h"
 
-#include "bounds.h"
-#include "dataset.h"
+#include "common/bounds.h"
+#include "data/dataset.h"
 #include "memlimit.h"
-#include "process.h"
+#include "common/process.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -106,7 +106,7 @@ static int write_all(int fd, const char *s, size_t n)
 }
 
 /* Next line from the server (without '\n') into line; -1 when the server
- * died.  No timeout: the executor's limit applies to the whole call. */
+ * died.  No timeout: the supervisor's limit applies to the whole call. */
 static int read_line(cb_buf *line, cb_err *err)
 {
     for (;;) {

@@ -1,7 +1,7 @@
 /* interp.h — driving a long-lived interpreter subprocess from a C harness
  * (the singular and mathematica harnesses), and reading its tagged replies.
  *
- * Execution (DESIGN §5) is still the executor's: a child is forked per call
+ * Execution (docs/design.md §5) is still the supervisor's: a child is forked per call
  * and supervised with the time limit.  The work happens in one long-lived
  * interpreter (the "server") that has every polynomial defined once, so a
  * call sends only a short command:
@@ -18,7 +18,7 @@
  *     alone on a line; the reply is every line before it.  Lines starting
  *     with "@@" are the answer; an error line (as the spec recognises it)
  *     makes the command fail with its message.
- *   - Time limit: the executor SIGTERMs the call child at the limit; its
+ *   - Time limit: the supervisor SIGTERMs the call child at the limit; its
  *     handler (cb_interp_catch_sigterm) SIGKILLs the server, and the next
  *     call starts a fresh one (definitions again, untimed).  A call child
  *     killed outright leaves the "busy" flag set, which has the same effect.
@@ -34,10 +34,10 @@
 #include <stdint.h>
 
 #include "canon.h"
-#include "error.h"
+#include "common/error.h"
 #include "harness.h"
-#include "util.h"
-#include "value.h"
+#include "common/util.h"
+#include "data/value.h"
 
 typedef struct cb_interp_spec {
     const char *name;         /* in messages: "Singular", "the Wolfram kernel" */

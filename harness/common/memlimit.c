@@ -1,9 +1,9 @@
 /* memlimit.c — the memory limit inside a C harness (see memlimit.h). */
 #define _GNU_SOURCE
 #include "memlimit.h"
-#include "bounds.h"
-#include "executor.h"
-#include "util.h"
+#include "common/bounds.h"
+#include "supervisor.h"
+#include "common/util.h"
 
 #include <flint/flint.h>
 #include <gmp.h>
@@ -47,12 +47,12 @@ _Noreturn void cb_memlimit_exceeded(const char *what)
         snprintf(msg, sizeof msg, "memory limit of %s reached (%s)", size, what);
     else
         snprintf(msg, sizeof msg, "out of memory (%s)", what);
-    cb_exec_child *ch = cb_exec_current_child();
+    cb_sup_child *ch = cb_sup_current_child();
     if (ch) {
         if (limit_bytes)
-            cb_exec_send_memory_limit(ch, msg);
+            cb_sup_send_memory_limit(ch, msg);
         else
-            cb_exec_send_error(ch, msg);
+            cb_sup_send_error(ch, msg);
         _exit(0);
     }
     dprintf(2, "casbench harness: %s while loading the dataset\n", msg);

@@ -1,4 +1,4 @@
-/* memlimit.h — a C harness under its memory limit (lib/bounds.h;
+/* memlimit.h — a C harness under its memory limit (lib/common/bounds.h;
  * docs/protocol.md, "Limits").
  *
  * cb_memlimit_start() runs first in cb_harness_main, for --probe as for a
@@ -9,7 +9,7 @@
  * allocation back (they abort), so the handler ends the process after
  * saying why, allocating nothing:
  *   - in a call child: a memory-limit message to the harness over the
- *     executor's pipe; the record is `error` with memory_limit_hit true;
+ *     supervisor's pipe; the record is `error` with memory_limit_hit true;
  *   - in the harness itself (loading the dataset): one line on stderr and
  *     exit status CB_EXIT_MEMORY_LIMIT; the engine records the calls.
  * Without a limit, the same failure is a plain error (exit status 1).

@@ -1,5 +1,5 @@
 /* flint.c — the `flint` harness: FLINT 2.9's fmpz_mpoly, and Calcium's
- * fmpz_mpoly_buchberger_naive + autoreduction for groebner (DESIGN §6, §7).
+ * fmpz_mpoly_buchberger_naive + autoreduction for groebner (docs/design.md §6, §7).
  *
  * Everything but the library calls is harness/common's (harness.h): this
  * file parses the dataset into fmpz_mpoly once (setup), and runs one call.
@@ -24,7 +24,7 @@
  * same number of generators (else the call is an `error`); a zero divisor is
  * an `error` ("division by zero") rather than FLINT's abort. */
 #include "canon.h"
-#include "dataset.h"
+#include "data/dataset.h"
 #include "harness.h"
 
 #include <flint/flint.h>

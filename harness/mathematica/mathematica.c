@@ -1,5 +1,5 @@
 /* mathematica.c — the `mathematica` and `mathics` harnesses: drives a
- * Wolfram Language kernel, DESIGN §6, §7.
+ * Wolfram Language kernel, docs/design.md §6, §7.
  *
  *   mathematica  a Wolfram kernel (`WolframKernel`, or `wolframscript` when
  *                that is what is on PATH).  UNTESTED AGAINST A REAL KERNEL:
@@ -53,12 +53,12 @@
  * coefficient at all generators 1), text both kernels evaluate alike. */
 #define _GNU_SOURCE
 #include "canon.h"
-#include "dataset.h"
+#include "data/dataset.h"
 #include "harness.h"
 #include "interp.h"
-#include "paths.h"
-#include "process.h"
-#include "pickle.h"
+#include "common/paths.h"
+#include "common/process.h"
+#include "data/pickle.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,7 +82,7 @@ static bool mem_mode;
  * `mathematica` (a Wolfram kernel). */
 static bool use_mathics;
 
-/* Mathics3's command: PREFIX/venv-mathics/bin/mathics (lib/paths.h), else
+/* Mathics3's command: PREFIX/venv-mathics/bin/mathics (lib/common/paths.h), else
  * `mathics` on PATH; NULL when neither is there. */
 static char *mathics_path(void)
 {

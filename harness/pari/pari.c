@@ -1,5 +1,5 @@
 /* pari.c — the `pari` harness: multivariate polynomials over ZZ in libpari
- * (PARI/GP 2.15, Debian's libpari-dev), DESIGN §6, §7.
+ * (PARI/GP 2.15, Debian's libpari-dev), docs/design.md §6, §7.
  *
  * Everything but the library calls is harness/common's (harness.h): this
  * file parses the dataset into PARI objects once (setup) and runs one call.
@@ -33,10 +33,10 @@
  * limit refused to grow the stack, a call (or set-up) that reached the limit
  * (memlimit.h).  PARI
  * installs no signal handlers (no INIT_SIGm: a crash stays a crash for the
- * executor) and leaves GMP's allocators alone (INIT_noINTGMPm). */
-#include "bounds.h"
+ * supervisor) and leaves GMP's allocators alone (INIT_noINTGMPm). */
+#include "common/bounds.h"
 #include "canon.h"
-#include "dataset.h"
+#include "data/dataset.h"
 #include "harness.h"
 #include "memlimit.h"
 

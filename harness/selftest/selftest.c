@@ -1,6 +1,6 @@
-/* selftest.c — the `selftest` harness (DESIGN §6): functions whose behaviour
+/* selftest.c — the `selftest` harness (docs/design.md §6): functions whose behaviour
  * is known, so that casbench's own tests and benches can exercise every path
- * of the executor (ok, timeout, crashed, error) and check its timing.
+ * of the supervisor (ok, timeout, crashed, error) and check its timing.
  *
  * Every function takes one argument, a system of the dataset (any valid
  * system: its polynomials are ignored).  The function's parameters are read
@@ -21,7 +21,7 @@
  *                          idle core, the reference of bench/timing_accuracy.sh
  *   selftest_hang   N      the first N executions in the call's child return at
  *                          once, then it ignores SIGTERM and never returns
- *                          (needs SIGKILL: the executor's grace path)
+ *                          (needs SIGKILL: the supervisor's grace path)
  *   selftest_segv   N      like hang, but then dies of a real SIGSEGV
  *   selftest_abort  N      like hang, but then abort()s (SIGABRT)
  *   selftest_alloc  N,K    allocates N bytes K times (touching every page),
@@ -109,7 +109,7 @@ static int64_t thread_cpu_ns(void)
 
 /* Its own frame (noinline), and the clock read every 32768 additions (some
  * 10-40 microseconds): the clock is a system call, so reading it more often would
- * put most samples of a CPU profile in the kernel, not here (lib/profile.c's
+ * put most samples of a CPU profile in the kernel, not here (lib/run/profile.c's
  * test wants this function as the top self frame). */
 __attribute__((noinline)) static void selftest_busy(long long us)
 {

@@ -1,9 +1,9 @@
 /* singular.c — the `singular` harness: drives Debian's Singular interpreter
- * (DESIGN §6, §7), `ring R = integer, (x(1..n)), lp`, or with the run's
+ * (docs/design.md §6, §7), `ring R = integer, (x(1..n)), lp`, or with the run's
  * --singular-ring rational `ring R = 0, (x(1..n)), lp` (QQ, the ring of
  * published Singular timings; docs/external.md).
  *
- * Execution (DESIGN §5) is harness/common's: a child is forked per call and
+ * Execution (docs/design.md §5) is harness/common's: a child is forked per call and
  * supervised with the time limit.  What differs is where the work happens:
  * in one long-lived Singular process (the "server") which has the rings and
  * every polynomial defined once, so a call sends only a short command.  The
@@ -16,12 +16,12 @@
  *     of it when the repeat has several executions), in microseconds
  *     (system("--ticks-per-sec", 1000000)); the pipe round trip and the
  *     polynomials' transfer are not timed (timed_repeat op).
- *   - Time limit: the executor SIGTERMs the call child at the limit; its
+ *   - Time limit: the supervisor SIGTERMs the call child at the limit; its
  *     handler SIGKILLs the server, and the next call starts a fresh one
  *     (re-defining rings and polynomials, untimed).  A call child killed
  *     outright leaves the "busy" flag set, which has the same effect.
  *   - The record's `pid` and `max_rss_kib` are the call child's (the
- *     executor's); the server's are not in the record (docs/external.md).
+ *     supervisor's); the server's are not in the record (docs/external.md).
  *
  * Functions (generator k is x(k+1); "a", "b" a pair of polynomials):
  *   add, sub, mult   a + b, a - b, a * b
@@ -40,11 +40,11 @@
  *                    with --order grevlex (the ideal mapped untimed) */
 #define _GNU_SOURCE
 #include "canon.h"
-#include "dataset.h"
+#include "data/dataset.h"
 #include "harness.h"
 #include "interp.h"
-#include "paths.h"
-#include "process.h"
+#include "common/paths.h"
+#include "common/process.h"
 
 #include <stdio.h>
 #include <stdlib.h>

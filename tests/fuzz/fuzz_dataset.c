@@ -1,5 +1,5 @@
 /* fuzz_dataset.c — libFuzzer target for dataset and run-list validation
- * (lib/dataset.c) and `describe` (lib/describe.c) on whatever the pickle
+ * (lib/data/dataset.c) and `describe` (lib/report/describe.c) on whatever the pickle
  * reader accepts.
  *
  * The input is a pickle of a dataset, or of a pair (dataset, run list).  A
@@ -17,9 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
-#include "describe.h"
-#include "pickle.h"
+#include "data/dataset.h"
+#include "report/describe.h"
+#include "data/pickle.h"
 
 static void check_one_line(const cb_err *err)
 {

@@ -1,4 +1,4 @@
-/* fuzz_phc.c — libFuzzer target for the PHCpack reader (lib/phc.c).
+/* fuzz_phc.c — libFuzzer target for the PHCpack reader (lib/data/phc.c).
  *
  * Any input may be refused or skipped, but must never crash, leak, hang,
  * trip the sanitizers or exceed the reader's memory budget (run-fuzz.sh
@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
-#include "phc.h"
-#include "util.h"
+#include "data/dataset.h"
+#include "data/phc.h"
+#include "common/util.h"
 
 /* An eighth of the default budget: the same code paths, but each input
  * stays well under libFuzzer's time limit on a loaded machine. */

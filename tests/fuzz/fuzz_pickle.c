@@ -1,5 +1,5 @@
 /* fuzz_pickle.c — libFuzzer target for the pickle codec: the reader
- * (lib/pickle_load.c) and the value writer (lib/pickle_dump.c).
+ * (lib/data/pickle_load.c) and the value writer (lib/data/pickle_dump.c).
  *
  * Any input may be refused, but must never crash, leak, hang or trip the
  * sanitizers.  Whatever loads must dump, load again, and dump to the very
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pickle.h"
+#include "data/pickle.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,11 +1,11 @@
-/* fuzz_ranges.c — libFuzzer target for gen's range options (lib/ranges.c).
+/* fuzz_ranges.c — libFuzzer target for gen's range options (lib/data/ranges.c).
  * Any input must give either ranges or a one-line error: no crash, no leak,
  * no hang (numbers and nesting are bounded by the parser). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ranges.h"
+#include "data/ranges.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

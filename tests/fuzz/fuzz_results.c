@@ -1,9 +1,9 @@
 /* fuzz_results.c — libFuzzer target for what casbench reads from a results
  * directory, which is data (docs/run.md, "Resume"): calls.jsonl records
- * (lib/record.c, rebuilt into results.pickle's value), the original
- * tool's results.pickle read back into records (lib/results_pickle.c),
+ * (lib/run/record.c, rebuilt into results.pickle's value), the original
+ * tool's results.pickle read back into records (lib/run/results_pickle.c),
  * run.json as JSON (cb_json_read_file), and the size option
- * (--memory-limit, lib/bounds.c).
+ * (--memory-limit, lib/common/bounds.c).
  * Any input gives records, a value or a one-line error: no crash (json-c
  * asserts on a wrong type included), no leak, no hang. */
 #include <stdint.h>
@@ -12,11 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "bounds.h"
-#include "record.h"
-#include "results_dir.h"
-#include "results_pickle.h"
-#include "util.h"
+#include "common/bounds.h"
+#include "run/record.h"
+#include "run/results_dir.h"
+#include "run/results_pickle.h"
+#include "common/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # codec_bytes.sh — the bytes casbench writes as pickles do not change when
 # the codec's code does (issue 17: gen and the value writer share one emit
-# API, lib/pickle_emit.h).  Datasets are compared bit for bit: a published
+# API, lib/data/pickle_emit.h).  Datasets are compared bit for bit: a published
 # benchmark names a dataset by its seed and options, so the same command must
 # keep writing the same file.
 #

@@ -1,5 +1,5 @@
 """cpu_profile.py — `casbench run --cpu-profiling` end to end with real perf
-(DESIGN §8.2, docs/profiling.md): one run with the selftest, flint and (on
+(docs/design.md §8.2, docs/profiling.md): one run with the selftest, flint and (on
 Python 3.13, built from the machine's pyenv 3.13 plus the pure-Python SymPy
 and mpmath of the default python3) sympy-domains harnesses, then:
 
@@ -373,8 +373,8 @@ def main():
                 check("python_frames is perf_jit on 3.13", p.get("python_frames") == "perf_jit", p.get("python_frames"))
                 folded = read_folded(os.path.join(d, p["folded"]))
                 whole = [s for s, c in folded if "PolyElement.__mul__ [rings.py]" in s and
-                         "Executor._child_timed [runtime.py]" in s and "main [casbench_harness.py]" in s and
-                         s.index("Executor._child_timed [runtime.py]") < s.index("PolyElement.__mul__ [rings.py]")]
+                         "Supervisor._child_timed [runtime.py]" in s and "main [casbench_harness.py]" in s and
+                         s.index("Supervisor._child_timed [runtime.py]") < s.index("PolyElement.__mul__ [rings.py]")]
                 check("SymPy: PolyElement.__mul__ inside whole Python stacks (%d stacks)" % len(whole), whole,
                       p["top_total"][:10])
                 check_svg("SymPy SVG (names with <, > escaped)", os.path.join(d, p["flamegraph"]), folded)

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """defaults_shared.py -- the numbers and names casbench's layers share are
-defined once in C (lib/defaults.h, lib/mode.h), and what repeats them
+defined once in C (lib/common/defaults.h, lib/common/mode.h), and what repeats them
 elsewhere says the same:
 
 - the Python harness runtime (build/harness/python/casbench, the copy the
   engine runs), which cannot include a C header, mirrors some of them:
-  runtime.MODES is lib/mode.h's CB_MODES in the enum's order, and each
-  mirror named in lib/defaults.h ("Python: runtime.NAME") has the value of
+  runtime.MODES is lib/common/mode.h's CB_MODES in the enum's order, and each
+  mirror named in lib/common/defaults.h ("Python: runtime.NAME") has the value of
   its macro;
 - `casbench run --help` and the man page state the defaults the engine
   uses (--timeout, --startup-timeout, --profile-rate, --warmup, --rounds,
@@ -26,8 +26,8 @@ import cbtest  # noqa: E402
 
 NAME = "defaults_shared.py"
 check = cbtest.Checker(NAME)
-DEFAULTS_H = os.path.join(cbtest.ROOT, "lib", "defaults.h")
-MODE_H = os.path.join(cbtest.ROOT, "lib", "mode.h")
+DEFAULTS_H = os.path.join(cbtest.ROOT, "lib", "common", "defaults.h")
+MODE_H = os.path.join(cbtest.ROOT, "lib", "common", "mode.h")
 PY_DIR = os.path.join(cbtest.BUILD, "harness", "python")
 
 
@@ -69,7 +69,7 @@ def main():
     check("mode.h lists the four modes", len(modes) == 4, modes)
     check("enumerators are named after their modes",
                 all(e.lower() == n for e, n in modes), modes)
-    check("runtime.MODES is lib/mode.h's CB_MODES, in order",
+    check("runtime.MODES is lib/common/mode.h's CB_MODES, in order",
                 tuple(n for _, n in modes) == runtime.MODES, (modes, runtime.MODES))
 
     # every Python mirror named in defaults.h

@@ -1,5 +1,5 @@
 #!/bin/sh
-# describe_validation.sh — datasets that do not validate (DESIGN §3.1) are
+# describe_validation.sh — datasets that do not validate (docs/design.md §3.1) are
 # refused before anything is printed: one line naming the file, the system key
 # (as Python's repr) and the polynomial index, exit 2.  Also: the original
 # tool's own files load and get the per-system table, and a pickle that would

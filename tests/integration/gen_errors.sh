@@ -1,6 +1,6 @@
 #!/bin/sh
 # gen_errors.sh — bad input to `casbench gen` is one line on stderr, exit 2,
-# and leaves no file behind: bad ranges (DESIGN §3.4) quoted in the message,
+# and leaves no file behind: bad ranges (docs/design.md §3.4) quoted in the message,
 # out-of-range options, bad --groupby, and --append onto a dataset or run list
 # that does not validate (the existing files stay as they were).
 . "$(dirname "$0")/../lib/testlib.sh"

@@ -1,9 +1,9 @@
-"""harness_selftest.py — the C executor end to end, through the selftest
+"""harness_selftest.py — the C supervisor end to end, through the selftest
 harness and the harness protocol (docs/protocol.md), without the engine:
 the test writes a config pickle with Python's pickle, feeds the two paths on
 stdin, and reads calls.jsonl and the results pickle.
 
-Checks DESIGN §5: a call that hangs ignoring SIGTERM is gone within
+Checks docs/design.md §5: a call that hangs ignoring SIGTERM is gone within
 timeout + 2 s and recorded as timeout (its finished repeats kept, [inf] in the
 results pickle); a segfault is crashed SIGSEGV; the calls after them run
 normally; error / exit / unsupported statuses; --min-time loops; peak RSS;
@@ -156,7 +156,7 @@ def min_time(tmp):
 
 
 def measurement(tmp):
-    """Warm-up and calibration in the C executor (docs/measurement.md)."""
+    """Warm-up and calibration in the C supervisor (docs/measurement.md)."""
     # a busy function of 2 ms of CPU at a 20 ms target: on an idle core the
     # rule's first step (one execution) predicts ceil(1.25 * 20 / 2) = 13
     # loops, which reach the target.  The rule reads the wall clock, which a

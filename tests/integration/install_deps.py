@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""install_deps.py — tools/install-deps.sh (DESIGN §10, issue 16):
+"""install_deps.py — tools/install-deps.sh (docs/design.md §10, issue 16):
 
 - installing twice does nothing the second time: `make test` has run it
   already, so here it finds everything in place, installs nothing, says

@@ -1,5 +1,5 @@
 # libraries_installed.sh — an installed casbench finds its harnesses and the
-# allocation tracker relative to its own executable (DESIGN §10):
+# allocation tracker relative to its own executable (docs/design.md §10):
 # PREFIX/bin/casbench -> PREFIX/libexec/casbench/harness/ and
 # PREFIX/libexec/casbench/libcasbench-memtrack.so, the layout `make install`
 # writes; and not from the build tree once moved there.

@@ -1,4 +1,4 @@
-"""libraries_list.py — `casbench libraries` (DESIGN §6): every library of
+"""libraries_list.py — `casbench libraries` (docs/design.md §6): every library of
 the registry, with availability per environment, its version, and the reason
 when it is unavailable; the expected availability of the gmpy variants is
 derived here independently (can that interpreter import gmpy2?)."""

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """literature_families.py — the classic benchmark problems of
-`casbench systems` (lib/literature.c, docs/literature.md).
+`casbench systems` (lib/data/literature.c, docs/literature.md).
 
 Checked independently of casbench's FLINT code:
 - every input polynomial at small sizes equals the definition expanded by

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """mathics_run.py — the `mathics` library: the Mathematica harness's own
 Wolfram Language text run by a real Wolfram Language interpreter, Mathics3
-(PREFIX/venv-mathics, tools/requirements-mathics.txt), DESIGN §6:
+(PREFIX/venv-mathics, tools/requirements-mathics.txt), docs/design.md §6:
 
 - `casbench libraries`: mathics available, version 10.0.1, the kernel
   command in PREFIX; mathematica still unavailable with its reason;

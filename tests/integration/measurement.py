@@ -1,5 +1,5 @@
 """measurement.py — `casbench run`'s measurement options end to end
-(DESIGN §8.1, docs/measurement.md), through the engine and the real
+(docs/design.md §8.1, docs/measurement.md), through the engine and the real
 harnesses:
 
 - the defaults: one warm-up execution and loops calibrated to 10 ms in
@@ -17,9 +17,9 @@ harnesses:
   engine's own `unavailable` record, have the same keys, with values of the
   same JSON types (env and gc are null for a C harness by design); the
   same in verify mode and in mem mode, whose records carry fields of their
-  own (lib/record.h's encoder and runtime.py's RecordWriter), and for a
+  own (lib/run/record.h's encoder and runtime.py's RecordWriter), and for a
   call that fails (an error record: `error` a string in both).
-The executors' own paths (timeouts in warm-up and calibration, the cold
+The supervisors' own paths (timeouts in warm-up and calibration, the cold
 time kept out of the times) are in harness_selftest.py and
 python_runtime.py."""
 import json
@@ -145,7 +145,7 @@ def json_type(v):
 
 
 def same_keys_and_types(name, c, py):
-    check("parity (%s): the C and the Python executors write the same keys" % name, set(c) == set(py),
+    check("parity (%s): the C and the Python supervisors write the same keys" % name, set(c) == set(py),
           set(c) ^ set(py))
     by_design = {"env", "gc"}      # null for a C harness (docs/protocol.md)
     differ = {k: (json_type(c[k]), json_type(py[k])) for k in set(c) & set(py) - by_design

@@ -1,5 +1,5 @@
-"""mem_run.py — `casbench run --memory-profiling` end to end (DESIGN §8.3):
-the engine preloads the tracker, the C executor and the Python runtime bracket
+"""mem_run.py — `casbench run --memory-profiling` end to end (docs/design.md §8.3):
+the engine preloads the tracker, the C supervisor and the Python runtime bracket
 each timed call, and the counts land in the record's `mem` object and the
 results pickle's rows.
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """memray_run.py — `--memory-profiler memray` with the real memray of the
-pinned venvs (DESIGN §8.3, docs/memory.md), on SymPy and python-flint:
+pinned venvs (docs/design.md §8.3, docs/memory.md), on SymPy and python-flint:
 
 - every call ok, its record's `mem` from memray (`profiler: memray`), one
   capture file per call kept in profiles/ (RUNNER.callN.memray);

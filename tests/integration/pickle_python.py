@@ -180,7 +180,7 @@ def test_python2_pickles(tmp):
 
 
 def test_repr(tmp):
-    """casbench's repr (lib/value.c) against Python's for the sample values."""
+    """casbench's repr (lib/data/value.c) against Python's for the sample values."""
     values = sample_values()
     del values["strs"]   # Python escapes non-printable code points by Unicode category; casbench keeps UTF-8
     del values["floats"]

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """python_flint_verify.py — the python-flint adapter against the real
-python-flint of every pinned venv (tools/requirements-venv.txt), DESIGN §6:
+python-flint of every pinned venv (tools/requirements-venv.txt), docs/design.md §6:
 
-- the probe offers every function of DESIGN §7 that python-flint has on
+- the probe offers every function of docs/design.md §7 that python-flint has on
   fmpz_mpoly (all ten with 0.9.0: lcm is p*q/gcd, groebner
   fmpz_mpoly_vec.buchberger_naive + autoreduction) and reports its version;
 - `--verify` on the default suite: every call ok in every venv, digest equal
@@ -54,7 +54,7 @@ def main():
         check("libraries: python-flint available in every venv, version 0.9.0",
               len(rows) == len(dirs) and all(r["available"] == "yes" and r["version"] == "0.9.0" for r in rows), rows)
 
-        # the probe's function list: every function of DESIGN §7
+        # the probe's function list: every function of docs/design.md §7
         probe = subprocess.run([os.path.join(dirs[0], "bin", "python"),
                                 os.path.join(cbtest.BUILD, "harness", "python", "casbench_harness.py"),
                                 "--probe", "python-flint"], capture_output=True, text=True, timeout=60)

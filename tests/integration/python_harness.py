@@ -364,7 +364,7 @@ def test_all(tmp, envs):
     check("at least two environments x variants to compare", len(runs) >= 2, runs)
     # benchmark: one variant per environment, gc on in one and off in
     # the other (tests/integration/python_e2e.sh runs the whole matrix
-    # through `casbench run`; python_runtime.py every executor path)
+    # through `casbench run`; python_runtime.py every supervisor path)
     bench = []
     for py, _ in envs:
         libs = [lib for p, lib in runs if p == py]

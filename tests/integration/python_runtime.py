@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""python_runtime.py -- the Python harness's executor, path by path.
+"""python_runtime.py -- the Python harness's supervisor, path by path.
 
 Drives the real runtime (build/harness/python/casbench/runtime.py: real
 fork, pipes, pidfd, signals, wait4) with a small adapter of functions whose
@@ -8,7 +8,7 @@ and checks the records and the results pickle: gc on/off inside the timed
 region, a crash is `crashed` with the signal's name, an exception is `error`
 with its message, a hang ignoring SIGTERM is killed and `timeout`, times
 stream before a timeout, min_time loops, warm-up and calibration as the C
-executor does them (docs/measurement.md: the same loop-count rule, the cold
+supervisor does them (docs/measurement.md: the same loop-count rule, the cold
 time kept out of the times, a timeout in warm-up or calibration, single shot
 with warmup 0 and min_time 0, none of it in verify and mem mode),
 unsupported, parse failures, peak RSS, the verify digest and its
@@ -330,7 +330,7 @@ def main():
           m["sleep_20ms"])
 
     # -- warm-up and calibration (docs/measurement.md) ------------------------
-    # the C executor's rule, cb_next_loops (tests/unit/test_measure.c checks
+    # the C supervisor's rule, cb_next_loops (tests/unit/test_measure.c checks
     # the same table): 1.25 x the target at the measured speed, within
     # [2x, 100x] the previous count
     table = [((1, 2_000_000, 20_000_000), 13), ((1, 1000, 10_000_000), 100), ((1, 0, 10_000_000), 100),

@@ -1,4 +1,4 @@
-"""report_hosts.py — a run that spans hosts (the Slurm executor) gets its
+"""report_hosts.py — a run that spans hosts (the Slurm supervisor) gets its
 timings grouped by host: each (library, host) its own column, and a warning
 with the calls per host.  The run is real (selftest); the second host is
 made by moving one runner's records to another node name, as a cluster run

@@ -231,7 +231,7 @@ def main():
                 ok &= res is not None and res["status"] == "timeout"
         check("results.pickle alone gives the same medians and the timeout", ok, j2.stdout[:1500] + j2.stderr)
 
-        # one rule for a torn last line, as run --resume has it (lib/record.h):
+        # one rule for a torn last line, as run --resume has it (lib/run/record.h):
         # a last line without its newline is a writer stopped in the middle of
         # it, even when it parses; the report leaves it out and says so
         dt = os.path.join(tmp, "torn")

@@ -1,7 +1,7 @@
 """run_engine.py — `casbench run` end to end with real harnesses: the
-selftest harness (every status of DESIGN §5.2), flint, an unavailable
+selftest harness (every status of docs/design.md §5.2), flint, an unavailable
 library (python-flint in Debian's Python, which has none), and the results
-directory of DESIGN §3.5 read back by Python itself: calls.jsonl (one
+directory of docs/design.md §3.5 read back by Python itself: calls.jsonl (one
 record per call, the fields of docs/protocol.md), results.pickle in the
 original layout ({"python": [...], "external": [...]}, a timeout is
 [inf]), run.json (command line, host, noise factors, versions, times) and a

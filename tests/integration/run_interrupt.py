@@ -1,5 +1,5 @@
 """run_interrupt.py — Ctrl-C and SIGTERM during `casbench run`
-(DESIGN §5.4): every runner's process group is gone within 2 s (a call that
+(docs/design.md §5.4): every runner's process group is gone within 2 s (a call that
 ignores SIGTERM included: SIGKILL after the grace), the calls that had
 finished are kept, results.pickle is written for them, run.json says the run
 was interrupted, and casbench exits 130."""

@@ -1,4 +1,4 @@
-"""run_limits.py — every phase of a run is bounded (DESIGN §10, docs/run.md
+"""run_limits.py — every phase of a run is bounded (docs/design.md §10, docs/run.md
 "Limits"), with the real harnesses:
 - --memory-limit: a C harness's call (selftest's allocations, FLINT's
   product) and a Python harness's parse (SymPy's dense x**(2**62)) end as
@@ -223,13 +223,13 @@ def huge_limits(tmp):
     cfg = {"type": "benchmark", "polys": {"us:300000": X}, "run_list": {"selftest_sleep": [("us:300000",)]},
            "repeats": 1, "timeout": 1e10}
     recs, _, _, proc = cbtest.run_harness(cbtest.harness_path("selftest"), tmp, cfg)
-    check("C executor: timeout 1e10 s is no limit, not an instant timeout",
+    check("C supervisor: timeout 1e10 s is no limit, not an instant timeout",
           len(recs) == 1 and recs[0]["status"] == "ok", (recs, proc.stderr[-300:]))
     cfg.update(timeout=1.0, min_time=1e10)
     t0 = time.monotonic()
     recs, _, _, proc = cbtest.run_harness(cbtest.harness_path("selftest"), tmp, cfg)
     took = time.monotonic() - t0
-    check("C executor: min_time 1e10 s loops until the 1 s limit (not one execution)",
+    check("C supervisor: min_time 1e10 s loops until the 1 s limit (not one execution)",
           len(recs) == 1 and recs[0]["status"] == "timeout" and took >= 1.0, (recs, took))
     py = [sys.executable, os.path.join(cbtest.BUILD, "harness", "python", "casbench_harness.py")]
     cfg = {"type": "benchmark", "library": "sympy-dmp", "repeats": 1, "timeout": 1e10,

@@ -1,4 +1,4 @@
-"""run_resume.py — nothing is lost (DESIGN §3.5, §5.4):
+"""run_resume.py — nothing is lost (docs/design.md §3.5, §5.4):
 - `kill -9` of `casbench run` mid-run: its harnesses die with it
   (PR_SET_PDEATHSIG), so nothing keeps appending; a torn last line (a writer
   killed mid-record) is cut off; `casbench run --resume DIR` runs only the

@@ -1,4 +1,4 @@
-"""run_untrusted.py — a results directory is data, not a program (DESIGN §10,
+"""run_untrusted.py — a results directory is data, not a program (docs/design.md §10,
 docs/run.md "Resume"):
 - `run --resume DIR` never takes --python-flags or --venvs from
   DIR/run.json: a run.json edited to run code ('-c...' flags, a --venvs

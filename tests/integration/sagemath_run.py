@@ -1,6 +1,6 @@
 """sagemath_run.py — SageMath through `casbench run`, where Debian's
 python3-sage is installed (no `sage` launcher: casbench falls back to
-/usr/bin/python3, see lib/libraries.c).  Its verify digests must equal
+/usr/bin/python3, see lib/run/libraries.c).  Its verify digests must equal
 flint's on the functions both define alike."""
 import json
 import os

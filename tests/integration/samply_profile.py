@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """samply_profile.py — `--cpu-profiler samply` with the real samply of
-casbench's prefix (tools/install-deps.sh), DESIGN §8.2, docs/profiling.md:
+casbench's prefix (tools/install-deps.sh), docs/design.md §8.2, docs/profiling.md:
 
 - `casbench libraries` shows samply available, version 0.13.1, from
   PREFIX/cargo/bin (not from PATH);

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""sympy_ground_types.py — the six SymPy variants (DESIGN §6: Poly and
+"""sympy_ground_types.py — the six SymPy variants (docs/design.md §6: Poly and
 PolyElement x python / gmpy2 / python-flint ground types) in casbench's
 pinned venvs, for real:
 

@@ -5,7 +5,7 @@
 
 #include <gmp.h>
 
-#include "value.h"
+#include "data/value.h"
 
 static inline cb_value pow2(unsigned long e, int sign, long add)
 {

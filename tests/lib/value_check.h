@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "value.h"
+#include "data/value.h"
 
 /* Whether repr(v) is want; prints both when not.  v is not released. */
 static inline bool repr_matches(cb_value v, const char *want)

@@ -1,9 +1,9 @@
-/* test_bounds.c — unit tests of lib/bounds.c: saturating time arithmetic,
+/* test_bounds.c — unit tests of lib/common/bounds.c: saturating time arithmetic,
  * --memory-limit sizes, the memory limit as RLIMIT_DATA (in a child: an
  * allocation past it fails, one within it does not), and sweeping a stray
  * that left its session. */
 #define _GNU_SOURCE
-#include "bounds.h"
+#include "common/bounds.h"
 #include "check.h"
 
 #include <math.h>

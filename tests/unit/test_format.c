@@ -1,9 +1,9 @@
-/* test_format.c — unit tests of lib/format.c: times with three significant
+/* test_format.c — unit tests of lib/common/format.c: times with three significant
  * digits at every unit and rounding edge (a carry moves to the next unit,
  * never "10 ms" or "1000 µs" or "2 min 60 s"), the terminal width rule
  * ($COLUMNS when not a terminal, 80 without it) and word wrapping. */
 #include "check.h"
-#include "format.h"
+#include "common/format.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,12 +1,12 @@
 /* test_measure.c — the measurement settings (docs/measurement.md): the
- * calibration rule cb_next_loops (harness/common/executor.c; the Python
+ * calibration rule cb_next_loops (harness/common/supervisor.c; the Python
  * runtime's next_loops is checked against the same table in
- * tests/integration/python_runtime.py), and lib/measure.c's defaults per
- * mode and --min-time parsing; the modes' names (lib/mode.h) both ways. */
+ * tests/integration/python_runtime.py), and lib/run/measure.c's defaults per
+ * mode and --min-time parsing; the modes' names (lib/common/mode.h) both ways. */
 #include "check.h"
-#include "executor.h"
-#include "measure.h"
-#include "mode.h"
+#include "supervisor.h"
+#include "run/measure.h"
+#include "common/mode.h"
 
 #include <math.h>
 

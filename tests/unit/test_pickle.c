@@ -1,4 +1,4 @@
-/* test_pickle.c — unit tests of the pickle codec (lib/pickle_load.c,
+/* test_pickle.c — unit tests of the pickle codec (lib/data/pickle_load.c,
  * pickle_dump.c, and the emit API of pickle_emit.h), and a small tool the Python
  * round-trip test (tests/integration/pickle_python.py) and the load
  * benchmark (bench/pickle_load.sh) drive.
@@ -21,8 +21,8 @@
 
 #include "bigint.h"
 #include "check.h"
-#include "pickle.h"
-#include "pickle_emit.h"
+#include "data/pickle.h"
+#include "data/pickle_emit.h"
 #include "value_check.h"
 
 #define B(lit) lit, sizeof(lit) - 1

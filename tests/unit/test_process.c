@@ -1,4 +1,4 @@
-/* test_process.c — unit tests of lib/process.c, the one process-spawning
+/* test_process.c — unit tests of lib/common/process.c, the one process-spawning
  * API: captured stdout and stderr, stdin fed from a buffer, environment set
  * and unset, working directory, files and 2>&1, exit statuses and signals
  * decoded, an exec failure (127), the timeout killing the whole process
@@ -6,8 +6,8 @@
  * first-line helper. */
 #define _GNU_SOURCE
 #include "check.h"
-#include "process.h"
-#include "util.h"
+#include "common/process.h"
+#include "common/util.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -1,12 +1,12 @@
-/* test_profilers.c — unit tests of lib/profilers.c, the table of profilers
+/* test_profilers.c — unit tests of lib/run/profilers.c, the table of profilers
  * the engine iterates: which profiler a mode and a name choose, and the
  * hooks of casbench's tracker and memray (the harness's environment, the
  * config's keys, why one cannot run).  perf's and samply's hooks run real
  * recordings: tests/integration/cpu_profile.py, samply_profile.py. */
 #define _GNU_SOURCE
 #include "check.h"
-#include "profilers.h"
-#include "util.h"
+#include "run/profilers.h"
+#include "common/util.h"
 
 #include <stdlib.h>
 #include <sys/stat.h>

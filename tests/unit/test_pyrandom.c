@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "pyrandom.h"
+#include "data/pyrandom.h"
 
 static const char *script =
     "import random\n"

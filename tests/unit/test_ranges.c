@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "ranges.h"
+#include "data/ranges.h"
 
 /* option, then the Python list of ranges it must mean */
 static const char *good[][2] = {

@@ -1,4 +1,4 @@
-/* test_record.c — unit tests of the call record layer (lib/record.h): a
+/* test_record.c — unit tests of the call record layer (lib/run/record.h): a
  * record encoded and decoded again keeps every field; the one rule for a
  * torn last line (a line counts only with its newline, even when what is
  * there parses), the same in the file reader and in the tail follower;
@@ -6,8 +6,8 @@
  * record. */
 #define _GNU_SOURCE
 #include "check.h"
-#include "record.h"
-#include "util.h"
+#include "run/record.h"
+#include "common/util.h"
 
 #include <math.h>
 #include <stdlib.h>

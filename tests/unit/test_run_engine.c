@@ -5,14 +5,14 @@
  * (real processes: /bin/sh). */
 #define _GNU_SOURCE
 #include "check.h"
-#include "libraries.h"
-#include "pickle.h"
-#include "plan.h"
-#include "pool.h"
-#include "record.h"
-#include "results_pickle.h"
-#include "runner.h"
-#include "util.h"
+#include "run/libraries.h"
+#include "data/pickle.h"
+#include "run/plan.h"
+#include "run/pool.h"
+#include "run/record.h"
+#include "run/results_pickle.h"
+#include "run/runner.h"
+#include "common/util.h"
 
 #include <math.h>
 #include <signal.h>
@@ -374,7 +374,7 @@ TEST(pool_interrupt_stops_everything)
     CHECK_MSG(rc == SIGTERM, "rc %d", rc);
     CHECK(c.exited == 2 && c.running == 0);
     CHECK(WIFSIGNALED(c.statuses[0]) && WTERMSIG(c.statuses[0]) == SIGKILL);
-    /* the contract (DESIGN §5.4, issue 3): every group gone within 2 s of the signal */
+    /* the contract (docs/design.md §5.4, issue 3): every group gone within 2 s of the signal */
     CHECK_MSG(secs < 0.2 + 2.0, "%.3f s", secs);
     /* the pool's signals stay blocked (a later pool reads them): unblock */
     sigset_t s;

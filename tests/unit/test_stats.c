@@ -1,4 +1,4 @@
-/* test_stats.c — unit tests of lib/stats.c: descriptive statistics, the
+/* test_stats.c — unit tests of lib/report/stats.c: descriptive statistics, the
  * exact Mann–Whitney distribution (checked against brute-force enumeration
  * of every ordering), and the Hodges–Lehmann ratio interval — equal to the
  * textbook quadratic computation (every pairwise difference sorted, kept
@@ -8,7 +8,7 @@
  * `test_stats bench fast|reference N` times one N-against-N interval and
  * prints "seconds max_rss_kib" (bench/compare_stats.sh). */
 #include "check.h"
-#include "stats.h"
+#include "report/stats.h"
 
 #include <math.h>
 #include <stdlib.h>

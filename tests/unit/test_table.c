@@ -1,11 +1,11 @@
-/* test_table.c — unit tests of lib/table.c: the five renderers of one
+/* test_table.c — unit tests of lib/report/table.c: the five renderers of one
  * table (alignment with multi-byte characters, CSV quoting per RFC 4180,
  * markdown escaping, JSON that json-c reads back, HTML escaping), and text
  * that fits a width: blocks of libraries repeating the row labels, or a
  * paragraph per row when even one library is too wide. */
 #include "check.h"
-#include "format.h"
-#include "table.h"
+#include "common/format.h"
+#include "report/table.h"
 
 #include <json-c/json.h>
 #include <stdio.h>

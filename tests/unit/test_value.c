@@ -1,4 +1,4 @@
-/* test_value.c — unit tests of lib/value.c: construction, reference counting
+/* test_value.c — unit tests of lib/data/value.c: construction, reference counting
  * (leaks show under the ASan build), Python's equality and hashing rules,
  * dict order and overwrite semantics, and repr.
  *
@@ -11,7 +11,7 @@
 
 #include "bigint.h"
 #include "check.h"
-#include "value.h"
+#include "data/value.h"
 #include "value_check.h"
 
 /* repr_matches, releasing v (the tests build each value in the call) */

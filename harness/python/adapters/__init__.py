@@ -5,7 +5,7 @@ exports `load(library)`, which imports its library -- only then, so a probe
 imports what it probes and nothing else -- and returns an object with
 `version`, `functions` and `adapter(config)` (a runtime.Adapter), or raises
 Unavailable with the reason.  This module maps library ids to adapters
-(DESIGN §6) and builds the probe JSON of docs/protocol.md.
+(docs/design.md §6) and builds the probe JSON of docs/protocol.md.
 """
 
 import importlib

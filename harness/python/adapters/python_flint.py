@@ -4,7 +4,7 @@ Written against python-flint >= 0.6 (fmpz_mpoly appeared then) and the
 context API of each release (see make_context): `fmpz_mpoly_ctx.get(names,
 order)` (0.8 and later), `get_context(nvars, Ordering, nametup=...)` (0.7),
 or the constructor `fmpz_mpoly_ctx(nvars, order, names)` (0.6).
-DESIGN §7 mapping: divmod is Python's divmod (FLINT's divrem over ZZ),
+docs/design.md §7 mapping: divmod is Python's divmod (FLINT's divrem over ZZ),
 resultant is `resultant(q, first generator)`, lcm is p*q/gcd (fmpz_mpoly has
 no lcm), factor is `factor()`, leading_coefficient the first term's
 coefficient in lex order, groebner is FLINT's Buchberger

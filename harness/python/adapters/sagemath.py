@@ -2,7 +2,7 @@
 
 The harness runs in an interpreter that imports `sage.all`: Sage's own
 (`sage --python`) or a system Python with Sage installed as a package
-(Debian 12's python3-sage 9.5 under /usr/bin/python3).  DESIGN §7
+(Debian 12's python3-sage 9.5 under /usr/bin/python3).  docs/design.md §7
 mapping: divmod is `quo_rem`, resultant is `resultant(q, first generator)`,
 gcd/lcm/factor are Sage's (Singular underneath), leading_coefficient is
 `lc()` in the lex ring, groebner is `ideal(...).groebner_basis()` in a ring

@@ -1,6 +1,6 @@
 """SymPy's `Poly` (the DMP representation): sympy-dmp, -gmpy, -flint.
 
-Polynomials are Poly over ZZ with the dataset's generators.  DESIGN §7:
+Polynomials are Poly over ZZ with the dataset's generators.  docs/design.md §7:
 divmod is `pdiv` (pseudo-division, SymPy's division over ZZ), resultant is
 with respect to the first generator (Poly.resultant's), factor is
 `factor_list`, leading_coefficient is `LC` (lex), groebner is

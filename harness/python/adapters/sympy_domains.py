@@ -1,6 +1,6 @@
 """SymPy's `PolyElement` of `ring(gens, ZZ, lex)`: sympy-domains, -gmpy, -flint.
 
-The sparse representation.  DESIGN §7: divmod is `pdiv`, resultant is
+The sparse representation.  docs/design.md §7: divmod is `pdiv`, resultant is
 PolyElement.resultant (with respect to the first generator; the result lives
 in the ring of the other generators), factor is `factor_list`,
 leading_coefficient is `LC` (lex ring), groebner is

@@ -1,4 +1,4 @@
-"""memray_tracker.py — `--memory-profiler memray` (DESIGN §8.3,
+"""memray_tracker.py — `--memory-profiler memray` (docs/design.md §8.3,
 docs/memory.md): memray instead of casbench's allocation tracker, as the
 original tool used it: one of the profilers of profilers.py, with the hooks
 of its MemTracker (begin / end around each timed repeat, report_bytes in the

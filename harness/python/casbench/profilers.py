@@ -1,5 +1,5 @@
 """profilers.py -- the profilers of a Python harness, one list around each
-call: the Python side of the engine's table (lib/profilers.h).
+call: the Python side of the engine's table (lib/run/profilers.h).
 
 A profiler is an object with these hooks (Profiler's are no-ops):
 

@@ -1,7 +1,7 @@
-"""The Python harness executor: fork per call, timed, supervised, recorded.
+"""The Python harness supervisor: fork per call, timed, supervised, recorded.
 
-This is the Python twin of the C executor in harness/common/ and follows the
-same contract (DESIGN §5, docs/protocol.md, docs/measurement.md): every
+This is the Python twin of the C supervisor in harness/common/ and follows the
+same contract (docs/design.md §5, docs/protocol.md, docs/measurement.md): every
 adapter (SymPy, python-flint, SageMath) parses its polynomials once, then for
 each run-list entry, in order (or by its rank in the config's `call_order`,
 the round's shuffle), the parent forks a child that applies the gc
@@ -36,7 +36,7 @@ import time
 
 from . import canonical, profilers
 
-# The modes, in the order of cb_mode (lib/mode.h).
+# The modes, in the order of cb_mode (lib/common/mode.h).
 MODES = ("benchmark", "cpu", "mem", "verify")
 FUNCTIONS = ("add", "sub", "mult", "divmod", "resultant", "gcd", "lcm",
              "factor", "leading_coefficient", "groebner")
@@ -52,7 +52,7 @@ K_TIME, K_COLD, K_ERROR, K_UNSUPPORTED, K_DIGEST, K_MEM, K_DONE, K_MEMORY_LIMIT 
 # poll() takes an int of milliseconds: a longer wait is made of several
 _POLL_MAX_MS = 2 ** 31 - 1
 # Numbers shared with the C side, each the value of its name in
-# lib/defaults.h (tests/integration/defaults_shared.py checks them):
+# lib/common/defaults.h (tests/integration/defaults_shared.py checks them):
 # exit status of a harness that reached its memory limit outside a call
 # (CB_EXIT_MEMORY_LIMIT), the variable that gives it the limit
 # (CB_MEMORY_LIMIT_ENV), SIGTERM -> SIGKILL when the config has no `grace`
@@ -77,7 +77,7 @@ USE_PIDFD = hasattr(os, "pidfd_open")
 
 
 # ------------------------------------------------------------- limits --
-# The memory limit (lib/bounds.h, docs/protocol.md "Limits"): SIZE bytes
+# The memory limit (lib/common/bounds.h, docs/protocol.md "Limits"): SIZE bytes
 # from CASBENCH_MEMORY_LIMIT, applied as RLIMIT_DATA beyond what the process
 # has mapped -- the harness from its start, each call child from the harness
 # it is forked from -- so that an allocation past it raises MemoryError.
@@ -142,7 +142,7 @@ def _seconds(value):
 
 
 def _seconds_ns(value):
-    """Seconds as nanoseconds, saturating like the C side (lib/bounds.h)."""
+    """Seconds as nanoseconds, saturating like the C side (lib/common/bounds.h)."""
     return min(int(_seconds(value) * 1e9), 2 ** 63 - 1)
 
 
@@ -251,7 +251,7 @@ def given_loops(config, i):
     return 0
 
 
-# -------------------------------------------------------------- executor --
+# -------------------------------------------------------------- supervisor --
 
 class Outcome:
     """What the parent learned about one call."""
@@ -268,7 +268,7 @@ class Outcome:
         self.digest = self.head = self.result = self.mem = None
 
 
-class Executor:
+class Supervisor:
     def __init__(self, config, adapter):
         self.config = config
         self.adapter = adapter
@@ -330,7 +330,7 @@ class Executor:
         tiny = [{(1, 0): 1, (0, 1): 1, (0, 0): 1}, {(1, 0): 1, (0, 1): -1}]
         for function in dict.fromkeys(f for f, _ in calls):
             if function not in FUNCTIONS or function not in self.adapter.functions:
-                continue          # only DESIGN §7's functions: nothing exotic here
+                continue          # only docs/design.md §7's functions: nothing exotic here
             try:
                 system = self.adapter.parse("warm-up", ["x", "y"], tiny, {function})
                 arity = 1 if function in ("factor", "leading_coefficient", "groebner") else 2
@@ -375,7 +375,7 @@ class Executor:
             os._exit(code)
 
     def _child_timed(self, thunk, w):
-        """Warm-up, calibration and the repeats, as the C executor runs them
+        """Warm-up, calibration and the repeats, as the C supervisor runs them
         (docs/measurement.md): `warmup` untimed executions (the first one's
         time goes to the parent as the cold time), then the loop count
         calibrated to min_time, then `repeats` timed repeats of that many
@@ -580,8 +580,8 @@ class Executor:
 
 
 def next_loops(loops, wall_ns, target_ns):
-    """The calibration rule, the same as the C executor's cb_next_loops
-    (harness/common/executor.h): after `loops` executions lasted wall_ns,
+    """The calibration rule, the same as the C supervisor's cb_next_loops
+    (harness/common/supervisor.h): after `loops` executions lasted wall_ns,
     short of target_ns, the count to try next -- enough for 1.25 x the target
     at the measured speed, at least twice and at most 100 times as many."""
     want = CALIBRATION_MARGIN * loops * target_ns / wall_ns if wall_ns > 0 else math.inf
@@ -689,14 +689,14 @@ def _frames(buf, out):
 class RecordWriter:
     """Appends one JSON line per call to calls_jsonl: O_APPEND and a single
     write() per record, so concurrent runners never interleave.  It mirrors
-    lib/record.c's cb_record_encode, the C writer: the same fields in the
+    lib/run/record.c's cb_record_encode, the C writer: the same fields in the
     same order with the same JSON types (tests/integration/measurement.py,
     "parity", checks both on the same calls)."""
 
     def __init__(self, path, fields, warmup=0, min_time=0.0, round_=0):
         self.fd = open_append(path) if path else -1
         self.fields = dict(fields or {})
-        self.warmup, self.min_time = warmup, min_time      # the executor's, in every record
+        self.warmup, self.min_time = warmup, min_time      # the supervisor's, in every record
         self.round = round_
         self.host = os.uname().nodename
 
@@ -731,7 +731,7 @@ class RecordWriter:
 
 def result_value(mode, out):
     """The results-pickle value of one call (docs/protocol.md), in the
-    original's vocabulary as lib/results_pickle.c writes it: never empty, [inf]
+    original's vocabulary as lib/run/results_pickle.c writes it: never empty, [inf]
     (in mem mode one row of inf) for a call that did not finish."""
     if mode == "verify":
         return out.digest if out.status == "ok" else None
@@ -748,7 +748,7 @@ def result_value(mode, out):
 
 
 def open_append(path):
-    """calls.jsonl for appending, as lib/util.c's cb_open_append: never
+    """calls.jsonl for appending, as lib/common/util.c's cb_open_append: never
     through a symbolic link planted there, never blocking on a FIFO, only a
     regular file."""
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW
@@ -785,10 +785,10 @@ def run(config, results_path, adapter, log=None):
     order = call_sequence(config, len(calls))
     round_ = config.get("round")
     round_ = round_ if isinstance(round_, int) and 0 <= round_ <= MAX_COUNT else 0
-    executor = Executor(config, adapter)
-    executor.parse_systems(calls)
+    supervisor = Supervisor(config, adapter)
+    supervisor.parse_systems(calls)
     if os.environ.get("CASBENCH_PY_WARMUP", "1") != "0":
-        executor.warm_up(calls)
+        supervisor.warm_up(calls)
     # Children start from a collected heap; frozen, the parent's own
     # collections never walk (and so never dirty) it between forks.  A child
     # with gc on unfreezes it: its collections cost what they cost in an
@@ -797,9 +797,9 @@ def run(config, results_path, adapter, log=None):
     gc.freeze()
     if os.environ.get("CASBENCH_PY_HUGEPAGES", "1") != "0":
         _collapse_to_huge_pages()
-    executor.call_data_base = _data_bytes()
-    writer = RecordWriter(config.get("calls_jsonl"), config.get("record"), executor.warmup,
-                          executor.min_time, round_)
+    supervisor.call_data_base = _data_bytes()
+    writer = RecordWriter(config.get("calls_jsonl"), config.get("record"), supervisor.warmup,
+                          supervisor.min_time, round_)
     mode = config["type"]
     results = {}
     n_ok = 0
@@ -810,9 +810,9 @@ def run(config, results_path, adapter, log=None):
             function, args = calls[i]
             index = numbers[i] if isinstance(numbers, list) and i < len(numbers) else i
             started = time.time()
-            executor.next_call(index)             # memray: a capture file per call
-            out = executor.run_call(function, args, given_loops(config, i))
-            writer.write(index, function, args, out, executor.timeout, started, mode)
+            supervisor.next_call(index)             # memray: a capture file per call
+            out = supervisor.run_call(function, args, given_loops(config, i))
+            writer.write(index, function, args, out, supervisor.timeout, started, mode)
             results[(function, args)] = result_value(mode, out)
             n_ok += out.status == "ok"
     finally:
