@@ -31,12 +31,15 @@
 # Each figure is printed with the load average before and after it: the
 # machine must be quiet (no other work) for figures to quote; on a loaded
 # one they say what load does, not what casbench does.
-# Usage: sh bench/compare_rounds.sh [PAIRS]   (CASBENCH_BUILD=dir, AFTER=opts,
+# Usage: sh bench/compare_rounds.sh [PAIRS]   (CASBENCH_BUILD=dir, AFTER=opts, CONFIGS=after,
 #        CASBENCH_VENV=a Python environment for sympy-dmp)
 . "$(dirname "$0")/lib.sh"
 need_built compare_rounds "$CB"
 PAIRS=${1:-20}
 AFTER=${AFTER:-}
+# CONFIGS="after": only the defaults (the before figures take as long again)
+CONFIGS=${CONFIGS:-before after}
+export CONFIGS
 VENV=${CASBENCH_VENV:-$(pinned_venv 3.12 3.11 3.13)}
 [ -n "$VENV" ] || VENV=python3
 workdir cbcompare
@@ -80,7 +83,7 @@ for name, value in (("polys", polys), ("run_list", {"selftest_busy": [(k,) for k
         pickle.dump(value, f, protocol=4)
 EOF
 
-for cfg in before after; do
+for cfg in $CONFIGS; do
     if [ "$cfg" = before ]; then opts="--rounds 1"; else opts=$AFTER; fi
     echo "$cfg: options '${opts}'; sympy-dmp in $VENV" >&2
     echo "aa-load-start $(load_average)" >"$T/$cfg.load"
@@ -145,7 +148,7 @@ def medians(cfg, i):
 
 
 print("compare_rounds: %d pairs per figure; threshold: compare's default" % pairs)
-for cfg in ("before", "after"):
+for cfg in os.environ.get("CONFIGS", "before after").split():
     ld = loads(cfg)
     aa = [compared(cfg, "aa", i) for i in range(1, pairs + 1)]
     exit0 = sum(rc == 0 for rc, _ in aa)
