@@ -243,29 +243,80 @@ static int plan_calls(const cb_config *cfg, const cb_harness_ops *ops, plan_call
 typedef void (*hook_fn)(void);
 typedef char *(*report_fn)(void);
 
+/* The profilers around each timed repeat, as lib/run/profilers.c lists them
+ * for the engine and harness/python/casbench/profilers.py for the Python
+ * runtime: each has begin and end hooks (begins run in list order, ends in
+ * reverse, so the outer one brackets the inner) and may report JSON after
+ * the repeats.  A C harness has two: perf, told through its --control fifo
+ * to sample only the timed repeats (cpu mode), and casbench's allocation
+ * tracker, preloaded in mem mode, whose hooks it finds by name. */
+typedef struct harness_profiler {
+    void (*begin)(const struct harness_profiler *p);
+    void (*end)(const struct harness_profiler *p);
+    char *(*report)(const struct harness_profiler *p);   /* malloc'd JSON, or NULL */
+    int ctl_fd, ack_fd;               /* perf: the --control fifos, or -1 */
+    char *enable_cmd, *disable_cmd;   /* perf: the profile's "enable"/"disable" words + '\n' */
+    hook_fn mem_begin, mem_end;       /* the tracker's */
+    report_fn mem_report;
+} harness_profiler;
+
 typedef struct {
     const cb_harness_ops *ops;
     const cb_config *cfg;
     cb_call call;
-    hook_fn mem_begin, mem_end;
-    report_fn mem_report;
+    harness_profiler profilers[2];
+    size_t nprofilers;
+    const harness_profiler *tracker;  /* among them, or NULL: reads a dead child's counts */
     int64_t given_loops;    /* the loop count an earlier round found (0: calibrate) */
-    int ctl_fd, ack_fd;     /* perf --control fifos, or -1 */
-    char *enable_cmd, *disable_cmd;   /* profile's "enable"/"disable" words + '\n' */
     bool perturb;           /* corrupt this call's digest (tests) */
 } child_ctx;
 
-static void perf_control(const child_ctx *cx, const char *cmd)
+static void perf_send(const harness_profiler *p, const char *cmd)
 {
-    if (cx->ctl_fd < 0)
+    if (write(p->ctl_fd, cmd, strlen(cmd)) < 0)
         return;
-    if (write(cx->ctl_fd, cmd, strlen(cmd)) < 0)
-        return;
-    if (cx->ack_fd >= 0) {
+    if (p->ack_fd >= 0) {
         char ack[16];
-        if (read(cx->ack_fd, ack, sizeof ack) < 0)
+        if (read(p->ack_fd, ack, sizeof ack) < 0)
             return;
     }
+}
+
+static void perf_begin(const harness_profiler *p)
+{
+    perf_send(p, p->enable_cmd);
+}
+
+static void perf_end(const harness_profiler *p)
+{
+    perf_send(p, p->disable_cmd);
+}
+
+static void tracker_begin(const harness_profiler *p)
+{
+    p->mem_begin();
+}
+
+static void tracker_end(const harness_profiler *p)
+{
+    p->mem_end();
+}
+
+static char *tracker_report(const harness_profiler *p)
+{
+    return p->mem_report ? p->mem_report() : NULL;
+}
+
+static void profilers_begin(const child_ctx *cx)
+{
+    for (size_t i = 0; i < cx->nprofilers; i++)
+        cx->profilers[i].begin(&cx->profilers[i]);
+}
+
+static void profilers_end(const child_ctx *cx)
+{
+    for (size_t i = cx->nprofilers; i-- > 0;)
+        cx->profilers[i].end(&cx->profilers[i]);
 }
 
 static void child_verify(cb_sup_child *ch, child_ctx *cx)
@@ -369,22 +420,19 @@ static void child_body(cb_sup_child *ch, void *arg)
     }
     for (int r = 0; r < cx->cfg->repeats; r++) {
         call->repeat = r;
-        perf_control(cx, cx->enable_cmd);
-        if (cx->mem_begin)
-            cx->mem_begin();
+        profilers_begin(cx);
         int64_t wall, cpu;
         int rc = measure(cx, loops, &wall, &cpu, &err);
-        if (cx->mem_end)
-            cx->mem_end();
-        perf_control(cx, cx->disable_cmd);
+        profilers_end(cx);
         if (rc < 0) {
             cb_sup_send_error(ch, err.msg[0] ? err.msg : "failed");
             return;
         }
         cb_sup_send_time(ch, wall, cpu, loops);
     }
-    if (cx->mem_report) {
-        char *json = cx->mem_report();
+    for (size_t i = 0; i < cx->nprofilers; i++) {
+        const harness_profiler *p = &cx->profilers[i];
+        char *json = p->report ? p->report(p) : NULL;
         if (json)
             cb_sup_send_text(ch, CB_TEXT_MEM, json, strlen(json));
     }
@@ -606,22 +654,48 @@ static char *read_line(FILE *f)
     return line;
 }
 
-static void open_profile_fifos(const cb_config *cfg, child_ctx *cx)
+/* The profilers of this run (child_ctx): perf when the config names its
+ * control fifo (cpu mode), the tracker when it is preloaded. */
+static void profilers_open(const cb_config *cfg, child_ctx *cx)
 {
-    cx->ctl_fd = cx->ack_fd = -1;
-    if (cfg->mode != CB_MODE_CPU || !cb_is(cfg->profile, CB_DICT))
-        return;
-    const char *ctl = str_or(get(cfg->profile, "control_fifo"), NULL);
-    const char *ack = str_or(get(cfg->profile, "ack_fifo"), NULL);
-    /* "enable cpu-clock" rather than "enable": perf 6.1's bare "disable"
-     * also stops its tracking event, losing the fork/mmap records of the
-     * next call children (lib/run/profile.c) */
-    cx->enable_cmd = cb_xasprintf("%s\n", str_or(get(cfg->profile, "enable"), "enable"));
-    cx->disable_cmd = cb_xasprintf("%s\n", str_or(get(cfg->profile, "disable"), "disable"));
-    if (ctl)
-        cx->ctl_fd = open(ctl, O_WRONLY | O_CLOEXEC);
-    if (ack && cx->ctl_fd >= 0)
-        cx->ack_fd = open(ack, O_RDONLY | O_CLOEXEC);
+    const char *ctl = cfg->mode == CB_MODE_CPU && cb_is(cfg->profile, CB_DICT)
+                          ? str_or(get(cfg->profile, "control_fifo"), NULL) : NULL;
+    int ctl_fd = ctl ? open(ctl, O_WRONLY | O_CLOEXEC) : -1;
+    if (ctl_fd >= 0) {
+        const char *ack = str_or(get(cfg->profile, "ack_fifo"), NULL);
+        /* "enable cpu-clock" rather than "enable": perf 6.1's bare "disable"
+         * also stops its tracking event, losing the fork/mmap records of the
+         * next call children (lib/run/profile.c) */
+        cx->profilers[cx->nprofilers++] = (harness_profiler){
+            .begin = perf_begin, .end = perf_end, .ctl_fd = ctl_fd,
+            .ack_fd = ack ? open(ack, O_RDONLY | O_CLOEXEC) : -1,
+            .enable_cmd = cb_xasprintf("%s\n", str_or(get(cfg->profile, "enable"), "enable")),
+            .disable_cmd = cb_xasprintf("%s\n", str_or(get(cfg->profile, "disable"), "disable")),
+        };
+    }
+    hook_fn mem_begin = (hook_fn)dlsym(RTLD_DEFAULT, "casbench_mem_begin");
+    hook_fn mem_end = (hook_fn)dlsym(RTLD_DEFAULT, "casbench_mem_end");
+    if (mem_begin && mem_end) {
+        cx->profilers[cx->nprofilers] = (harness_profiler){
+            .begin = tracker_begin, .end = tracker_end, .report = tracker_report, .ctl_fd = -1, .ack_fd = -1,
+            .mem_begin = mem_begin, .mem_end = mem_end,
+            .mem_report = (report_fn)dlsym(RTLD_DEFAULT, "casbench_mem_report_json"),
+        };
+        cx->tracker = &cx->profilers[cx->nprofilers++];
+    }
+}
+
+static void profilers_close(child_ctx *cx)
+{
+    for (size_t i = 0; i < cx->nprofilers; i++) {
+        harness_profiler *p = &cx->profilers[i];
+        if (p->ctl_fd >= 0)
+            close(p->ctl_fd);
+        if (p->ack_fd >= 0)
+            close(p->ack_fd);
+        free(p->enable_cmd);
+        free(p->disable_cmd);
+    }
 }
 
 /* A child that died inside the call (timeout, crash) could not send its
@@ -629,9 +703,9 @@ static void open_profile_fifos(const cb_config *cfg, child_ctx *cx)
  * parent (tracker/memtrack.h), so read them here — if they are this child's. */
 static void fetch_mem_report(const child_ctx *cx, cb_sup_result *res)
 {
-    if (!cx->mem_report || res->pid <= 0)
+    if (!cx->tracker || res->pid <= 0)
         return;
-    char *s = cx->mem_report();
+    char *s = tracker_report(cx->tracker);
     if (!s)
         return;
     json_object *o = json_tokener_parse(s), *pid;
@@ -699,10 +773,7 @@ static void run_calls(const cb_harness_ops *ops, const cb_config *cfg, const pla
                       const size_t *order, size_t ncalls, recorder *rec, const char *prog)
 {
     child_ctx cx = {.ops = ops, .cfg = cfg};
-    cx.mem_begin = (hook_fn)dlsym(RTLD_DEFAULT, "casbench_mem_begin");
-    cx.mem_end = (hook_fn)dlsym(RTLD_DEFAULT, "casbench_mem_end");
-    cx.mem_report = (report_fn)dlsym(RTLD_DEFAULT, "casbench_mem_report_json");
-    open_profile_fifos(cfg, &cx);
+    profilers_open(cfg, &cx);
     cb_sup_limits lim = {cfg->timeout, cfg->grace};
     cb_sup_result res = {0};
     size_t nok = 0;
@@ -739,12 +810,7 @@ static void run_calls(const cb_harness_ops *ops, const cb_config *cfg, const pla
         add_result(rec, c, &res);
     }
     cb_sup_result_free(&res);
-    if (cx.ctl_fd >= 0)
-        close(cx.ctl_fd);
-    if (cx.ack_fd >= 0)
-        close(cx.ack_fd);
-    free(cx.enable_cmd);
-    free(cx.disable_cmd);
+    profilers_close(&cx);
     fprintf(stderr, "%s: %zu calls (%zu ok) in %.3f s; harness RSS %ld KiB\n", prog, ncalls, nok,
             (double)(cb_now_ns() - start) / 1e9, self_rss_kib());
 }
