@@ -63,7 +63,7 @@ RUN_OPTS="--profile-rate $RATE --libraries flint sympy-domains --venvs $VENVS --
 run_rounds "$ROUNDS" $MODES
 python3 - "$T" "$ROUNDS" "$RATE" $MODES <<'PY'
 import glob, json, math, statistics, sys
-t, rounds, rate, modes = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[5:]
+t, rounds, rate, modes = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 def fastest(path, field):
     out = {}
     for line in open(glob.glob(path + "/results_*/calls.jsonl")[0]):
