@@ -19,7 +19,6 @@
 
 #include <limits.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,17 +354,6 @@ static void print_summary(const cb_run_result *res)
         fprintf(stderr, "casbench: no summary: %s\n", err.msg);
 }
 
-/* Whether a stop signal (SIGINT, SIGTERM, SIGHUP) arrived while blocked. */
-static bool stop_pending(void)
-{
-    sigset_t pending, stops = cb_stop_signals();
-    sigpending(&pending);
-    for (int sig = 1; sig < NSIG; sig++)
-        if (sigismember(&stops, sig) && sigismember(&pending, sig))
-            return true;
-    return false;
-}
-
 static void stop_now(const char *what)
 {
     fprintf(stderr, "casbench: %s\n", what);
@@ -377,8 +365,7 @@ int cmd_run(int argc, char **argv)
     /* Ctrl-C and SIGTERM stop a run cleanly from its first step: blocked
      * here, they are seen by the environment checks, the probes and the
      * pool (each kills what it started) and turned into exit 130. */
-    sigset_t stops = cb_stop_signals();
-    sigprocmask(SIG_BLOCK, &stops, NULL);
+    cb_block_stop_signals();
     args.o.measure = cb_measure_defaults();
     args.warmup = args.rounds = args.repeats = -1;
     cb_help_if_asked(&spec, argc, argv);
@@ -427,7 +414,7 @@ int cmd_run(int argc, char **argv)
     o->argv = argv;
     o->log = stderr;
     int setup = cb_run_setup(req, o, &err);
-    if (stop_pending())
+    if (cb_stop_pending())
         stop_now("interrupted while checking the environments and the dataset; nothing was run");
     if (setup < 0)
         cb_die(&err);

@@ -284,6 +284,20 @@ sigset_t cb_stop_signals(void)
     return s;
 }
 
+void cb_block_stop_signals(void)
+{
+    sigset_t s = cb_stop_signals();
+    sigprocmask(SIG_BLOCK, &s, NULL);
+}
+
+bool cb_stop_pending(void)
+{
+    sigset_t pending;
+    sigpending(&pending);
+    return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 ||
+           sigismember(&pending, SIGHUP) == 1;
+}
+
 /* The stop signals' fd, or -1. */
 static int stop_signal_fd(void)
 {

@@ -95,6 +95,11 @@ typedef struct cb_spawn {
 /* The signals that stop casbench and what it runs: SIGINT, SIGTERM,
  * SIGHUP (the pool, the probes and a Slurm task watch these). */
 sigset_t cb_stop_signals(void);
+/* Block them, so that one arriving before whoever watches them (the pool's
+ * signalfd, the probes, the environment checks) is kept pending, not lost. */
+void cb_block_stop_signals(void);
+/* Whether one of them arrived while blocked and is still pending. */
+bool cb_stop_pending(void);
 
 /* pidfd_open(2) (-1 where the kernel has none); the one copy. */
 int cb_pidfd_open(pid_t pid);

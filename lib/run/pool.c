@@ -23,12 +23,6 @@ typedef struct {
     bool stopped;           /* SIGKILLed past its deadline, not yet reaped */
 } slot;
 
-void cb_pool_block_signals(void)
-{
-    sigset_t s = cb_stop_signals();
-    sigprocmask(SIG_BLOCK, &s, NULL);
-}
-
 /* The CPUs this process may use, in order. */
 static int allowed_cpus(int *cpus, int max)
 {
@@ -166,7 +160,7 @@ int cb_pool_run(size_t n, const cb_pool_opts *o, const cb_pool_ops *ops, cb_err 
         if (cores > ncpus)
             return cb_fail(err, "--pin: %d runners at once need %d CPUs, but only %d are usable", cores, cores, ncpus);
     }
-    cb_pool_block_signals();
+    cb_block_stop_signals();
     sigset_t sigs = cb_stop_signals();
     int sfd = signalfd(-1, &sigs, SFD_CLOEXEC);
     if (sfd < 0)

@@ -62,9 +62,6 @@ typedef struct {
     int grace_ms;                   /* SIGTERM -> SIGKILL on interrupt */
 } cb_pool_opts;
 
-/* Block the signals the pool takes over (SIGINT, SIGTERM, SIGHUP) so that
- * one arriving before cb_pool_run is not lost; cb_pool_run reads them. */
-void cb_pool_block_signals(void);
 
 /* Run jobs 0..n-1 in order (the first ready one first).  Returns 0 when all have ended, the signal
  * number when interrupted (every job stopped, the rest not started), or -1

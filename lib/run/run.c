@@ -6,6 +6,7 @@
 #include "data/pickle.h"
 #include "common/hostinfo.h"
 #include "common/paths.h"
+#include "common/process.h"
 #include "run/pool.h"
 #include "run/profilers.h"
 #include "run/progress.h"
@@ -1055,7 +1056,7 @@ int cb_run(const cb_run_opts *given, cb_run_result *res, cb_err *err)
     resolved.measure.seed = order_seed(given);
     resolved.measure.seed_given = true;
     const cb_run_opts *o = &resolved;
-    cb_pool_block_signals();   /* a Ctrl-C from here on stops the run cleanly */
+    cb_block_stop_signals();   /* a Ctrl-C from here on stops the run cleanly */
     /* A harness that dies before reading its two stdin lines must not take
      * casbench down with SIGPIPE (the runner's child restores it). */
     signal(SIGPIPE, SIG_IGN);

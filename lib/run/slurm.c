@@ -476,11 +476,7 @@ static int sleep_or_signal(const sigset_t *set, int ms)
  * that stopped the wait (the job is then cancelled). */
 static int wait_job(const char *job, json_object *tasks, FILE *log)
 {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGHUP);
+    sigset_t set = cb_stop_signals();
     int ms = POLL_FIRST_MS, failures = 0, signo = 0;
     size_t n_tasks = json_object_array_length(tasks), last_done = (size_t)-1;
     for (;;) {
