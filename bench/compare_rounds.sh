@@ -3,10 +3,12 @@
 # 15, docs/measurement.md, "Figures")?  Three figures, each for two
 # configurations measured in the same run of this script:
 #
-#   before   today's single round: casbench run --rounds 1 (3 repeats of
-#            one child per call; compare's samples are those repeats)
-#   after    the defaults (--rounds 3: one value per round per call), or
-#            the options in $AFTER (e.g. AFTER="--rounds 5")
+#   before   a single round: casbench run --rounds 1 (3 repeats of one
+#            child per call; compare's samples are those repeats)
+#   after    the defaults (3 rounds x 3 repeats: per call one value per
+#            round, its fastest repeat), or the options in $AFTER (e.g.
+#            AFTER="--rounds 5", or AFTER="--repeats 1" for the defaults
+#            before 3 repeats per round)
 #
 # A/A: the same plan — the default suite's calls (a few dozen, of sizes
 # from nanoseconds to tens of milliseconds) on flint and one SymPy variant
@@ -17,7 +19,8 @@
 # pairs.
 #
 # Sensitivity: the selftest library's busy function (CPU-bound spins of 0.1,
-# 1, 5 and 20 ms) run in A as it is and in B 15 % longer
+# 1, 5 and 20 ms, each within about a microsecond of its length) run in A
+# as it is and in B 15 % longer
 # (CASBENCH_SELFTEST_SCALE=1.15: the same calls, so compare pairs them);
 # PAIRS pairs.  Goal: every call reported `slower` in at least 19 of 20
 # pairs.  Printed: the pairs where every call is `slower`, and the calls
@@ -32,7 +35,7 @@
 # machine must be quiet (no other work) for figures to quote; on a loaded
 # one they say what load does, not what casbench does.
 # Usage: sh bench/compare_rounds.sh [PAIRS]   (CASBENCH_BUILD=dir, AFTER=opts, CONFIGS=after,
-#        CASBENCH_VENV=a Python environment for sympy-dmp)
+#        CASBENCH_VENV=a Python environment for sympy-dmp, KEEP=1 keeps the runs)
 . "$(dirname "$0")/lib.sh"
 need_built compare_rounds "$CB"
 PAIRS=${1:-20}

@@ -32,10 +32,16 @@ need_command() {
 }
 
 # workdir NAME: T, a fresh directory /tmp/NAME.XXXXXX, removed when the
-# script ends (an interrupt ends it too).
+# script ends (an interrupt ends it too); KEEP=1 keeps it, to look into a
+# figure that looks odd (its path goes to stderr).
 workdir() {
     T=$(mktemp -d "/tmp/$1.XXXXXX")
-    trap 'rm -rf "$T"' EXIT
+    if [ -n "${KEEP:-}" ]; then
+        echo "$1: keeping $T" >&2
+        trap '' EXIT
+    else
+        trap 'rm -rf "$T"' EXIT
+    fi
     trap 'exit 130' INT
     trap 'exit 143' TERM
 }

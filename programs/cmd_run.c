@@ -182,8 +182,7 @@ static const cb_option options[] = {
      .flags = CB_OPT_EXECUTES,
      .help = "interpreter flags for Python harnesses, one word (quote several: --python-flags '-X dev')"},
     {.name = "repeats", .kind = CB_OPT_INT, .arg = "N", .min = 1, .max = 1000000, .target = &args.repeats,
-     .help = "timed repeats per call and round (default: 3 values per call in all: 1 per round with 3 "
-             "rounds, 3 with one)"},
+     .help = "timed repeats per call and round (default 3; a round's value is its fastest repeat)"},
     {.name = "cores", .kind = CB_OPT_INT, .arg = "N", .min = 1, .max = 4096, .target = &args.req.cores,
      .help = "runners at once (default: the usable CPUs)"},
     {.name = "timeout", .kind = CB_OPT_VALUE, .arg = "S", .fn = opt_seconds, .target = &args.req.timeout,

@@ -110,13 +110,17 @@ static int64_t thread_cpu_ns(void)
 /* Its own frame (noinline), and the clock read every 32768 additions (some
  * 10-40 microseconds): the clock is a system call, so reading it more often would
  * put most samples of a CPU profile in the kernel, not here (lib/run/profile.c's
- * test wants this function as the top self frame). */
+ * test wants this function as the top self frame).  The last 50 microseconds
+ * go in steps of 256 additions, so that the spin ends within about a
+ * microsecond of US: a coarse last step would add up to 40 microseconds,
+ * 40 % of a 100-microsecond spin, and make CASBENCH_SELFTEST_SCALE's
+ * slowdown smaller than it says (bench/compare_rounds.sh). */
 __attribute__((noinline)) static void selftest_busy(long long us)
 {
-    int64_t end = thread_cpu_ns() + us * 1000;
+    int64_t end = thread_cpu_ns() + us * 1000, now;
     volatile unsigned sink = 0;
-    while (thread_cpu_ns() < end)
-        for (unsigned i = 0; i < 32768; i++)
+    while ((now = thread_cpu_ns()) < end)
+        for (unsigned i = 0, n = end - now > 50000 ? 32768 : 256; i < n; i++)
             sink += i;
 }
 

@@ -44,11 +44,11 @@
 /* Untimed executions before the timed repeats when --warmup is not given
  * (benchmark and cpu modes; mem and verify: none). */
 #define CB_WARMUP_DEFAULT 1
-/* Rounds of a benchmark runner when --rounds is not given, and the timed
- * values a call gets in all when --repeats is not given: ceil(3 / rounds)
- * repeats per round. */
+/* Rounds of a benchmark runner when --rounds is not given, and timed
+ * repeats per call and round when --repeats is not given (the round's value
+ * is the fastest of them; docs/measurement.md, "Why these defaults"). */
 #define CB_ROUNDS_DEFAULT 3
-#define CB_TIMED_VALUES 3
+#define CB_REPEATS_DEFAULT 3
 /* The most rounds a run takes (--rounds, and what a results directory may
  * say it had). */
 #define CB_MAX_ROUNDS 10000

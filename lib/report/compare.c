@@ -173,12 +173,23 @@ static size_t sample(const cb_record *r, size_t other_n, double **out, int *cens
     return n;
 }
 
-/* The samples of a call that ran in rounds: one per round, the median of
- * its repeats.  A round that timed out counts as at least the median of
- * its repeats with the one cut off at what was left of the limit, or at
- * least the limit when none finished; a round skipped because the call
- * timed out in another one counts as at least the limit too (that is why
- * it was skipped).  Returns the count (0: no usable sample). */
+/* The executions per repeat of round K of R (its record's `loops`; 1 when
+ * it does not say). */
+static double round_loops(const cb_record *r, size_t k)
+{
+    json_object *o = r->round_objs ? r->round_objs[k] : r->obj, *v = NULL;
+    double loops = json_object_object_get_ex(o, "loops", &v) ? json_object_get_double(v) : 1;
+    return loops >= 1 ? loops : 1;
+}
+
+/* The samples of a call that ran in rounds: one per round, its value
+ * (cb_round_value, the fastest repeat).  A round that timed out counts as
+ * at least the fastest of its repeats and of the one cut off, taken as
+ * what was left of the limit after the finished repeats (per execution),
+ * or at least the limit when none finished; a round
+ * skipped because the call timed out in another one counts as at least the
+ * limit too (that is why it was skipped).  Returns the count (0: no usable
+ * sample). */
 static size_t round_samples(const cb_record *r, double **out, int *censored)
 {
     cb_call_stats s;
@@ -194,18 +205,14 @@ static size_t round_samples(const cb_record *r, double **out, int *censored)
         const double *t = r->times + rd->first;
         double limit = rd->timeout > 0 ? rd->timeout : r->timeout;
         if (!strcmp(rd->status, "ok") && rd->ntimes) {
-            (*out)[n++] = cb_stats_median(t, rd->ntimes);
+            (*out)[n++] = cb_round_value(r, rd);
         } else if (!strcmp(rd->status, "timeout") && limit > 0) {
-            double used = 0, *v = cb_xmalloc((rd->ntimes + 1) * sizeof *v);
+            double used = 0, loops = round_loops(r, k);
             for (size_t i = 0; i < rd->ntimes; i++)
-                used += v[i] = t[i];
-            size_t m = rd->ntimes;
-            if (!m)
-                v[m++] = limit;
-            else if (limit > used)
-                v[m++] = limit - used;
-            (*out)[n++] = cb_stats_median(v, m);
-            free(v);
+                used += t[i] * loops;   /* t: per execution */
+            double cut = rd->ntimes ? (limit - used) / loops : limit;   /* the unfinished repeat's share */
+            double v = rd->ntimes ? cb_round_value(r, rd) : cut;
+            (*out)[n++] = cut > 0 && cut < v ? cut : v;
         }
     }
     if (!n) {
@@ -675,7 +682,7 @@ static void notes(const cb_comparison *c, cb_table *t)
 {
     cb_table_add_note(t, "B/A: ratio of the wall time per execution (Hodges-Lehmann estimate); interval: its "
                          "%.0f %% confidence interval from the Mann-Whitney test; p: Mann-Whitney p-value; samples: "
-                         "what they rest on, A+B: rounds (one value each, the median of the round's repeats; "
+                         "what they rest on, A+B: rounds (one value each, the fastest of the round's repeats; "
                          "independent) or, when a run has one round, repeats (of one child: not independent)",
                       100 * c->opts.confidence);
     if (c->min_confidence < c->opts.confidence - 1e-9)

@@ -35,8 +35,14 @@ typedef struct cb_results {
 int cb_results_load(const char *dir, cb_results *out, cb_err *err);
 void cb_results_free(cb_results *r);
 
+/* A round's one value: its fastest repeat (docs/measurement.md,
+ * "Statistics").  The machine's interference only ever adds time, and the
+ * repeats of one child are not independent samples of it anyway: their
+ * minimum is the round's best estimate of the undisturbed time. */
+double cb_round_value(const cb_record *r, const cb_round *rd);
+
 /* What one call took, or why it has none (docs/measurement.md,
- * "Statistics"): per round the median of its repeats; the call's median is
+ * "Statistics"): per round its value (cb_round_value); the call's median is
  * the median of those (of its repeats with one round), with the
  * distribution-free interval of that median over the rounds; the minimum,
  * standard deviation and spread are of all rounds' repeats.  A timed-out

@@ -14,11 +14,9 @@
 
 /* ---------------------------------------------------------- per-call stats */
 
-/* The median of a round's repeats: the round's one value (the repeats of
- * one child are not independent; docs/measurement.md). */
-static double round_value(const cb_record *r, const cb_round *rd)
+double cb_round_value(const cb_record *r, const cb_round *rd)
 {
-    return cb_stats_median(r->times + rd->first, rd->ntimes);
+    return cb_stats_min(r->times + rd->first, rd->ntimes);
 }
 
 void cb_record_stats(const cb_record *r, cb_call_stats *s)
@@ -41,7 +39,7 @@ void cb_record_stats(const cb_record *r, cb_call_stats *s)
     double *values = cb_xmalloc((r->nrounds ? r->nrounds : 1) * sizeof *values);
     for (size_t k = 0; k < r->nrounds; k++)
         if (r->rounds[k].ntimes)
-            values[s->rounds++] = round_value(r, &r->rounds[k]);
+            values[s->rounds++] = cb_round_value(r, &r->rounds[k]);
     if (s->rounds > 1) {
         s->median = cb_stats_median(values, s->rounds);
         cb_stats_median_ci(values, s->rounds, CB_CALL_CONFIDENCE, &s->lo, &s->hi, &s->coverage);

@@ -528,7 +528,7 @@ char *report_timings_note(const cb_results *r, int cold)
     cb_buf b = {0};
     if (rounds > 1)
         cb_buf_printf(&b, "Per call: the minimum of the timed repeats' wall time per execution over all rounds; "
-                          "the median over the rounds of each round's median (a call ran in up to %zu rounds, "
+                          "the median over the rounds of each round's fastest repeat (a call ran in up to %zu rounds, "
                           "each in a fresh process); ± the half-width of the distribution-free confidence "
                           "interval of that median over the rounds, as %% of the median (%.0f %% confidence%s).",
                       rounds, 100 * CB_CALL_CONFIDENCE,

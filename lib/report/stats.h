@@ -32,7 +32,7 @@ double cb_stats_geomean(const double *x, size_t n);
 
 /* A distribution-free confidence interval for the median of the
  * population X's n values come from (independent samples: with --rounds,
- * the per-round medians of a call): the order statistics [x(k), x(n+1-k)]
+ * the per-round values of a call): the order statistics [x(k), x(n+1-k)]
  * with the largest k whose coverage 1 - 2 P(Binomial(n, 1/2) <= k - 1) is
  * at least CONFIDENCE.  With few values that level may be unreachable (5
  * values: at most 93.75 %); the interval is then [min, max] and *coverage

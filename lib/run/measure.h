@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <json-c/json.h>
 
-#include "common/defaults.h"   /* CB_MIN_TIME_AUTO, CB_WARMUP_DEFAULT, CB_ROUNDS_DEFAULT, CB_TIMED_VALUES, CB_MAX_ROUNDS */
+#include "common/defaults.h"   /* CB_MIN_TIME_AUTO, CB_WARMUP_DEFAULT, CB_ROUNDS_DEFAULT, CB_REPEATS_DEFAULT, CB_MAX_ROUNDS */
 #include "common/error.h"
 #include "run/plan.h"
 
@@ -53,8 +53,7 @@ int cb_measure_parse_seed(const char *s, cb_measure *m, cb_err *err);
  * benchmark runners, 1 for the others. */
 int cb_measure_rounds(const cb_measure *m, cb_mode mode);
 /* The timed repeats per call and round of a runner of this mode: --repeats,
- * or enough for CB_TIMED_VALUES values per call over its rounds (3 rounds:
- * 1 repeat each; one round: 3). */
+ * or CB_REPEATS_DEFAULT. */
 int cb_measure_repeats(const cb_measure *m, cb_mode mode);
 /* A seed for the call order when --seed was not given (from the kernel's
  * random source). */

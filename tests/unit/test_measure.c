@@ -57,7 +57,7 @@ TEST(parse_min_time)
     json_object *o = json_object_new_object();
     cb_measure_to_json(&m, o);
     CHECK(!strcmp(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
-                  "{\"warmup\":1,\"min_time\":\"auto\",\"min_time_target\":0.01,\"rounds\":3,\"repeats\":1,"
+                  "{\"warmup\":1,\"min_time\":\"auto\",\"min_time_target\":0.01,\"rounds\":3,\"repeats\":3,"
                   "\"seed\":null}"));
     json_object_put(o);
 }
@@ -69,17 +69,16 @@ TEST(rounds_and_seed)
     CHECK(cb_measure_rounds(&m, CB_MODE_BENCHMARK) == CB_ROUNDS_DEFAULT);
     CHECK(cb_measure_rounds(&m, CB_MODE_CPU) == 1 && cb_measure_rounds(&m, CB_MODE_MEM) == 1 &&
           cb_measure_rounds(&m, CB_MODE_VERIFY) == 1);
-    /* 3 timed values per call by default: 1 repeat in each of 3 rounds, 3
-     * repeats in the one round of the other modes */
-    CHECK(cb_measure_repeats(&m, CB_MODE_BENCHMARK) == 1 && cb_measure_repeats(&m, CB_MODE_CPU) == 3 &&
+    /* 3 timed repeats per call and round by default, in every mode and
+     * whatever the rounds */
+    CHECK(CB_REPEATS_DEFAULT == 3);
+    CHECK(cb_measure_repeats(&m, CB_MODE_BENCHMARK) == 3 && cb_measure_repeats(&m, CB_MODE_CPU) == 3 &&
           cb_measure_repeats(&m, CB_MODE_MEM) == 3);
     m.rounds = 1;
     CHECK(cb_measure_repeats(&m, CB_MODE_BENCHMARK) == 3);
-    m.rounds = 2;
-    CHECK(cb_measure_repeats(&m, CB_MODE_BENCHMARK) == 2);
     m.rounds = 7;
     CHECK(cb_measure_rounds(&m, CB_MODE_BENCHMARK) == 7 && cb_measure_rounds(&m, CB_MODE_MEM) == 1);
-    CHECK(cb_measure_repeats(&m, CB_MODE_BENCHMARK) == 1);
+    CHECK(cb_measure_repeats(&m, CB_MODE_BENCHMARK) == 3);
     m.repeats = 5;   /* --repeats: per round, in every mode */
     CHECK(cb_measure_repeats(&m, CB_MODE_BENCHMARK) == 5 && cb_measure_repeats(&m, CB_MODE_MEM) == 5);
     m.repeats = -1;
