@@ -55,9 +55,14 @@ run_one() { # build label command...
 
 run_suite() { # build
     build=$1 tag=$2
-    for t in "$build"/tests/test_*; do
-        [ -x "$t" ] || continue
-        run_one "$build" "${tag}unit/$(basename "$t")" "$t"
+    for src in tests/unit/test_*.c; do   # the sources decide: a stale binary is not a test
+        t="$build/tests/$(basename "$src" .c)"
+        if [ -x "$t" ]; then
+            run_one "$build" "${tag}unit/$(basename "$t")" "$t"
+        else
+            echo "FAILED   ${tag}unit/$(basename "$t"): not built in $build"
+            failed=$((failed + 1)) failures="$failures ${tag}unit/$(basename "$t")"
+        fi
     done
     [ $unit_only = 1 ] && return
     for t in tests/integration/*.sh tests/integration/*.py; do
@@ -70,6 +75,9 @@ run_suite() { # build
 }
 
 run_suite build ""
+if [ $asan = 1 ] && [ build/asan/casbench -ot build/casbench ]; then
+    echo "warning: build/asan is older than build/: its results are of older code (make test rebuilds both)" >&2
+fi
 if [ $asan = 1 ] && [ -x build/asan/casbench ]; then
     run_suite build/asan "asan/"
 fi
