@@ -292,10 +292,12 @@ void cb_block_stop_signals(void)
 
 bool cb_stop_pending(void)
 {
-    sigset_t pending;
+    sigset_t pending, stops = cb_stop_signals();
     sigpending(&pending);
-    return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 ||
-           sigismember(&pending, SIGHUP) == 1;
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigismember(&stops, sig) == 1 && sigismember(&pending, sig) == 1)
+            return true;
+    return false;
 }
 
 /* The stop signals' fd, or -1. */

@@ -1,6 +1,7 @@
 /* compare.c — pairs the calls of two results directories and judges each
  * ratio B / A (see compare.h, docs/report.md). */
 #include "report/compare.h"
+#include "report/report_model.h"   /* report_jget */
 
 #include <json-c/json.h>
 #include <math.h>
@@ -177,8 +178,7 @@ static size_t sample(const cb_record *r, size_t other_n, double **out, int *cens
  * it does not say). */
 static double round_loops(const cb_record *r, size_t k)
 {
-    json_object *o = r->round_objs ? r->round_objs[k] : r->obj, *v = NULL;
-    double loops = json_object_object_get_ex(o, "loops", &v) ? json_object_get_double(v) : 1;
+    double loops = cb_record_num(r->round_objs ? r->round_objs[k] : r->obj, "loops", 1);
     return loops >= 1 ? loops : 1;
 }
 
@@ -299,14 +299,6 @@ static void judge(cb_compare_row *row, const cb_compare_opts *o)
 
 /* --------------------------------------------------------- comparability */
 
-static json_object *jget(json_object *o, const char *key)
-{
-    json_object *v = NULL;
-    if (o && json_object_is_type(o, json_type_object))
-        json_object_object_get_ex(o, key, &v);
-    return v;
-}
-
 static const char *jtext(json_object *v)
 {
     if (!v)
@@ -331,15 +323,15 @@ static int differ(json_object *x, json_object *y)
 /* The version of LIBRARY (in ENV) that run.json's "libraries" list records. */
 static json_object *library_entry(json_object *run, const char *library, const char *env)
 {
-    json_object *libs = jget(run, "libraries"), *fallback = NULL;
+    json_object *libs = report_jget(run, "libraries"), *fallback = NULL;
     if (!libs || !json_object_is_type(libs, json_type_array))
         return NULL;
     for (size_t i = 0; i < json_object_array_length(libs); i++) {
         json_object *e = json_object_array_get_idx(libs, i);
-        const char *id = jtext(jget(e, "library"));
+        const char *id = jtext(report_jget(e, "library"));
         if (strcmp(id, library))
             continue;
-        json_object *ev = jget(e, "env");
+        json_object *ev = report_jget(e, "env");
         if (env && ev && !strcmp(jtext(ev), env))
             return e;
         if (!fallback)
@@ -350,28 +342,28 @@ static json_object *library_entry(json_object *run, const char *library, const c
 
 static void comparability(const cb_results *a, const cb_results *b, cb_comparison *c)
 {
-    json_object *ha = jget(a->run, "host"), *hb = jget(b->run, "host");
-    if (differ(jget(ha, "cpu_model"), jget(hb, "cpu_model")))
-        warn(c, cb_xasprintf("not comparable: different CPUs (A: %s; B: %s)", jtext(jget(ha, "cpu_model")),
-                             jtext(jget(hb, "cpu_model"))));
-    else if (differ(jget(ha, "hostname"), jget(hb, "hostname")))
-        warn(c, cb_xasprintf("the runs come from different hosts (A: %s; B: %s)", jtext(jget(ha, "hostname")),
-                             jtext(jget(hb, "hostname"))));
-    json_object *oa = jget(a->run, "options"), *ob = jget(b->run, "options");
+    json_object *ha = report_jget(a->run, "host"), *hb = report_jget(b->run, "host");
+    if (differ(report_jget(ha, "cpu_model"), report_jget(hb, "cpu_model")))
+        warn(c, cb_xasprintf("not comparable: different CPUs (A: %s; B: %s)", jtext(report_jget(ha, "cpu_model")),
+                             jtext(report_jget(hb, "cpu_model"))));
+    else if (differ(report_jget(ha, "hostname"), report_jget(hb, "hostname")))
+        warn(c, cb_xasprintf("the runs come from different hosts (A: %s; B: %s)", jtext(report_jget(ha, "hostname")),
+                             jtext(report_jget(hb, "hostname"))));
+    json_object *oa = report_jget(a->run, "options"), *ob = report_jget(b->run, "options");
     /* the target a --min-time meant ("auto": 0.01 s) when both runs say it */
-    const char *mt = jget(oa, "min_time_target") && jget(ob, "min_time_target") ? "min_time_target" : "min_time";
-    if (differ(jget(oa, mt), jget(ob, mt)))
-        warn(c, cb_xasprintf("not comparable: --min-time was %s in A and %s in B", jtext(jget(oa, "min_time")),
-                             jtext(jget(ob, "min_time"))));
-    if (differ(jget(oa, "warmup"), jget(ob, "warmup")))
-        warn(c, cb_xasprintf("not comparable: --warmup was %s in A and %s in B", jtext(jget(oa, "warmup")),
-                             jtext(jget(ob, "warmup"))));
-    if (differ(jget(oa, "repeats"), jget(ob, "repeats")))
-        warn(c, cb_xasprintf("--repeats was %s in A and %s in B", jtext(jget(oa, "repeats")),
-                             jtext(jget(ob, "repeats"))));
-    if (differ(jget(oa, "timeout"), jget(ob, "timeout")))
-        warn(c, cb_xasprintf("--timeout was %s in A and %s in B", jtext(jget(oa, "timeout")),
-                             jtext(jget(ob, "timeout"))));
+    const char *mt = report_jget(oa, "min_time_target") && report_jget(ob, "min_time_target") ? "min_time_target" : "min_time";
+    if (differ(report_jget(oa, mt), report_jget(ob, mt)))
+        warn(c, cb_xasprintf("not comparable: --min-time was %s in A and %s in B", jtext(report_jget(oa, "min_time")),
+                             jtext(report_jget(ob, "min_time"))));
+    if (differ(report_jget(oa, "warmup"), report_jget(ob, "warmup")))
+        warn(c, cb_xasprintf("not comparable: --warmup was %s in A and %s in B", jtext(report_jget(oa, "warmup")),
+                             jtext(report_jget(ob, "warmup"))));
+    if (differ(report_jget(oa, "repeats"), report_jget(ob, "repeats")))
+        warn(c, cb_xasprintf("--repeats was %s in A and %s in B", jtext(report_jget(oa, "repeats")),
+                             jtext(report_jget(ob, "repeats"))));
+    if (differ(report_jget(oa, "timeout"), report_jget(ob, "timeout")))
+        warn(c, cb_xasprintf("--timeout was %s in A and %s in B", jtext(report_jget(oa, "timeout")),
+                             jtext(report_jget(ob, "timeout"))));
 
     /* Library and interpreter versions, and environments paired across. */
     for (size_t i = 0; i < c->n; i++) {
@@ -389,10 +381,10 @@ static void comparability(const cb_results *a, const cb_results *b, cb_compariso
                                  r->a->env ? r->a->env : "none", r->b->env ? r->b->env : "none"));
         json_object *ea = library_entry(a->run, r->a->library, r->a->env);
         json_object *eb = library_entry(b->run, r->b->library, r->b->env);
-        if (differ(jget(ea, "version"), jget(eb, "version")))
+        if (differ(report_jget(ea, "version"), report_jget(eb, "version")))
             warn(c, cb_xasprintf("not comparable: %s version %s in A, %s in B", r->a->library,
-                                 jtext(jget(ea, "version")), jtext(jget(eb, "version"))));
-        json_object *va = jget(ea, "versions"), *vb = jget(eb, "versions");
+                                 jtext(report_jget(ea, "version")), jtext(report_jget(eb, "version"))));
+        json_object *va = report_jget(ea, "versions"), *vb = report_jget(eb, "versions");
         if (va && vb && json_object_is_type(va, json_type_object)) {
             json_object_object_foreach(va, name, v) {
                 /* a dependency recorded as null is "not installed": that differs from a version */

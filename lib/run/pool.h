@@ -62,7 +62,6 @@ typedef struct {
     int grace_ms;                   /* SIGTERM -> SIGKILL on interrupt */
 } cb_pool_opts;
 
-
 /* Run jobs 0..n-1 in order (the first ready one first).  Returns 0 when all have ended, the signal
  * number when interrupted (every job stopped, the rest not started), or -1
  * with err when the pool itself cannot work. */
